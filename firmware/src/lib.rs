@@ -1,0 +1,16 @@
+//! Firmware model of a storage controller that carries the `lm_tracker` snoop block.
+//!
+//! [`device`] turns the host's migration commands (StartTracking, QueryBmp, SwapBdp,
+//! QueryBdp, ReleaseBdp, SetPlan, MarkDirty, GetStatus, StopTracking) into CSR accesses and
+//! stream beats on a [`lmsnoop_sim::TrackerPort`], refusing each one with an NVMe-style
+//! status in the wrong state. [`server`] is the migration server's pre-copy loop as a
+//! time-free state machine: the simulator (or a real host) feeds it completions and it
+//! answers with the next copy to issue.
+
+pub mod device;
+pub mod server;
+pub mod status;
+
+pub use device::{Device, DeviceStatus, TrackingConfig};
+pub use server::{CopyJob, MigrationServer, Next, ServerConfig};
+pub use status::Status;

@@ -1,0 +1,245 @@
+//! The migration server's pre-copy loop (DESIGN.md, "The migration protocol"), as a
+//! state machine without a clock.
+//!
+//! The caller owns time and I/O: it asks [`MigrationServer::next`] for work whenever it
+//! has a free copy slot, feeds the copy read of each [`CopyJob`] to the snoop tap at
+//! submission, reports the end of the job's target write with
+//! [`MigrationServer::job_done`], stops user writes when told [`Next::Quiesce`] and calls
+//! [`MigrationServer::quiesced`] once every user write has completed.
+//!
+//! The plan is copied in ascending granule order, a maximal run of set granules at a time.
+//! With the `cursor` method each run becomes the SetPlan window before its first copy, so
+//! the cursor promise (every granule of the window, ascending) holds even for a sparse plan.
+
+use crate::device::{Device, DeviceStatus, TrackingConfig};
+use crate::status::Status;
+use lmsnoop_sim::golden::Method;
+use lmsnoop_sim::{Bitmap, TrackerPort};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// Stop pre-copying when the live active count is at or below this many granules.
+    pub threshold: u64,
+    /// Pre-copy passes at most (pass 0 included) before the downtime pass is forced.
+    pub max_passes: u32,
+    /// Granules per copy read.
+    pub chunk_granules: u64,
+}
+
+/// One copy: granules `[first, first + count)` read from the source, written to the target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CopyJob {
+    pub pass: u32,
+    pub first: u64,
+    pub count: u64,
+}
+
+/// What the server wants next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Issue this copy.
+    Copy(CopyJob),
+    /// Nothing to issue until a job completes (or until the users are quiesced).
+    Wait,
+    /// Pre-copy has converged or hit the pass limit: stop user writes, let in-flight ones
+    /// complete, then call `quiesced`.
+    Quiesce,
+    /// The final pass is copied and tracking is stopped: switch users to the target.
+    Done,
+}
+
+/// The server's record of one pass.
+#[derive(Clone, Copy, Debug)]
+pub struct PassRecord {
+    pub pass: u32,
+    /// The downtime pass, copied with user writes quiesced.
+    pub is_final: bool,
+    /// Granules in the plan.
+    pub planned: u64,
+    /// Device status when the pass started and when it ended.
+    pub start: DeviceStatus,
+    pub end: Option<DeviceStatus>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Copying,
+    AwaitQuiesce,
+    Final,
+    Done,
+}
+
+pub struct MigrationServer {
+    cfg: ServerConfig,
+    method: Method,
+    phase: Phase,
+    plan: Bitmap,
+    /// Next granule to copy, and the end of the run it is in (`pos == run_end`: between runs).
+    pos: u64,
+    run_end: u64,
+    in_flight: u64,
+    retry: Vec<CopyJob>,
+    passes: Vec<PassRecord>,
+}
+
+impl MigrationServer {
+    /// StartTracking, QueryBmp, ReleaseBdp: pass 0 begins with the mapped granules as plan.
+    pub fn start<P: TrackerPort>(
+        cfg: ServerConfig,
+        dev: &mut Device<P>,
+        tracking: TrackingConfig,
+        mapped: &[(u64, u64)],
+    ) -> Result<Self, Status> {
+        if cfg.chunk_granules == 0 || cfg.max_passes == 0 {
+            return Err(Status::InvalidField(
+                "chunk and pass limit must be at least 1".into(),
+            ));
+        }
+        dev.start_tracking(tracking, mapped)?;
+        let plan = dev.query_bmp()?;
+        dev.release_bdp()?;
+        let start = dev.get_status()?;
+        let planned = plan.count_ones();
+        Ok(MigrationServer {
+            cfg,
+            method: tracking.method,
+            phase: Phase::Copying,
+            plan,
+            pos: 0,
+            run_end: 0,
+            in_flight: 0,
+            retry: Vec::new(),
+            passes: vec![PassRecord {
+                pass: 0,
+                is_final: false,
+                planned,
+                start,
+                end: None,
+            }],
+        })
+    }
+
+    /// The pass now being copied.
+    pub fn pass(&self) -> u32 {
+        self.passes.len() as u32 - 1
+    }
+
+    pub fn passes(&self) -> &[PassRecord] {
+        &self.passes
+    }
+
+    pub fn in_flight(&self) -> u64 {
+        self.in_flight
+    }
+
+    /// The plan of the running pass.
+    pub fn plan(&self) -> &Bitmap {
+        &self.plan
+    }
+
+    /// The next thing to do; see [`Next`].
+    pub fn next<P: TrackerPort>(&mut self, dev: &mut Device<P>) -> Result<Next, Status> {
+        loop {
+            match self.phase {
+                Phase::Done => return Ok(Next::Done),
+                Phase::AwaitQuiesce => return Ok(Next::Wait),
+                Phase::Copying | Phase::Final => {}
+            }
+            if let Some(job) = self.retry.pop() {
+                self.in_flight += 1;
+                return Ok(Next::Copy(job));
+            }
+            if self.pos < self.run_end {
+                let count = self.cfg.chunk_granules.min(self.run_end - self.pos);
+                let job = CopyJob {
+                    pass: self.pass(),
+                    first: self.pos,
+                    count,
+                };
+                self.pos += count;
+                self.in_flight += 1;
+                return Ok(Next::Copy(job));
+            }
+            if let Some((start, end)) = self.plan.next_run(self.pos) {
+                if self.method == Method::Cursor {
+                    dev.set_plan(start, end)?;
+                }
+                (self.pos, self.run_end) = (start, end);
+                continue;
+            }
+            if self.in_flight > 0 {
+                return Ok(Next::Wait);
+            }
+            let status = dev.get_status()?;
+            self.passes.last_mut().expect("a pass is always open").end = Some(status);
+            if self.phase == Phase::Final {
+                dev.stop_tracking()?;
+                self.phase = Phase::Done;
+                return Ok(Next::Done);
+            }
+            if status.active_count <= self.cfg.threshold || self.pass() + 1 >= self.cfg.max_passes {
+                self.phase = Phase::AwaitQuiesce;
+                return Ok(Next::Quiesce);
+            }
+            self.begin_pass(dev, false)?;
+        }
+    }
+
+    /// A job's target write ended; `ok == false` when it failed.
+    pub fn job_done<P: TrackerPort>(
+        &mut self,
+        dev: &mut Device<P>,
+        job: CopyJob,
+        ok: bool,
+    ) -> Result<(), Status> {
+        assert!(self.in_flight > 0, "job_done without a job in flight");
+        self.in_flight -= 1;
+        if !ok {
+            if self.phase == Phase::Final {
+                // Users are quiesced: nothing can dirty the granules again, copy them now.
+                self.retry.push(job);
+            } else {
+                // The copy read drained or cleared these bits on a promise it did not keep.
+                dev.mark_dirty(job.first, job.first + job.count)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every user write has completed: swap, query and copy the final (downtime) plan.
+    pub fn quiesced<P: TrackerPort>(&mut self, dev: &mut Device<P>) -> Result<(), Status> {
+        if self.phase != Phase::AwaitQuiesce {
+            return Err(Status::CommandSequence(
+                "quiesced before the server asked for it",
+            ));
+        }
+        self.begin_pass(dev, true)
+    }
+
+    fn begin_pass<P: TrackerPort>(
+        &mut self,
+        dev: &mut Device<P>,
+        is_final: bool,
+    ) -> Result<(), Status> {
+        dev.swap_bdp()?;
+        self.plan = dev.query_bdp()?;
+        dev.release_bdp()?;
+        let start = dev.get_status()?;
+        let pass = self.pass() + 1;
+        let planned = self.plan.count_ones();
+        self.passes.push(PassRecord {
+            pass,
+            is_final,
+            planned,
+            start,
+            end: None,
+        });
+        (self.pos, self.run_end) = (0, 0);
+        self.phase = if is_final {
+            Phase::Final
+        } else {
+            Phase::Copying
+        };
+        Ok(())
+    }
+}

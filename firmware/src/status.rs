@@ -1,0 +1,39 @@
+//! Completion status of a host command, in the spirit of NVMe status codes.
+
+use lmsnoop_hdl::regs::{flag_names, ERR_FLAGS};
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// The command is not valid in the device's current state (NVMe: Command Sequence Error).
+    CommandSequence(&'static str),
+    /// A parameter is out of range (NVMe: Invalid Field in Command).
+    InvalidField(String),
+    /// The tracker raised command error flags (the ERR register's bits).
+    Hardware(u32),
+    /// The tracker stayed busy or a stream stalled (NVMe: Internal Error).
+    Timeout(&'static str),
+    /// The tracker is not an lm_tracker of a supported version.
+    Unsupported(String),
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Status::CommandSequence(why) => write!(f, "command sequence error: {why}"),
+            Status::InvalidField(why) => write!(f, "invalid field: {why}"),
+            Status::Hardware(flags) => {
+                write!(
+                    f,
+                    "tracker error flags {:#x} ({})",
+                    flags,
+                    flag_names(ERR_FLAGS, *flags).join(", ")
+                )
+            }
+            Status::Timeout(what) => write!(f, "tracker timeout: {what}"),
+            Status::Unsupported(why) => write!(f, "unsupported tracker: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for Status {}

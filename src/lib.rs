@@ -1,0 +1,18 @@
+//! lmsnoop: dirty tracking for storage live migration, simulated end to end.
+//!
+//! This crate is the migration simulator and the CLI around the workspace: a
+//! discrete-event [`world`] (users writing, a migration server copying, the snoop block
+//! watching), [`workload`] generators, per-LBA version-stamped [`storage`], the trace
+//! [`replay`]er and the [`report`]s. The tracker itself is in `lmsnoop-sim` (golden model),
+//! the host protocol in `lmsnoop-firmware`, the register map in `lmsnoop-hdl`.
+
+pub mod bench;
+pub mod json;
+pub mod metrics;
+pub mod replay;
+pub mod report;
+pub mod rng;
+pub mod storage;
+pub mod units;
+pub mod workload;
+pub mod world;

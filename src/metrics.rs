@@ -1,0 +1,89 @@
+//! What a migration run measured, per pass and in total.
+
+use lmsnoop_sim::golden::Method;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PassMetrics {
+    pub pass: u32,
+    /// The downtime pass (users quiesced).
+    pub is_final: bool,
+    /// User writes submitted while this pass ran.
+    pub user_writes: u64,
+    /// Granules in the pass's plan.
+    pub planned: u64,
+    /// Granules read by this pass's copies (a retried copy counts again).
+    pub copied: u64,
+    /// Copied granules whose target already held the source's data at the read.
+    pub redundant: u64,
+    /// Device counters over the pass.
+    pub bits_set: u64,
+    pub bits_skipped: u64,
+    pub bits_cleared: u64,
+    /// Failed target writes put back with MarkDirty (or retried in the final pass).
+    pub failed_copies: u64,
+    /// Simulated time from the pass's start to its end.
+    pub duration_ns: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct RunReport {
+    pub method: Method,
+    pub workload: String,
+    pub seed: u64,
+    pub backend: &'static str,
+    pub namespace_lbas: u64,
+    pub granule_shift: u32,
+    pub granules: u64,
+    pub mapped_granules: u64,
+    pub per_pass: Vec<PassMetrics>,
+    /// The run stopped pre-copying because the dirty set fell to the threshold, rather
+    /// than at the pass limit.
+    pub converged: bool,
+    /// From the request to quiesce users to the end of the final pass.
+    pub downtime_ns: u64,
+    pub sim_time_ns: u64,
+    /// Granules whose target differs from the source after switch-over.
+    pub lost_updates: u64,
+    /// Up to 16 of them, for the report.
+    pub lost_examples: Vec<u64>,
+    /// ERR flags the device reported during the run.
+    pub device_errors: u32,
+    /// Events logged for watched granules (see `SimConfig::watch`).
+    pub watch_log: Vec<String>,
+}
+
+impl RunReport {
+    fn sum(&self, f: impl Fn(&PassMetrics) -> u64) -> u64 {
+        self.per_pass.iter().map(f).sum()
+    }
+    pub fn passes(&self) -> u32 {
+        self.per_pass.len() as u32
+    }
+    pub fn user_writes(&self) -> u64 {
+        self.sum(|p| p.user_writes)
+    }
+    pub fn copied_granules(&self) -> u64 {
+        self.sum(|p| p.copied)
+    }
+    pub fn redundant_copies(&self) -> u64 {
+        self.sum(|p| p.redundant)
+    }
+    pub fn bits_skipped(&self) -> u64 {
+        self.sum(|p| p.bits_skipped)
+    }
+    pub fn bits_cleared(&self) -> u64 {
+        self.sum(|p| p.bits_cleared)
+    }
+    pub fn bits_set(&self) -> u64 {
+        self.sum(|p| p.bits_set)
+    }
+    pub fn failed_copies(&self) -> u64 {
+        self.sum(|p| p.failed_copies)
+    }
+    pub fn final_pass_granules(&self) -> u64 {
+        self.per_pass
+            .iter()
+            .find(|p| p.is_final)
+            .map_or(0, |p| p.planned)
+    }
+}

@@ -1,0 +1,295 @@
+//! Human tables and JSON objects for migration runs.
+
+use crate::json::Json;
+use crate::metrics::{PassMetrics, RunReport};
+use lmsnoop_hdl::regs::{flag_names, ERR_FLAGS};
+use std::fmt::Write as _;
+
+/// Peak resident memory of this process (Linux VmHWM), if the kernel tells.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Wall time and memory of the process, reported beside the simulated figures.
+#[derive(Clone, Copy, Debug)]
+pub struct Cost {
+    pub wall_seconds: f64,
+    pub peak_rss_bytes: Option<u64>,
+}
+
+fn pass_json(p: &PassMetrics) -> Json {
+    Json::Obj(vec![
+        ("pass", p.pass.into()),
+        ("final", p.is_final.into()),
+        ("user_writes", p.user_writes.into()),
+        ("planned_granules", p.planned.into()),
+        ("copied_granules", p.copied.into()),
+        ("redundant_copies", p.redundant.into()),
+        ("bits_set", p.bits_set.into()),
+        ("bits_skipped", p.bits_skipped.into()),
+        ("bits_cleared", p.bits_cleared.into()),
+        ("failed_copies", p.failed_copies.into()),
+        ("duration_us", (p.duration_ns as f64 / 1e3).into()),
+    ])
+}
+
+fn error_names(flags: u32) -> Json {
+    Json::Arr(
+        flag_names(ERR_FLAGS, flags)
+            .into_iter()
+            .map(Json::from)
+            .collect(),
+    )
+}
+
+pub fn run_json(r: &RunReport, cost: Option<Cost>) -> Json {
+    let mut fields = vec![
+        ("method", r.method.name().into()),
+        ("workload", r.workload.as_str().into()),
+        ("seed", r.seed.into()),
+        ("backend", r.backend.into()),
+        ("namespace_lbas", r.namespace_lbas.into()),
+        ("granule_shift", r.granule_shift.into()),
+        ("granules", r.granules.into()),
+        ("mapped_granules", r.mapped_granules.into()),
+        ("passes", r.passes().into()),
+        ("converged", r.converged.into()),
+        ("user_writes", r.user_writes().into()),
+        ("copied_granules", r.copied_granules().into()),
+        ("redundant_copies", r.redundant_copies().into()),
+        ("bits_set", r.bits_set().into()),
+        ("bits_skipped", r.bits_skipped().into()),
+        ("bits_cleared", r.bits_cleared().into()),
+        ("failed_copies", r.failed_copies().into()),
+        ("final_pass_granules", r.final_pass_granules().into()),
+        ("downtime_us", (r.downtime_ns as f64 / 1e3).into()),
+        ("simulated_seconds", (r.sim_time_ns as f64 / 1e9).into()),
+        ("lost_updates", r.lost_updates.into()),
+        (
+            "lost_examples",
+            Json::Arr(r.lost_examples.iter().map(|&g| g.into()).collect()),
+        ),
+        ("device_errors", error_names(r.device_errors)),
+        (
+            "per_pass",
+            Json::Arr(r.per_pass.iter().map(pass_json).collect()),
+        ),
+    ];
+    if let Some(c) = cost {
+        fields.push(("wall_seconds", c.wall_seconds.into()));
+        fields.push((
+            "peak_rss_bytes",
+            c.peak_rss_bytes.map_or(Json::Null, Json::from),
+        ));
+    }
+    Json::Obj(fields)
+}
+
+/// Right-aligned columns with a header row.
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.len());
+        }
+    }
+    let mut out = String::new();
+    let line = |out: &mut String, cells: &mut dyn Iterator<Item = &str>| {
+        let parts: Vec<String> = cells
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:>w$}"))
+            .collect();
+        writeln!(out, "{}", parts.join("  ").trim_end()).unwrap();
+    };
+    line(&mut out, &mut header.iter().copied());
+    for row in rows {
+        line(&mut out, &mut row.iter().map(String::as_str));
+    }
+    out
+}
+
+fn ms(ns: u64) -> String {
+    format!("{:.3}", ns as f64 / 1e6)
+}
+
+pub fn run_table(r: &RunReport, cost: Option<Cost>) -> String {
+    let header = [
+        "pass",
+        "planned",
+        "copied",
+        "redundant",
+        "user_writes",
+        "bits_set",
+        "skipped",
+        "cleared",
+        "failed",
+        "ms",
+    ];
+    let mut rows: Vec<Vec<String>> = r
+        .per_pass
+        .iter()
+        .map(|p| {
+            let name = if p.is_final {
+                format!("{} final", p.pass)
+            } else {
+                p.pass.to_string()
+            };
+            vec![
+                name,
+                p.planned.to_string(),
+                p.copied.to_string(),
+                p.redundant.to_string(),
+                p.user_writes.to_string(),
+                p.bits_set.to_string(),
+                p.bits_skipped.to_string(),
+                p.bits_cleared.to_string(),
+                p.failed_copies.to_string(),
+                ms(p.duration_ns),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        "total".into(),
+        r.per_pass
+            .iter()
+            .map(|p| p.planned)
+            .sum::<u64>()
+            .to_string(),
+        r.copied_granules().to_string(),
+        r.redundant_copies().to_string(),
+        r.user_writes().to_string(),
+        r.bits_set().to_string(),
+        r.bits_skipped().to_string(),
+        r.bits_cleared().to_string(),
+        r.failed_copies().to_string(),
+        ms(r.sim_time_ns),
+    ]);
+    let mut out = format!(
+        "method {}, workload {}, seed {}, backend {}: {} LBAs in {} granules of 2^{} LBAs, {} mapped\n\n",
+        r.method, r.workload, r.seed, r.backend, r.namespace_lbas, r.granules, r.granule_shift, r.mapped_granules
+    );
+    out += &table(&header, &rows);
+    writeln!(
+        out,
+        "\npasses {} ({}), final pass {} granules, downtime {} ms, lost updates {}",
+        r.passes(),
+        if r.converged {
+            "converged"
+        } else {
+            "pass limit reached"
+        },
+        r.final_pass_granules(),
+        ms(r.downtime_ns),
+        r.lost_updates
+    )
+    .unwrap();
+    if r.device_errors != 0 {
+        writeln!(
+            out,
+            "device errors: {}",
+            flag_names(ERR_FLAGS, r.device_errors).join(", ")
+        )
+        .unwrap();
+    }
+    if !r.lost_examples.is_empty() {
+        let ex: Vec<String> = r.lost_examples.iter().map(u64::to_string).collect();
+        writeln!(out, "lost granules (first {}): {}", ex.len(), ex.join(", ")).unwrap();
+    }
+    if let Some(c) = cost {
+        let rss = c.peak_rss_bytes.map_or("unknown".into(), |b| {
+            format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64)
+        });
+        writeln!(out, "wall {:.2} s, peak RSS {rss}", c.wall_seconds).unwrap();
+    }
+    out
+}
+
+/// Percentage by which `value` is below `base` (0 when base is 0).
+fn cut(value: u64, base: u64) -> f64 {
+    if base == 0 {
+        0.0
+    } else {
+        100.0 * (1.0 - value as f64 / base as f64)
+    }
+}
+
+pub fn compare_table(runs: &[RunReport]) -> String {
+    let naive = runs
+        .iter()
+        .find(|r| r.method.name() == "naive")
+        .map(|r| r.redundant_copies());
+    let header = [
+        "method",
+        "passes",
+        "user_writes",
+        "copied",
+        "redundant",
+        "vs_naive",
+        "skipped",
+        "cleared",
+        "final_pass",
+        "downtime_ms",
+        "lost",
+    ];
+    let rows: Vec<Vec<String>> = runs
+        .iter()
+        .map(|r| {
+            vec![
+                r.method.to_string(),
+                r.passes().to_string(),
+                r.user_writes().to_string(),
+                r.copied_granules().to_string(),
+                r.redundant_copies().to_string(),
+                naive.map_or("-".into(), |n| {
+                    format!("{:.1}%", -cut(r.redundant_copies(), n))
+                }),
+                r.bits_skipped().to_string(),
+                r.bits_cleared().to_string(),
+                r.final_pass_granules().to_string(),
+                ms(r.downtime_ns),
+                r.lost_updates.to_string(),
+            ]
+        })
+        .collect();
+    let first = &runs[0];
+    format!(
+        "workload {}, seed {}, backend {}: {} granules of 2^{} LBAs, {} mapped\n\n{}",
+        first.workload,
+        first.seed,
+        first.backend,
+        first.granules,
+        first.granule_shift,
+        first.mapped_granules,
+        table(&header, &rows)
+    )
+}
+
+pub fn compare_json(runs: &[RunReport], cost: Option<Cost>) -> Json {
+    let naive = runs
+        .iter()
+        .find(|r| r.method.name() == "naive")
+        .map(|r| r.redundant_copies());
+    let methods = runs
+        .iter()
+        .map(|r| {
+            let Json::Obj(mut fields) = run_json(r, None) else {
+                unreachable!()
+            };
+            let reduction = naive.map_or(Json::Null, |n| Json::from(cut(r.redundant_copies(), n)));
+            fields.insert(7, ("redundant_reduction_vs_naive_pct", reduction));
+            Json::Obj(fields)
+        })
+        .collect();
+    let mut fields = vec![("methods", Json::Arr(methods))];
+    if let Some(c) = cost {
+        fields.push(("wall_seconds", c.wall_seconds.into()));
+        fields.push((
+            "peak_rss_bytes",
+            c.peak_rss_bytes.map_or(Json::Null, Json::from),
+        ));
+    }
+    Json::Obj(fields)
+}

@@ -1,0 +1,705 @@
+//! The discrete-event world of a migration: users writing to the source, the migration
+//! server copying it to the target, the snoop block watching both.
+//!
+//! A user write has three instants: submission, media access (its data replaces the
+//! source's) and completion, with random latencies and occasional long stalls, so
+//! concurrent commands really reorder. A copy read is snooped at submission, samples the
+//! source at its media access, and its data reaches the target at the target write's
+//! media access. User writes are snooped at completion ([`WriteSnoop::Completion`], the
+//! safe point) or, to show why not, at submission.
+
+use crate::metrics::{PassMetrics, RunReport};
+use crate::rng::Rng;
+use crate::storage::{Namespace, PRE_EXISTING};
+use crate::workload::{mapped_extents, Workload, WorkloadConfig};
+use anyhow::{bail, Context, Result};
+use lmsnoop_firmware::{CopyJob, Device, MigrationServer, Next, ServerConfig, TrackingConfig};
+use lmsnoop_sim::golden::Method;
+use lmsnoop_sim::{Snoop, TrackerPort};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::time::{Duration, Instant};
+
+/// Where user writes meet the snoop block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteSnoop {
+    /// At completion, when the data is visible to later reads: never loses an update.
+    Completion,
+    /// At submission: a copy read may sample the block before the write lands and the
+    /// write's dirty bit is already spent. Loses updates; kept to demonstrate it.
+    Submission,
+}
+
+/// A latency: a fixed part plus an exponential tail.
+#[derive(Clone, Copy, Debug)]
+pub struct Latency {
+    pub base_ns: u64,
+    pub mean_extra_ns: u64,
+}
+
+impl Latency {
+    pub const fn new(base_ns: u64, mean_extra_ns: u64) -> Self {
+        Latency {
+            base_ns,
+            mean_extra_ns,
+        }
+    }
+    fn sample(self, rng: &mut Rng) -> u64 {
+        self.base_ns + rng.exp(self.mean_extra_ns as f64) as u64
+    }
+    fn mean(self) -> f64 {
+        (self.base_ns + self.mean_extra_ns) as f64
+    }
+}
+
+/// Latencies of the simulated drives (NVMe TLC-class defaults).
+#[derive(Clone, Copy, Debug)]
+pub struct LatencyModel {
+    /// User write: submission to data on media.
+    pub write_media: Latency,
+    /// User write: media to completion.
+    pub write_complete: Latency,
+    /// Chance that a user write stalls (garbage collection, a busy die) and for how long.
+    pub write_stall_chance: f64,
+    pub write_stall: Latency,
+    /// Copy read: submission to media sample.
+    pub copy_read: Latency,
+    /// Target write: submission (at the read's completion) to media.
+    pub target_write: Latency,
+    /// Transfer time per granule, added to a copy read and to its target write.
+    pub per_granule_ns: u64,
+}
+
+impl Default for LatencyModel {
+    fn default() -> Self {
+        LatencyModel {
+            write_media: Latency::new(10_000, 10_000),
+            write_complete: Latency::new(2_000, 3_000),
+            write_stall_chance: 0.002,
+            write_stall: Latency::new(0, 500_000),
+            copy_read: Latency::new(50_000, 25_000),
+            target_write: Latency::new(10_000, 10_000),
+            per_granule_ns: 1_000,
+        }
+    }
+}
+
+impl LatencyModel {
+    /// Mean time of one copy job of `granules`, read and target write.
+    fn mean_copy_ns(&self, granules: u64) -> f64 {
+        self.copy_read.mean()
+            + self.target_write.mean()
+            + 2.0 * (granules * self.per_granule_ns) as f64
+    }
+}
+
+/// Everything that defines one simulated migration.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    pub method: Method,
+    pub namespace_lbas: u64,
+    pub granule_shift: u32,
+    pub workload: WorkloadConfig,
+    /// Fraction of the namespace holding data at the start (the rest are BMP holes).
+    pub mapped_fraction: f64,
+    /// User writes per granule the copy engine moves at full queue depth.
+    pub write_rate: f64,
+    pub seed: u64,
+    /// Copy jobs in flight at most.
+    pub queue_depth: u32,
+    pub server: ServerConfig,
+    pub write_snoop: WriteSnoop,
+    /// Chance that a target write fails (the server then marks its granules dirty).
+    pub target_fail_rate: f64,
+    pub latency: LatencyModel,
+    /// Granules whose every event is logged into the report.
+    pub watch: Vec<u64>,
+    /// Print progress on stderr when the run takes more than a few seconds.
+    pub progress: bool,
+}
+
+impl SimConfig {
+    pub fn granules(&self) -> u64 {
+        self.namespace_lbas.div_ceil(1u64 << self.granule_shift)
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.namespace_lbas == 0 {
+            bail!("the namespace is empty");
+        }
+        if self.granule_shift > 32 {
+            bail!("granule of 2^{} LBAs is too large", self.granule_shift);
+        }
+        let chunk_lbas = self
+            .server
+            .chunk_granules
+            .checked_shl(self.granule_shift)
+            .unwrap_or(u64::MAX);
+        if chunk_lbas > 65536 || self.server.chunk_granules == 0 {
+            bail!(
+                "a copy read of {} granules of 2^{} LBAs exceeds one NVMe command (65536 LBAs)",
+                self.server.chunk_granules,
+                self.granule_shift
+            );
+        }
+        if self.queue_depth == 0 {
+            bail!("queue depth must be at least 1");
+        }
+        if !(self.write_rate >= 0.0 && self.write_rate.is_finite()) {
+            bail!("write rate must be a non-negative number");
+        }
+        if !(0.0..=0.5).contains(&self.target_fail_rate) {
+            bail!("target failure rate must be within 0..=0.5");
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Ev {
+    Arrival,
+    WriteMedia,
+    WriteDone,
+    CopyMedia,
+    TargetMedia,
+    TargetDone,
+}
+
+const EV_SHIFT: u32 = 56;
+
+impl Ev {
+    fn pack(self, slot: usize) -> u64 {
+        ((self as u64) << EV_SHIFT) | slot as u64
+    }
+    fn unpack(code: u64) -> (Ev, usize) {
+        let ev = match code >> EV_SHIFT {
+            0 => Ev::Arrival,
+            1 => Ev::WriteMedia,
+            2 => Ev::WriteDone,
+            3 => Ev::CopyMedia,
+            4 => Ev::TargetMedia,
+            _ => Ev::TargetDone,
+        };
+        (ev, (code & ((1 << EV_SHIFT) - 1)) as usize)
+    }
+}
+
+struct WriteCmd {
+    slba: u64,
+    blocks: u64,
+    stamp: u32,
+}
+
+struct CopyCmd {
+    job: CopyJob,
+    slba: u64,
+    blocks: u64,
+    data: Vec<u32>,
+    ok: bool,
+}
+
+/// A slab of in-flight commands with slot reuse.
+struct Slab<T> {
+    items: Vec<Option<T>>,
+    free: Vec<usize>,
+}
+
+impl<T> Slab<T> {
+    fn new() -> Self {
+        Slab {
+            items: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+    fn insert(&mut self, item: T) -> usize {
+        match self.free.pop() {
+            Some(i) => {
+                self.items[i] = Some(item);
+                i
+            }
+            None => {
+                self.items.push(Some(item));
+                self.items.len() - 1
+            }
+        }
+    }
+    fn len(&self) -> usize {
+        self.items.len() - self.free.len()
+    }
+    fn get(&mut self, i: usize) -> &mut T {
+        self.items[i].as_mut().expect("live slot")
+    }
+    fn remove(&mut self, i: usize) -> T {
+        self.free.push(i);
+        self.items[i].take().expect("live slot")
+    }
+}
+
+struct World<'a, P: TrackerPort> {
+    cfg: &'a SimConfig,
+    dev: Device<P>,
+    server: MigrationServer,
+    source: Namespace,
+    target: Namespace,
+    workload: Workload,
+    lat_rng: Rng,
+    copy_rng: Rng,
+    arrival_rng: Rng,
+    fail_rng: Rng,
+    events: BinaryHeap<Reverse<(u64, u64, u64)>>,
+    seq: u64,
+    writes: Slab<WriteCmd>,
+    copies: Slab<CopyCmd>,
+    buffers: Vec<Vec<u32>>,
+    next_stamp: u32,
+    interarrival_ns: f64,
+    quiescing: bool,
+    quiesce_at: u64,
+    quiesced_sent: bool,
+    done_at: Option<u64>,
+    pass_start: Vec<u64>,
+    per_pass: Vec<PassMetrics>,
+    log: Vec<String>,
+    started: Instant,
+    last_progress: Instant,
+}
+
+/// Runs one migration over `port` and measures it.
+pub fn simulate<P: TrackerPort>(cfg: &SimConfig, port: P) -> Result<RunReport> {
+    cfg.check()?;
+    let backend = port.backend();
+    let mut root = Rng::new(cfg.seed);
+    let mut map_rng = root.fork(1);
+    let workload = Workload::new(cfg.workload, cfg.namespace_lbas, root.fork(2))?;
+    let mean_extent = 256u64 << cfg.granule_shift;
+    let mapped = mapped_extents(
+        cfg.namespace_lbas,
+        cfg.mapped_fraction,
+        mean_extent,
+        &mut map_rng,
+    )?;
+    let mut source = Namespace::new(cfg.namespace_lbas);
+    for &(slba, count) in &mapped {
+        source.write(slba, count, PRE_EXISTING);
+    }
+    let mut dev = Device::new(port).context("probing the tracker")?;
+    let tracking = TrackingConfig {
+        method: cfg.method,
+        granule_shift: cfg.granule_shift,
+        namespace_lbas: cfg.namespace_lbas,
+    };
+    let server = MigrationServer::start(cfg.server, &mut dev, tracking, &mapped)
+        .context("starting migration")?;
+    let mapped_granules = server.plan().count_ones();
+    let copy_rate = f64::from(cfg.queue_depth) * cfg.server.chunk_granules as f64
+        / cfg.latency.mean_copy_ns(cfg.server.chunk_granules);
+    let now = Instant::now();
+    let mut w = World {
+        cfg,
+        dev,
+        server,
+        source,
+        target: Namespace::new(cfg.namespace_lbas),
+        workload,
+        lat_rng: root.fork(3),
+        copy_rng: root.fork(4),
+        arrival_rng: root.fork(5),
+        fail_rng: root.fork(6),
+        events: BinaryHeap::new(),
+        seq: 0,
+        writes: Slab::new(),
+        copies: Slab::new(),
+        buffers: Vec::new(),
+        next_stamp: PRE_EXISTING + 1,
+        interarrival_ns: 1.0 / (cfg.write_rate * copy_rate),
+        quiescing: false,
+        quiesce_at: 0,
+        quiesced_sent: false,
+        done_at: None,
+        pass_start: vec![0],
+        per_pass: vec![PassMetrics::default()],
+        log: Vec::new(),
+        started: now,
+        last_progress: now,
+    };
+    w.run()?;
+    w.report(backend, mapped_granules)
+}
+
+impl<P: TrackerPort> World<'_, P> {
+    fn schedule(&mut self, at: u64, ev: Ev, slot: usize) {
+        self.seq += 1;
+        self.events.push(Reverse((at, self.seq, ev.pack(slot))));
+    }
+
+    fn pass(&self) -> usize {
+        self.server.pass() as usize
+    }
+
+    fn watched(&self, slba: u64, blocks: u64) -> bool {
+        if self.cfg.watch.is_empty() {
+            return false;
+        }
+        let (g0, g1) = (
+            slba >> self.cfg.granule_shift,
+            (slba + blocks - 1) >> self.cfg.granule_shift,
+        );
+        self.cfg.watch.iter().any(|&g| (g0..=g1).contains(&g))
+    }
+
+    fn note(&mut self, now: u64, what: String) {
+        self.log.push(format!(
+            "{:>14.3} us  pass {}  {what}",
+            now as f64 / 1000.0,
+            self.server.pass()
+        ));
+    }
+
+    fn run(&mut self) -> Result<()> {
+        if self.cfg.write_rate > 0.0 {
+            let first = self.arrival_rng.exp(self.interarrival_ns) as u64;
+            self.schedule(first, Ev::Arrival, 0);
+        }
+        self.pump(0)?;
+        let mut handled = 0u64;
+        while self.done_at.is_none() {
+            let Some(Reverse((now, _, code))) = self.events.pop() else {
+                bail!("simulation stalled: no event pending and the server is not done (a bug)");
+            };
+            let (ev, slot) = Ev::unpack(code);
+            match ev {
+                Ev::Arrival => self.arrival(now),
+                Ev::WriteMedia => self.write_media(now, slot),
+                Ev::WriteDone => self.write_done(now, slot)?,
+                Ev::CopyMedia => self.copy_media(now, slot),
+                Ev::TargetMedia => self.target_media(now, slot),
+                Ev::TargetDone => self.target_done(now, slot)?,
+            }
+            handled += 1;
+            if handled % (1 << 18) == 0 {
+                self.progress(now);
+            }
+        }
+        Ok(())
+    }
+
+    fn progress(&mut self, now: u64) {
+        let wall = self.started.elapsed();
+        if !self.cfg.progress
+            || wall < Duration::from_secs(3)
+            || self.last_progress.elapsed() < Duration::from_secs(2)
+        {
+            return;
+        }
+        self.last_progress = Instant::now();
+        let p = self.per_pass.last().expect("a pass");
+        eprintln!(
+            "[{:>5.1} s] {}: pass {} copied {}/{} granules, {} user writes so far, simulated {:.3} s",
+            wall.as_secs_f64(),
+            self.cfg.method,
+            self.pass(),
+            p.copied,
+            p.planned.max(self.server.plan().count_ones()),
+            self.per_pass.iter().map(|p| p.user_writes).sum::<u64>(),
+            now as f64 / 1e9
+        );
+    }
+
+    /// Hands free copy slots to the server until it has nothing to issue.
+    fn pump(&mut self, now: u64) -> Result<()> {
+        while self.done_at.is_none() && self.copies.len() < self.cfg.queue_depth as usize {
+            let next = self.server.next(&mut self.dev)?;
+            self.sync_pass(now);
+            match next {
+                Next::Copy(job) => self.issue_copy(now, job),
+                Next::Wait => break,
+                Next::Quiesce => {
+                    if !self.quiescing {
+                        self.quiescing = true;
+                        self.quiesce_at = now;
+                        self.note(now, "pre-copy ends: users quiesced".into());
+                    }
+                    if self.writes_in_flight() > 0 {
+                        break;
+                    }
+                    self.send_quiesced(now)?;
+                }
+                Next::Done => self.done_at = Some(now),
+            }
+        }
+        Ok(())
+    }
+
+    /// Opens the metrics of a pass the server has just begun.
+    fn sync_pass(&mut self, now: u64) {
+        while self.per_pass.len() <= self.pass() {
+            self.pass_start.push(now);
+            self.per_pass.push(PassMetrics::default());
+            if !self.cfg.watch.is_empty() {
+                let plan: Vec<String> = self
+                    .cfg
+                    .watch
+                    .iter()
+                    .map(|&g| {
+                        format!(
+                            "{g}:{}",
+                            if self.server.plan().get(g) {
+                                "planned"
+                            } else {
+                                "not planned"
+                            }
+                        )
+                    })
+                    .collect();
+                self.note(now, format!("swap; new plan: {}", plan.join(" ")));
+            }
+        }
+    }
+
+    fn arrival(&mut self, now: u64) {
+        if self.quiescing {
+            return;
+        }
+        let (slba, blocks) = self.workload.next_write();
+        let stamp = self.next_stamp;
+        self.next_stamp = self
+            .next_stamp
+            .checked_add(1)
+            .expect("more than 4 billion user writes");
+        let slot = self.writes.insert(WriteCmd {
+            slba,
+            blocks,
+            stamp,
+        });
+        let pass = self.pass();
+        self.per_pass[pass].user_writes += 1;
+        let lat = &self.cfg.latency;
+        let mut media = lat.write_media.sample(&mut self.lat_rng);
+        if self.lat_rng.chance(lat.write_stall_chance) {
+            media += lat.write_stall.sample(&mut self.lat_rng);
+        }
+        self.schedule(now + media, Ev::WriteMedia, slot);
+        if self.cfg.write_snoop == WriteSnoop::Submission {
+            self.dev
+                .port_mut()
+                .user_write(Snoop::blocks(slba, blocks as u32));
+        }
+        if self.watched(slba, blocks) {
+            self.note(
+                now,
+                format!("user write #{stamp} LBAs {slba}+{blocks} submitted (media in {media} ns)"),
+            );
+        }
+        let gap = self.arrival_rng.exp(self.interarrival_ns) as u64;
+        self.schedule(now + gap.max(1), Ev::Arrival, 0);
+    }
+
+    fn write_media(&mut self, now: u64, slot: usize) {
+        let w = self.writes.get(slot);
+        let (slba, blocks, stamp) = (w.slba, w.blocks, w.stamp);
+        self.source.write(slba, blocks, stamp);
+        let done = self.cfg.latency.write_complete.sample(&mut self.lat_rng);
+        self.schedule(now + done, Ev::WriteDone, slot);
+        if self.watched(slba, blocks) {
+            self.note(now, format!("user write #{stamp} lands on the source"));
+        }
+    }
+
+    fn write_done(&mut self, now: u64, slot: usize) -> Result<()> {
+        let WriteCmd {
+            slba,
+            blocks,
+            stamp,
+        } = self.writes.remove(slot);
+        if self.cfg.write_snoop == WriteSnoop::Completion {
+            self.dev
+                .port_mut()
+                .user_write(Snoop::blocks(slba, blocks as u32));
+        }
+        if self.watched(slba, blocks) {
+            self.note(now, format!("user write #{stamp} completes"));
+        }
+        if self.quiescing && !self.quiesced_sent && self.writes_in_flight() == 0 {
+            self.send_quiesced(now)?;
+            self.pump(now)?;
+        }
+        Ok(())
+    }
+
+    fn writes_in_flight(&self) -> usize {
+        self.writes.len()
+    }
+
+    /// The last user write has completed: the server may take the final swap.
+    fn send_quiesced(&mut self, now: u64) -> Result<()> {
+        self.quiesced_sent = true;
+        self.note(now, "all user writes completed".into());
+        self.server.quiesced(&mut self.dev)?;
+        self.sync_pass(now);
+        Ok(())
+    }
+
+    fn issue_copy(&mut self, now: u64, job: CopyJob) {
+        let shift = self.cfg.granule_shift;
+        let slba = job.first << shift;
+        let end = ((job.first + job.count) << shift).min(self.cfg.namespace_lbas);
+        let blocks = end - slba;
+        self.dev
+            .port_mut()
+            .copy_read(Snoop::blocks(slba, blocks as u32));
+        let data = self.buffers.pop().unwrap_or_default();
+        let slot = self.copies.insert(CopyCmd {
+            job,
+            slba,
+            blocks,
+            data,
+            ok: true,
+        });
+        let at = now + self.cfg.latency.copy_read.sample(&mut self.copy_rng);
+        self.schedule(at, Ev::CopyMedia, slot);
+        if self.watched(slba, blocks) {
+            self.note(
+                now,
+                format!(
+                    "copy read of granules {}+{} submitted (snooped)",
+                    job.first, job.count
+                ),
+            );
+        }
+    }
+
+    fn copy_media(&mut self, now: u64, slot: usize) {
+        let shift = self.cfg.granule_shift;
+        let c = self.copies.get(slot);
+        let (slba, blocks, pass) = (c.slba, c.blocks, c.job.pass as usize);
+        let mut redundant = 0;
+        let mut lba = slba;
+        while lba < slba + blocks {
+            let next = (((lba >> shift) + 1) << shift).min(slba + blocks);
+            if self.source.blocks(lba, next - lba) == self.target.blocks(lba, next - lba) {
+                redundant += 1;
+            }
+            lba = next;
+        }
+        let granules = c.job.count;
+        c.data.clear();
+        c.data.extend_from_slice(self.source.blocks(slba, blocks));
+        let m = &mut self.per_pass[pass];
+        m.copied += granules;
+        m.redundant += redundant;
+        let transfer = granules * self.cfg.latency.per_granule_ns;
+        let at = now + 2 * transfer + self.cfg.latency.target_write.sample(&mut self.copy_rng);
+        self.schedule(at, Ev::TargetMedia, slot);
+        if self.watched(slba, blocks) {
+            let stamps = format!(
+                "{:?}",
+                &self.source.blocks(slba, blocks)[..blocks.min(8) as usize]
+            );
+            self.note(
+                now,
+                format!("copy read samples the source: stamps {stamps}"),
+            );
+        }
+    }
+
+    fn target_media(&mut self, now: u64, slot: usize) {
+        let failed = self.fail_rng.chance(self.cfg.target_fail_rate);
+        let c = self.copies.get(slot);
+        c.ok = !failed;
+        if !failed {
+            self.target.write_from(c.slba, &c.data);
+        }
+        let (slba, blocks, first) = (c.slba, c.blocks, c.job.first);
+        self.schedule(
+            now + self.cfg.latency.write_complete.base_ns,
+            Ev::TargetDone,
+            slot,
+        );
+        if self.watched(slba, blocks) {
+            let what = if failed { "FAILS" } else { "lands" };
+            self.note(now, format!("target write of granules from {first} {what}"));
+        }
+    }
+
+    fn target_done(&mut self, now: u64, slot: usize) -> Result<()> {
+        let CopyCmd { job, data, ok, .. } = self.copies.remove(slot);
+        self.buffers.push(data);
+        if !ok {
+            self.per_pass[job.pass as usize].failed_copies += job.count;
+        }
+        self.server.job_done(&mut self.dev, job, ok)?;
+        self.pump(now)
+    }
+
+    fn report(mut self, backend: &'static str, mapped_granules: u64) -> Result<RunReport> {
+        let done_at = self.done_at.expect("run() ends when the server is done");
+        let records = self.server.passes().to_vec();
+        let mut device_errors = 0;
+        for (i, rec) in records.iter().enumerate() {
+            let end = records
+                .get(i + 1)
+                .map(|r| r.start)
+                .or(rec.end)
+                .context("a pass without an end status")?;
+            let m = &mut self.per_pass[i];
+            m.pass = rec.pass;
+            m.is_final = rec.is_final;
+            m.planned = rec.planned;
+            m.bits_set = end.bits_set - rec.start.bits_set;
+            m.bits_skipped = end.bits_skipped - rec.start.bits_skipped;
+            m.bits_cleared = end.bits_cleared - rec.start.bits_cleared;
+            m.duration_ns =
+                self.pass_start.get(i + 1).copied().unwrap_or(done_at) - self.pass_start[i];
+            device_errors |= rec.start.errors | end.errors;
+        }
+        let shift = self.cfg.granule_shift;
+        let ns = self.cfg.namespace_lbas;
+        let mut lost = Vec::new();
+        let mut lost_updates = 0;
+        for g in 0..self.cfg.granules() {
+            let (lo, hi) = (g << shift, ((g + 1) << shift).min(ns));
+            if self.source.blocks(lo, hi - lo) != self.target.blocks(lo, hi - lo) {
+                lost_updates += 1;
+                if lost.len() < 16 {
+                    lost.push(g);
+                }
+            }
+        }
+        for &g in &self.cfg.watch {
+            let (lo, hi) = (g << shift, ((g + 1) << shift).min(ns));
+            let (s, t) = (
+                self.source.blocks(lo, hi - lo),
+                self.target.blocks(lo, hi - lo),
+            );
+            let verdict = if s == t {
+                "target == source"
+            } else {
+                "LOST UPDATE"
+            };
+            self.log.push(format!(
+                "after switch-over, granule {g}: source {s:?} target {t:?}: {verdict}"
+            ));
+        }
+        Ok(RunReport {
+            method: self.cfg.method,
+            workload: self.cfg.workload.kind.name().to_string(),
+            seed: self.cfg.seed,
+            backend,
+            namespace_lbas: ns,
+            granule_shift: shift,
+            granules: self.cfg.granules(),
+            mapped_granules,
+            converged: records.len() >= 2
+                && records[records.len() - 2]
+                    .end
+                    .is_some_and(|s| s.active_count <= self.cfg.server.threshold),
+            downtime_ns: done_at - self.quiesce_at,
+            sim_time_ns: done_at,
+            per_pass: self.per_pass,
+            lost_updates,
+            lost_examples: lost,
+            device_errors,
+            watch_log: self.log,
+        })
+    }
+}
