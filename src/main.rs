@@ -100,6 +100,10 @@ struct SimArgs {
     /// Stop pre-copy when at most this many granules are dirty.
     #[arg(long, default_value_t = 1024)]
     threshold: u64,
+    /// Cursor method: merge plan runs separated by at most this many granules into one
+    /// window (the holes are copied too).
+    #[arg(long, default_value_t = 0)]
+    cursor_merge_gap: u64,
     /// Pre-copy passes at most, pass 0 included.
     #[arg(long, default_value_t = 8)]
     max_passes: u32,
@@ -225,6 +229,7 @@ impl SimArgs {
                 threshold: self.threshold,
                 max_passes: self.max_passes,
                 chunk_granules: self.chunk / self.granule,
+                cursor_merge_gap: self.cursor_merge_gap,
             },
             write_snoop: match self.write_snoop {
                 SnoopPoint::Completion => WriteSnoop::Completion,

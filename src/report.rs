@@ -227,7 +227,7 @@ pub fn compare_table(runs: &[RunReport]) -> String {
         "user_writes",
         "copied",
         "redundant",
-        "vs_naive",
+        "redundant_cut",
         "skipped",
         "cleared",
         "final_pass",
@@ -244,7 +244,7 @@ pub fn compare_table(runs: &[RunReport]) -> String {
                 r.copied_granules().to_string(),
                 r.redundant_copies().to_string(),
                 naive.map_or("-".into(), |n| {
-                    format!("{:.1}%", -cut(r.redundant_copies(), n))
+                    format!("{:.2}%", cut(r.redundant_copies(), n) + 0.0)
                 }),
                 r.bits_skipped().to_string(),
                 r.bits_cleared().to_string(),

@@ -9,7 +9,8 @@
 //!
 //! The plan is copied in ascending granule order, a maximal run of set granules at a time.
 //! With the `cursor` method each run becomes the SetPlan window before its first copy, so
-//! the cursor promise (every granule of the window, ascending) holds even for a sparse plan.
+//! the cursor promise (every granule of the window, ascending) holds even for a sparse plan;
+//! runs separated by small holes may share a window (`cursor_merge_gap`), holes copied.
 
 use crate::device::{Device, DeviceStatus, TrackingConfig};
 use crate::status::Status;
@@ -24,6 +25,10 @@ pub struct ServerConfig {
     pub max_passes: u32,
     /// Granules per copy read.
     pub chunk_granules: u64,
+    /// Cursor method: plan runs separated by at most this many unplanned granules share
+    /// one SetPlan window, and the holes between them are copied too. More copies, but a
+    /// longer window in which writes are skipped.
+    pub cursor_merge_gap: u64,
 }
 
 /// One copy: granules `[first, first + count)` read from the source, written to the target.
@@ -160,8 +165,16 @@ impl MigrationServer {
                 self.in_flight += 1;
                 return Ok(Next::Copy(job));
             }
-            if let Some((start, end)) = self.plan.next_run(self.pos) {
+            if let Some((start, mut end)) = self.plan.next_run(self.pos) {
                 if self.method == Method::Cursor {
+                    while let Some((s, e)) = self
+                        .plan
+                        .next_run(end)
+                        .filter(|r| r.0 - end <= self.cfg.cursor_merge_gap)
+                    {
+                        debug_assert!(s >= end);
+                        end = e;
+                    }
                     dev.set_plan(start, end)?;
                 }
                 (self.pos, self.run_end) = (start, end);

@@ -197,22 +197,28 @@ impl GoldenTracker {
         (op.slba >> shift, g1, ok)
     }
 
-    /// Sets `[lo, hi)` in the active buffer with `skip` (per word) held back.
+    /// Sets `[lo, hi)` in the active buffer with the bits `skip` returns (per word) held
+    /// back and counted as skipped.
     #[inline]
-    fn mark(&mut self, lo: u64, hi: u64, skip: impl Fn(&Self, usize, u64) -> u64) {
-        let (mut set, mut skipped) = (0u64, 0u64);
-        let a = self.active_sel;
+    fn mark(&mut self, lo: u64, hi: u64, skip: impl Fn(&Self, usize) -> u64) {
+        let mut skipped = 0u64;
         for_each_word(lo, hi, |w, m| {
-            let s = skip(self, w, m) & m;
-            let word = self.bufs[a].words()[w];
-            let new = m & !s & !word;
-            set += u64::from(new.count_ones());
+            let s = skip(self, w) & m;
             skipped += u64::from(s.count_ones());
-            self.bufs[a].words_mut()[w] = word | new;
+            self.set_word(w, m & !s);
         });
-        self.counts[a] += set;
-        self.counters[BITS_SET] += set;
         self.counters[BITS_SKIPPED] += skipped;
+    }
+
+    /// ORs `bits` into word `w` of the active buffer, counting the 0->1 transitions.
+    #[inline]
+    fn set_word(&mut self, w: usize, bits: u64) {
+        let a = self.active_sel;
+        let word = self.bufs[a].words()[w];
+        let new = u64::from((bits & !word).count_ones());
+        self.bufs[a].words_mut()[w] = word | bits;
+        self.counts[a] += new;
+        self.counters[BITS_SET] += new;
     }
 
     /// Clears `[lo, hi)` in buffer `sel`; returns the bits cleared.
@@ -243,10 +249,10 @@ impl GoldenTracker {
         let (g0, g1, ok) = self.granules(op);
         let p = 1 - self.active_sel;
         match self.method {
-            _ if !ok => self.mark(g0, g1, |_, _, _| 0),
-            Method::Naive | Method::Clear => self.mark(g0, g1, |_, _, _| 0),
-            Method::Cursor => self.mark(g0, g1, |t, w, _| t.window_mask(w)),
-            Method::Bitmap => self.mark(g0, g1, move |t, w, _| t.bufs[p].words()[w]),
+            _ if !ok => self.mark(g0, g1, |_, _| 0),
+            Method::Naive | Method::Clear => self.mark(g0, g1, |_, _| 0),
+            Method::Cursor => self.mark(g0, g1, |t, w| t.window_mask(w)),
+            Method::Bitmap => self.mark(g0, g1, move |t, w| t.bufs[p].words()[w]),
         }
     }
 
@@ -267,7 +273,7 @@ impl GoldenTracker {
                     // been skipped, so they must be copied by the next pass.
                     self.raise(ERR_CURSOR_GAP);
                     let (lo, hi) = (self.cursor, g0.min(self.plan_end));
-                    self.mark(lo, hi, |_, _, _| 0);
+                    self.mark(lo, hi, |_, _| 0);
                 }
                 self.cursor = self.cursor.max(g1);
                 0
@@ -282,7 +288,7 @@ impl GoldenTracker {
     fn close_window(&mut self) {
         if self.method == Method::Cursor && self.cursor < self.plan_end {
             let lo = self.cursor.max(self.plan_start);
-            self.mark(lo, self.plan_end, |_, _, _| 0);
+            self.mark(lo, self.plan_end, |_, _| 0);
         }
         self.cursor = self.plan_end;
     }
@@ -378,14 +384,9 @@ impl GoldenTracker {
         if self.counts[p] != 0 {
             if self.method == Method::Bitmap {
                 // Residual plan bits: writes to them were skipped, so they stay planned.
-                let words = self.geo.words as usize;
-                for w in 0..words {
+                for w in 0..self.geo.words as usize {
                     let residual = self.bufs[p].words()[w];
-                    if residual != 0 {
-                        self.mark(w as u64 * 64, (w as u64 + 1) * 64, move |_, _, m| {
-                            !residual & m
-                        });
-                    }
+                    self.set_word(w, residual);
                 }
             }
             self.clear_buffer(p);
@@ -417,7 +418,7 @@ impl GoldenTracker {
         }
         let end = end.min(self.geo.granules);
         if first < end {
-            self.mark(first, end, |_, _, _| 0);
+            self.mark(first, end, |_, _| 0);
         }
     }
 

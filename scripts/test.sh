@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite: installs the hardware tools when missing, then checks formatting,
+# lints, and runs every test of the workspace. Usage: scripts/test.sh
+# Randomised tests read LMSNOOP_SEEDS (seeds per test) and LMSNOOP_SEED_BASE.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
+
+# Verilator, Yosys, nextpnr, icestorm, z3 and Icarus are the RTL, synthesis and formal flows'
+# tools (Debian package names). Install whatever is missing.
+need=()
+for pair in verilator:verilator yosys:yosys nextpnr-ice40:nextpnr-ice40 icepack:fpga-icestorm z3:z3 iverilog:iverilog; do
+    command -v "${pair%%:*}" >/dev/null || need+=("${pair##*:}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+    echo "installing missing tools: ${need[*]}"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+echo "== cargo test"
+cargo test --workspace

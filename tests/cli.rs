@@ -1,0 +1,200 @@
+//! The `lmsnoop` binary as a user meets it: outputs, JSON keys, errors and exit codes.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn lmsnoop(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lmsnoop"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdin_lmsnoop(args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lmsnoop"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const SMALL: &[&str] = &["--namespace", "64MiB", "--granule", "8KiB", "--quiet"];
+
+#[test]
+fn replay_prints_figure_1() {
+    let out = lmsnoop(&[
+        "replay",
+        "tests/traces/figure1.trace",
+        "--backend",
+        "golden",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "plan 0-8\nactive 0-2,9\n");
+}
+
+#[test]
+fn replay_names_the_bad_line_and_fails() {
+    let out = stdin_lmsnoop(&["replay", "-"], "geometry 12 0\nstart cursor\nwrite 3\n");
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("line 3") && err.contains("write takes 2 arguments"),
+        "{err}"
+    );
+    let out = lmsnoop(&["replay", "no/such/file.trace"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("reading trace no/such/file.trace"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn replay_refuses_protocol_errors_with_the_line() {
+    let out = stdin_lmsnoop(
+        &["replay", "-"],
+        "geometry 64 0\nstart naive\nswap\nquery\nquery\n",
+    );
+    assert!(!out.status.success());
+    assert_eq!(
+        text(&out.stdout),
+        "swap 0\nplan -\n",
+        "output up to the failing line is kept"
+    );
+    let err = text(&out.stderr);
+    assert!(err.contains("line 5") && err.contains("released"), "{err}");
+}
+
+#[test]
+fn migrate_json_has_the_promised_keys() {
+    let mut args = vec!["migrate", "--method", "clear", "--json"];
+    args.extend_from_slice(SMALL);
+    let out = lmsnoop(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json = text(&out.stdout);
+    assert!(
+        json.starts_with('{') && json.trim_end().ends_with('}'),
+        "{json}"
+    );
+    for key in [
+        "method",
+        "passes",
+        "user_writes",
+        "copied_granules",
+        "redundant_copies",
+        "final_pass_granules",
+        "lost_updates",
+        "per_pass",
+        "wall_seconds",
+        "peak_rss_bytes",
+    ] {
+        assert!(
+            json.contains(&format!("\"{key}\":")),
+            "missing {key}: {json}"
+        );
+    }
+    assert!(
+        json.contains("\"method\":\"clear\"") && json.contains("\"lost_updates\":0"),
+        "{json}"
+    );
+}
+
+#[test]
+fn migrate_prints_a_table() {
+    let mut args = vec!["migrate", "--workload", "mixed"];
+    args.extend_from_slice(SMALL);
+    let out = lmsnoop(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(
+        t.contains("redundant")
+            && t.contains("total")
+            && t.contains("final")
+            && t.contains("lost updates 0"),
+        "{t}"
+    );
+}
+
+#[test]
+fn compare_runs_all_four_methods() {
+    let mut args = vec!["compare", "--json"];
+    args.extend_from_slice(SMALL);
+    let out = lmsnoop(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json = text(&out.stdout);
+    for m in ["naive", "cursor", "bitmap", "clear"] {
+        assert!(json.contains(&format!("\"method\":\"{m}\"")), "{m}: {json}");
+    }
+    let mut args = vec!["compare"];
+    args.extend_from_slice(SMALL);
+    let table = text(&lmsnoop(&args).stdout);
+    assert_eq!(
+        table
+            .lines()
+            .filter(|l| l.trim_start().starts_with("bitmap"))
+            .count(),
+        1,
+        "{table}"
+    );
+}
+
+#[test]
+fn bad_arguments_fail_with_a_message() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["migrate", "--granule", "3KiB"], "power of two"),
+        (&["migrate", "--granule", "1KiB"], "at least one LBA"),
+        (&["migrate", "--namespace", "12XB"], "unknown size unit"),
+        (&["migrate", "--method", "magic"], "unknown method"),
+        (
+            &["migrate", "--chunk", "1MiB", "--granule", "4MiB"],
+            "multiple of",
+        ),
+        (&["migrate", "--mapped", "1.5"], "mapped fraction"),
+        (&["migrate", "--workload", "bursty"], "unknown workload"),
+    ];
+    for (args, want) in cases {
+        let out = lmsnoop(args);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(
+            text(&out.stderr).contains(want),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn every_command_has_help() {
+    for cmd in ["migrate", "compare", "replay", "bench"] {
+        let out = lmsnoop(&[cmd, "--help"]);
+        assert!(
+            out.status.success() && text(&out.stdout).contains("Usage"),
+            "{cmd}"
+        );
+    }
+}
+
+#[test]
+fn bench_reports_throughput() {
+    let out = lmsnoop(&["bench", "--ops", "200000", "--granules", "65536", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json = text(&out.stdout);
+    assert!(
+        json.contains("\"ops_per_second\":") && json.contains("\"method\":\"cursor\""),
+        "{json}"
+    );
+}
