@@ -591,13 +591,20 @@ impl<P: TrackerPort> World<'_, P> {
         let at = now + 2 * transfer + self.cfg.latency.target_write.sample(&mut self.copy_rng);
         self.schedule(at, Ev::TargetMedia, slot);
         if self.watched(slba, blocks) {
-            let stamps = format!(
-                "{:?}",
-                &self.source.blocks(slba, blocks)[..blocks.min(8) as usize]
-            );
+            let (g0, g1) = (slba >> shift, (slba + blocks - 1) >> shift);
+            let sampled: Vec<String> = (self.cfg.watch.iter())
+                .filter(|&&g| (g0..=g1).contains(&g))
+                .map(|&g| {
+                    let (lo, hi) = (
+                        (g << shift).max(slba),
+                        ((g + 1) << shift).min(slba + blocks),
+                    );
+                    format!("granule {g} stamps {:?}", self.source.blocks(lo, hi - lo))
+                })
+                .collect();
             self.note(
                 now,
-                format!("copy read samples the source: stamps {stamps}"),
+                format!("copy read samples the source: {}", sampled.join(", ")),
             );
         }
     }
