@@ -399,7 +399,7 @@ impl<P: TrackerPort> World<'_, P> {
             self.cfg.method,
             self.pass(),
             p.copied,
-            p.planned.max(self.server.plan().count_ones()),
+            self.server.passes().last().map_or(0, |r| r.planned),
             self.per_pass.iter().map(|p| p.user_writes).sum::<u64>(),
             now as f64 / 1e9
         );

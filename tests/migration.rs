@@ -238,7 +238,7 @@ fn residual_redundant_copies_need_a_write_in_flight_across_its_copy_read() {
             let run = |method, window_open: bool| {
                 let mut cfg = small_config(method, WorkloadKind::Zipf, seed);
                 cfg.namespace_lbas = 1 << 18;
-                cfg.write_rate = 0.2;
+                cfg.write_rate = 0.6;
                 if !window_open {
                     cfg.latency.write_media = Latency::new(0, 0);
                     cfg.latency.write_complete = Latency::new(0, 0);

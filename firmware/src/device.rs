@@ -262,12 +262,8 @@ impl<P: TrackerPort> Device<P> {
     pub fn swap_bdp(&mut self) -> Result<u64, Status> {
         self.session("SwapBdp while stopped")?;
         self.exec(OP_SWAP)?;
-        *self.session("SwapBdp while stopped")? = Session {
-            plan: Plan::Bdp,
-            queried: false,
-            released: false,
-            ..self.session.unwrap()
-        };
+        let s = self.session("SwapBdp while stopped")?;
+        (s.plan, s.queried, s.released) = (Plan::Bdp, false, false);
         Ok(u64::from(self.port.csr_read(SWAP_COUNT)))
     }
 

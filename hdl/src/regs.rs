@@ -124,7 +124,7 @@ registers! {
     NS_GRANULES = 0x048, Ro, "Granules of the latched namespace: ceil(NS_LBAS / 2^GRANULE_SHIFT).";
     WRITES_SEEN_LO = 0x080, Ro, "User writes snooped while tracking, [31:0] (latches HI).";
     WRITES_SEEN_HI = 0x084, Ro, "User writes snooped while tracking, [63:32].";
-    BITS_SET_LO = 0x088, Ro, "Active-buffer bits turned 0->1 (writes, mark-dirty, cursor gaps), [31:0].";
+    BITS_SET_LO = 0x088, Ro, "Active-buffer bits turned 0->1 (writes, mark-dirty, cursor gaps, promises carried at SWAP/SET_PLAN), [31:0].";
     BITS_SET_HI = 0x08C, Ro, "BITS_SET [63:32].";
     BITS_SKIPPED_LO = 0x090, Ro, "Granules of user writes not marked because the running pass copies them, [31:0].";
     BITS_SKIPPED_HI = 0x094, Ro, "BITS_SKIPPED [63:32].";
@@ -176,9 +176,9 @@ constants! {
 constants! {
     OPCODES;
     OP_NOP = 0, "No operation.";
-    OP_LOAD = 1, "Stopped: latch CONFIG/NS_LBAS and open the load stream for NS_GRANULES/64 words into the passive buffer.";
-    OP_START = 2, "Stopped: latch CONFIG/NS_LBAS, zero the counters, start tracking into a clean active buffer.";
-    OP_STOP = 3, "Tracking: stop; the clear engine wipes both buffers (BUSY until done).";
+    OP_LOAD = 1, "Stopped: latch CONFIG/NS_LBAS, clear the passive buffer and open the load stream for ceil(NS_GRANULES/64) words into it.";
+    OP_START = 2, "Stopped: latch CONFIG/NS_LBAS (which must match a LOAD since the last STOP), zero the counters, start tracking into a clean active buffer.";
+    OP_STOP = 3, "Tracking: stop; the clear engine wipes both buffers whole (BUSY until done).";
     OP_QUERY = 4, "Tracking: open the query stream over the buffer QUERY_SRC selects.";
     OP_SWAP = 5, "Tracking: swap active and passive; SWAP_COUNT holds the new passive popcount.";
     OP_RELEASE = 6, "Tracking: the host holds the passive contents; clear them (no effect in bitmap).";
@@ -189,11 +189,11 @@ constants! {
 constants! {
     ERR_FLAGS;
     ERR_LBA_RANGE = 1 << 0, "A snooped command touched an LBA at or beyond the namespace size; in-range granules of a write are marked without skipping, a copy read has no effect.";
-    ERR_LBA_WRAP = 1 << 1, "SLBA + NLB overflowed 64 bits; treated as ERR_LBA_RANGE.";
+    ERR_LBA_WRAP = 1 << 1, "SLBA + NLB overflowed 64 bits (raised instead of ERR_LBA_RANGE); handled as an out-of-range command.";
     ERR_PLAN_RANGE = 1 << 2, "SET_PLAN with PLAN_START > PLAN_END or PLAN_END > NS_GRANULES; the plan window is left empty (nothing is skipped).";
     ERR_CMD_STATE = 1 << 3, "A command not valid in the current state (e.g. QUERY while stopped, SET_PLAN outside cursor); ignored.";
     ERR_STREAM_BUSY = 1 << 4, "A command while the query or load stream is open (e.g. SWAP during a query); ignored.";
-    ERR_CONFIG = 1 << 5, "LOAD or START with a namespace of 0 LBAs, above CAPACITY granules, or a granule shift > 48; ignored.";
+    ERR_CONFIG = 1 << 5, "LOAD or START with a namespace of 0 LBAs, above CAPACITY granules, a granule shift > 48, or (START) a geometry other than the loaded BMP's; ignored.";
     ERR_LOAD = 1 << 6, "A load word with bits beyond the namespace (masked) or beyond the last word (dropped).";
     ERR_CURSOR_GAP = 1 << 7, "Cursor method: a copy read started above CURSOR inside the plan; the jumped granules were marked dirty.";
     ERR_MARK_RANGE = 1 << 8, "MARK_DIRTY with MARK_FIRST > MARK_END or beyond the namespace; the in-range part was marked.";

@@ -71,7 +71,7 @@ const COPY_READS_SEEN: usize = 3;
 const BITS_CLEARED: usize = 4;
 
 /// Geometry latched by LOAD or START.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Geometry {
     ns_lbas: u64,
     shift: u32,
@@ -103,6 +103,8 @@ pub struct GoldenTracker {
     tracking: bool,
     method: Method,
     geo: Geometry,
+    /// Geometry of the BMP loaded since the last STOP: START must match it.
+    loaded: Option<Geometry>,
     plan_start: u64,
     plan_end: u64,
     cursor: u64,
@@ -139,6 +141,7 @@ impl GoldenTracker {
             tracking: false,
             method: Method::Naive,
             geo: Geometry::default(),
+            loaded: None,
             plan_start: 0,
             plan_end: 0,
             cursor: 0,
@@ -293,15 +296,15 @@ impl GoldenTracker {
         self.cursor = self.plan_end;
     }
 
-    fn clear_buffer(&mut self, sel: usize) {
-        self.bufs[sel].words_mut()[..self.geo.words as usize].fill(0);
-        self.clear_words += self.geo.words;
+    /// The clear engine: zeroes the first `words` words of buffer `sel`.
+    fn clear_buffer(&mut self, sel: usize, words: u64) {
+        self.bufs[sel].words_mut()[..words as usize].fill(0);
+        self.clear_words += words;
         self.counts[sel] = 0;
-        self.irq_status |= IRQ_CLEAR_DONE;
     }
 
-    /// Latches CONFIG and NS_LBAS; false (and ERR_CONFIG) when they do not fit.
-    fn latch_geometry(&mut self) -> bool {
+    /// The geometry CONFIG and NS_LBAS describe; `None` (and ERR_CONFIG) when it does not fit.
+    fn requested_geometry(&mut self) -> Option<Geometry> {
         let shift = GRANULE_SHIFT.get(self.config);
         let granules = if shift > MAX_GRANULE_SHIFT {
             0
@@ -310,16 +313,14 @@ impl GoldenTracker {
         };
         if granules == 0 || granules > self.capacity {
             self.raise(ERR_CONFIG);
-            return false;
+            return None;
         }
-        self.method = Method::from_code(METHOD.get(self.config));
-        self.geo = Geometry {
+        Some(Geometry {
             ns_lbas: self.ns_lbas,
             shift,
             granules,
             words: granules.div_ceil(64),
-        };
-        true
+        })
     }
 
     fn command(&mut self, value: u32) {
@@ -342,23 +343,31 @@ impl GoldenTracker {
         }
         match op {
             OP_LOAD => {
-                if self.latch_geometry() {
-                    self.load_next = Some(0);
+                if let Some(geo) = self.requested_geometry() {
+                    // A BMP of an earlier, larger LOAD must not leak past this namespace.
+                    self.clear_buffer(1 - self.active_sel, self.capacity / 64);
+                    (self.geo, self.loaded, self.load_next) = (geo, Some(geo), Some(0));
                 }
             }
-            OP_START => {
-                if self.latch_geometry() {
+            OP_START => match self.requested_geometry() {
+                Some(geo) if self.loaded.is_some_and(|l| l != geo) => self.raise(ERR_CONFIG),
+                Some(geo) => {
+                    self.method = Method::from_code(METHOD.get(self.config));
+                    self.geo = geo;
                     self.tracking = true;
                     self.counters = [0; 5];
                     self.swap_count = 0;
                     (self.plan_start, self.plan_end, self.cursor) = (0, 0, 0);
                 }
-            }
+                None => {}
+            },
             OP_STOP => {
                 self.query = None;
                 self.tracking = false;
-                self.clear_buffer(0);
-                self.clear_buffer(1);
+                self.loaded = None;
+                self.clear_buffer(0, self.capacity / 64);
+                self.clear_buffer(1, self.capacity / 64);
+                self.irq_status |= IRQ_CLEAR_DONE;
             }
             OP_QUERY => {
                 self.query = Some(QueryStream {
@@ -369,7 +378,8 @@ impl GoldenTracker {
             OP_SWAP => self.swap(),
             OP_RELEASE => {
                 if self.method != Method::Bitmap {
-                    self.clear_buffer(1 - self.active_sel);
+                    self.clear_buffer(1 - self.active_sel, self.geo.words);
+                    self.irq_status |= IRQ_CLEAR_DONE;
                 }
             }
             OP_SET_PLAN => self.set_plan(),
@@ -389,7 +399,8 @@ impl GoldenTracker {
                     self.set_word(w, residual);
                 }
             }
-            self.clear_buffer(p);
+            self.clear_buffer(p, self.geo.words);
+            self.irq_status |= IRQ_CLEAR_DONE;
         }
         self.active_sel = p;
         self.swap_count = self.counts[1 - p];
