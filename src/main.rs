@@ -38,6 +38,17 @@ enum Command {
     Replay(ReplayArgs),
     /// Measure the golden model's snoop throughput.
     Bench(BenchArgs),
+    /// Write hdl/generated/*.v from the Rust-HDL block.
+    GenVerilog(GenArgs),
+    /// Write the C register header and the Markdown register table from the register map.
+    GenRegs(GenArgs),
+}
+
+#[derive(Args)]
+struct GenArgs {
+    /// Workspace root to write into.
+    #[arg(long, default_value = env!("CARGO_MANIFEST_DIR"))]
+    root: PathBuf,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -381,6 +392,41 @@ fn bench(args: BenchArgs) -> Result<()> {
     Ok(())
 }
 
+/// Writes generated files under `root`, saying which changed.
+fn write_generated(root: &std::path::Path, files: &[(String, String)]) -> Result<()> {
+    for (rel, text) in files {
+        let path = root.join(rel);
+        let old = std::fs::read_to_string(&path).ok();
+        if old.as_deref() == Some(text.as_str()) {
+            println!("unchanged {rel}");
+            continue;
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        println!("wrote {rel}");
+    }
+    Ok(())
+}
+
+fn gen_verilog(args: GenArgs) -> Result<()> {
+    let files: Vec<(String, String)> = lmsnoop_hdl::tracker::generated()
+        .into_iter()
+        .map(|g| (format!("hdl/generated/{}", g.file), g.verilog))
+        .collect();
+    write_generated(&args.root, &files)
+}
+
+fn gen_regs(args: GenArgs) -> Result<()> {
+    use lmsnoop_hdl::render;
+    let files = [
+        (render::C_HEADER_PATH.to_string(), render::c_header()),
+        (render::MARKDOWN_PATH.to_string(), render::markdown_table()),
+    ];
+    write_generated(&args.root, &files)
+}
+
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -388,6 +434,8 @@ fn main() {
         Command::Compare(a) => compare(a),
         Command::Replay(a) => replay_cmd(a),
         Command::Bench(a) => bench(a),
+        Command::GenVerilog(a) => gen_verilog(a),
+        Command::GenRegs(a) => gen_regs(a),
     };
     if let Err(e) = result {
         eprintln!("lmsnoop: error: {e:#}");

@@ -159,6 +159,9 @@ fields! {
     STATUS.LATCHED_METHOD = [4; 2], "The method latched by START.";
 }
 
+/// Largest accepted GRANULE_SHIFT: 2^48 LBAs per granule is already absurd.
+pub const MAX_GRANULE_SHIFT: u32 = 48;
+
 /// The value of the ID register for this version of the block.
 pub const ID_MAGIC_VALUE: u32 = 0x4C4D;
 pub const VERSION_MAJOR: u32 = 1;

@@ -60,8 +60,7 @@ impl std::fmt::Display for Method {
     }
 }
 
-/// Largest accepted granule shift: 2^48 LBAs per granule is already absurd.
-pub const MAX_GRANULE_SHIFT: u32 = 48;
+pub use lmsnoop_hdl::regs::MAX_GRANULE_SHIFT;
 
 /// Indices into the counter array, in the order of [`COUNTERS`].
 const WRITES_SEEN: usize = 0;

@@ -1,0 +1,1801 @@
+//! `lm_tracker`: the snoop block, one Rust-HDL module.
+//!
+//! ```text
+//!  uw_* ─┐                  ┌──────── command engine (CMD: LOAD START STOP QUERY SWAP ...)
+//!  cr_* ─┤  accept:         │            │ MARK / FOLD ranges        clear engine ──┐
+//!  ld_* ─┤  LBA -> granule, ▼            ▼                           (walks words)  │
+//!  query ┘  range checks,  ┌───────────────┐   ┌────┐   ┌──────────────┐   ┌─────┐  │
+//!           cursor   ───▶  │ B: range walk │──▶│ S1 │──▶│ S2: modify,  │──▶│ S3: │  │
+//!                          │ word + mask   │   │read│   │ write, fwd   │   │ pop │  │
+//!                          └───────────────┘   └─┬──┘   └──┬────────┬──┘   └─────┘  │
+//!                                                │ addr    │ data   │ query words    │
+//!                                          ┌─────▼─────────▼──┐     ▼                │
+//!                                          │ RAM0, RAM1 (64 b) │◀───────────────────┘
+//!                                          └───────────────────┘   q FIFO ─▶ q_*
+//! ```
+//!
+//! One operation enters the range walker per cycle; it leaves one word operation per cycle
+//! (range mask per word, never a loop over bits). S1 presents the word address to both
+//! RAMs, S2 gets their data one cycle later, forwards the previous cycle's write when the
+//! address matches (a RAM read in the cycle of a write to the same word returns old data),
+//! computes the new words by kind and method, and writes them back. S3 counts the changed
+//! bits. Which RAM is active is one select bit; a swap flips it.
+
+use super::mask::Popcount64;
+use crate::regs;
+use rust_hdl::prelude::*;
+
+/// A word operation in the datapath.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, LogicState)]
+pub enum Kind {
+    /// User write: set active bits, holding back the method's skip mask.
+    Uw,
+    /// Set active bits, no skip (bad-range writes, naive/clear writes, MarkDirty, cursor gaps).
+    Mark,
+    /// Copy read, bitmap method: drain the passive word.
+    Crb,
+    /// Copy read, clear method: clear the active word.
+    Crc,
+    /// Swap residue (bitmap): OR the passive word into the active, zero the passive.
+    Fold,
+    /// One load-stream word into the passive buffer.
+    Load,
+    /// Query word of the active buffer.
+    QrdA,
+    /// Query word of the passive buffer.
+    QrdP,
+}
+
+/// The command engine's state.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, LogicState)]
+pub enum Cmd {
+    Idle,
+    Exec,
+    SwapDrain,
+    SwapFold,
+    SwapClear,
+    Flip,
+    LoadClear,
+    StopClear,
+}
+
+/// The block; `A` is the bitmap RAM address width: each buffer holds 2^A words of 64
+/// granules.
+#[derive(LogicBlock)]
+pub struct LmTracker<const A: usize> {
+    pub clock: Signal<In, Clock>,
+    /// Synchronous, active high. The clear engine then wipes both buffers (BUSY).
+    pub reset: Signal<In, Bit>,
+    // AXI4-Lite CSR slave.
+    pub s_axil_awaddr: Signal<In, Bits<12>>,
+    pub s_axil_awvalid: Signal<In, Bit>,
+    pub s_axil_awready: Signal<Out, Bit>,
+    pub s_axil_wdata: Signal<In, Bits<32>>,
+    pub s_axil_wstrb: Signal<In, Bits<4>>,
+    pub s_axil_wvalid: Signal<In, Bit>,
+    pub s_axil_wready: Signal<Out, Bit>,
+    pub s_axil_bresp: Signal<Out, Bits<2>>,
+    pub s_axil_bvalid: Signal<Out, Bit>,
+    pub s_axil_bready: Signal<In, Bit>,
+    pub s_axil_araddr: Signal<In, Bits<12>>,
+    pub s_axil_arvalid: Signal<In, Bit>,
+    pub s_axil_arready: Signal<Out, Bit>,
+    pub s_axil_rdata: Signal<Out, Bits<32>>,
+    pub s_axil_rresp: Signal<Out, Bits<2>>,
+    pub s_axil_rvalid: Signal<Out, Bit>,
+    pub s_axil_rready: Signal<In, Bit>,
+    // User-write snoop stream (at write completion).
+    pub uw_valid: Signal<In, Bit>,
+    pub uw_ready: Signal<Out, Bit>,
+    pub uw_slba: Signal<In, Bits<64>>,
+    pub uw_nlb: Signal<In, Bits<16>>,
+    // Copy-read snoop stream (at copy-read submission).
+    pub cr_valid: Signal<In, Bit>,
+    pub cr_ready: Signal<Out, Bit>,
+    pub cr_slba: Signal<In, Bits<64>>,
+    pub cr_nlb: Signal<In, Bits<16>>,
+    // Load stream into the passive buffer.
+    pub ld_tvalid: Signal<In, Bit>,
+    pub ld_tready: Signal<Out, Bit>,
+    pub ld_tdata: Signal<In, Bits<64>>,
+    // Query stream out of a buffer.
+    pub q_tvalid: Signal<Out, Bit>,
+    pub q_tready: Signal<In, Bit>,
+    pub q_tdata: Signal<Out, Bits<64>>,
+    pub q_tlast: Signal<Out, Bit>,
+    pub irq: Signal<Out, Bit>,
+
+    // The two bitmap buffers.
+    ram0: RAM<Bits<64>, A>,
+    ram1: RAM<Bits<64>, A>,
+    pop_change: Popcount64,
+    pop_skip: Popcount64,
+
+    // Software-written registers.
+    r_config: DFF<Bits<32>>,
+    r_ns_lbas: DFF<Bits<64>>,
+    r_plan_start: DFF<Bits<32>>,
+    r_plan_end: DFF<Bits<32>>,
+    r_mark_first: DFF<Bits<32>>,
+    r_mark_end: DFF<Bits<32>>,
+    r_irq_enable: DFF<Bits<32>>,
+    r_err: DFF<Bits<32>>,
+    r_irq_status: DFF<Bits<32>>,
+    // Latched geometry and tracking state.
+    tracking: DFF<Bits<1>>,
+    method: DFF<Bits<2>>,
+    shift: DFF<Bits<6>>,
+    ns_lbas: DFF<Bits<64>>,
+    ns_granules: DFF<Bits<32>>,
+    ns_words: DFF<Bits<32>>,
+    loaded: DFF<Bit>,
+    loaded_ns: DFF<Bits<64>>,
+    loaded_shift: DFF<Bits<6>>,
+    plan_start: DFF<Bits<32>>,
+    plan_end: DFF<Bits<32>>,
+    cursor: DFF<Bits<32>>,
+    sel: DFF<Bit>,
+    swap_count: DFF<Bits<32>>,
+    cnt0: DFF<Bits<32>>,
+    cnt1: DFF<Bits<32>>,
+    c_writes: DFF<Bits<64>>,
+    c_set: DFF<Bits<64>>,
+    c_skipped: DFF<Bits<64>>,
+    c_copies: DFF<Bits<64>>,
+    c_cleared: DFF<Bits<64>>,
+    h_writes: DFF<Bits<32>>,
+    h_set: DFF<Bits<32>>,
+    h_skipped: DFF<Bits<32>>,
+    h_copies: DFF<Bits<32>>,
+    h_cleared: DFF<Bits<32>>,
+    // Load stream.
+    load_open: DFF<Bits<1>>,
+    load_next: DFF<Bits<32>>,
+    // Query engine and its 4-word output FIFO.
+    q_open: DFF<Bits<1>>,
+    q_started: DFF<Bit>,
+    q_src_active: DFF<Bit>,
+    qf_d0: DFF<Bits<64>>,
+    qf_d1: DFF<Bits<64>>,
+    qf_d2: DFF<Bits<64>>,
+    qf_d3: DFF<Bits<64>>,
+    qf_l0: DFF<Bit>,
+    qf_l1: DFF<Bit>,
+    qf_l2: DFF<Bit>,
+    qf_l3: DFF<Bit>,
+    qf_rd: DFF<Bits<2>>,
+    qf_wr: DFF<Bits<2>>,
+    qf_count: DFF<Bits<3>>,
+    // Command engine.
+    cmd_pending: DFF<Bit>,
+    cmd_op: DFF<Bits<4>>,
+    cmd_src: DFF<Bit>,
+    cstate: DFF<Cmd>,
+    // Clear engine: zeroes words clr_w..=clr_last of the selected RAMs, one per cycle.
+    clr_active: DFF<Bit>,
+    clr_w: DFF<Bits<32>>,
+    clr_last: DFF<Bits<32>>,
+    clr_ram0: DFF<Bit>,
+    clr_ram1: DFF<Bit>,
+    clr_bg: DFF<Bit>,
+    clr_irq: DFF<Bit>,
+    // Range walker (stage B).
+    b_valid: DFF<Bit>,
+    b_kind: DFF<Kind>,
+    b_w: DFF<Bits<32>>,
+    b_wlast: DFF<Bits<32>>,
+    b_lo: DFF<Bits<6>>,
+    b_hi: DFF<Bits<6>>,
+    b_first: DFF<Bit>,
+    b_data: DFF<Bits<64>>,
+    // Read stage.
+    s1_valid: DFF<Bit>,
+    s1_kind: DFF<Kind>,
+    s1_w: DFF<Bits<32>>,
+    s1_mask: DFF<Bits<64>>,
+    s1_win: DFF<Bits<64>>,
+    s1_data: DFF<Bits<64>>,
+    // Modify/write stage.
+    s2_valid: DFF<Bit>,
+    s2_kind: DFF<Kind>,
+    s2_w: DFF<Bits<32>>,
+    s2_mask: DFF<Bits<64>>,
+    s2_win: DFF<Bits<64>>,
+    s2_data: DFF<Bits<64>>,
+    // Count stage.
+    s3_valid: DFF<Bit>,
+    s3_kind: DFF<Kind>,
+    s3_change: DFF<Bits<64>>,
+    s3_skip: DFF<Bits<64>>,
+    // The previous cycle's RAM writes, for forwarding.
+    fwd0_en: DFF<Bit>,
+    fwd0_addr: DFF<Bits<32>>,
+    fwd0_data: DFF<Bits<64>>,
+    fwd1_en: DFF<Bit>,
+    fwd1_addr: DFF<Bits<32>>,
+    fwd1_data: DFF<Bits<64>>,
+    // AXI4-Lite response registers.
+    axi_bvalid: DFF<Bit>,
+    axi_bresp: DFF<Bits<2>>,
+    axi_rvalid: DFF<Bit>,
+    axi_rdata: DFF<Bits<32>>,
+    axi_rresp: DFF<Bits<2>>,
+
+    // Combinational signals.
+    drained: Signal<Local, Bit>,
+    cmd_busy: Signal<Local, Bit>,
+    blocked: Signal<Local, Bit>,
+    b_last_word: Signal<Local, Bit>,
+    q_credit: Signal<Local, Bit>,
+    b_stall: Signal<Local, Bit>,
+    b_free: Signal<Local, Bit>,
+    is_cursor: Signal<Local, Bit>,
+    is_bitmap: Signal<Local, Bit>,
+    is_clear: Signal<Local, Bit>,
+    op_slba: Signal<Local, Bits<64>>,
+    op_last: Signal<Local, Bits<64>>,
+    op_wrap: Signal<Local, Bit>,
+    op_oob: Signal<Local, Bit>,
+    op_empty: Signal<Local, Bit>,
+    op_g0: Signal<Local, Bits<32>>,
+    op_gl: Signal<Local, Bits<32>>,
+    gap_end: Signal<Local, Bits<32>>,
+    take_q: Signal<Local, Bit>,
+    take_ld: Signal<Local, Bit>,
+    take_cr: Signal<Local, Bit>,
+    take_uw: Signal<Local, Bit>,
+    lb_valid: Signal<Local, Bit>,
+    lb_kind: Signal<Local, Kind>,
+    lb_lo: Signal<Local, Bits<32>>,
+    lb_hi: Signal<Local, Bits<32>>,
+    ci_valid: Signal<Local, Bit>,
+    ci_kind: Signal<Local, Kind>,
+    ci_lo: Signal<Local, Bits<32>>,
+    ci_hi: Signal<Local, Bits<32>>,
+    win_lo: Signal<Local, Bits<32>>,
+    win_wl: Signal<Local, Bits<32>>,
+    win_wh: Signal<Local, Bits<32>>,
+    win_hi: Signal<Local, Bits<32>>,
+    rm_lo: Signal<Local, Bits<6>>,
+    rm_hi: Signal<Local, Bits<6>>,
+    rm: Signal<Local, Bits<64>>,
+    wm_lo: Signal<Local, Bits<6>>,
+    wm_hi: Signal<Local, Bits<6>>,
+    wm: Signal<Local, Bits<64>>,
+    rd0: Signal<Local, Bits<64>>,
+    rd1: Signal<Local, Bits<64>>,
+    word_a: Signal<Local, Bits<64>>,
+    word_p: Signal<Local, Bits<64>>,
+    skip: Signal<Local, Bits<64>>,
+    new_a: Signal<Local, Bits<64>>,
+    new_p: Signal<Local, Bits<64>>,
+    we_a: Signal<Local, Bit>,
+    we_p: Signal<Local, Bit>,
+    change: Signal<Local, Bits<64>>,
+    q_push: Signal<Local, Bit>,
+    q_push_data: Signal<Local, Bits<64>>,
+    q_pop: Signal<Local, Bit>,
+    we0: Signal<Local, Bit>,
+    we1: Signal<Local, Bit>,
+    wa0: Signal<Local, Bits<32>>,
+    wa1: Signal<Local, Bits<32>>,
+    wd0: Signal<Local, Bits<64>>,
+    wd1: Signal<Local, Bits<64>>,
+    cnt_active: Signal<Local, Bits<32>>,
+    cnt_passive: Signal<Local, Bits<32>>,
+    req_shift: Signal<Local, Bits<6>>,
+    req_granules: Signal<Local, Bits<64>>,
+    req_ok: Signal<Local, Bit>,
+    op_needs_tracking: Signal<Local, Bit>,
+    mark_end: Signal<Local, Bits<32>>,
+    irq_err: Signal<Local, Bits<32>>,
+    raise_acc: Signal<Local, Bits<32>>,
+    raise_cmd: Signal<Local, Bits<32>>,
+    raise_s2: Signal<Local, Bits<32>>,
+    err_clear: Signal<Local, Bits<32>>,
+    irq_set: Signal<Local, Bits<32>>,
+    irq_clear: Signal<Local, Bits<32>>,
+    aw_take: Signal<Local, Bit>,
+    ar_take: Signal<Local, Bit>,
+    status: Signal<Local, Bits<32>>,
+    busy: Signal<Local, Bits<1>>,
+
+    // Constants from the register map (`regs`), so that no address or code is typed here.
+    ones: Constant<Bits<64>>,
+    top_bit: Constant<Bits<6>>,
+    k_id: Constant<Bits<12>>,
+    k_capacity: Constant<Bits<12>>,
+    k_config: Constant<Bits<12>>,
+    k_ns_lo: Constant<Bits<12>>,
+    k_ns_hi: Constant<Bits<12>>,
+    k_cmd: Constant<Bits<12>>,
+    k_status: Constant<Bits<12>>,
+    k_err: Constant<Bits<12>>,
+    k_irq_status: Constant<Bits<12>>,
+    k_irq_enable: Constant<Bits<12>>,
+    k_plan_start: Constant<Bits<12>>,
+    k_plan_end: Constant<Bits<12>>,
+    k_cursor: Constant<Bits<12>>,
+    k_mark_first: Constant<Bits<12>>,
+    k_mark_end: Constant<Bits<12>>,
+    k_swap_count: Constant<Bits<12>>,
+    k_active_count: Constant<Bits<12>>,
+    k_passive_count: Constant<Bits<12>>,
+    k_ns_granules: Constant<Bits<12>>,
+    k_writes_lo: Constant<Bits<12>>,
+    k_writes_hi: Constant<Bits<12>>,
+    k_set_lo: Constant<Bits<12>>,
+    k_set_hi: Constant<Bits<12>>,
+    k_skipped_lo: Constant<Bits<12>>,
+    k_skipped_hi: Constant<Bits<12>>,
+    k_copies_lo: Constant<Bits<12>>,
+    k_copies_hi: Constant<Bits<12>>,
+    k_cleared_lo: Constant<Bits<12>>,
+    k_cleared_hi: Constant<Bits<12>>,
+    k_id_value: Constant<Bits<32>>,
+    k_capacity_value: Constant<Bits<32>>,
+    k_cap_last_word: Constant<Bits<32>>,
+    k_config_mask: Constant<Bits<32>>,
+    k_f_method: Constant<Bits<32>>,
+    k_f_shift: Constant<Bits<32>>,
+    k_f_opcode: Constant<Bits<32>>,
+    k_f_query_src: Constant<Bits<32>>,
+    k_f_tracking: Constant<Bits<32>>,
+    k_f_busy: Constant<Bits<32>>,
+    k_f_query_open: Constant<Bits<32>>,
+    k_f_load_open: Constant<Bits<32>>,
+    k_f_latched_method: Constant<Bits<32>>,
+    k_max_shift: Constant<Bits<6>>,
+    k_m_cursor: Constant<Bits<2>>,
+    k_m_bitmap: Constant<Bits<2>>,
+    k_m_clear: Constant<Bits<2>>,
+    k_op_nop: Constant<Bits<4>>,
+    k_op_load: Constant<Bits<4>>,
+    k_op_start: Constant<Bits<4>>,
+    k_op_stop: Constant<Bits<4>>,
+    k_op_query: Constant<Bits<4>>,
+    k_op_swap: Constant<Bits<4>>,
+    k_op_release: Constant<Bits<4>>,
+    k_op_set_plan: Constant<Bits<4>>,
+    k_op_mark: Constant<Bits<4>>,
+    k_e_lba_range: Constant<Bits<32>>,
+    k_e_lba_wrap: Constant<Bits<32>>,
+    k_e_plan_range: Constant<Bits<32>>,
+    k_e_cmd_state: Constant<Bits<32>>,
+    k_e_stream_busy: Constant<Bits<32>>,
+    k_e_config: Constant<Bits<32>>,
+    k_e_load: Constant<Bits<32>>,
+    k_e_cursor_gap: Constant<Bits<32>>,
+    k_e_mark_range: Constant<Bits<32>>,
+    k_i_error: Constant<Bits<32>>,
+    k_i_swap_done: Constant<Bits<32>>,
+    k_i_query_done: Constant<Bits<32>>,
+    k_i_clear_done: Constant<Bits<32>>,
+}
+
+fn addr(a: u32) -> Constant<Bits<12>> {
+    assert!(a < 1 << 12, "register {a:#x} beyond the 4 KiB CSR window");
+    Constant::new(u64::from(a).to_bits())
+}
+
+fn word(v: u32) -> Constant<Bits<32>> {
+    Constant::new(u64::from(v).to_bits())
+}
+
+impl<const A: usize> LmTracker<A> {
+    /// Granules one buffer holds.
+    pub const CAPACITY: u64 = 64 << A;
+
+    pub fn new() -> Self {
+        assert!(
+            (3..=20).contains(&A),
+            "bitmap RAM address width must be 3..=20 bits"
+        );
+        // The RTL's field signals have fixed widths; the map must agree with them.
+        assert_eq!(
+            (
+                regs::METHOD.width,
+                regs::GRANULE_SHIFT.width,
+                regs::OPCODE.width
+            ),
+            (2, 6, 4)
+        );
+        assert!([
+            regs::QUERY_SRC,
+            regs::TRACKING,
+            regs::BUSY,
+            regs::QUERY_OPEN,
+            regs::LOAD_OPEN
+        ]
+        .iter()
+        .all(|f| f.width == 1));
+        assert_eq!(regs::LATCHED_METHOD.width, 2);
+        let opcode = |v: u32| Constant::new(u64::from(v).to_bits());
+        let method = |v: u32| Constant::new(u64::from(v).to_bits());
+        LmTracker {
+            clock: Default::default(),
+            reset: Default::default(),
+            s_axil_awaddr: Default::default(),
+            s_axil_awvalid: Default::default(),
+            s_axil_awready: Default::default(),
+            s_axil_wdata: Default::default(),
+            s_axil_wstrb: Default::default(),
+            s_axil_wvalid: Default::default(),
+            s_axil_wready: Default::default(),
+            s_axil_bresp: Default::default(),
+            s_axil_bvalid: Default::default(),
+            s_axil_bready: Default::default(),
+            s_axil_araddr: Default::default(),
+            s_axil_arvalid: Default::default(),
+            s_axil_arready: Default::default(),
+            s_axil_rdata: Default::default(),
+            s_axil_rresp: Default::default(),
+            s_axil_rvalid: Default::default(),
+            s_axil_rready: Default::default(),
+            uw_valid: Default::default(),
+            uw_ready: Default::default(),
+            uw_slba: Default::default(),
+            uw_nlb: Default::default(),
+            cr_valid: Default::default(),
+            cr_ready: Default::default(),
+            cr_slba: Default::default(),
+            cr_nlb: Default::default(),
+            ld_tvalid: Default::default(),
+            ld_tready: Default::default(),
+            ld_tdata: Default::default(),
+            q_tvalid: Default::default(),
+            q_tready: Default::default(),
+            q_tdata: Default::default(),
+            q_tlast: Default::default(),
+            irq: Default::default(),
+            ram0: Default::default(),
+            ram1: Default::default(),
+            pop_change: Default::default(),
+            pop_skip: Default::default(),
+            r_config: Default::default(),
+            r_ns_lbas: Default::default(),
+            r_plan_start: Default::default(),
+            r_plan_end: Default::default(),
+            r_mark_first: Default::default(),
+            r_mark_end: Default::default(),
+            r_irq_enable: Default::default(),
+            r_err: Default::default(),
+            r_irq_status: Default::default(),
+            tracking: Default::default(),
+            method: Default::default(),
+            shift: Default::default(),
+            ns_lbas: Default::default(),
+            ns_granules: Default::default(),
+            ns_words: Default::default(),
+            loaded: Default::default(),
+            loaded_ns: Default::default(),
+            loaded_shift: Default::default(),
+            plan_start: Default::default(),
+            plan_end: Default::default(),
+            cursor: Default::default(),
+            sel: Default::default(),
+            swap_count: Default::default(),
+            cnt0: Default::default(),
+            cnt1: Default::default(),
+            c_writes: Default::default(),
+            c_set: Default::default(),
+            c_skipped: Default::default(),
+            c_copies: Default::default(),
+            c_cleared: Default::default(),
+            h_writes: Default::default(),
+            h_set: Default::default(),
+            h_skipped: Default::default(),
+            h_copies: Default::default(),
+            h_cleared: Default::default(),
+            load_open: Default::default(),
+            load_next: Default::default(),
+            q_open: Default::default(),
+            q_started: Default::default(),
+            q_src_active: Default::default(),
+            qf_d0: Default::default(),
+            qf_d1: Default::default(),
+            qf_d2: Default::default(),
+            qf_d3: Default::default(),
+            qf_l0: Default::default(),
+            qf_l1: Default::default(),
+            qf_l2: Default::default(),
+            qf_l3: Default::default(),
+            qf_rd: Default::default(),
+            qf_wr: Default::default(),
+            qf_count: Default::default(),
+            cmd_pending: Default::default(),
+            cmd_op: Default::default(),
+            cmd_src: Default::default(),
+            cstate: Default::default(),
+            clr_active: Default::default(),
+            clr_w: Default::default(),
+            clr_last: Default::default(),
+            clr_ram0: Default::default(),
+            clr_ram1: Default::default(),
+            clr_bg: Default::default(),
+            clr_irq: Default::default(),
+            b_valid: Default::default(),
+            b_kind: Default::default(),
+            b_w: Default::default(),
+            b_wlast: Default::default(),
+            b_lo: Default::default(),
+            b_hi: Default::default(),
+            b_first: Default::default(),
+            b_data: Default::default(),
+            s1_valid: Default::default(),
+            s1_kind: Default::default(),
+            s1_w: Default::default(),
+            s1_mask: Default::default(),
+            s1_win: Default::default(),
+            s1_data: Default::default(),
+            s2_valid: Default::default(),
+            s2_kind: Default::default(),
+            s2_w: Default::default(),
+            s2_mask: Default::default(),
+            s2_win: Default::default(),
+            s2_data: Default::default(),
+            s3_valid: Default::default(),
+            s3_kind: Default::default(),
+            s3_change: Default::default(),
+            s3_skip: Default::default(),
+            fwd0_en: Default::default(),
+            fwd0_addr: Default::default(),
+            fwd0_data: Default::default(),
+            fwd1_en: Default::default(),
+            fwd1_addr: Default::default(),
+            fwd1_data: Default::default(),
+            axi_bvalid: Default::default(),
+            axi_bresp: Default::default(),
+            axi_rvalid: Default::default(),
+            axi_rdata: Default::default(),
+            axi_rresp: Default::default(),
+            drained: Default::default(),
+            cmd_busy: Default::default(),
+            blocked: Default::default(),
+            b_last_word: Default::default(),
+            q_credit: Default::default(),
+            b_stall: Default::default(),
+            b_free: Default::default(),
+            is_cursor: Default::default(),
+            is_bitmap: Default::default(),
+            is_clear: Default::default(),
+            op_slba: Default::default(),
+            op_last: Default::default(),
+            op_wrap: Default::default(),
+            op_oob: Default::default(),
+            op_empty: Default::default(),
+            op_g0: Default::default(),
+            op_gl: Default::default(),
+            gap_end: Default::default(),
+            take_q: Default::default(),
+            take_ld: Default::default(),
+            take_cr: Default::default(),
+            take_uw: Default::default(),
+            lb_valid: Default::default(),
+            lb_kind: Default::default(),
+            lb_lo: Default::default(),
+            lb_hi: Default::default(),
+            ci_valid: Default::default(),
+            ci_kind: Default::default(),
+            ci_lo: Default::default(),
+            ci_hi: Default::default(),
+            win_lo: Default::default(),
+            win_wl: Default::default(),
+            win_wh: Default::default(),
+            win_hi: Default::default(),
+            rm_lo: Default::default(),
+            rm_hi: Default::default(),
+            rm: Default::default(),
+            wm_lo: Default::default(),
+            wm_hi: Default::default(),
+            wm: Default::default(),
+            ones: Constant::new(Bits::<64>::mask()),
+            top_bit: Constant::new(63u64.to_bits()),
+            rd0: Default::default(),
+            rd1: Default::default(),
+            word_a: Default::default(),
+            word_p: Default::default(),
+            skip: Default::default(),
+            new_a: Default::default(),
+            new_p: Default::default(),
+            we_a: Default::default(),
+            we_p: Default::default(),
+            change: Default::default(),
+            q_push: Default::default(),
+            q_push_data: Default::default(),
+            q_pop: Default::default(),
+            we0: Default::default(),
+            we1: Default::default(),
+            wa0: Default::default(),
+            wa1: Default::default(),
+            wd0: Default::default(),
+            wd1: Default::default(),
+            cnt_active: Default::default(),
+            cnt_passive: Default::default(),
+            req_shift: Default::default(),
+            req_granules: Default::default(),
+            req_ok: Default::default(),
+            op_needs_tracking: Default::default(),
+            mark_end: Default::default(),
+            irq_err: Default::default(),
+            raise_acc: Default::default(),
+            raise_cmd: Default::default(),
+            raise_s2: Default::default(),
+            err_clear: Default::default(),
+            irq_set: Default::default(),
+            irq_clear: Default::default(),
+            aw_take: Default::default(),
+            ar_take: Default::default(),
+            status: Default::default(),
+            busy: Default::default(),
+            k_id: addr(regs::ID),
+            k_capacity: addr(regs::CAPACITY),
+            k_config: addr(regs::CONFIG),
+            k_ns_lo: addr(regs::NS_LBAS_LO),
+            k_ns_hi: addr(regs::NS_LBAS_HI),
+            k_cmd: addr(regs::CMD),
+            k_status: addr(regs::STATUS),
+            k_err: addr(regs::ERR),
+            k_irq_status: addr(regs::IRQ_STATUS),
+            k_irq_enable: addr(regs::IRQ_ENABLE),
+            k_plan_start: addr(regs::PLAN_START),
+            k_plan_end: addr(regs::PLAN_END),
+            k_cursor: addr(regs::CURSOR),
+            k_mark_first: addr(regs::MARK_FIRST),
+            k_mark_end: addr(regs::MARK_END),
+            k_swap_count: addr(regs::SWAP_COUNT),
+            k_active_count: addr(regs::ACTIVE_COUNT),
+            k_passive_count: addr(regs::PASSIVE_COUNT),
+            k_ns_granules: addr(regs::NS_GRANULES),
+            k_writes_lo: addr(regs::WRITES_SEEN_LO),
+            k_writes_hi: addr(regs::WRITES_SEEN_HI),
+            k_set_lo: addr(regs::BITS_SET_LO),
+            k_set_hi: addr(regs::BITS_SET_HI),
+            k_skipped_lo: addr(regs::BITS_SKIPPED_LO),
+            k_skipped_hi: addr(regs::BITS_SKIPPED_HI),
+            k_copies_lo: addr(regs::COPY_READS_SEEN_LO),
+            k_copies_hi: addr(regs::COPY_READS_SEEN_HI),
+            k_cleared_lo: addr(regs::BITS_CLEARED_LO),
+            k_cleared_hi: addr(regs::BITS_CLEARED_HI),
+            k_id_value: word(regs::ID_VALUE),
+            k_capacity_value: word(Self::CAPACITY as u32),
+            k_cap_last_word: word((1u32 << A) - 1),
+            k_config_mask: word(regs::METHOD.mask() | regs::GRANULE_SHIFT.mask()),
+            k_f_method: word(regs::METHOD.lsb),
+            k_f_shift: word(regs::GRANULE_SHIFT.lsb),
+            k_f_opcode: word(regs::OPCODE.lsb),
+            k_f_query_src: word(regs::QUERY_SRC.lsb),
+            k_f_tracking: word(regs::TRACKING.lsb),
+            k_f_busy: word(regs::BUSY.lsb),
+            k_f_query_open: word(regs::QUERY_OPEN.lsb),
+            k_f_load_open: word(regs::LOAD_OPEN.lsb),
+            k_f_latched_method: word(regs::LATCHED_METHOD.lsb),
+            k_max_shift: Constant::new(u64::from(regs::MAX_GRANULE_SHIFT).to_bits()),
+            k_m_cursor: method(regs::METHOD_CURSOR),
+            k_m_bitmap: method(regs::METHOD_BITMAP),
+            k_m_clear: method(regs::METHOD_CLEAR),
+            k_op_nop: opcode(regs::OP_NOP),
+            k_op_load: opcode(regs::OP_LOAD),
+            k_op_start: opcode(regs::OP_START),
+            k_op_stop: opcode(regs::OP_STOP),
+            k_op_query: opcode(regs::OP_QUERY),
+            k_op_swap: opcode(regs::OP_SWAP),
+            k_op_release: opcode(regs::OP_RELEASE),
+            k_op_set_plan: opcode(regs::OP_SET_PLAN),
+            k_op_mark: opcode(regs::OP_MARK_DIRTY),
+            k_e_lba_range: word(regs::ERR_LBA_RANGE),
+            k_e_lba_wrap: word(regs::ERR_LBA_WRAP),
+            k_e_plan_range: word(regs::ERR_PLAN_RANGE),
+            k_e_cmd_state: word(regs::ERR_CMD_STATE),
+            k_e_stream_busy: word(regs::ERR_STREAM_BUSY),
+            k_e_config: word(regs::ERR_CONFIG),
+            k_e_load: word(regs::ERR_LOAD),
+            k_e_cursor_gap: word(regs::ERR_CURSOR_GAP),
+            k_e_mark_range: word(regs::ERR_MARK_RANGE),
+            k_i_error: word(regs::IRQ_ERROR),
+            k_i_swap_done: word(regs::IRQ_SWAP_DONE),
+            k_i_query_done: word(regs::IRQ_QUERY_DONE),
+            k_i_clear_done: word(regs::IRQ_CLEAR_DONE),
+        }
+    }
+}
+
+impl<const A: usize> Default for LmTracker<A> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const A: usize> Logic for LmTracker<A> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self,
+            clock,
+            r_config,
+            r_ns_lbas,
+            r_plan_start,
+            r_plan_end,
+            r_mark_first,
+            r_mark_end,
+            r_irq_enable,
+            r_err,
+            r_irq_status,
+            tracking,
+            method,
+            shift,
+            ns_lbas,
+            ns_granules,
+            ns_words,
+            loaded,
+            loaded_ns,
+            loaded_shift,
+            plan_start,
+            plan_end,
+            cursor,
+            sel,
+            swap_count,
+            cnt0,
+            cnt1,
+            c_writes,
+            c_set,
+            c_skipped,
+            c_copies,
+            c_cleared,
+            h_writes,
+            h_set,
+            h_skipped,
+            h_copies,
+            h_cleared,
+            load_open,
+            load_next,
+            q_open,
+            q_started,
+            q_src_active,
+            qf_d0,
+            qf_d1,
+            qf_d2,
+            qf_d3,
+            qf_l0,
+            qf_l1,
+            qf_l2,
+            qf_l3,
+            qf_rd,
+            qf_wr,
+            qf_count,
+            cmd_pending,
+            cmd_op,
+            cmd_src,
+            cstate,
+            clr_active,
+            clr_w,
+            clr_last,
+            clr_ram0,
+            clr_ram1,
+            clr_bg,
+            clr_irq,
+            b_valid,
+            b_kind,
+            b_w,
+            b_wlast,
+            b_lo,
+            b_hi,
+            b_first,
+            b_data,
+            s1_valid,
+            s1_kind,
+            s1_w,
+            s1_mask,
+            s1_win,
+            s1_data,
+            s2_valid,
+            s2_kind,
+            s2_w,
+            s2_mask,
+            s2_win,
+            s2_data,
+            s3_valid,
+            s3_kind,
+            s3_change,
+            s3_skip,
+            fwd0_en,
+            fwd0_addr,
+            fwd0_data,
+            fwd1_en,
+            fwd1_addr,
+            fwd1_data,
+            axi_bvalid,
+            axi_bresp,
+            axi_rvalid,
+            axi_rdata,
+            axi_rresp
+        );
+        self.ram0.read_clock.next = self.clock.val();
+        self.ram0.write_clock.next = self.clock.val();
+        self.ram1.read_clock.next = self.clock.val();
+        self.ram1.write_clock.next = self.clock.val();
+
+        // ---------------------------------------------------------------- status ---------
+        self.is_cursor.next = self.method.q.val() == self.k_m_cursor.val();
+        self.is_bitmap.next = self.method.q.val() == self.k_m_bitmap.val();
+        self.is_clear.next = self.method.q.val() == self.k_m_clear.val();
+        self.drained.next = !self.b_valid.q.val()
+            & !self.s1_valid.q.val()
+            & !self.s2_valid.q.val()
+            & !self.s3_valid.q.val()
+            & !self.clr_active.q.val();
+        self.cmd_busy.next =
+            self.cmd_pending.q.val() | (self.cstate.q.val() != Cmd::Idle) | self.clr_active.q.val();
+        // Snoops wait while a command runs; a background clear (RELEASE) lets them pass.
+        self.blocked.next = self.cmd_pending.q.val()
+            | (self.cstate.q.val() != Cmd::Idle)
+            | (self.clr_active.q.val() & !self.clr_bg.q.val());
+        self.busy.next = 0u64.into();
+        if self.cmd_busy.val()
+            | self.b_valid.q.val()
+            | self.s1_valid.q.val()
+            | self.s2_valid.q.val()
+            | self.s3_valid.q.val()
+        {
+            self.busy.next = 1u64.into();
+        }
+        if self.sel.q.val() {
+            self.cnt_active.next = self.cnt1.q.val();
+            self.cnt_passive.next = self.cnt0.q.val();
+        } else {
+            self.cnt_active.next = self.cnt0.q.val();
+            self.cnt_passive.next = self.cnt1.q.val();
+        }
+        self.status.next = (bit_cast::<32, 1>(self.tracking.q.val()) << self.k_f_tracking.val())
+            | (bit_cast::<32, 1>(self.busy.val()) << self.k_f_busy.val())
+            | (bit_cast::<32, 1>(self.q_open.q.val()) << self.k_f_query_open.val())
+            | (bit_cast::<32, 1>(self.load_open.q.val()) << self.k_f_load_open.val())
+            | (bit_cast::<32, 2>(self.method.q.val()) << self.k_f_latched_method.val());
+
+        // Default: nothing raised, nothing cleared this cycle.
+        self.raise_acc.next = 0u64.into();
+        self.raise_cmd.next = 0u64.into();
+        self.raise_s2.next = 0u64.into();
+        self.err_clear.next = 0u64.into();
+        self.irq_set.next = 0u64.into();
+        self.irq_clear.next = 0u64.into();
+
+        // ---------------------------------------------------------- range walker B -------
+        self.b_last_word.next = self.b_w.q.val() == self.b_wlast.q.val();
+        // Query words need room in the output FIFO for everything already in flight.
+        self.q_credit.next = (bit_cast::<4, 3>(self.qf_count.q.val())
+            + bit_cast::<4, 1>(bits::<1>(
+                (self.s1_valid.q.val()
+                    & ((self.s1_kind.q.val() == Kind::QrdA)
+                        | (self.s1_kind.q.val() == Kind::QrdP)))
+                    .into(),
+            ))
+            + bit_cast::<4, 1>(bits::<1>(
+                (self.s2_valid.q.val()
+                    & ((self.s2_kind.q.val() == Kind::QrdA)
+                        | (self.s2_kind.q.val() == Kind::QrdP)))
+                    .into(),
+            )))
+            < 4;
+        self.b_stall.next = self.b_valid.q.val()
+            & ((self.b_kind.q.val() == Kind::QrdA) | (self.b_kind.q.val() == Kind::QrdP))
+            & !self.q_credit.val();
+        self.b_free.next = !self.b_valid.q.val() | (self.b_last_word.val() & !self.b_stall.val());
+
+        // Mask of the current word, and of the cursor window inside it: bits lo..=hi of a
+        // word are (!0 << lo) & (!0 >> (63 - hi)), two barrel shifters, no loop over bits.
+        self.rm_lo.next = 0u64.into();
+        if self.b_first.q.val() {
+            self.rm_lo.next = self.b_lo.q.val();
+        }
+        self.rm_hi.next = 63u64.into();
+        if self.b_last_word.val() {
+            self.rm_hi.next = self.b_hi.q.val();
+        }
+        self.rm.next = (self.ones.val() << self.rm_lo.val())
+            & (self.ones.val() >> (self.top_bit.val() - self.rm_hi.val()));
+        self.win_lo.next = self.cursor.q.val();
+        if self.plan_start.q.val() > self.cursor.q.val() {
+            self.win_lo.next = self.plan_start.q.val();
+        }
+        self.win_hi.next = self.plan_end.q.val() - 1;
+        self.win_wl.next = self.win_lo.val() >> 6;
+        self.win_wh.next = self.win_hi.val() >> 6;
+        self.wm_lo.next = 0u64.into();
+        if self.b_w.q.val() == self.win_wl.val() {
+            self.wm_lo.next = self.win_lo.val().get_bits::<6>(0);
+        }
+        self.wm_hi.next = 63u64.into();
+        if self.b_w.q.val() == self.win_wh.val() {
+            self.wm_hi.next = self.win_hi.val().get_bits::<6>(0);
+        }
+        self.wm.next = (self.ones.val() << self.wm_lo.val())
+            & (self.ones.val() >> (self.top_bit.val() - self.wm_hi.val()));
+
+        self.s1_valid.d.next = false;
+        if self.b_valid.q.val() & !self.b_stall.val() {
+            self.s1_valid.d.next = true;
+            self.s1_kind.d.next = self.b_kind.q.val();
+            self.s1_w.d.next = self.b_w.q.val();
+            self.s1_mask.d.next = self.rm.val();
+            self.s1_data.d.next = self.b_data.q.val();
+            self.s1_win.d.next = 0u64.into();
+            if (self.plan_end.q.val() > self.win_lo.val())
+                & (self.b_w.q.val() >= self.win_wl.val())
+                & (self.b_w.q.val() <= self.win_wh.val())
+            {
+                self.s1_win.d.next = self.wm.val();
+            }
+            self.b_first.d.next = false;
+            self.b_w.d.next = self.b_w.q.val() + 1;
+            if self.b_last_word.val() {
+                self.b_valid.d.next = false;
+            }
+        }
+
+        // ------------------------------------------------------------ accept stage -------
+        // The snoop candidate: a copy read goes before a user write in the same cycle.
+        self.op_slba.next = self.uw_slba.val();
+        self.op_last.next = self.uw_slba.val() + bit_cast::<64, 16>(self.uw_nlb.val());
+        if self.cr_valid.val() {
+            self.op_slba.next = self.cr_slba.val();
+            self.op_last.next = self.cr_slba.val() + bit_cast::<64, 16>(self.cr_nlb.val());
+        }
+        self.op_wrap.next = self.op_last.val() < self.op_slba.val();
+        self.op_oob.next = self.op_wrap.val() | (self.op_last.val() >= self.ns_lbas.q.val());
+        self.op_empty.next = self.op_slba.val() >= self.ns_lbas.q.val();
+        self.op_g0.next = bit_cast::<32, 64>(self.op_slba.val() >> self.shift.q.val());
+        self.op_gl.next = bit_cast::<32, 64>(self.op_last.val() >> self.shift.q.val());
+        if self.op_oob.val() {
+            self.op_gl.next = self.ns_granules.q.val() - 1;
+        }
+        self.gap_end.next = self.op_g0.val();
+        if self.plan_end.q.val() < self.op_g0.val() {
+            self.gap_end.next = self.plan_end.q.val();
+        }
+
+        // Ranges the command engine asks for (set below, loaded into B with priority).
+        self.ci_valid.next = false;
+        self.ci_kind.next = Kind::Mark;
+        self.ci_lo.next = 0u64.into();
+        self.ci_hi.next = 0u64.into();
+
+        self.take_q.next = false;
+        self.take_ld.next = false;
+        self.take_cr.next = false;
+        self.take_uw.next = false;
+        self.lb_valid.next = false;
+        self.lb_kind.next = Kind::Mark;
+        self.lb_lo.next = 0u64.into();
+        self.lb_hi.next = 0u64.into();
+
+        // ----------------------------------------------------------- command engine -------
+        self.req_shift.next = bit_cast::<6, 32>(self.r_config.q.val() >> self.k_f_shift.val());
+        self.req_granules.next = (self.r_ns_lbas.q.val() >> self.req_shift.val())
+            + bit_cast::<64, 1>(bits::<1>(
+                ((self.r_ns_lbas.q.val() & ((bits::<64>(1) << self.req_shift.val()) - 1)) != 0)
+                    .into(),
+            ));
+        self.req_ok.next = (self.req_shift.val() <= self.k_max_shift.val())
+            & (self.req_granules.val() != 0)
+            & (self.req_granules.val() <= bit_cast::<64, 32>(self.k_capacity_value.val()));
+        // MARK_DIRTY's end, clamped to the namespace.
+        self.mark_end.next = self.r_mark_end.q.val();
+        if self.r_mark_end.q.val() > self.ns_granules.q.val() {
+            self.mark_end.next = self.ns_granules.q.val();
+        }
+        self.op_needs_tracking.next = (self.cmd_op.q.val() == self.k_op_stop.val())
+            | (self.cmd_op.q.val() == self.k_op_query.val())
+            | (self.cmd_op.q.val() == self.k_op_swap.val())
+            | (self.cmd_op.q.val() == self.k_op_release.val())
+            | (self.cmd_op.q.val() == self.k_op_set_plan.val())
+            | (self.cmd_op.q.val() == self.k_op_mark.val());
+        match self.cstate.q.val() {
+            Cmd::Idle => {
+                if self.cmd_pending.q.val() & self.drained.val() {
+                    self.cstate.d.next = Cmd::Exec;
+                }
+            }
+            Cmd::Exec => {
+                self.cmd_pending.d.next = false;
+                self.cstate.d.next = Cmd::Idle;
+                if self.cmd_op.q.val() == self.k_op_nop.val() {
+                    // nothing
+                } else if (self.op_needs_tracking.val() != self.tracking.q.val().any())
+                    | (self.cmd_op.q.val() > self.k_op_mark.val())
+                {
+                    self.raise_cmd.next = self.k_e_cmd_state.val();
+                } else if (self.q_open.q.val().any() | self.load_open.q.val().any())
+                    & (self.cmd_op.q.val() != self.k_op_stop.val())
+                    & (self.cmd_op.q.val() != self.k_op_mark.val())
+                    & (self.cmd_op.q.val() != self.k_op_set_plan.val())
+                {
+                    self.raise_cmd.next = self.k_e_stream_busy.val();
+                } else if self.cmd_op.q.val() == self.k_op_load.val() {
+                    if !self.req_ok.val() {
+                        self.raise_cmd.next = self.k_e_config.val();
+                    } else {
+                        self.shift.d.next = self.req_shift.val();
+                        self.ns_lbas.d.next = self.r_ns_lbas.q.val();
+                        self.ns_granules.d.next = bit_cast::<32, 64>(self.req_granules.val());
+                        self.ns_words.d.next =
+                            bit_cast::<32, 64>((self.req_granules.val() + 63) >> 6);
+                        self.loaded.d.next = true;
+                        self.loaded_ns.d.next = self.r_ns_lbas.q.val();
+                        self.loaded_shift.d.next = self.req_shift.val();
+                        // A BMP of an earlier, larger LOAD must not leak: clear it all.
+                        self.clr_active.d.next = true;
+                        self.clr_w.d.next = 0u64.into();
+                        self.clr_last.d.next = self.k_cap_last_word.val();
+                        self.clr_ram0.d.next = self.sel.q.val();
+                        self.clr_ram1.d.next = !self.sel.q.val();
+                        self.clr_bg.d.next = false;
+                        self.clr_irq.d.next = false;
+                        self.cstate.d.next = Cmd::LoadClear;
+                    }
+                } else if self.cmd_op.q.val() == self.k_op_start.val() {
+                    // A geometry that does not fit, or is not the loaded BMP's, is refused.
+                    if !self.req_ok.val()
+                        | (self.loaded.q.val()
+                            & ((self.loaded_ns.q.val() != self.r_ns_lbas.q.val())
+                                | (self.loaded_shift.q.val() != self.req_shift.val())))
+                    {
+                        self.raise_cmd.next = self.k_e_config.val();
+                    } else {
+                        self.method.d.next =
+                            bit_cast::<2, 32>(self.r_config.q.val() >> self.k_f_method.val());
+                        self.shift.d.next = self.req_shift.val();
+                        self.ns_lbas.d.next = self.r_ns_lbas.q.val();
+                        self.ns_granules.d.next = bit_cast::<32, 64>(self.req_granules.val());
+                        self.ns_words.d.next =
+                            bit_cast::<32, 64>((self.req_granules.val() + 63) >> 6);
+                        self.tracking.d.next = 1u64.into();
+                        self.c_writes.d.next = 0u64.into();
+                        self.c_set.d.next = 0u64.into();
+                        self.c_skipped.d.next = 0u64.into();
+                        self.c_copies.d.next = 0u64.into();
+                        self.c_cleared.d.next = 0u64.into();
+                        self.swap_count.d.next = 0u64.into();
+                        self.plan_start.d.next = 0u64.into();
+                        self.plan_end.d.next = 0u64.into();
+                        self.cursor.d.next = 0u64.into();
+                    }
+                } else if self.cmd_op.q.val() == self.k_op_stop.val() {
+                    self.tracking.d.next = 0u64.into();
+                    self.loaded.d.next = false;
+                    self.q_open.d.next = 0u64.into();
+                    self.q_started.d.next = false;
+                    self.qf_count.d.next = 0u64.into();
+                    self.qf_rd.d.next = 0u64.into();
+                    self.qf_wr.d.next = 0u64.into();
+                    self.clr_active.d.next = true;
+                    self.clr_w.d.next = 0u64.into();
+                    self.clr_last.d.next = self.k_cap_last_word.val();
+                    self.clr_ram0.d.next = true;
+                    self.clr_ram1.d.next = true;
+                    self.clr_bg.d.next = false;
+                    self.clr_irq.d.next = true;
+                    self.cstate.d.next = Cmd::StopClear;
+                } else if self.cmd_op.q.val() == self.k_op_query.val() {
+                    self.q_open.d.next = 1u64.into();
+                    self.q_started.d.next = false;
+                    self.q_src_active.d.next = self.cmd_src.q.val();
+                } else if self.cmd_op.q.val() == self.k_op_swap.val() {
+                    // Close the cursor window: what it still promised goes into the active buffer.
+                    if self.is_cursor.val() & (self.cursor.q.val() < self.plan_end.q.val()) {
+                        self.ci_valid.next = true;
+                        self.ci_kind.next = Kind::Mark;
+                        self.ci_lo.next = self.win_lo.val();
+                        self.ci_hi.next = self.plan_end.q.val() - 1;
+                    }
+                    self.cursor.d.next = self.plan_end.q.val();
+                    self.cstate.d.next = Cmd::SwapDrain;
+                } else if self.cmd_op.q.val() == self.k_op_release.val() {
+                    if !self.is_bitmap.val() {
+                        // The host holds the plan: wipe it in the background, snoops go on.
+                        self.clr_active.d.next = true;
+                        self.clr_w.d.next = 0u64.into();
+                        self.clr_last.d.next = self.ns_words.q.val() - 1;
+                        self.clr_ram0.d.next = self.sel.q.val();
+                        self.clr_ram1.d.next = !self.sel.q.val();
+                        self.clr_bg.d.next = true;
+                        self.clr_irq.d.next = true;
+                    }
+                } else if self.cmd_op.q.val() == self.k_op_set_plan.val() {
+                    if !self.is_cursor.val() {
+                        self.raise_cmd.next = self.k_e_cmd_state.val();
+                    } else {
+                        if self.cursor.q.val() < self.plan_end.q.val() {
+                            self.ci_valid.next = true;
+                            self.ci_kind.next = Kind::Mark;
+                            self.ci_lo.next = self.win_lo.val();
+                            self.ci_hi.next = self.plan_end.q.val() - 1;
+                        }
+                        if (self.r_plan_start.q.val() > self.r_plan_end.q.val())
+                            | (self.r_plan_end.q.val() > self.ns_granules.q.val())
+                        {
+                            self.raise_cmd.next = self.k_e_plan_range.val();
+                            self.plan_start.d.next = 0u64.into();
+                            self.plan_end.d.next = 0u64.into();
+                            self.cursor.d.next = 0u64.into();
+                        } else {
+                            self.plan_start.d.next = self.r_plan_start.q.val();
+                            self.plan_end.d.next = self.r_plan_end.q.val();
+                            self.cursor.d.next = self.r_plan_start.q.val();
+                        }
+                    }
+                } else {
+                    // MARK_DIRTY
+                    if (self.r_mark_first.q.val() > self.r_mark_end.q.val())
+                        | (self.r_mark_end.q.val() > self.ns_granules.q.val())
+                    {
+                        self.raise_cmd.next = self.k_e_mark_range.val();
+                    }
+                    if self.r_mark_first.q.val() < self.mark_end.val() {
+                        self.ci_valid.next = true;
+                        self.ci_kind.next = Kind::Mark;
+                        self.ci_lo.next = self.r_mark_first.q.val();
+                        self.ci_hi.next = self.mark_end.val() - 1;
+                    }
+                }
+            }
+            Cmd::SwapDrain => {
+                if self.drained.val() {
+                    if self.cnt_passive.val() == 0 {
+                        self.cstate.d.next = Cmd::Flip;
+                    } else if self.is_bitmap.val() {
+                        // Residual plan bits were promised: fold them into the next plan.
+                        self.ci_valid.next = true;
+                        self.ci_kind.next = Kind::Fold;
+                        self.ci_lo.next = 0u64.into();
+                        self.ci_hi.next = (self.ns_words.q.val() << 6) - 1;
+                        self.cstate.d.next = Cmd::SwapFold;
+                    } else {
+                        self.clr_active.d.next = true;
+                        self.clr_w.d.next = 0u64.into();
+                        self.clr_last.d.next = self.ns_words.q.val() - 1;
+                        self.clr_ram0.d.next = self.sel.q.val();
+                        self.clr_ram1.d.next = !self.sel.q.val();
+                        self.clr_bg.d.next = false;
+                        self.clr_irq.d.next = true;
+                        self.cstate.d.next = Cmd::SwapClear;
+                    }
+                }
+            }
+            Cmd::SwapFold => {
+                if self.drained.val() {
+                    if self.sel.q.val() {
+                        self.cnt0.d.next = 0u64.into();
+                    } else {
+                        self.cnt1.d.next = 0u64.into();
+                    }
+                    self.irq_set.next = self.k_i_clear_done.val();
+                    self.cstate.d.next = Cmd::Flip;
+                }
+            }
+            Cmd::SwapClear => {
+                if !self.clr_active.q.val() {
+                    self.cstate.d.next = Cmd::Flip;
+                }
+            }
+            Cmd::Flip => {
+                self.sel.d.next = !self.sel.q.val();
+                self.swap_count.d.next = self.cnt_active.val();
+                self.irq_set.next = self.k_i_swap_done.val();
+                self.cstate.d.next = Cmd::Idle;
+            }
+            Cmd::LoadClear => {
+                if !self.clr_active.q.val() {
+                    self.load_open.d.next = 1u64.into();
+                    self.load_next.d.next = 0u64.into();
+                    self.cstate.d.next = Cmd::Idle;
+                }
+            }
+            Cmd::StopClear => {
+                if !self.clr_active.q.val() {
+                    self.cstate.d.next = Cmd::Idle;
+                }
+            }
+        }
+
+        // ------------------------------------------------------- B load arbitration -------
+        if self.ci_valid.val() {
+            self.lb_valid.next = true;
+            self.lb_kind.next = self.ci_kind.val();
+            self.lb_lo.next = self.ci_lo.val();
+            self.lb_hi.next = self.ci_hi.val();
+        } else if !self.blocked.val() & self.b_free.val() {
+            if self.q_open.q.val().any() & !self.q_started.q.val() {
+                self.take_q.next = true;
+                self.lb_valid.next = true;
+                self.lb_kind.next = Kind::QrdP;
+                if self.q_src_active.q.val() {
+                    self.lb_kind.next = Kind::QrdA;
+                }
+                self.lb_lo.next = 0u64.into();
+                self.lb_hi.next = (self.ns_words.q.val() << 6) - 1;
+            } else if self.load_open.q.val().any() & self.ld_tvalid.val() {
+                self.take_ld.next = true;
+                self.lb_valid.next = true;
+                self.lb_kind.next = Kind::Load;
+                self.lb_lo.next = self.load_next.q.val() << 6;
+                self.lb_hi.next = (self.load_next.q.val() << 6) + 63;
+                if (self.load_next.q.val() + 1) == self.ns_words.q.val() {
+                    self.lb_hi.next = self.ns_granules.q.val() - 1;
+                }
+            } else if self.tracking.q.val().any() & self.cr_valid.val() {
+                self.take_cr.next = true;
+                if !self.op_oob.val() & !self.op_empty.val() {
+                    if self.is_bitmap.val() | self.is_clear.val() {
+                        self.lb_valid.next = true;
+                        self.lb_kind.next = Kind::Crc;
+                        if self.is_bitmap.val() {
+                            self.lb_kind.next = Kind::Crb;
+                        }
+                        self.lb_lo.next = self.op_g0.val();
+                        self.lb_hi.next = self.op_gl.val();
+                    }
+                    if self.is_cursor.val()
+                        & (self.op_g0.val() > self.cursor.q.val())
+                        & (self.cursor.q.val() < self.plan_end.q.val())
+                    {
+                        // The server jumped over promised granules: they must be copied again.
+                        self.lb_valid.next = true;
+                        self.lb_kind.next = Kind::Mark;
+                        self.lb_lo.next = self.cursor.q.val();
+                        self.lb_hi.next = self.gap_end.val() - 1;
+                    }
+                }
+            } else if self.tracking.q.val().any() & self.uw_valid.val() {
+                self.take_uw.next = true;
+                if !self.op_empty.val() {
+                    self.lb_valid.next = true;
+                    self.lb_kind.next = Kind::Mark;
+                    if (self.is_cursor.val() | self.is_bitmap.val()) & !self.op_oob.val() {
+                        self.lb_kind.next = Kind::Uw;
+                    }
+                    self.lb_lo.next = self.op_g0.val();
+                    self.lb_hi.next = self.op_gl.val();
+                }
+            }
+        }
+        if self.lb_valid.val() {
+            self.b_valid.d.next = true;
+            self.b_kind.d.next = self.lb_kind.val();
+            self.b_w.d.next = self.lb_lo.val() >> 6;
+            self.b_wlast.d.next = self.lb_hi.val() >> 6;
+            self.b_lo.d.next = self.lb_lo.val().get_bits::<6>(0);
+            self.b_hi.d.next = self.lb_hi.val().get_bits::<6>(0);
+            self.b_first.d.next = true;
+            self.b_data.d.next = self.ld_tdata.val();
+        }
+        if self.take_q.val() {
+            self.q_started.d.next = true;
+        }
+        if self.take_ld.val() {
+            self.load_next.d.next = self.load_next.q.val() + 1;
+            if self.load_next.q.val() + 1 == self.ns_words.q.val() {
+                self.load_open.d.next = 0u64.into();
+            }
+        }
+        // Snoops while stopped are not tracked: accept and drop them.
+        self.uw_ready.next =
+            self.take_uw.val() | (!self.tracking.q.val().any() & !self.blocked.val());
+        self.cr_ready.next =
+            self.take_cr.val() | (!self.tracking.q.val().any() & !self.blocked.val());
+        // A load beat with no load open is dropped with ERR_LOAD.
+        self.ld_tready.next =
+            self.take_ld.val() | (!self.load_open.q.val().any() & !self.blocked.val());
+        if self.ld_tvalid.val() & !self.load_open.q.val().any() & !self.blocked.val() {
+            self.raise_acc.next = self.k_e_load.val();
+        }
+        if self.take_cr.val() {
+            self.c_copies.d.next = self.c_copies.q.val() + 1;
+            if self.is_cursor.val() & !self.op_oob.val() & !self.op_empty.val() {
+                if (self.op_g0.val() > self.cursor.q.val())
+                    & (self.cursor.q.val() < self.plan_end.q.val())
+                {
+                    self.raise_acc.next = self.k_e_cursor_gap.val();
+                }
+                if self.op_gl.val() + 1 > self.cursor.q.val() {
+                    self.cursor.d.next = self.op_gl.val() + 1;
+                }
+            }
+        }
+        if self.take_uw.val() {
+            self.c_writes.d.next = self.c_writes.q.val() + 1;
+        }
+        if self.take_cr.val() | self.take_uw.val() {
+            if self.op_wrap.val() {
+                self.raise_acc.next = self.k_e_lba_wrap.val();
+            } else if self.op_oob.val() {
+                self.raise_acc.next = self.k_e_lba_range.val();
+            }
+        }
+
+        // ------------------------------------------------------------ S1: read ------------
+        self.ram0.read_address.next = bit_cast::<A, 32>(self.s1_w.q.val());
+        self.ram1.read_address.next = bit_cast::<A, 32>(self.s1_w.q.val());
+        self.s2_valid.d.next = self.s1_valid.q.val();
+        self.s2_kind.d.next = self.s1_kind.q.val();
+        self.s2_w.d.next = self.s1_w.q.val();
+        self.s2_mask.d.next = self.s1_mask.q.val();
+        self.s2_win.d.next = self.s1_win.q.val();
+        self.s2_data.d.next = self.s1_data.q.val();
+
+        // ---------------------------------------------------- S2: modify and write --------
+        self.rd0.next = self.ram0.read_data.val();
+        if self.fwd0_en.q.val() & (self.fwd0_addr.q.val() == self.s2_w.q.val()) {
+            self.rd0.next = self.fwd0_data.q.val();
+        }
+        self.rd1.next = self.ram1.read_data.val();
+        if self.fwd1_en.q.val() & (self.fwd1_addr.q.val() == self.s2_w.q.val()) {
+            self.rd1.next = self.fwd1_data.q.val();
+        }
+        if self.sel.q.val() {
+            self.word_a.next = self.rd1.val();
+            self.word_p.next = self.rd0.val();
+        } else {
+            self.word_a.next = self.rd0.val();
+            self.word_p.next = self.rd1.val();
+        }
+        self.skip.next = 0u64.into();
+        self.new_a.next = self.word_a.val();
+        self.new_p.next = self.word_p.val();
+        self.we_a.next = false;
+        self.we_p.next = false;
+        self.change.next = 0u64.into();
+        self.q_push.next = false;
+        self.q_push_data.next = self.word_p.val();
+        match self.s2_kind.q.val() {
+            Kind::Uw => {
+                self.skip.next = self.s2_win.q.val() & self.s2_mask.q.val();
+                if self.is_bitmap.val() {
+                    self.skip.next = self.word_p.val() & self.s2_mask.q.val();
+                }
+                self.new_a.next = self.word_a.val() | (self.s2_mask.q.val() & !self.skip.val());
+                self.change.next = self.s2_mask.q.val() & !self.skip.val() & !self.word_a.val();
+                self.we_a.next = true;
+            }
+            Kind::Mark => {
+                self.new_a.next = self.word_a.val() | self.s2_mask.q.val();
+                self.change.next = self.s2_mask.q.val() & !self.word_a.val();
+                self.we_a.next = true;
+            }
+            Kind::Crb => {
+                self.new_p.next = self.word_p.val() & !self.s2_mask.q.val();
+                self.change.next = self.word_p.val() & self.s2_mask.q.val();
+                self.we_p.next = true;
+            }
+            Kind::Crc => {
+                self.new_a.next = self.word_a.val() & !self.s2_mask.q.val();
+                self.change.next = self.word_a.val() & self.s2_mask.q.val();
+                self.we_a.next = true;
+            }
+            Kind::Fold => {
+                self.new_a.next = self.word_a.val() | self.word_p.val();
+                self.new_p.next = 0u64.into();
+                self.change.next = self.word_p.val() & !self.word_a.val();
+                self.we_a.next = true;
+                self.we_p.next = true;
+            }
+            Kind::Load => {
+                self.new_p.next = self.s2_data.q.val() & self.s2_mask.q.val();
+                self.change.next = self.s2_data.q.val() & self.s2_mask.q.val();
+                self.we_p.next = true;
+                if (self.s2_data.q.val() & !self.s2_mask.q.val()).any() & self.s2_valid.q.val() {
+                    self.raise_s2.next = self.k_e_load.val();
+                }
+            }
+            Kind::QrdA => {
+                self.q_push.next = self.s2_valid.q.val();
+                self.q_push_data.next = self.word_a.val();
+            }
+            _ => {
+                self.q_push.next = self.s2_valid.q.val();
+            }
+        }
+        // Physical RAM ports: the clear engine first, then the datapath.
+        self.we0.next = false;
+        self.wa0.next = self.s2_w.q.val();
+        self.wd0.next = self.new_a.val();
+        if self.sel.q.val() {
+            self.wd0.next = self.new_p.val();
+            if self.s2_valid.q.val() & self.we_p.val() {
+                self.we0.next = true;
+            }
+        } else if self.s2_valid.q.val() & self.we_a.val() {
+            self.we0.next = true;
+        }
+        self.we1.next = false;
+        self.wa1.next = self.s2_w.q.val();
+        self.wd1.next = self.new_p.val();
+        if self.sel.q.val() {
+            self.wd1.next = self.new_a.val();
+            if self.s2_valid.q.val() & self.we_a.val() {
+                self.we1.next = true;
+            }
+        } else if self.s2_valid.q.val() & self.we_p.val() {
+            self.we1.next = true;
+        }
+        if self.clr_active.q.val() & self.clr_ram0.q.val() {
+            self.we0.next = true;
+            self.wa0.next = self.clr_w.q.val();
+            self.wd0.next = 0u64.into();
+        }
+        if self.clr_active.q.val() & self.clr_ram1.q.val() {
+            self.we1.next = true;
+            self.wa1.next = self.clr_w.q.val();
+            self.wd1.next = 0u64.into();
+        }
+        self.ram0.write_enable.next = self.we0.val();
+        self.ram0.write_address.next = bit_cast::<A, 32>(self.wa0.val());
+        self.ram0.write_data.next = self.wd0.val();
+        self.ram1.write_enable.next = self.we1.val();
+        self.ram1.write_address.next = bit_cast::<A, 32>(self.wa1.val());
+        self.ram1.write_data.next = self.wd1.val();
+        self.fwd0_en.d.next = self.we0.val();
+        self.fwd0_addr.d.next = self.wa0.val();
+        self.fwd0_data.d.next = self.wd0.val();
+        self.fwd1_en.d.next = self.we1.val();
+        self.fwd1_addr.d.next = self.wa1.val();
+        self.fwd1_data.d.next = self.wd1.val();
+        self.s3_valid.d.next = self.s2_valid.q.val();
+        self.s3_kind.d.next = self.s2_kind.q.val();
+        self.s3_change.d.next = self.change.val();
+        self.s3_skip.d.next = self.skip.val();
+
+        // ----------------------------------------------------------- clear engine ---------
+        if self.clr_active.q.val() {
+            self.clr_w.d.next = self.clr_w.q.val() + 1;
+            if self.clr_w.q.val() == self.clr_last.q.val() {
+                self.clr_active.d.next = false;
+                if self.clr_ram0.q.val() {
+                    self.cnt0.d.next = 0u64.into();
+                }
+                if self.clr_ram1.q.val() {
+                    self.cnt1.d.next = 0u64.into();
+                }
+                if self.clr_irq.q.val() {
+                    self.irq_set.next = self.k_i_clear_done.val();
+                }
+            }
+        }
+
+        // ---------------------------------------------------------- S3: count -------------
+        self.pop_change.word.next = self.s3_change.q.val();
+        self.pop_skip.word.next = self.s3_skip.q.val();
+        if self.s3_valid.q.val() {
+            match self.s3_kind.q.val() {
+                Kind::Uw => {
+                    self.c_set.d.next =
+                        self.c_set.q.val() + bit_cast::<64, 7>(self.pop_change.count.val());
+                    self.c_skipped.d.next =
+                        self.c_skipped.q.val() + bit_cast::<64, 7>(self.pop_skip.count.val());
+                    if self.sel.q.val() {
+                        self.cnt1.d.next =
+                            self.cnt1.q.val() + bit_cast::<32, 7>(self.pop_change.count.val());
+                    } else {
+                        self.cnt0.d.next =
+                            self.cnt0.q.val() + bit_cast::<32, 7>(self.pop_change.count.val());
+                    }
+                }
+                Kind::Mark => {
+                    self.c_set.d.next =
+                        self.c_set.q.val() + bit_cast::<64, 7>(self.pop_change.count.val());
+                    if self.sel.q.val() {
+                        self.cnt1.d.next =
+                            self.cnt1.q.val() + bit_cast::<32, 7>(self.pop_change.count.val());
+                    } else {
+                        self.cnt0.d.next =
+                            self.cnt0.q.val() + bit_cast::<32, 7>(self.pop_change.count.val());
+                    }
+                }
+                Kind::Fold => {
+                    self.c_set.d.next =
+                        self.c_set.q.val() + bit_cast::<64, 7>(self.pop_change.count.val());
+                    if self.sel.q.val() {
+                        self.cnt1.d.next =
+                            self.cnt1.q.val() + bit_cast::<32, 7>(self.pop_change.count.val());
+                    } else {
+                        self.cnt0.d.next =
+                            self.cnt0.q.val() + bit_cast::<32, 7>(self.pop_change.count.val());
+                    }
+                }
+                Kind::Crb => {
+                    self.c_cleared.d.next =
+                        self.c_cleared.q.val() + bit_cast::<64, 7>(self.pop_change.count.val());
+                    if self.sel.q.val() {
+                        self.cnt0.d.next =
+                            self.cnt0.q.val() - bit_cast::<32, 7>(self.pop_change.count.val());
+                    } else {
+                        self.cnt1.d.next =
+                            self.cnt1.q.val() - bit_cast::<32, 7>(self.pop_change.count.val());
+                    }
+                }
+                Kind::Crc => {
+                    self.c_cleared.d.next =
+                        self.c_cleared.q.val() + bit_cast::<64, 7>(self.pop_change.count.val());
+                    if self.sel.q.val() {
+                        self.cnt1.d.next =
+                            self.cnt1.q.val() - bit_cast::<32, 7>(self.pop_change.count.val());
+                    } else {
+                        self.cnt0.d.next =
+                            self.cnt0.q.val() - bit_cast::<32, 7>(self.pop_change.count.val());
+                    }
+                }
+                Kind::Load => {
+                    if self.sel.q.val() {
+                        self.cnt0.d.next =
+                            self.cnt0.q.val() + bit_cast::<32, 7>(self.pop_change.count.val());
+                    } else {
+                        self.cnt1.d.next =
+                            self.cnt1.q.val() + bit_cast::<32, 7>(self.pop_change.count.val());
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        // --------------------------------------------------------- query FIFO -------------
+        self.q_pop.next = (self.qf_count.q.val() != 0) & self.q_tready.val();
+        self.q_tvalid.next = self.qf_count.q.val() != 0;
+        self.q_tdata.next = self.qf_d0.q.val();
+        self.q_tlast.next = self.qf_l0.q.val();
+        match self.qf_rd.q.val().index() {
+            1 => {
+                self.q_tdata.next = self.qf_d1.q.val();
+                self.q_tlast.next = self.qf_l1.q.val();
+            }
+            2 => {
+                self.q_tdata.next = self.qf_d2.q.val();
+                self.q_tlast.next = self.qf_l2.q.val();
+            }
+            3 => {
+                self.q_tdata.next = self.qf_d3.q.val();
+                self.q_tlast.next = self.qf_l3.q.val();
+            }
+            _ => {}
+        }
+        if self.q_push.val() {
+            match self.qf_wr.q.val().index() {
+                0 => {
+                    self.qf_d0.d.next = self.q_push_data.val();
+                    self.qf_l0.d.next = self.s2_w.q.val() + 1 == self.ns_words.q.val();
+                }
+                1 => {
+                    self.qf_d1.d.next = self.q_push_data.val();
+                    self.qf_l1.d.next = self.s2_w.q.val() + 1 == self.ns_words.q.val();
+                }
+                2 => {
+                    self.qf_d2.d.next = self.q_push_data.val();
+                    self.qf_l2.d.next = self.s2_w.q.val() + 1 == self.ns_words.q.val();
+                }
+                _ => {
+                    self.qf_d3.d.next = self.q_push_data.val();
+                    self.qf_l3.d.next = self.s2_w.q.val() + 1 == self.ns_words.q.val();
+                }
+            }
+            self.qf_wr.d.next = self.qf_wr.q.val() + 1;
+        }
+        if self.q_pop.val() {
+            self.qf_rd.d.next = self.qf_rd.q.val() + 1;
+            if self.q_tlast.val() {
+                self.q_open.d.next = 0u64.into();
+                self.irq_set.next = self.k_i_query_done.val();
+            }
+        }
+        if self.q_push.val() & !self.q_pop.val() {
+            self.qf_count.d.next = self.qf_count.q.val() + 1;
+        }
+        if !self.q_push.val() & self.q_pop.val() {
+            self.qf_count.d.next = self.qf_count.q.val() - 1;
+        }
+
+        // ------------------------------------------------------ AXI4-Lite slave -----------
+        self.aw_take.next =
+            self.s_axil_awvalid.val() & self.s_axil_wvalid.val() & !self.axi_bvalid.q.val();
+        self.s_axil_awready.next = self.aw_take.val();
+        self.s_axil_wready.next = self.aw_take.val();
+        self.s_axil_bvalid.next = self.axi_bvalid.q.val();
+        self.s_axil_bresp.next = self.axi_bresp.q.val();
+        if self.axi_bvalid.q.val() & self.s_axil_bready.val() {
+            self.axi_bvalid.d.next = false;
+        }
+        if self.aw_take.val() {
+            self.axi_bvalid.d.next = true;
+            self.axi_bresp.d.next = 0u64.into();
+            if self.s_axil_wstrb.val() != 15 {
+                self.axi_bresp.d.next = 2u64.into();
+            } else if self.s_axil_awaddr.val() == self.k_config.val() {
+                self.r_config.d.next = self.s_axil_wdata.val() & self.k_config_mask.val();
+            } else if self.s_axil_awaddr.val() == self.k_ns_lo.val() {
+                self.r_ns_lbas.d.next =
+                    (bit_cast::<64, 32>(self.r_ns_lbas.q.val().get_bits::<32>(32)) << 32)
+                        | bit_cast::<64, 32>(self.s_axil_wdata.val());
+            } else if self.s_axil_awaddr.val() == self.k_ns_hi.val() {
+                self.r_ns_lbas.d.next =
+                    bit_cast::<64, 32>(self.r_ns_lbas.q.val().get_bits::<32>(0))
+                        | (bit_cast::<64, 32>(self.s_axil_wdata.val()) << 32);
+            } else if self.s_axil_awaddr.val() == self.k_cmd.val() {
+                if self.cmd_busy.val() {
+                    self.raise_cmd.next = self.k_e_cmd_state.val();
+                } else {
+                    self.cmd_pending.d.next = true;
+                    self.cmd_op.d.next =
+                        bit_cast::<4, 32>(self.s_axil_wdata.val() >> self.k_f_opcode.val());
+                    self.cmd_src.d.next = (self.s_axil_wdata.val()
+                        & (bits::<32>(1) << self.k_f_query_src.val()))
+                    .any();
+                }
+            } else if self.s_axil_awaddr.val() == self.k_err.val() {
+                self.err_clear.next = self.s_axil_wdata.val();
+            } else if self.s_axil_awaddr.val() == self.k_irq_status.val() {
+                self.irq_clear.next = self.s_axil_wdata.val();
+            } else if self.s_axil_awaddr.val() == self.k_irq_enable.val() {
+                self.r_irq_enable.d.next = self.s_axil_wdata.val();
+            } else if self.s_axil_awaddr.val() == self.k_plan_start.val() {
+                self.r_plan_start.d.next = self.s_axil_wdata.val();
+            } else if self.s_axil_awaddr.val() == self.k_plan_end.val() {
+                self.r_plan_end.d.next = self.s_axil_wdata.val();
+            } else if self.s_axil_awaddr.val() == self.k_mark_first.val() {
+                self.r_mark_first.d.next = self.s_axil_wdata.val();
+            } else if self.s_axil_awaddr.val() == self.k_mark_end.val() {
+                self.r_mark_end.d.next = self.s_axil_wdata.val();
+            } else {
+                // Read-only or unmapped.
+                self.axi_bresp.d.next = 2u64.into();
+            }
+        }
+
+        self.ar_take.next = self.s_axil_arvalid.val() & !self.axi_rvalid.q.val();
+        self.s_axil_arready.next = self.ar_take.val();
+        self.s_axil_rvalid.next = self.axi_rvalid.q.val();
+        self.s_axil_rdata.next = self.axi_rdata.q.val();
+        self.s_axil_rresp.next = self.axi_rresp.q.val();
+        if self.axi_rvalid.q.val() & self.s_axil_rready.val() {
+            self.axi_rvalid.d.next = false;
+        }
+        if self.ar_take.val() {
+            self.axi_rvalid.d.next = true;
+            self.axi_rresp.d.next = 0u64.into();
+            self.axi_rdata.d.next = 0u64.into();
+            if self.s_axil_araddr.val() == self.k_id.val() {
+                self.axi_rdata.d.next = self.k_id_value.val();
+            } else if self.s_axil_araddr.val() == self.k_capacity.val() {
+                self.axi_rdata.d.next = self.k_capacity_value.val();
+            } else if self.s_axil_araddr.val() == self.k_config.val() {
+                self.axi_rdata.d.next = self.r_config.q.val();
+            } else if self.s_axil_araddr.val() == self.k_ns_lo.val() {
+                self.axi_rdata.d.next = self.r_ns_lbas.q.val().get_bits::<32>(0);
+            } else if self.s_axil_araddr.val() == self.k_ns_hi.val() {
+                self.axi_rdata.d.next = self.r_ns_lbas.q.val().get_bits::<32>(32);
+            } else if self.s_axil_araddr.val() == self.k_cmd.val() {
+                self.axi_rdata.d.next = 0u64.into();
+            } else if self.s_axil_araddr.val() == self.k_status.val() {
+                self.axi_rdata.d.next = self.status.val();
+            } else if self.s_axil_araddr.val() == self.k_err.val() {
+                self.axi_rdata.d.next = self.r_err.q.val();
+            } else if self.s_axil_araddr.val() == self.k_irq_status.val() {
+                self.axi_rdata.d.next = self.r_irq_status.q.val();
+            } else if self.s_axil_araddr.val() == self.k_irq_enable.val() {
+                self.axi_rdata.d.next = self.r_irq_enable.q.val();
+            } else if self.s_axil_araddr.val() == self.k_plan_start.val() {
+                self.axi_rdata.d.next = self.r_plan_start.q.val();
+            } else if self.s_axil_araddr.val() == self.k_plan_end.val() {
+                self.axi_rdata.d.next = self.r_plan_end.q.val();
+            } else if self.s_axil_araddr.val() == self.k_cursor.val() {
+                self.axi_rdata.d.next = self.cursor.q.val();
+            } else if self.s_axil_araddr.val() == self.k_mark_first.val() {
+                self.axi_rdata.d.next = self.r_mark_first.q.val();
+            } else if self.s_axil_araddr.val() == self.k_mark_end.val() {
+                self.axi_rdata.d.next = self.r_mark_end.q.val();
+            } else if self.s_axil_araddr.val() == self.k_swap_count.val() {
+                self.axi_rdata.d.next = self.swap_count.q.val();
+            } else if self.s_axil_araddr.val() == self.k_active_count.val() {
+                self.axi_rdata.d.next = self.cnt_active.val();
+            } else if self.s_axil_araddr.val() == self.k_passive_count.val() {
+                self.axi_rdata.d.next = self.cnt_passive.val();
+            } else if self.s_axil_araddr.val() == self.k_ns_granules.val() {
+                self.axi_rdata.d.next = self.ns_granules.q.val();
+            } else if self.s_axil_araddr.val() == self.k_writes_lo.val() {
+                self.axi_rdata.d.next = self.c_writes.q.val().get_bits::<32>(0);
+                self.h_writes.d.next = self.c_writes.q.val().get_bits::<32>(32);
+            } else if self.s_axil_araddr.val() == self.k_writes_hi.val() {
+                self.axi_rdata.d.next = self.h_writes.q.val();
+            } else if self.s_axil_araddr.val() == self.k_set_lo.val() {
+                self.axi_rdata.d.next = self.c_set.q.val().get_bits::<32>(0);
+                self.h_set.d.next = self.c_set.q.val().get_bits::<32>(32);
+            } else if self.s_axil_araddr.val() == self.k_set_hi.val() {
+                self.axi_rdata.d.next = self.h_set.q.val();
+            } else if self.s_axil_araddr.val() == self.k_skipped_lo.val() {
+                self.axi_rdata.d.next = self.c_skipped.q.val().get_bits::<32>(0);
+                self.h_skipped.d.next = self.c_skipped.q.val().get_bits::<32>(32);
+            } else if self.s_axil_araddr.val() == self.k_skipped_hi.val() {
+                self.axi_rdata.d.next = self.h_skipped.q.val();
+            } else if self.s_axil_araddr.val() == self.k_copies_lo.val() {
+                self.axi_rdata.d.next = self.c_copies.q.val().get_bits::<32>(0);
+                self.h_copies.d.next = self.c_copies.q.val().get_bits::<32>(32);
+            } else if self.s_axil_araddr.val() == self.k_copies_hi.val() {
+                self.axi_rdata.d.next = self.h_copies.q.val();
+            } else if self.s_axil_araddr.val() == self.k_cleared_lo.val() {
+                self.axi_rdata.d.next = self.c_cleared.q.val().get_bits::<32>(0);
+                self.h_cleared.d.next = self.c_cleared.q.val().get_bits::<32>(32);
+            } else if self.s_axil_araddr.val() == self.k_cleared_hi.val() {
+                self.axi_rdata.d.next = self.h_cleared.q.val();
+            } else {
+                self.axi_rresp.d.next = 2u64.into();
+            }
+        }
+
+        // ------------------------------------------------- error flags and interrupt ------
+        self.irq_err.next = 0u64.into();
+        if (self.raise_acc.val() | self.raise_cmd.val() | self.raise_s2.val()).any() {
+            self.irq_err.next = self.k_i_error.val();
+        }
+        self.r_err.d.next = (self.r_err.q.val() & !self.err_clear.val())
+            | self.raise_acc.val()
+            | self.raise_cmd.val()
+            | self.raise_s2.val();
+        self.r_irq_status.d.next = (self.r_irq_status.q.val() & !self.irq_clear.val())
+            | self.irq_set.val()
+            | self.irq_err.val();
+        self.irq.next = (self.r_irq_status.q.val() & self.r_irq_enable.q.val()).any();
+
+        // ------------------------------------------------------------------ reset ---------
+        if self.reset.val() {
+            self.r_config.d.next = 0u64.into();
+            self.r_ns_lbas.d.next = 0u64.into();
+            self.r_plan_start.d.next = 0u64.into();
+            self.r_plan_end.d.next = 0u64.into();
+            self.r_mark_first.d.next = 0u64.into();
+            self.r_mark_end.d.next = 0u64.into();
+            self.r_irq_enable.d.next = 0u64.into();
+            self.r_err.d.next = 0u64.into();
+            self.r_irq_status.d.next = 0u64.into();
+            self.tracking.d.next = 0u64.into();
+            self.method.d.next = 0u64.into();
+            self.shift.d.next = 0u64.into();
+            self.ns_lbas.d.next = 0u64.into();
+            self.ns_granules.d.next = 0u64.into();
+            self.ns_words.d.next = 0u64.into();
+            self.loaded.d.next = false;
+            self.plan_start.d.next = 0u64.into();
+            self.plan_end.d.next = 0u64.into();
+            self.cursor.d.next = 0u64.into();
+            self.sel.d.next = false;
+            self.swap_count.d.next = 0u64.into();
+            self.cnt0.d.next = 0u64.into();
+            self.cnt1.d.next = 0u64.into();
+            self.c_writes.d.next = 0u64.into();
+            self.c_set.d.next = 0u64.into();
+            self.c_skipped.d.next = 0u64.into();
+            self.c_copies.d.next = 0u64.into();
+            self.c_cleared.d.next = 0u64.into();
+            self.load_open.d.next = 0u64.into();
+            self.q_open.d.next = 0u64.into();
+            self.q_started.d.next = false;
+            self.qf_rd.d.next = 0u64.into();
+            self.qf_wr.d.next = 0u64.into();
+            self.qf_count.d.next = 0u64.into();
+            self.cmd_pending.d.next = false;
+            self.cstate.d.next = Cmd::Idle;
+            self.b_valid.d.next = false;
+            self.s1_valid.d.next = false;
+            self.s2_valid.d.next = false;
+            self.s3_valid.d.next = false;
+            self.fwd0_en.d.next = false;
+            self.fwd1_en.d.next = false;
+            self.axi_bvalid.d.next = false;
+            self.axi_rvalid.d.next = false;
+            // The RAMs are not reset by the FPGA: the clear engine wipes them whole.
+            self.clr_active.d.next = true;
+            self.clr_w.d.next = 0u64.into();
+            self.clr_last.d.next = self.k_cap_last_word.val();
+            self.clr_ram0.d.next = true;
+            self.clr_ram1.d.next = true;
+            self.clr_bg.d.next = false;
+            self.clr_irq.d.next = false;
+        }
+    }
+}
