@@ -6,12 +6,15 @@
 //! [`replay`]er and the [`report`]s. The tracker itself is in `lmsnoop-sim` (golden model),
 //! the host protocol in `lmsnoop-firmware`, the register map in `lmsnoop-hdl`.
 
+pub mod backend;
 pub mod bench;
 pub mod json;
 pub mod metrics;
 pub mod replay;
 pub mod report;
 pub mod rng;
+#[cfg(feature = "rtl")]
+pub mod rtl_bench;
 pub mod storage;
 pub mod units;
 pub mod workload;

@@ -2,6 +2,7 @@
 
 use anyhow::{bail, ensure, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use lmsnoop::backend::{make_port, Backend};
 use lmsnoop::bench::golden_throughput;
 use lmsnoop::json::Json;
 use lmsnoop::metrics::RunReport;
@@ -12,7 +13,6 @@ use lmsnoop::world::{LatencyModel, SimConfig, WriteSnoop};
 use lmsnoop::{replay, world};
 use lmsnoop_firmware::ServerConfig;
 use lmsnoop_sim::golden::Method;
-use lmsnoop_sim::{GoldenTracker, TrackerPort};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -38,6 +38,8 @@ enum Command {
     Replay(ReplayArgs),
     /// Measure the golden model's snoop throughput.
     Bench(BenchArgs),
+    /// Measure the RTL in exact simulated cycles (needs the rtl feature).
+    RtlBench(RtlBenchArgs),
     /// Write hdl/generated/*.v from the Rust-HDL block.
     GenVerilog(GenArgs),
     /// Write the C register header and the Markdown register table from the register map.
@@ -45,16 +47,22 @@ enum Command {
 }
 
 #[derive(Args)]
+struct RtlBenchArgs {
+    /// Operations per throughput scenario.
+    #[arg(long, default_value_t = 200_000)]
+    ops: u64,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// One JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
 struct GenArgs {
     /// Workspace root to write into.
     #[arg(long, default_value = env!("CARGO_MANIFEST_DIR"))]
     root: PathBuf,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum Backend {
-    /// The Rust golden model.
-    Golden,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -127,6 +135,9 @@ struct SimArgs {
     /// No progress lines on stderr.
     #[arg(long)]
     quiet: bool,
+    /// Write the RTL's waveforms to this VCD file (with --backend rtl).
+    #[arg(long, value_name = "FILE")]
+    vcd: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -163,6 +174,9 @@ struct ReplayArgs {
     /// Tracker implementation.
     #[arg(long, value_enum, default_value = "golden")]
     backend: Backend,
+    /// Write the RTL's waveforms to this VCD file (with --backend rtl).
+    #[arg(long, value_name = "FILE")]
+    vcd: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -178,12 +192,6 @@ struct BenchArgs {
     /// One JSON object instead of the table.
     #[arg(long)]
     json: bool,
-}
-
-fn make_port(backend: Backend, granules: u64) -> Box<dyn TrackerPort> {
-    match backend {
-        Backend::Golden => Box::new(GoldenTracker::new(granules)),
-    }
 }
 
 fn log2_exact(value: u64, what: &str) -> Result<u32> {
@@ -254,7 +262,7 @@ impl SimArgs {
     }
 
     fn run(&self, cfg: &SimConfig) -> Result<RunReport> {
-        let port = make_port(self.backend, cfg.granules());
+        let port = make_port(self.backend, cfg.granules(), self.vcd.as_deref())?;
         world::simulate(cfg, port).with_context(|| format!("simulating the {} method", cfg.method))
     }
 
@@ -342,7 +350,7 @@ fn replay_cmd(args: ReplayArgs) -> Result<()> {
     };
     let trace =
         replay::parse(&text).with_context(|| format!("in trace {}", args.file.display()))?;
-    let port = make_port(args.backend, trace.granules());
+    let port = make_port(args.backend, trace.granules(), args.vcd.as_deref())?;
     let mut out = Vec::new();
     let result = replay::run(&trace, port, &mut out);
     std::io::stdout().write_all(&out)?;
@@ -392,6 +400,67 @@ fn bench(args: BenchArgs) -> Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "rtl")]
+fn rtl_bench(args: RtlBenchArgs) -> Result<()> {
+    let b = lmsnoop::rtl_bench::run(args.ops, args.seed)?;
+    if args.json {
+        let rows = b
+            .scenarios
+            .iter()
+            .map(|s| {
+                Json::Obj(vec![
+                    ("scenario", s.name.into()),
+                    ("ops", s.ops.into()),
+                    ("cycles", s.cycles.into()),
+                    ("ops_per_cycle", s.ops_per_cycle().into()),
+                    ("unit", s.unit.into()),
+                    ("units_per_cycle", s.units_per_cycle().into()),
+                ])
+            })
+            .collect();
+        println!(
+            "{}",
+            Json::Obj(vec![
+                ("scenarios", Json::Arr(rows)),
+                (
+                    "verilator_ops_per_second",
+                    b.verilator_ops_per_second.into()
+                ),
+            ])
+        );
+    } else {
+        println!("lm_tracker RTL (Verilator), exact simulated cycles");
+        println!(
+            "{:<28} {:>9} {:>10} {:>10} {:>16}",
+            "scenario", "ops", "cycles", "ops/cycle", "per cycle"
+        );
+        for s in &b.scenarios {
+            println!(
+                "{:<28} {:>9} {:>10} {:>10.3} {:>9.3} {}",
+                s.name,
+                s.ops,
+                s.cycles,
+                s.ops_per_cycle(),
+                s.units_per_cycle(),
+                s.unit
+            );
+        }
+        println!(
+            "Verilator through the port: {:.2} M snoop ops per wall second",
+            b.verilator_ops_per_second / 1e6
+        );
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "rtl"))]
+fn rtl_bench(_: RtlBenchArgs) -> Result<()> {
+    bail!(
+        "rtl-bench needs the RTL backend: rebuild with `cargo build --release --features rtl` \
+         (needs Verilator: `apt-get install verilator`)"
+    )
+}
+
 /// Writes generated files under `root`, saying which changed.
 fn write_generated(root: &std::path::Path, files: &[(String, String)]) -> Result<()> {
     for (rel, text) in files {
@@ -420,9 +489,20 @@ fn gen_verilog(args: GenArgs) -> Result<()> {
 
 fn gen_regs(args: GenArgs) -> Result<()> {
     use lmsnoop_hdl::render;
+    let readme_path = args.root.join("README.md");
+    let readme = std::fs::read_to_string(&readme_path)
+        .with_context(|| format!("reading {}", readme_path.display()))?;
+    let Some(readme) = render::splice_readme(&readme) else {
+        bail!(
+            "README.md lacks the register table markers ({} ... {})",
+            render::README_BEGIN,
+            render::README_END
+        );
+    };
     let files = [
         (render::C_HEADER_PATH.to_string(), render::c_header()),
         (render::MARKDOWN_PATH.to_string(), render::markdown_table()),
+        ("README.md".to_string(), readme),
     ];
     write_generated(&args.root, &files)
 }
@@ -434,6 +514,7 @@ fn main() {
         Command::Compare(a) => compare(a),
         Command::Replay(a) => replay_cmd(a),
         Command::Bench(a) => bench(a),
+        Command::RtlBench(a) => rtl_bench(a),
         Command::GenVerilog(a) => gen_verilog(a),
         Command::GenRegs(a) => gen_regs(a),
     };

@@ -198,3 +198,61 @@ fn bench_reports_throughput() {
         "{json}"
     );
 }
+
+#[cfg(not(feature = "rtl"))]
+#[test]
+fn rtl_backend_without_the_feature_says_how_to_get_it() {
+    let out = lmsnoop(&["replay", "tests/traces/figure1.trace", "--backend", "rtl"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--features rtl"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[cfg(feature = "rtl")]
+#[test]
+fn replay_on_the_rtl_with_a_vcd() {
+    let vcd = std::env::temp_dir().join(format!("lmsnoop-cli-{}.vcd", std::process::id()));
+    let vcd_arg = vcd.to_str().unwrap();
+    let out = lmsnoop(&[
+        "replay",
+        "tests/traces/figure1.trace",
+        "--backend",
+        "rtl",
+        "--vcd",
+        vcd_arg,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "plan 0-8\nactive 0-2,9\n");
+    let dump = std::fs::read_to_string(&vcd).expect("VCD written");
+    let _ = std::fs::remove_file(&vcd);
+    assert!(
+        dump.contains("$enddefinitions") && dump.contains("uw_valid"),
+        "not a VCD of the block"
+    );
+}
+
+#[cfg(feature = "rtl")]
+#[test]
+fn migrate_on_the_rtl_matches_the_golden_model() {
+    let run = |backend: &str| {
+        let mut args = vec![
+            "migrate",
+            "--json",
+            "--backend",
+            backend,
+            "--namespace",
+            "256MiB",
+        ];
+        args.extend_from_slice(&SMALL[2..]);
+        let out = lmsnoop(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let json = text(&out.stdout);
+        // Everything but the backend name and the process's own costs must agree.
+        let cut = json.find(",\"wall_seconds\"").unwrap_or(json.len());
+        json[..cut].replace("\"backend\":\"rtl\"", "\"backend\":\"golden\"")
+    };
+    assert_eq!(run("rtl"), run("golden"));
+}

@@ -444,6 +444,10 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     
     // Local signals
     reg  drained;
+    reg  b_is_q;
+    reg  s1_is_q;
+    reg  s2_is_q;
+    reg  pipe_busy;
     reg  cmd_busy;
     reg  blocked;
     reg  b_last_word;
@@ -1237,11 +1241,15 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         is_cursor = method$q == k_m_cursor;
         is_bitmap = method$q == k_m_bitmap;
         is_clear = method$q == k_m_clear;
-        drained = ~b_valid$q & ~s1_valid$q & ~s2_valid$q & ~s3_valid$q & ~clr_active$q;
+        b_is_q = (b_kind$q == Kind$QrdA) | (b_kind$q == Kind$QrdP);
+        s1_is_q = (s1_kind$q == Kind$QrdA) | (s1_kind$q == Kind$QrdP);
+        s2_is_q = (s2_kind$q == Kind$QrdA) | (s2_kind$q == Kind$QrdP);
+        pipe_busy = (b_valid$q & ~b_is_q) | (s1_valid$q & ~s1_is_q) | (s2_valid$q & ~s2_is_q) | s3_valid$q;
+        drained = ~pipe_busy & ~clr_active$q & ~(b_valid$q & ((cmd_op$q == k_op_mark) | (cmd_op$q == k_op_set_plan)));
         cmd_busy = cmd_pending$q | (cstate$q != Cmd$Idle) | clr_active$q;
         blocked = cmd_pending$q | (cstate$q != Cmd$Idle) | (clr_active$q & ~clr_bg$q);
         busy = 64'h0;
-        if (cmd_busy | b_valid$q | s1_valid$q | s2_valid$q | s3_valid$q) begin
+        if (cmd_busy | pipe_busy) begin
             busy = 64'h1;
         end
         if (sel$q) begin
@@ -1411,6 +1419,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
                         loaded$d = 1'b0;
                         q_open$d = 64'h0;
                         q_started$d = 1'b0;
+                        b_valid$d = 1'b0;
                         qf_count$d = 64'h0;
                         qf_rd$d = 64'h0;
                         qf_wr$d = 64'h0;
@@ -1436,7 +1445,14 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
                             ci_hi = plan_end$q - 32'h1;
                         end
                         cursor$d = plan_end$q;
-                        cstate$d = Cmd$SwapDrain;
+                        if (ci_valid | (cnt_passive != 32'h0)) begin
+                            cstate$d = Cmd$SwapDrain;
+                        end
+                        else begin
+                            sel$d = ~sel$q;
+                            swap_count$d = cnt_active;
+                            irq_set = k_i_swap_done;
+                        end
                     end
                     else if (cmd_op$q == k_op_release) begin
                         if (~is_bitmap) begin
@@ -1738,12 +1754,12 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
                 end
             Kind$QrdA:
                 begin
-                    q_push = s2_valid$q;
+                    q_push = s2_valid$q & |q_open$q;
                     q_push_data = word_a;
                 end
             default:
                 begin
-                    q_push = s2_valid$q;
+                    q_push = s2_valid$q & |q_open$q;
                 end
         endcase
         we0 = 1'b0;

@@ -45,6 +45,19 @@ fn assert_fresh(rel: &str, expected: &str) {
 }
 
 #[test]
+fn readme_register_table_is_up_to_date() {
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).expect("README.md");
+    let spliced = render::splice_readme(&readme).unwrap_or_else(|| {
+        panic!(
+            "README.md lacks the register table markers {}, {}",
+            render::README_BEGIN,
+            render::README_END
+        )
+    });
+    assert_fresh("README.md", &spliced);
+}
+
+#[test]
 fn c_header_is_up_to_date() {
     assert_fresh(C_HEADER_PATH, &render::c_header());
 }

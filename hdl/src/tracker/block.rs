@@ -223,6 +223,10 @@ pub struct LmTracker<const A: usize> {
 
     // Combinational signals.
     drained: Signal<Local, Bit>,
+    b_is_q: Signal<Local, Bit>,
+    s1_is_q: Signal<Local, Bit>,
+    s2_is_q: Signal<Local, Bit>,
+    pipe_busy: Signal<Local, Bit>,
     cmd_busy: Signal<Local, Bit>,
     blocked: Signal<Local, Bit>,
     b_last_word: Signal<Local, Bit>,
@@ -550,6 +554,10 @@ impl<const A: usize> LmTracker<A> {
             axi_rdata: Default::default(),
             axi_rresp: Default::default(),
             drained: Default::default(),
+            b_is_q: Default::default(),
+            s1_is_q: Default::default(),
+            s2_is_q: Default::default(),
+            pipe_busy: Default::default(),
             cmd_busy: Default::default(),
             blocked: Default::default(),
             b_last_word: Default::default(),
@@ -819,11 +827,23 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.is_cursor.next = self.method.q.val() == self.k_m_cursor.val();
         self.is_bitmap.next = self.method.q.val() == self.k_m_bitmap.val();
         self.is_clear.next = self.method.q.val() == self.k_m_clear.val();
-        self.drained.next = !self.b_valid.q.val()
-            & !self.s1_valid.q.val()
-            & !self.s2_valid.q.val()
-            & !self.s3_valid.q.val()
-            & !self.clr_active.q.val();
+        // Query words wait for the host to read them; neither BUSY nor a command waits for
+        // them (a command that needs the walker, MARK_DIRTY or SET_PLAN, waits for the walk).
+        self.b_is_q.next =
+            (self.b_kind.q.val() == Kind::QrdA) | (self.b_kind.q.val() == Kind::QrdP);
+        self.s1_is_q.next =
+            (self.s1_kind.q.val() == Kind::QrdA) | (self.s1_kind.q.val() == Kind::QrdP);
+        self.s2_is_q.next =
+            (self.s2_kind.q.val() == Kind::QrdA) | (self.s2_kind.q.val() == Kind::QrdP);
+        self.pipe_busy.next = (self.b_valid.q.val() & !self.b_is_q.val())
+            | (self.s1_valid.q.val() & !self.s1_is_q.val())
+            | (self.s2_valid.q.val() & !self.s2_is_q.val())
+            | self.s3_valid.q.val();
+        self.drained.next = !self.pipe_busy.val()
+            & !self.clr_active.q.val()
+            & !(self.b_valid.q.val()
+                & ((self.cmd_op.q.val() == self.k_op_mark.val())
+                    | (self.cmd_op.q.val() == self.k_op_set_plan.val())));
         self.cmd_busy.next =
             self.cmd_pending.q.val() | (self.cstate.q.val() != Cmd::Idle) | self.clr_active.q.val();
         // Snoops wait while a command runs; a background clear (RELEASE) lets them pass.
@@ -831,12 +851,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             | (self.cstate.q.val() != Cmd::Idle)
             | (self.clr_active.q.val() & !self.clr_bg.q.val());
         self.busy.next = 0u64.into();
-        if self.cmd_busy.val()
-            | self.b_valid.q.val()
-            | self.s1_valid.q.val()
-            | self.s2_valid.q.val()
-            | self.s3_valid.q.val()
-        {
+        if self.cmd_busy.val() | self.pipe_busy.val() {
             self.busy.next = 1u64.into();
         }
         if self.sel.q.val() {
@@ -1065,6 +1080,8 @@ impl<const A: usize> Logic for LmTracker<A> {
                     self.loaded.d.next = false;
                     self.q_open.d.next = 0u64.into();
                     self.q_started.d.next = false;
+                    // Abort a query walk; words already in flight are dropped at the FIFO.
+                    self.b_valid.d.next = false;
                     self.qf_count.d.next = 0u64.into();
                     self.qf_rd.d.next = 0u64.into();
                     self.qf_wr.d.next = 0u64.into();
@@ -1089,7 +1106,14 @@ impl<const A: usize> Logic for LmTracker<A> {
                         self.ci_hi.next = self.plan_end.q.val() - 1;
                     }
                     self.cursor.d.next = self.plan_end.q.val();
-                    self.cstate.d.next = Cmd::SwapDrain;
+                    if self.ci_valid.val() | (self.cnt_passive.val() != 0) {
+                        self.cstate.d.next = Cmd::SwapDrain;
+                    } else {
+                        // The passive buffer is drained (the pipeline is, too): flip now.
+                        self.sel.d.next = !self.sel.q.val();
+                        self.swap_count.d.next = self.cnt_active.val();
+                        self.irq_set.next = self.k_i_swap_done.val();
+                    }
                 } else if self.cmd_op.q.val() == self.k_op_release.val() {
                     if !self.is_bitmap.val() {
                         // The host holds the plan: wipe it in the background, snoops go on.
@@ -1388,11 +1412,11 @@ impl<const A: usize> Logic for LmTracker<A> {
                 }
             }
             Kind::QrdA => {
-                self.q_push.next = self.s2_valid.q.val();
+                self.q_push.next = self.s2_valid.q.val() & self.q_open.q.val().any();
                 self.q_push_data.next = self.word_a.val();
             }
             _ => {
-                self.q_push.next = self.s2_valid.q.val();
+                self.q_push.next = self.s2_valid.q.val() & self.q_open.q.val().any();
             }
         }
         // Physical RAM ports: the clear engine first, then the datapath.

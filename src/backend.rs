@@ -1,0 +1,47 @@
+//! Which tracker implementation the firmware runs on.
+
+use anyhow::{bail, Result};
+use lmsnoop_sim::{GoldenTracker, TrackerPort};
+use std::path::Path;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Backend {
+    /// The Rust golden model.
+    Golden,
+    /// The generated Verilog, simulated by Verilator (build with `--features rtl`).
+    Rtl,
+}
+
+/// A tracker holding at least `granules` granules; `vcd` dumps the RTL's waveforms.
+pub fn make_port(
+    backend: Backend,
+    granules: u64,
+    vcd: Option<&Path>,
+) -> Result<Box<dyn TrackerPort>> {
+    match backend {
+        Backend::Golden => {
+            if vcd.is_some() {
+                bail!("--vcd records the RTL's waveforms: use it with --backend rtl");
+            }
+            Ok(Box::new(GoldenTracker::new(granules)))
+        }
+        Backend::Rtl => rtl(granules, vcd),
+    }
+}
+
+#[cfg(feature = "rtl")]
+fn rtl(granules: u64, vcd: Option<&Path>) -> Result<Box<dyn TrackerPort>> {
+    let mut t = lmsnoop_sim::rtl::RtlTracker::new(granules).map_err(anyhow::Error::msg)?;
+    if let Some(path) = vcd {
+        t = t.with_vcd(path).map_err(anyhow::Error::msg)?;
+    }
+    Ok(Box::new(t))
+}
+
+#[cfg(not(feature = "rtl"))]
+fn rtl(_granules: u64, _vcd: Option<&Path>) -> Result<Box<dyn TrackerPort>> {
+    bail!(
+        "this lmsnoop was built without the RTL backend: rebuild with \
+         `cargo build --release --features rtl` (needs Verilator: `apt-get install verilator`)"
+    )
+}
