@@ -114,18 +114,23 @@ impl Scoreboard {
     fn compare_buffer(&mut self, active: bool) {
         let cmd = QUERY_SRC.put(OP_QUERY, active as u32);
         self.write(CMD, cmd);
+        // Half the queries meet a consumer that stalls (q_tready low) at random.
+        let stall = if self.rng.chance(0.5) { 0.0 } else { 0.5 };
         let mut words = 0;
         loop {
-            let (g, r) = (self.gold.query_word(), self.rtl.query_word());
-            assert_eq!(
-                r,
-                g,
-                "{} buffer word {words} differs at {}",
-                if active { "active" } else { "passive" },
-                self.at()
-            );
+            let g = self.gold.query_word();
+            let r = loop {
+                if let Some(beat) = self.rtl.query_cycle(!self.rng.chance(stall)) {
+                    break Some(beat);
+                }
+                if g.is_none() {
+                    break None;
+                }
+            };
+            let which = if active { "active" } else { "passive" };
+            assert_eq!(r, g, "{which} buffer word {words} differs at {}", self.at());
             words += 1;
-            if g.is_none_or(|b| b.last) {
+            if g.is_none() || g.is_some_and(|b| b.last) {
                 break;
             }
         }

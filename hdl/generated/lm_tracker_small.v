@@ -264,9 +264,9 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  q_open$d;
     wire  q_open$q;
     reg  q_open$clock;
-    reg  q_started$d;
-    wire  q_started$q;
-    reg  q_started$clock;
+    reg  [31:0] q_next$d;
+    wire  [31:0] q_next$q;
+    reg  q_next$clock;
     reg  q_src_active$d;
     wire  q_src_active$q;
     reg  q_src_active$clock;
@@ -452,7 +452,8 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  blocked;
     reg  b_last_word;
     reg  q_credit;
-    reg  b_stall;
+    reg  s3_is_q;
+    reg  q_fetch;
     reg  b_free;
     reg  is_cursor;
     reg  is_bitmap;
@@ -514,6 +515,12 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  op_needs_tracking;
     reg  [31:0] mark_end;
     reg  [31:0] irq_err;
+    reg  [31:0] pc;
+    reg  [31:0] act_add;
+    reg  [31:0] act_sub;
+    reg  [31:0] pas_add;
+    reg  [31:0] pas_sub;
+    reg  [31:0] skipped_add;
     reg  [31:0] raise_acc;
     reg  [31:0] raise_cmd;
     reg  [31:0] raise_s2;
@@ -742,10 +749,10 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .q(q_open$q),
         .clock(q_open$clock)
     );
-    lm_tracker_small$q_started q_started(
-        .d(q_started$d),
-        .q(q_started$q),
-        .clock(q_started$clock)
+    lm_tracker_small$q_next q_next(
+        .d(q_next$d),
+        .q(q_next$q),
+        .clock(q_next$clock)
     );
     lm_tracker_small$q_src_active q_src_active(
         .d(q_src_active$d),
@@ -1078,7 +1085,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         load_open$clock = clock;
         load_next$clock = clock;
         q_open$clock = clock;
-        q_started$clock = clock;
+        q_next$clock = clock;
         q_src_active$clock = clock;
         qf_d0$clock = clock;
         qf_d1$clock = clock;
@@ -1175,7 +1182,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         load_open$d = load_open$q;
         load_next$d = load_next$q;
         q_open$d = q_open$q;
-        q_started$d = q_started$q;
+        q_next$d = q_next$q;
         q_src_active$d = q_src_active$q;
         qf_d0$d = qf_d0$q;
         qf_d1$d = qf_d1$q;
@@ -1244,8 +1251,9 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         b_is_q = (b_kind$q == Kind$QrdA) | (b_kind$q == Kind$QrdP);
         s1_is_q = (s1_kind$q == Kind$QrdA) | (s1_kind$q == Kind$QrdP);
         s2_is_q = (s2_kind$q == Kind$QrdA) | (s2_kind$q == Kind$QrdP);
-        pipe_busy = (b_valid$q & ~b_is_q) | (s1_valid$q & ~s1_is_q) | (s2_valid$q & ~s2_is_q) | s3_valid$q;
-        drained = ~pipe_busy & ~clr_active$q & ~(b_valid$q & ((cmd_op$q == k_op_mark) | (cmd_op$q == k_op_set_plan)));
+        s3_is_q = (s3_kind$q == Kind$QrdA) | (s3_kind$q == Kind$QrdP);
+        pipe_busy = (b_valid$q & ~b_is_q) | (s1_valid$q & ~s1_is_q) | (s2_valid$q & ~s2_is_q) | (s3_valid$q & ~s3_is_q);
+        drained = ~pipe_busy & ~b_valid$q & ~clr_active$q;
         cmd_busy = cmd_pending$q | (cstate$q != Cmd$Idle) | clr_active$q;
         blocked = cmd_pending$q | (cstate$q != Cmd$Idle) | (clr_active$q & ~clr_bg$q);
         busy = 64'h0;
@@ -1268,9 +1276,10 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         irq_set = 64'h0;
         irq_clear = 64'h0;
         b_last_word = b_w$q == b_wlast$q;
-        q_credit = (((qf_count$q) & 4'hf) + (((((s1_valid$q & ((s1_kind$q == Kind$QrdA) | (s1_kind$q == Kind$QrdP)))) & 1'h1)) & 4'hf) + (((((s2_valid$q & ((s2_kind$q == Kind$QrdA) | (s2_kind$q == Kind$QrdP)))) & 1'h1)) & 4'hf)) < 32'h4;
-        b_stall = b_valid$q & ((b_kind$q == Kind$QrdA) | (b_kind$q == Kind$QrdP)) & ~q_credit;
-        b_free = ~b_valid$q | (b_last_word & ~b_stall);
+        q_pop = (qf_count$q != 32'h0) & q_tready;
+        q_credit = (((qf_count$q) & 4'hf) + (((((b_valid$q & b_is_q)) & 1'h1)) & 4'hf) + (((((s1_valid$q & s1_is_q)) & 1'h1)) & 4'hf) + (((((s2_valid$q & s2_is_q)) & 1'h1)) & 4'hf) - ((((q_pop) & 1'h1)) & 4'hf)) < 32'h4;
+        q_fetch = |q_open$q & (q_next$q != ns_words$q) & q_credit;
+        b_free = ~b_valid$q | b_last_word;
         rm_lo = 64'h0;
         if (b_first$q) begin
             rm_lo = b_lo$q;
@@ -1297,7 +1306,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         end
         wm = (ones << wm_lo) & (ones >> (top_bit - wm_hi));
         s1_valid$d = 1'b0;
-        if (b_valid$q & ~b_stall) begin
+        if (b_valid$q) begin
             s1_valid$d = 1'b1;
             s1_kind$d = b_kind$q;
             s1_w$d = b_w$q;
@@ -1418,8 +1427,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                         tracking$d = 64'h0;
                         loaded$d = 1'b0;
                         q_open$d = 64'h0;
-                        q_started$d = 1'b0;
-                        b_valid$d = 1'b0;
                         qf_count$d = 64'h0;
                         qf_rd$d = 64'h0;
                         qf_wr$d = 64'h0;
@@ -1434,7 +1441,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                     end
                     else if (cmd_op$q == k_op_query) begin
                         q_open$d = 64'h1;
-                        q_started$d = 1'b0;
+                        q_next$d = 64'h0;
                         q_src_active$d = cmd_src$q;
                     end
                     else if (cmd_op$q == k_op_swap) begin
@@ -1574,15 +1581,15 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             lb_hi = ci_hi;
         end
         else if (~blocked & b_free) begin
-            if (|q_open$q & ~q_started$q) begin
+            if (q_fetch) begin
                 take_q = 1'b1;
                 lb_valid = 1'b1;
                 lb_kind = Kind$QrdP;
                 if (q_src_active$q) begin
                     lb_kind = Kind$QrdA;
                 end
-                lb_lo = 64'h0;
-                lb_hi = (ns_words$q << 32'h6) - 32'h1;
+                lb_lo = q_next$q << 32'h6;
+                lb_hi = (q_next$q << 32'h6) + 32'h3f;
             end
             else if (|load_open$q & ld_tvalid) begin
                 take_ld = 1'b1;
@@ -1638,7 +1645,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             b_data$d = ld_tdata;
         end
         if (take_q) begin
-            q_started$d = 1'b1;
+            q_next$d = q_next$q + 32'h1;
         end
         if (take_ld) begin
             load_next$d = load_next$q + 32'h1;
@@ -1812,6 +1819,57 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         s3_kind$d = s2_kind$q;
         s3_change$d = change;
         s3_skip$d = skip;
+        pop_change$word = s3_change$q;
+        pop_skip$word = s3_skip$q;
+        pc = ((pop_change$count) & 32'hffffffff);
+        act_add = 64'h0;
+        act_sub = 64'h0;
+        pas_add = 64'h0;
+        pas_sub = 64'h0;
+        skipped_add = 64'h0;
+        if (s3_valid$q) begin
+            case (s3_kind$q)
+                Kind$Uw:
+                    begin
+                        act_add = pc;
+                        skipped_add = ((pop_skip$count) & 32'hffffffff);
+                    end
+                Kind$Mark:
+                    begin
+                        act_add = pc;
+                    end
+                Kind$Fold:
+                    begin
+                        act_add = pc;
+                    end
+                Kind$Crb:
+                    begin
+                        pas_sub = pc;
+                    end
+                Kind$Crc:
+                    begin
+                        act_sub = pc;
+                    end
+                Kind$Load:
+                    begin
+                        pas_add = pc;
+                    end
+                default:
+                    begin
+                    end
+            endcase
+            if (sel$q) begin
+                cnt1$d = cnt1$q + act_add - act_sub;
+                cnt0$d = cnt0$q + pas_add - pas_sub;
+            end
+            else begin
+                cnt0$d = cnt0$q + act_add - act_sub;
+                cnt1$d = cnt1$q + pas_add - pas_sub;
+            end
+            c_set$d = c_set$q + ((act_add) & 64'hffffffffffffffff);
+            c_skipped$d = c_skipped$q + ((skipped_add) & 64'hffffffffffffffff);
+            c_cleared$d = c_cleared$q + ((act_sub + pas_sub) & 64'hffffffffffffffff);
+        end
         if (clr_active$q) begin
             clr_w$d = clr_w$q + 32'h1;
             if (clr_w$q == clr_last$q) begin
@@ -1827,76 +1885,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                 end
             end
         end
-        pop_change$word = s3_change$q;
-        pop_skip$word = s3_skip$q;
-        if (s3_valid$q) begin
-            case (s3_kind$q)
-                Kind$Uw:
-                    begin
-                        c_set$d = c_set$q + ((pop_change$count) & 64'hffffffffffffffff);
-                        c_skipped$d = c_skipped$q + ((pop_skip$count) & 64'hffffffffffffffff);
-                        if (sel$q) begin
-                            cnt1$d = cnt1$q + ((pop_change$count) & 32'hffffffff);
-                        end
-                        else begin
-                            cnt0$d = cnt0$q + ((pop_change$count) & 32'hffffffff);
-                        end
-                    end
-                Kind$Mark:
-                    begin
-                        c_set$d = c_set$q + ((pop_change$count) & 64'hffffffffffffffff);
-                        if (sel$q) begin
-                            cnt1$d = cnt1$q + ((pop_change$count) & 32'hffffffff);
-                        end
-                        else begin
-                            cnt0$d = cnt0$q + ((pop_change$count) & 32'hffffffff);
-                        end
-                    end
-                Kind$Fold:
-                    begin
-                        c_set$d = c_set$q + ((pop_change$count) & 64'hffffffffffffffff);
-                        if (sel$q) begin
-                            cnt1$d = cnt1$q + ((pop_change$count) & 32'hffffffff);
-                        end
-                        else begin
-                            cnt0$d = cnt0$q + ((pop_change$count) & 32'hffffffff);
-                        end
-                    end
-                Kind$Crb:
-                    begin
-                        c_cleared$d = c_cleared$q + ((pop_change$count) & 64'hffffffffffffffff);
-                        if (sel$q) begin
-                            cnt0$d = cnt0$q - ((pop_change$count) & 32'hffffffff);
-                        end
-                        else begin
-                            cnt1$d = cnt1$q - ((pop_change$count) & 32'hffffffff);
-                        end
-                    end
-                Kind$Crc:
-                    begin
-                        c_cleared$d = c_cleared$q + ((pop_change$count) & 64'hffffffffffffffff);
-                        if (sel$q) begin
-                            cnt1$d = cnt1$q - ((pop_change$count) & 32'hffffffff);
-                        end
-                        else begin
-                            cnt0$d = cnt0$q - ((pop_change$count) & 32'hffffffff);
-                        end
-                    end
-                Kind$Load:
-                    begin
-                        if (sel$q) begin
-                            cnt0$d = cnt0$q + ((pop_change$count) & 32'hffffffff);
-                        end
-                        else begin
-                            cnt1$d = cnt1$q + ((pop_change$count) & 32'hffffffff);
-                        end
-                    end
-                default:
-                    begin
-                    end
-            endcase
-        end
-        q_pop = (qf_count$q != 32'h0) & q_tready;
         q_tvalid = qf_count$q != 32'h0;
         q_tdata = qf_d0$q;
         q_tlast = qf_l0$q;
@@ -2162,7 +2150,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             c_cleared$d = 64'h0;
             load_open$d = 64'h0;
             q_open$d = 64'h0;
-            q_started$d = 1'b0;
+            q_next$d = 64'h0;
             qf_rd$d = 64'h0;
             qf_wr$d = 64'h0;
             qf_count$d = 64'h0;
@@ -3297,6 +3285,25 @@ module lm_tracker_small$pop_skip(word,count);
 endmodule // lm_tracker_small$pop_skip
 
 
+module lm_tracker_small$q_next(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$q_next
+
+
 module lm_tracker_small$q_open(d,q,clock);
     
     // Module arguments
@@ -3333,25 +3340,6 @@ module lm_tracker_small$q_src_active(d,q,clock);
     end
           
 endmodule // lm_tracker_small$q_src_active
-
-
-module lm_tracker_small$q_started(d,q,clock);
-    
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$q_started
 
 
 module lm_tracker_small$qf_count(d,q,clock);

@@ -9,7 +9,11 @@
 pub mod bitmap;
 pub mod golden;
 pub mod port;
+#[cfg(feature = "rtl")]
+pub mod rtl;
 
 pub use bitmap::Bitmap;
 pub use golden::GoldenTracker;
 pub use port::{QueryBeat, Snoop, TrackerPort};
+#[cfg(feature = "rtl")]
+pub use rtl::{RtlBuild, RtlTracker};

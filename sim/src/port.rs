@@ -56,6 +56,11 @@ pub trait TrackerPort {
     /// A beat on the load stream into the passive buffer.
     fn load_word(&mut self, word: u64);
     /// The next beat of the query stream, or `None` when no query is open.
+    ///
+    /// Each word is the buffer's word as it stood at some moment between CMD QUERY and the
+    /// call that returns it: a backend may fetch a few words ahead, so snoops issued while a
+    /// query is open may or may not show in words not yet returned. The migration protocol
+    /// never needs more: the host queries a plan before it copies from it.
     fn query_word(&mut self) -> Option<QueryBeat>;
     /// Level of the interrupt line.
     fn irq(&mut self) -> bool;

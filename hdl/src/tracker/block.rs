@@ -153,7 +153,8 @@ pub struct LmTracker<const A: usize> {
     load_next: DFF<Bits<32>>,
     // Query engine and its 4-word output FIFO.
     q_open: DFF<Bits<1>>,
-    q_started: DFF<Bit>,
+    /// Next word the query engine fetches.
+    q_next: DFF<Bits<32>>,
     q_src_active: DFF<Bit>,
     qf_d0: DFF<Bits<64>>,
     qf_d1: DFF<Bits<64>>,
@@ -231,7 +232,8 @@ pub struct LmTracker<const A: usize> {
     blocked: Signal<Local, Bit>,
     b_last_word: Signal<Local, Bit>,
     q_credit: Signal<Local, Bit>,
-    b_stall: Signal<Local, Bit>,
+    s3_is_q: Signal<Local, Bit>,
+    q_fetch: Signal<Local, Bit>,
     b_free: Signal<Local, Bit>,
     is_cursor: Signal<Local, Bit>,
     is_bitmap: Signal<Local, Bit>,
@@ -293,6 +295,12 @@ pub struct LmTracker<const A: usize> {
     op_needs_tracking: Signal<Local, Bit>,
     mark_end: Signal<Local, Bits<32>>,
     irq_err: Signal<Local, Bits<32>>,
+    pc: Signal<Local, Bits<32>>,
+    act_add: Signal<Local, Bits<32>>,
+    act_sub: Signal<Local, Bits<32>>,
+    pas_add: Signal<Local, Bits<32>>,
+    pas_sub: Signal<Local, Bits<32>>,
+    skipped_add: Signal<Local, Bits<32>>,
     raise_acc: Signal<Local, Bits<32>>,
     raise_cmd: Signal<Local, Bits<32>>,
     raise_s2: Signal<Local, Bits<32>>,
@@ -494,7 +502,7 @@ impl<const A: usize> LmTracker<A> {
             load_open: Default::default(),
             load_next: Default::default(),
             q_open: Default::default(),
-            q_started: Default::default(),
+            q_next: Default::default(),
             q_src_active: Default::default(),
             qf_d0: Default::default(),
             qf_d1: Default::default(),
@@ -562,7 +570,8 @@ impl<const A: usize> LmTracker<A> {
             blocked: Default::default(),
             b_last_word: Default::default(),
             q_credit: Default::default(),
-            b_stall: Default::default(),
+            s3_is_q: Default::default(),
+            q_fetch: Default::default(),
             b_free: Default::default(),
             is_cursor: Default::default(),
             is_bitmap: Default::default(),
@@ -626,6 +635,12 @@ impl<const A: usize> LmTracker<A> {
             op_needs_tracking: Default::default(),
             mark_end: Default::default(),
             irq_err: Default::default(),
+            pc: Default::default(),
+            act_add: Default::default(),
+            act_sub: Default::default(),
+            pas_add: Default::default(),
+            pas_sub: Default::default(),
+            skipped_add: Default::default(),
             raise_acc: Default::default(),
             raise_cmd: Default::default(),
             raise_s2: Default::default(),
@@ -758,7 +773,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             load_open,
             load_next,
             q_open,
-            q_started,
+            q_next,
             q_src_active,
             qf_d0,
             qf_d1,
@@ -835,15 +850,16 @@ impl<const A: usize> Logic for LmTracker<A> {
             (self.s1_kind.q.val() == Kind::QrdA) | (self.s1_kind.q.val() == Kind::QrdP);
         self.s2_is_q.next =
             (self.s2_kind.q.val() == Kind::QrdA) | (self.s2_kind.q.val() == Kind::QrdP);
+        self.s3_is_q.next =
+            (self.s3_kind.q.val() == Kind::QrdA) | (self.s3_kind.q.val() == Kind::QrdP);
         self.pipe_busy.next = (self.b_valid.q.val() & !self.b_is_q.val())
             | (self.s1_valid.q.val() & !self.s1_is_q.val())
             | (self.s2_valid.q.val() & !self.s2_is_q.val())
-            | self.s3_valid.q.val();
-        self.drained.next = !self.pipe_busy.val()
-            & !self.clr_active.q.val()
-            & !(self.b_valid.q.val()
-                & ((self.cmd_op.q.val() == self.k_op_mark.val())
-                    | (self.cmd_op.q.val() == self.k_op_set_plan.val())));
+            | (self.s3_valid.q.val() & !self.s3_is_q.val());
+        // A command runs with the walker empty (a query word leaves it in one cycle); query
+        // words further down only read, and go to the FIFO.
+        self.drained.next =
+            !self.pipe_busy.val() & !self.b_valid.q.val() & !self.clr_active.q.val();
         self.cmd_busy.next =
             self.cmd_pending.q.val() | (self.cstate.q.val() != Cmd::Idle) | self.clr_active.q.val();
         // Snoops wait while a command runs; a background clear (RELEASE) lets them pass.
@@ -877,25 +893,24 @@ impl<const A: usize> Logic for LmTracker<A> {
 
         // ---------------------------------------------------------- range walker B -------
         self.b_last_word.next = self.b_w.q.val() == self.b_wlast.q.val();
-        // Query words need room in the output FIFO for everything already in flight.
+        // The query engine fetches a word only when the output FIFO will have room for it
+        // and for every word already in flight, counting this cycle's pop: 1 word per cycle
+        // while the consumer keeps up, none while it does not, and snoops go by meanwhile.
+        self.q_pop.next = (self.qf_count.q.val() != 0) & self.q_tready.val();
         self.q_credit.next = (bit_cast::<4, 3>(self.qf_count.q.val())
+            + bit_cast::<4, 1>(bits::<1>((self.b_valid.q.val() & self.b_is_q.val()).into()))
             + bit_cast::<4, 1>(bits::<1>(
-                (self.s1_valid.q.val()
-                    & ((self.s1_kind.q.val() == Kind::QrdA)
-                        | (self.s1_kind.q.val() == Kind::QrdP)))
-                    .into(),
+                (self.s1_valid.q.val() & self.s1_is_q.val()).into(),
             ))
             + bit_cast::<4, 1>(bits::<1>(
-                (self.s2_valid.q.val()
-                    & ((self.s2_kind.q.val() == Kind::QrdA)
-                        | (self.s2_kind.q.val() == Kind::QrdP)))
-                    .into(),
-            )))
+                (self.s2_valid.q.val() & self.s2_is_q.val()).into(),
+            ))
+            - bit_cast::<4, 1>(bits::<1>(self.q_pop.val().into())))
             < 4;
-        self.b_stall.next = self.b_valid.q.val()
-            & ((self.b_kind.q.val() == Kind::QrdA) | (self.b_kind.q.val() == Kind::QrdP))
-            & !self.q_credit.val();
-        self.b_free.next = !self.b_valid.q.val() | (self.b_last_word.val() & !self.b_stall.val());
+        self.q_fetch.next = self.q_open.q.val().any()
+            & (self.q_next.q.val() != self.ns_words.q.val())
+            & self.q_credit.val();
+        self.b_free.next = !self.b_valid.q.val() | self.b_last_word.val();
 
         // Mask of the current word, and of the cursor window inside it: bits lo..=hi of a
         // word are (!0 << lo) & (!0 >> (63 - hi)), two barrel shifters, no loop over bits.
@@ -928,7 +943,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             & (self.ones.val() >> (self.top_bit.val() - self.wm_hi.val()));
 
         self.s1_valid.d.next = false;
-        if self.b_valid.q.val() & !self.b_stall.val() {
+        if self.b_valid.q.val() {
             self.s1_valid.d.next = true;
             self.s1_kind.d.next = self.b_kind.q.val();
             self.s1_w.d.next = self.b_w.q.val();
@@ -1078,10 +1093,8 @@ impl<const A: usize> Logic for LmTracker<A> {
                 } else if self.cmd_op.q.val() == self.k_op_stop.val() {
                     self.tracking.d.next = 0u64.into();
                     self.loaded.d.next = false;
+                    // Close a query; words still in flight are dropped at the FIFO.
                     self.q_open.d.next = 0u64.into();
-                    self.q_started.d.next = false;
-                    // Abort a query walk; words already in flight are dropped at the FIFO.
-                    self.b_valid.d.next = false;
                     self.qf_count.d.next = 0u64.into();
                     self.qf_rd.d.next = 0u64.into();
                     self.qf_wr.d.next = 0u64.into();
@@ -1095,7 +1108,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                     self.cstate.d.next = Cmd::StopClear;
                 } else if self.cmd_op.q.val() == self.k_op_query.val() {
                     self.q_open.d.next = 1u64.into();
-                    self.q_started.d.next = false;
+                    self.q_next.d.next = 0u64.into();
                     self.q_src_active.d.next = self.cmd_src.q.val();
                 } else if self.cmd_op.q.val() == self.k_op_swap.val() {
                     // Close the cursor window: what it still promised goes into the active buffer.
@@ -1229,15 +1242,15 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.lb_lo.next = self.ci_lo.val();
             self.lb_hi.next = self.ci_hi.val();
         } else if !self.blocked.val() & self.b_free.val() {
-            if self.q_open.q.val().any() & !self.q_started.q.val() {
+            if self.q_fetch.val() {
                 self.take_q.next = true;
                 self.lb_valid.next = true;
                 self.lb_kind.next = Kind::QrdP;
                 if self.q_src_active.q.val() {
                     self.lb_kind.next = Kind::QrdA;
                 }
-                self.lb_lo.next = 0u64.into();
-                self.lb_hi.next = (self.ns_words.q.val() << 6) - 1;
+                self.lb_lo.next = self.q_next.q.val() << 6;
+                self.lb_hi.next = (self.q_next.q.val() << 6) + 63;
             } else if self.load_open.q.val().any() & self.ld_tvalid.val() {
                 self.take_ld.next = true;
                 self.lb_valid.next = true;
@@ -1294,7 +1307,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.b_data.d.next = self.ld_tdata.val();
         }
         if self.take_q.val() {
-            self.q_started.d.next = true;
+            self.q_next.d.next = self.q_next.q.val() + 1;
         }
         if self.take_ld.val() {
             self.load_next.d.next = self.load_next.q.val() + 1;
@@ -1469,7 +1482,45 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.s3_change.d.next = self.change.val();
         self.s3_skip.d.next = self.skip.val();
 
+        // ---------------------------------------------------------- S3: count -------------
+        // Each word operation changes the active or the passive popcount by the changed bits.
+        self.pop_change.word.next = self.s3_change.q.val();
+        self.pop_skip.word.next = self.s3_skip.q.val();
+        self.pc.next = bit_cast::<32, 7>(self.pop_change.count.val());
+        self.act_add.next = 0u64.into();
+        self.act_sub.next = 0u64.into();
+        self.pas_add.next = 0u64.into();
+        self.pas_sub.next = 0u64.into();
+        self.skipped_add.next = 0u64.into();
+        if self.s3_valid.q.val() {
+            match self.s3_kind.q.val() {
+                Kind::Uw => {
+                    self.act_add.next = self.pc.val();
+                    self.skipped_add.next = bit_cast::<32, 7>(self.pop_skip.count.val());
+                }
+                Kind::Mark => self.act_add.next = self.pc.val(),
+                Kind::Fold => self.act_add.next = self.pc.val(),
+                Kind::Crb => self.pas_sub.next = self.pc.val(),
+                Kind::Crc => self.act_sub.next = self.pc.val(),
+                Kind::Load => self.pas_add.next = self.pc.val(),
+                _ => {}
+            }
+            if self.sel.q.val() {
+                self.cnt1.d.next = self.cnt1.q.val() + self.act_add.val() - self.act_sub.val();
+                self.cnt0.d.next = self.cnt0.q.val() + self.pas_add.val() - self.pas_sub.val();
+            } else {
+                self.cnt0.d.next = self.cnt0.q.val() + self.act_add.val() - self.act_sub.val();
+                self.cnt1.d.next = self.cnt1.q.val() + self.pas_add.val() - self.pas_sub.val();
+            }
+            self.c_set.d.next = self.c_set.q.val() + bit_cast::<64, 32>(self.act_add.val());
+            self.c_skipped.d.next =
+                self.c_skipped.q.val() + bit_cast::<64, 32>(self.skipped_add.val());
+            self.c_cleared.d.next = self.c_cleared.q.val()
+                + bit_cast::<64, 32>(self.act_sub.val() + self.pas_sub.val());
+        }
+
         // ----------------------------------------------------------- clear engine ---------
+        // After S3, so that the count of a buffer cleared this cycle ends at zero.
         if self.clr_active.q.val() {
             self.clr_w.d.next = self.clr_w.q.val() + 1;
             if self.clr_w.q.val() == self.clr_last.q.val() {
@@ -1486,83 +1537,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             }
         }
 
-        // ---------------------------------------------------------- S3: count -------------
-        self.pop_change.word.next = self.s3_change.q.val();
-        self.pop_skip.word.next = self.s3_skip.q.val();
-        if self.s3_valid.q.val() {
-            match self.s3_kind.q.val() {
-                Kind::Uw => {
-                    self.c_set.d.next =
-                        self.c_set.q.val() + bit_cast::<64, 7>(self.pop_change.count.val());
-                    self.c_skipped.d.next =
-                        self.c_skipped.q.val() + bit_cast::<64, 7>(self.pop_skip.count.val());
-                    if self.sel.q.val() {
-                        self.cnt1.d.next =
-                            self.cnt1.q.val() + bit_cast::<32, 7>(self.pop_change.count.val());
-                    } else {
-                        self.cnt0.d.next =
-                            self.cnt0.q.val() + bit_cast::<32, 7>(self.pop_change.count.val());
-                    }
-                }
-                Kind::Mark => {
-                    self.c_set.d.next =
-                        self.c_set.q.val() + bit_cast::<64, 7>(self.pop_change.count.val());
-                    if self.sel.q.val() {
-                        self.cnt1.d.next =
-                            self.cnt1.q.val() + bit_cast::<32, 7>(self.pop_change.count.val());
-                    } else {
-                        self.cnt0.d.next =
-                            self.cnt0.q.val() + bit_cast::<32, 7>(self.pop_change.count.val());
-                    }
-                }
-                Kind::Fold => {
-                    self.c_set.d.next =
-                        self.c_set.q.val() + bit_cast::<64, 7>(self.pop_change.count.val());
-                    if self.sel.q.val() {
-                        self.cnt1.d.next =
-                            self.cnt1.q.val() + bit_cast::<32, 7>(self.pop_change.count.val());
-                    } else {
-                        self.cnt0.d.next =
-                            self.cnt0.q.val() + bit_cast::<32, 7>(self.pop_change.count.val());
-                    }
-                }
-                Kind::Crb => {
-                    self.c_cleared.d.next =
-                        self.c_cleared.q.val() + bit_cast::<64, 7>(self.pop_change.count.val());
-                    if self.sel.q.val() {
-                        self.cnt0.d.next =
-                            self.cnt0.q.val() - bit_cast::<32, 7>(self.pop_change.count.val());
-                    } else {
-                        self.cnt1.d.next =
-                            self.cnt1.q.val() - bit_cast::<32, 7>(self.pop_change.count.val());
-                    }
-                }
-                Kind::Crc => {
-                    self.c_cleared.d.next =
-                        self.c_cleared.q.val() + bit_cast::<64, 7>(self.pop_change.count.val());
-                    if self.sel.q.val() {
-                        self.cnt1.d.next =
-                            self.cnt1.q.val() - bit_cast::<32, 7>(self.pop_change.count.val());
-                    } else {
-                        self.cnt0.d.next =
-                            self.cnt0.q.val() - bit_cast::<32, 7>(self.pop_change.count.val());
-                    }
-                }
-                Kind::Load => {
-                    if self.sel.q.val() {
-                        self.cnt0.d.next =
-                            self.cnt0.q.val() + bit_cast::<32, 7>(self.pop_change.count.val());
-                    } else {
-                        self.cnt1.d.next =
-                            self.cnt1.q.val() + bit_cast::<32, 7>(self.pop_change.count.val());
-                    }
-                }
-                _ => {}
-            }
-        }
-
         // --------------------------------------------------------- query FIFO -------------
-        self.q_pop.next = (self.qf_count.q.val() != 0) & self.q_tready.val();
         self.q_tvalid.next = self.qf_count.q.val() != 0;
         self.q_tdata.next = self.qf_d0.q.val();
         self.q_tlast.next = self.qf_l0.q.val();
@@ -1798,7 +1773,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.c_cleared.d.next = 0u64.into();
             self.load_open.d.next = 0u64.into();
             self.q_open.d.next = 0u64.into();
-            self.q_started.d.next = false;
+            self.q_next.d.next = 0u64.into();
             self.qf_rd.d.next = 0u64.into();
             self.qf_wr.d.next = 0u64.into();
             self.qf_count.d.next = 0u64.into();
