@@ -343,14 +343,14 @@ fn name(addr: u32) -> &'static str {
 
 #[test]
 fn small_build_matches_golden() {
-    for_each_seed("small_build_matches_golden", 100, |seed| {
+    for_each_seed("small_build_matches_golden", 300, |seed| {
         Scoreboard::new(RtlBuild::Small, seed).run(120)
     });
 }
 
 #[test]
 fn large_build_matches_golden() {
-    for_each_seed("large_build_matches_golden", 20, |seed| {
+    for_each_seed("large_build_matches_golden", 60, |seed| {
         Scoreboard::new(RtlBuild::Large, seed).run(80)
     });
 }
@@ -359,7 +359,7 @@ fn large_build_matches_golden() {
 /// read-modify-write forwarding is exercised on every cycle.
 #[test]
 fn same_word_every_cycle() {
-    for_each_seed("same_word_every_cycle", 30, |seed| {
+    for_each_seed("same_word_every_cycle", 100, |seed| {
         let mut sb = Scoreboard::new(RtlBuild::Small, seed);
         sb.idle = 0.0;
         sb.start();

@@ -82,7 +82,7 @@ fn random_trace(rng: &mut Rng) -> String {
 
 #[test]
 fn replay_is_byte_identical_on_both_backends() {
-    for_each_seed("replay_is_byte_identical_on_both_backends", 60, |seed| {
+    for_each_seed("replay_is_byte_identical_on_both_backends", 200, |seed| {
         let text = random_trace(&mut Rng::new(seed));
         let golden = run(&text, Backend::Golden);
         let rtl = run(&text, Backend::Rtl);

@@ -24,12 +24,9 @@
 //!   BUSY), returns `None` when QUERY_OPEN is clear, else raises `q_tready` until a beat
 //!   comes.
 //!
-//! Where the RTL differs from the golden model by design (docs/hardware.md): while a query
-//! walk still has words to fetch, snoops stall and MARK_DIRTY / SET_PLAN wait. Through this
-//! port such a call blocks until the query is read, which the same caller cannot do: the
-//! backend panics after [`WAIT_LIMIT`] cycles with a hint. Query words already fetched into
-//! the block's 4-word FIFO do not see snoops that land after them, where the golden model
-//! reads each word when `query_word` is called.
+//! Query words: the block fetches up to a few words ahead of the reader into its 4-word
+//! FIFO, so a snoop issued while a query is open may or may not show in words not yet
+//! returned; the port's contract allows exactly that (see [`TrackerPort::query_word`]).
 //!
 //! Every wait is bounded by [`WAIT_LIMIT`] cycles; a block that never answers panics with
 //! a message instead of hanging the caller.
@@ -51,8 +48,7 @@ pub const QUEUE_DRAIN_LEN: usize = 256;
 pub const WAIT_LIMIT: u64 = 10_000_000;
 
 /// Appended to a stall message while a query is open.
-const QUERY_HINT: &str = "; a query is open: snoops, MARK_DIRTY and SET_PLAN wait until its \
-     walk has been read out (docs/hardware.md), so read the query to its end first";
+const QUERY_HINT: &str = "; a query was open at the time";
 
 /// The AXI4-Lite address bus is 12 bits wide: addresses above are never decoded.
 const AXIL_ADDR_LIMIT: u32 = 1 << 12;
@@ -548,11 +544,9 @@ impl TrackerPort for RtlTracker {
     }
 
     fn query_word(&mut self) -> Option<QueryBeat> {
-        // No wait for BUSY here: a command that waits for the query walk (MARK_DIRTY,
-        // SET_PLAN) keeps BUSY high until the words are read. Snoops accepted since the
-        // query opened cannot change its words any more (see the module documentation).
-        // The STATUS read refreshes QUERY_OPEN, so a query opened or closed by any CMD
-        // write, raw ones included, is seen.
+        // No wait for BUSY here: query words are not counted in BUSY, and reading them needs
+        // nothing else to finish. The STATUS read refreshes QUERY_OPEN, so a query opened or
+        // closed by any CMD write, raw ones included, is seen.
         self.drain();
         self.csr_read_raw(STATUS);
         if !self.query_open {

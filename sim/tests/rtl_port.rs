@@ -315,11 +315,10 @@ fn started_pair(method: u32) -> Pair {
     t
 }
 
-/// Snoops between the beats of an open query, once the block has fetched every word of
-/// the walk (docs/hardware.md: snoops stall before that), on granules whose words were
-/// already delivered; then the whole state compared.
+/// Snoops between the beats of an open query, on granules whose words were already
+/// delivered; then the whole state compared.
 #[test]
-fn snoops_after_the_query_walk_match_golden() {
+fn snoops_between_query_beats_match_golden() {
     for (method, src) in [(METHOD_BITMAP, 0), (METHOD_NAIVE, 1), (METHOD_CLEAR, 1)] {
         let mut t = started_pair(method);
         t.cmd(QUERY_SRC.put(OP_QUERY, src));
@@ -400,9 +399,8 @@ fn commands_during_an_open_query_match_golden() {
     }
 }
 
-/// MARK_DIRTY and SET_PLAN written while a query is open: the RTL runs them once the walk
-/// has been read out (docs/hardware.md), so the RTL side is written raw (a port write
-/// would wait for BUSY, which waits for the query); after the query both sides agree.
+/// MARK_DIRTY and SET_PLAN written (raw, without the port's BUSY wait) while a query is
+/// open: they run at once, and after the query both sides agree.
 #[test]
 fn walker_commands_during_an_open_query_match_golden() {
     for op in [OP_MARK_DIRTY, OP_SET_PLAN] {
