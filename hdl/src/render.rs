@@ -698,21 +698,4 @@ mod tests {
         assert_eq!(wrap("aa bb cc", 5), ["aa bb", "cc"]);
         assert_eq!(wrap("", 5), [""]);
     }
-
-    /// The interim generator (until `lmsnoop gen-regs` exists): writes both files.
-    /// Run with `cargo test -p lmsnoop-hdl -- --ignored write_generated`.
-    #[test]
-    #[ignore = "writes the generated files; run it on purpose"]
-    fn write_generated() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        for (path, text) in [
-            (C_HEADER_PATH, c_header()),
-            (MARKDOWN_PATH, markdown_table()),
-        ] {
-            let path = root.join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, text).unwrap();
-            println!("wrote {}", path.display());
-        }
-    }
 }

@@ -8,6 +8,7 @@
 
 use crate::bitmap::{for_each_word, Bitmap};
 use crate::port::{QueryBeat, Snoop, TrackerPort};
+use bitvec::prelude::*;
 use lmsnoop_hdl::regs::*;
 
 /// The tracking method, as latched from CONFIG.METHOD.
@@ -88,7 +89,9 @@ struct QueryStream {
 #[derive(Clone, Debug)]
 pub struct GoldenTracker {
     capacity: u64,
-    bufs: [Bitmap; 2],
+    /// Both buffers, interleaved by word: raw word `2 * w + b` is word `w` of buffer `b`, so
+    /// the two words a write looks at (active and passive) share one cache line.
+    store: BitVec<u64, Lsb0>,
     active_sel: usize,
     // Programmable registers, as written by software.
     config: u32,
@@ -128,7 +131,7 @@ impl GoldenTracker {
         );
         GoldenTracker {
             capacity,
-            bufs: [Bitmap::new(capacity), Bitmap::new(capacity)],
+            store: BitVec::from_vec(vec![0u64; 2 * (capacity / 64) as usize]),
             active_sel: 0,
             config: 0,
             ns_lbas: 0,
@@ -161,14 +164,38 @@ impl GoldenTracker {
         self.clear_words
     }
 
-    /// The active buffer (for tests and diagnostics; the firmware uses the query stream).
-    pub fn active(&self) -> &Bitmap {
-        &self.bufs[self.active_sel]
+    #[inline]
+    fn word(&self, buf: usize, w: usize) -> u64 {
+        self.store.as_raw_slice()[2 * w + buf]
     }
 
-    /// The passive buffer (for tests and diagnostics).
-    pub fn passive(&self) -> &Bitmap {
-        &self.bufs[1 - self.active_sel]
+    #[inline]
+    fn word_mut(&mut self, buf: usize, w: usize) -> &mut u64 {
+        &mut self.store.as_raw_mut_slice()[2 * w + buf]
+    }
+
+    fn snapshot(&self, buf: usize) -> Bitmap {
+        let words = (0..(self.capacity / 64) as usize)
+            .map(|w| self.word(buf, w))
+            .collect();
+        Bitmap::from_words(words, self.capacity)
+    }
+
+    /// A copy of the active buffer (for tests and diagnostics; the firmware uses the query
+    /// stream).
+    pub fn active(&self) -> Bitmap {
+        self.snapshot(self.active_sel)
+    }
+
+    /// A copy of the passive buffer (for tests and diagnostics).
+    pub fn passive(&self) -> Bitmap {
+        self.snapshot(1 - self.active_sel)
+    }
+
+    /// One bit of the active buffer.
+    pub fn active_bit(&self, granule: u64) -> bool {
+        granule < self.capacity
+            && self.word(self.active_sel, (granule / 64) as usize) >> (granule % 64) & 1 == 1
     }
 
     fn raise(&mut self, flags: u32) {
@@ -216,16 +243,21 @@ impl GoldenTracker {
     #[inline]
     fn set_word(&mut self, w: usize, bits: u64) {
         let a = self.active_sel;
-        let word = self.bufs[a].words()[w];
-        let new = u64::from((bits & !word).count_ones());
-        self.bufs[a].words_mut()[w] = word | bits;
+        let word = self.word_mut(a, w);
+        let new = u64::from((bits & !*word).count_ones());
+        *word |= bits;
         self.counts[a] += new;
         self.counters[BITS_SET] += new;
     }
 
     /// Clears `[lo, hi)` in buffer `sel`; returns the bits cleared.
     fn drain(&mut self, sel: usize, lo: u64, hi: u64) -> u64 {
-        let cleared = self.bufs[sel].clear_range(lo, hi);
+        let mut cleared = 0;
+        for_each_word(lo, hi, |w, m| {
+            let word = self.word_mut(sel, w);
+            cleared += u64::from((*word & m).count_ones());
+            *word &= !m;
+        });
         self.counts[sel] -= cleared;
         cleared
     }
@@ -254,7 +286,7 @@ impl GoldenTracker {
             _ if !ok => self.mark(g0, g1, |_, _| 0),
             Method::Naive | Method::Clear => self.mark(g0, g1, |_, _| 0),
             Method::Cursor => self.mark(g0, g1, |t, w| t.window_mask(w)),
-            Method::Bitmap => self.mark(g0, g1, move |t, w| t.bufs[p].words()[w]),
+            Method::Bitmap => self.mark(g0, g1, move |t, w| t.word(p, w)),
         }
     }
 
@@ -297,7 +329,9 @@ impl GoldenTracker {
 
     /// The clear engine: zeroes the first `words` words of buffer `sel`.
     fn clear_buffer(&mut self, sel: usize, words: u64) {
-        self.bufs[sel].words_mut()[..words as usize].fill(0);
+        for w in 0..words as usize {
+            *self.word_mut(sel, w) = 0;
+        }
         self.clear_words += words;
         self.counts[sel] = 0;
     }
@@ -394,7 +428,7 @@ impl GoldenTracker {
             if self.method == Method::Bitmap {
                 // Residual plan bits: writes to them were skipped, so they stay planned.
                 for w in 0..self.geo.words as usize {
-                    let residual = self.bufs[p].words()[w];
+                    let residual = self.word(p, w);
                     self.set_word(w, residual);
                 }
             }
@@ -520,22 +554,23 @@ impl TrackerPort for GoldenTracker {
             self.raise(ERR_LOAD);
         }
         let p = 1 - self.active_sel;
-        let old = std::mem::replace(&mut self.bufs[p].words_mut()[w as usize], word & keep);
+        let old = std::mem::replace(self.word_mut(p, w as usize), word & keep);
         self.counts[p] =
             self.counts[p] - u64::from(old.count_ones()) + u64::from((word & keep).count_ones());
         self.load_next = (w + 1 < self.geo.words).then_some(w + 1);
     }
 
     fn query_word(&mut self) -> Option<QueryBeat> {
-        let q = self.query.as_mut()?;
+        let q = self.query?;
         let sel = if q.active_src {
             self.active_sel
         } else {
             1 - self.active_sel
         };
-        let data = self.bufs[sel].words()[q.next as usize];
-        q.next += 1;
-        let last = q.next == self.geo.words;
+        let data = self.word(sel, q.next as usize);
+        let next = q.next + 1;
+        self.query = Some(QueryStream { next, ..q });
+        let last = next == self.geo.words;
         if last {
             self.query = None;
             self.irq_status |= IRQ_QUERY_DONE;

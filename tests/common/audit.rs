@@ -55,7 +55,7 @@ impl TrackerPort for AuditPort {
         }
         let mut a = self.audit.borrow_mut();
         for g in self.granules(op) {
-            if !self.inner.active().get(g) {
+            if !self.inner.active_bit(g) {
                 a.owed.insert(g);
                 a.skips += 1;
             }
