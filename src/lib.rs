@@ -3,8 +3,9 @@
 //! This crate is the migration simulator and the CLI around the workspace: a
 //! discrete-event [`world`] (users writing, a migration server copying, the snoop block
 //! watching), [`workload`] generators, per-LBA version-stamped [`storage`], the trace
-//! [`replay`]er and the [`report`]s. The tracker itself is in `lmsnoop-sim` (golden model),
-//! the host protocol in `lmsnoop-firmware`, the register map in `lmsnoop-hdl`.
+//! [`replay`]er, the [`report`]s and the benches. The tracker is in `lmsnoop-sim` (golden
+//! model and Verilator backend), the host protocol in `lmsnoop-firmware`, the register map
+//! and the Rust-HDL block in `lmsnoop-hdl`.
 
 pub mod backend;
 pub mod bench;

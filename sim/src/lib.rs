@@ -3,8 +3,8 @@
 //! [`TrackerPort`] is the block as the hardware presents it: CSR reads and writes, the two
 //! snoop streams, the load stream into the passive buffer and the query stream out of it.
 //! [`GoldenTracker`] implements it in plain Rust over `bitvec` bitmaps, a 64-bit word at a
-//! time; the Verilator backend of the generated RTL implements the same trait, so the
-//! firmware runs unchanged on either.
+//! time; [`rtl::RtlTracker`] (feature `rtl`) clocks the Verilated RTL behind the same trait,
+//! so the firmware runs unchanged on either.
 
 pub mod bitmap;
 pub mod golden;

@@ -20,6 +20,11 @@
 //! address matches (a RAM read in the cycle of a write to the same word returns old data),
 //! computes the new words by kind and method, and writes them back. S3 counts the changed
 //! bits. Which RAM is active is one select bit; a swap flips it.
+//!
+//! The query engine is one more source of word operations: it fetches a word whenever the
+//! 4-word output FIFO will have room for it, so it streams one word per cycle to a ready
+//! consumer and takes no turn from snoops while the consumer stalls. Commands wait until
+//! the snoop operations ahead of them have left the pipeline, then run with it empty.
 
 use super::mask::Popcount64;
 use crate::regs;
@@ -842,8 +847,8 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.is_cursor.next = self.method.q.val() == self.k_m_cursor.val();
         self.is_bitmap.next = self.method.q.val() == self.k_m_bitmap.val();
         self.is_clear.next = self.method.q.val() == self.k_m_clear.val();
-        // Query words wait for the host to read them; neither BUSY nor a command waits for
-        // them (a command that needs the walker, MARK_DIRTY or SET_PLAN, waits for the walk).
+        // Query words wait in the FIFO for the host to read them: neither BUSY nor a command
+        // waits for them.
         self.b_is_q.next =
             (self.b_kind.q.val() == Kind::QrdA) | (self.b_kind.q.val() == Kind::QrdP);
         self.s1_is_q.next =
