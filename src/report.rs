@@ -3,6 +3,7 @@
 use crate::json::Json;
 use crate::metrics::{PassMetrics, RunReport};
 use lmsnoop_hdl::regs::{flag_names, ERR_FLAGS};
+use lmsnoop_sim::golden::Method;
 use std::fmt::Write as _;
 
 /// Peak resident memory of this process (Linux VmHWM), if the kernel tells.
@@ -216,11 +217,15 @@ fn cut(value: u64, base: u64) -> f64 {
     }
 }
 
+/// Redundant copies of the naive run, the baseline of the comparison.
+fn naive_redundant(runs: &[RunReport]) -> Option<u64> {
+    runs.iter()
+        .find(|r| r.method == Method::Naive)
+        .map(RunReport::redundant_copies)
+}
+
 pub fn compare_table(runs: &[RunReport]) -> String {
-    let naive = runs
-        .iter()
-        .find(|r| r.method.name() == "naive")
-        .map(|r| r.redundant_copies());
+    let naive = naive_redundant(runs);
     let header = [
         "method",
         "passes",
@@ -268,10 +273,7 @@ pub fn compare_table(runs: &[RunReport]) -> String {
 }
 
 pub fn compare_json(runs: &[RunReport], cost: Option<Cost>) -> Json {
-    let naive = runs
-        .iter()
-        .find(|r| r.method.name() == "naive")
-        .map(|r| r.redundant_copies());
+    let naive = naive_redundant(runs);
     let methods = runs
         .iter()
         .map(|r| {

@@ -336,15 +336,18 @@ impl<P: TrackerPort> World<'_, P> {
         self.server.pass() as usize
     }
 
+    /// The granules a command of `blocks` LBAs from `slba` touches.
+    fn granules_of(&self, slba: u64, blocks: u64) -> std::ops::RangeInclusive<u64> {
+        let shift = self.cfg.granule_shift;
+        (slba >> shift)..=((slba + blocks - 1) >> shift)
+    }
+
     fn watched(&self, slba: u64, blocks: u64) -> bool {
         if self.cfg.watch.is_empty() {
             return false;
         }
-        let (g0, g1) = (
-            slba >> self.cfg.granule_shift,
-            (slba + blocks - 1) >> self.cfg.granule_shift,
-        );
-        self.cfg.watch.iter().any(|&g| (g0..=g1).contains(&g))
+        let span = self.granules_of(slba, blocks);
+        self.cfg.watch.iter().any(|g| span.contains(g))
     }
 
     fn note(&mut self, now: u64, what: String) {
@@ -591,9 +594,9 @@ impl<P: TrackerPort> World<'_, P> {
         let at = now + 2 * transfer + self.cfg.latency.target_write.sample(&mut self.copy_rng);
         self.schedule(at, Ev::TargetMedia, slot);
         if self.watched(slba, blocks) {
-            let (g0, g1) = (slba >> shift, (slba + blocks - 1) >> shift);
+            let span = self.granules_of(slba, blocks);
             let sampled: Vec<String> = (self.cfg.watch.iter())
-                .filter(|&&g| (g0..=g1).contains(&g))
+                .filter(|&&g| span.contains(&g))
                 .map(|&g| {
                     let (lo, hi) = (
                         (g << shift).max(slba),

@@ -72,10 +72,6 @@ impl Bitmap {
         self.bits.as_raw_slice()
     }
 
-    pub fn words_mut(&mut self) -> &mut [u64] {
-        self.bits.as_raw_mut_slice()
-    }
-
     pub fn get(&self, granule: u64) -> bool {
         granule < self.len && self.bits[granule as usize]
     }
@@ -114,11 +110,6 @@ impl Bitmap {
             words[w] &= !m;
         });
         cleared
-    }
-
-    /// Zeroes every word.
-    pub fn clear_all(&mut self) {
-        self.words_mut().fill(0);
     }
 
     /// Maximal runs of set granules as `[start, end)`, ascending; skips zero words whole.

@@ -26,7 +26,7 @@
 //! consumer and takes no turn from snoops while the consumer stalls. Commands wait until
 //! the snoop operations ahead of them have left the pipeline, then run with it empty.
 
-use super::mask::Popcount64;
+use super::popcount::Popcount64;
 use crate::regs;
 use rust_hdl::prelude::*;
 

@@ -1,7 +1,7 @@
 //! The `lm_tracker` block in Rust-HDL and its Verilog emitter.
 
 pub mod block;
-pub mod mask;
+pub mod popcount;
 
 pub use block::LmTracker;
 use rust_hdl::prelude::*;
