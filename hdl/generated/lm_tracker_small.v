@@ -73,9 +73,13 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     localparam  k_copies_hi = 12'h9c;
     localparam  k_cleared_lo = 12'ha0;
     localparam  k_cleared_hi = 12'ha4;
+    localparam  k_ar_spare = 12'hf03;
     localparam  k_id_value = 32'h4c4d0100;
     localparam  k_capacity_value = 32'h400;
     localparam  k_cap_last_word = 32'hf;
+    localparam  k_gmask = 32'h7ff;
+    localparam  k_wmask = 32'h1f;
+    localparam  k_gbits = 7'b1010;
     localparam  k_config_mask = 32'h3f03;
     localparam  k_f_method = 32'h0;
     localparam  k_f_shift = 32'h8;
@@ -116,12 +120,13 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     // Enums
     localparam Cmd$Idle = 0;
     localparam Cmd$Exec = 1;
-    localparam Cmd$SwapDrain = 2;
-    localparam Cmd$SwapFold = 3;
-    localparam Cmd$SwapClear = 4;
-    localparam Cmd$Flip = 5;
-    localparam Cmd$LoadClear = 6;
-    localparam Cmd$StopClear = 7;
+    localparam Cmd$Geo = 2;
+    localparam Cmd$SwapDrain = 3;
+    localparam Cmd$SwapFold = 4;
+    localparam Cmd$SwapClear = 5;
+    localparam Cmd$Flip = 6;
+    localparam Cmd$LoadClear = 7;
+    localparam Cmd$StopClear = 8;
     localparam Kind$Uw = 0;
     localparam Kind$Mark = 1;
     localparam Kind$Crb = 2;
@@ -198,12 +203,15 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  loaded$d;
     wire  loaded$q;
     reg  loaded$clock;
-    reg  [63:0] loaded_ns$d;
-    wire  [63:0] loaded_ns$q;
-    reg  loaded_ns$clock;
-    reg  [5:0] loaded_shift$d;
-    wire  [5:0] loaded_shift$q;
-    reg  loaded_shift$clock;
+    reg  [63:0] geo_val$d;
+    wire  [63:0] geo_val$q;
+    reg  geo_val$clock;
+    reg  [5:0] geo_cnt$d;
+    wire  [5:0] geo_cnt$q;
+    reg  geo_cnt$clock;
+    reg  geo_sticky$d;
+    wire  geo_sticky$q;
+    reg  geo_sticky$clock;
     reg  [31:0] plan_start$d;
     wire  [31:0] plan_start$q;
     reg  plan_start$clock;
@@ -312,8 +320,8 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  cmd_src$d;
     wire  cmd_src$q;
     reg  cmd_src$clock;
-    reg  [2:0] cstate$d;
-    wire  [2:0] cstate$q;
+    reg  [3:0] cstate$d;
+    wire  [3:0] cstate$q;
     reg  cstate$clock;
     reg  clr_active$d;
     wire  clr_active$q;
@@ -390,12 +398,60 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  [63:0] s2_mask$d;
     wire  [63:0] s2_mask$q;
     reg  s2_mask$clock;
-    reg  [63:0] s2_win$d;
-    wire  [63:0] s2_win$q;
-    reg  s2_win$clock;
-    reg  [63:0] s2_data$d;
-    wire  [63:0] s2_data$q;
-    reg  s2_data$clock;
+    reg  [63:0] s2_skipc$d;
+    wire  [63:0] s2_skipc$q;
+    reg  s2_skipc$clock;
+    reg  [63:0] s2_set0$d;
+    wire  [63:0] s2_set0$q;
+    reg  s2_set0$clock;
+    reg  [63:0] s2_setnp0$d;
+    wire  [63:0] s2_setnp0$q;
+    reg  s2_setnp0$clock;
+    reg  [63:0] s2_clr0$d;
+    wire  [63:0] s2_clr0$q;
+    reg  s2_clr0$clock;
+    reg  [63:0] s2_zero0$d;
+    wire  [63:0] s2_zero0$q;
+    reg  s2_zero0$clock;
+    reg  [63:0] s2_orin0$d;
+    wire  [63:0] s2_orin0$q;
+    reg  s2_orin0$clock;
+    reg  [63:0] s2_set1$d;
+    wire  [63:0] s2_set1$q;
+    reg  s2_set1$clock;
+    reg  [63:0] s2_setnp1$d;
+    wire  [63:0] s2_setnp1$q;
+    reg  s2_setnp1$clock;
+    reg  [63:0] s2_clr1$d;
+    wire  [63:0] s2_clr1$q;
+    reg  s2_clr1$clock;
+    reg  [63:0] s2_zero1$d;
+    wire  [63:0] s2_zero1$q;
+    reg  s2_zero1$clock;
+    reg  [63:0] s2_orin1$d;
+    wire  [63:0] s2_orin1$q;
+    reg  s2_orin1$clock;
+    reg  [63:0] s2_bmskip$d;
+    wire  [63:0] s2_bmskip$q;
+    reg  s2_bmskip$clock;
+    reg  s2_we0$d;
+    wire  s2_we0$q;
+    reg  s2_we0$clock;
+    reg  s2_we1$d;
+    wire  s2_we1$q;
+    reg  s2_we1$clock;
+    reg  s2_cnt1$d;
+    wire  s2_cnt1$q;
+    reg  s2_cnt1$clock;
+    reg  s2_pas1$d;
+    wire  s2_pas1$q;
+    reg  s2_pas1$clock;
+    reg  s2_qpush$d;
+    wire  s2_qpush$q;
+    reg  s2_qpush$clock;
+    reg  s2_qfrom1$d;
+    wire  s2_qfrom1$q;
+    reg  s2_qfrom1$clock;
     reg  s3_valid$d;
     wire  s3_valid$q;
     reg  s3_valid$clock;
@@ -408,21 +464,15 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  [63:0] s3_skip$d;
     wire  [63:0] s3_skip$q;
     reg  s3_skip$clock;
-    reg  fwd0_en$d;
-    wire  fwd0_en$q;
-    reg  fwd0_en$clock;
-    reg  [31:0] fwd0_addr$d;
-    wire  [31:0] fwd0_addr$q;
-    reg  fwd0_addr$clock;
+    reg  s2_hit0$d;
+    wire  s2_hit0$q;
+    reg  s2_hit0$clock;
     reg  [63:0] fwd0_data$d;
     wire  [63:0] fwd0_data$q;
     reg  fwd0_data$clock;
-    reg  fwd1_en$d;
-    wire  fwd1_en$q;
-    reg  fwd1_en$clock;
-    reg  [31:0] fwd1_addr$d;
-    wire  [31:0] fwd1_addr$q;
-    reg  fwd1_addr$clock;
+    reg  s2_hit1$d;
+    wire  s2_hit1$q;
+    reg  s2_hit1$clock;
     reg  [63:0] fwd1_data$d;
     wire  [63:0] fwd1_data$q;
     reg  fwd1_data$clock;
@@ -488,15 +538,18 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  [5:0] wm_lo;
     reg  [5:0] wm_hi;
     reg  [63:0] wm;
-    reg  [63:0] rd0;
-    reg  [63:0] rd1;
-    reg  [63:0] word_a;
-    reg  [63:0] word_p;
+    reg  [63:0] own0;
+    reg  [63:0] own1;
     reg  [63:0] skip;
-    reg  [63:0] new_a;
-    reg  [63:0] new_p;
-    reg  we_a;
-    reg  we_p;
+    reg  [63:0] new0;
+    reg  [63:0] new1;
+    reg  la_set;
+    reg  la_setnp;
+    reg  la_clr;
+    reg  la_orp;
+    reg  lp_set;
+    reg  lp_clr;
+    reg  lp_zero;
     reg  [63:0] change;
     reg  q_push;
     reg  [63:0] q_push_data;
@@ -510,8 +563,12 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  [31:0] cnt_active;
     reg  [31:0] cnt_passive;
     reg  [5:0] req_shift;
-    reg  [63:0] req_granules;
     reg  req_ok;
+    reg  geo_fits;
+    reg  [31:0] geo_granules;
+    reg  [15:0] op_nlb;
+    reg  [31:0] d_cnt0;
+    reg  [31:0] d_cnt1;
     reg  op_needs_tracking;
     reg  [31:0] mark_end;
     reg  [31:0] irq_err;
@@ -639,15 +696,20 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .q(loaded$q),
         .clock(loaded$clock)
     );
-    lm_tracker_small$loaded_ns loaded_ns(
-        .d(loaded_ns$d),
-        .q(loaded_ns$q),
-        .clock(loaded_ns$clock)
+    lm_tracker_small$geo_val geo_val(
+        .d(geo_val$d),
+        .q(geo_val$q),
+        .clock(geo_val$clock)
     );
-    lm_tracker_small$loaded_shift loaded_shift(
-        .d(loaded_shift$d),
-        .q(loaded_shift$q),
-        .clock(loaded_shift$clock)
+    lm_tracker_small$geo_cnt geo_cnt(
+        .d(geo_cnt$d),
+        .q(geo_cnt$q),
+        .clock(geo_cnt$clock)
+    );
+    lm_tracker_small$geo_sticky geo_sticky(
+        .d(geo_sticky$d),
+        .q(geo_sticky$q),
+        .clock(geo_sticky$clock)
     );
     lm_tracker_small$plan_start plan_start(
         .d(plan_start$d),
@@ -959,15 +1021,95 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .q(s2_mask$q),
         .clock(s2_mask$clock)
     );
-    lm_tracker_small$s2_win s2_win(
-        .d(s2_win$d),
-        .q(s2_win$q),
-        .clock(s2_win$clock)
+    lm_tracker_small$s2_skipc s2_skipc(
+        .d(s2_skipc$d),
+        .q(s2_skipc$q),
+        .clock(s2_skipc$clock)
     );
-    lm_tracker_small$s2_data s2_data(
-        .d(s2_data$d),
-        .q(s2_data$q),
-        .clock(s2_data$clock)
+    lm_tracker_small$s2_set0 s2_set0(
+        .d(s2_set0$d),
+        .q(s2_set0$q),
+        .clock(s2_set0$clock)
+    );
+    lm_tracker_small$s2_setnp0 s2_setnp0(
+        .d(s2_setnp0$d),
+        .q(s2_setnp0$q),
+        .clock(s2_setnp0$clock)
+    );
+    lm_tracker_small$s2_clr0 s2_clr0(
+        .d(s2_clr0$d),
+        .q(s2_clr0$q),
+        .clock(s2_clr0$clock)
+    );
+    lm_tracker_small$s2_zero0 s2_zero0(
+        .d(s2_zero0$d),
+        .q(s2_zero0$q),
+        .clock(s2_zero0$clock)
+    );
+    lm_tracker_small$s2_orin0 s2_orin0(
+        .d(s2_orin0$d),
+        .q(s2_orin0$q),
+        .clock(s2_orin0$clock)
+    );
+    lm_tracker_small$s2_set1 s2_set1(
+        .d(s2_set1$d),
+        .q(s2_set1$q),
+        .clock(s2_set1$clock)
+    );
+    lm_tracker_small$s2_setnp1 s2_setnp1(
+        .d(s2_setnp1$d),
+        .q(s2_setnp1$q),
+        .clock(s2_setnp1$clock)
+    );
+    lm_tracker_small$s2_clr1 s2_clr1(
+        .d(s2_clr1$d),
+        .q(s2_clr1$q),
+        .clock(s2_clr1$clock)
+    );
+    lm_tracker_small$s2_zero1 s2_zero1(
+        .d(s2_zero1$d),
+        .q(s2_zero1$q),
+        .clock(s2_zero1$clock)
+    );
+    lm_tracker_small$s2_orin1 s2_orin1(
+        .d(s2_orin1$d),
+        .q(s2_orin1$q),
+        .clock(s2_orin1$clock)
+    );
+    lm_tracker_small$s2_bmskip s2_bmskip(
+        .d(s2_bmskip$d),
+        .q(s2_bmskip$q),
+        .clock(s2_bmskip$clock)
+    );
+    lm_tracker_small$s2_we0 s2_we0(
+        .d(s2_we0$d),
+        .q(s2_we0$q),
+        .clock(s2_we0$clock)
+    );
+    lm_tracker_small$s2_we1 s2_we1(
+        .d(s2_we1$d),
+        .q(s2_we1$q),
+        .clock(s2_we1$clock)
+    );
+    lm_tracker_small$s2_cnt1 s2_cnt1(
+        .d(s2_cnt1$d),
+        .q(s2_cnt1$q),
+        .clock(s2_cnt1$clock)
+    );
+    lm_tracker_small$s2_pas1 s2_pas1(
+        .d(s2_pas1$d),
+        .q(s2_pas1$q),
+        .clock(s2_pas1$clock)
+    );
+    lm_tracker_small$s2_qpush s2_qpush(
+        .d(s2_qpush$d),
+        .q(s2_qpush$q),
+        .clock(s2_qpush$clock)
+    );
+    lm_tracker_small$s2_qfrom1 s2_qfrom1(
+        .d(s2_qfrom1$d),
+        .q(s2_qfrom1$q),
+        .clock(s2_qfrom1$clock)
     );
     lm_tracker_small$s3_valid s3_valid(
         .d(s3_valid$d),
@@ -989,30 +1131,20 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .q(s3_skip$q),
         .clock(s3_skip$clock)
     );
-    lm_tracker_small$fwd0_en fwd0_en(
-        .d(fwd0_en$d),
-        .q(fwd0_en$q),
-        .clock(fwd0_en$clock)
-    );
-    lm_tracker_small$fwd0_addr fwd0_addr(
-        .d(fwd0_addr$d),
-        .q(fwd0_addr$q),
-        .clock(fwd0_addr$clock)
+    lm_tracker_small$s2_hit0 s2_hit0(
+        .d(s2_hit0$d),
+        .q(s2_hit0$q),
+        .clock(s2_hit0$clock)
     );
     lm_tracker_small$fwd0_data fwd0_data(
         .d(fwd0_data$d),
         .q(fwd0_data$q),
         .clock(fwd0_data$clock)
     );
-    lm_tracker_small$fwd1_en fwd1_en(
-        .d(fwd1_en$d),
-        .q(fwd1_en$q),
-        .clock(fwd1_en$clock)
-    );
-    lm_tracker_small$fwd1_addr fwd1_addr(
-        .d(fwd1_addr$d),
-        .q(fwd1_addr$q),
-        .clock(fwd1_addr$clock)
+    lm_tracker_small$s2_hit1 s2_hit1(
+        .d(s2_hit1$d),
+        .q(s2_hit1$q),
+        .clock(s2_hit1$clock)
     );
     lm_tracker_small$fwd1_data fwd1_data(
         .d(fwd1_data$d),
@@ -1063,8 +1195,9 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         ns_granules$clock = clock;
         ns_words$clock = clock;
         loaded$clock = clock;
-        loaded_ns$clock = clock;
-        loaded_shift$clock = clock;
+        geo_val$clock = clock;
+        geo_cnt$clock = clock;
+        geo_sticky$clock = clock;
         plan_start$clock = clock;
         plan_end$clock = clock;
         cursor$clock = clock;
@@ -1127,17 +1260,31 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         s2_kind$clock = clock;
         s2_w$clock = clock;
         s2_mask$clock = clock;
-        s2_win$clock = clock;
-        s2_data$clock = clock;
+        s2_skipc$clock = clock;
+        s2_set0$clock = clock;
+        s2_setnp0$clock = clock;
+        s2_clr0$clock = clock;
+        s2_zero0$clock = clock;
+        s2_orin0$clock = clock;
+        s2_set1$clock = clock;
+        s2_setnp1$clock = clock;
+        s2_clr1$clock = clock;
+        s2_zero1$clock = clock;
+        s2_orin1$clock = clock;
+        s2_bmskip$clock = clock;
+        s2_we0$clock = clock;
+        s2_we1$clock = clock;
+        s2_cnt1$clock = clock;
+        s2_pas1$clock = clock;
+        s2_qpush$clock = clock;
+        s2_qfrom1$clock = clock;
         s3_valid$clock = clock;
         s3_kind$clock = clock;
         s3_change$clock = clock;
         s3_skip$clock = clock;
-        fwd0_en$clock = clock;
-        fwd0_addr$clock = clock;
+        s2_hit0$clock = clock;
         fwd0_data$clock = clock;
-        fwd1_en$clock = clock;
-        fwd1_addr$clock = clock;
+        s2_hit1$clock = clock;
         fwd1_data$clock = clock;
         axi_bvalid$clock = clock;
         axi_bresp$clock = clock;
@@ -1160,8 +1307,9 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         ns_granules$d = ns_granules$q;
         ns_words$d = ns_words$q;
         loaded$d = loaded$q;
-        loaded_ns$d = loaded_ns$q;
-        loaded_shift$d = loaded_shift$q;
+        geo_val$d = geo_val$q;
+        geo_cnt$d = geo_cnt$q;
+        geo_sticky$d = geo_sticky$q;
         plan_start$d = plan_start$q;
         plan_end$d = plan_end$q;
         cursor$d = cursor$q;
@@ -1224,17 +1372,31 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         s2_kind$d = s2_kind$q;
         s2_w$d = s2_w$q;
         s2_mask$d = s2_mask$q;
-        s2_win$d = s2_win$q;
-        s2_data$d = s2_data$q;
+        s2_skipc$d = s2_skipc$q;
+        s2_set0$d = s2_set0$q;
+        s2_setnp0$d = s2_setnp0$q;
+        s2_clr0$d = s2_clr0$q;
+        s2_zero0$d = s2_zero0$q;
+        s2_orin0$d = s2_orin0$q;
+        s2_set1$d = s2_set1$q;
+        s2_setnp1$d = s2_setnp1$q;
+        s2_clr1$d = s2_clr1$q;
+        s2_zero1$d = s2_zero1$q;
+        s2_orin1$d = s2_orin1$q;
+        s2_bmskip$d = s2_bmskip$q;
+        s2_we0$d = s2_we0$q;
+        s2_we1$d = s2_we1$q;
+        s2_cnt1$d = s2_cnt1$q;
+        s2_pas1$d = s2_pas1$q;
+        s2_qpush$d = s2_qpush$q;
+        s2_qfrom1$d = s2_qfrom1$q;
         s3_valid$d = s3_valid$q;
         s3_kind$d = s3_kind$q;
         s3_change$d = s3_change$q;
         s3_skip$d = s3_skip$q;
-        fwd0_en$d = fwd0_en$q;
-        fwd0_addr$d = fwd0_addr$q;
+        s2_hit0$d = s2_hit0$q;
         fwd0_data$d = fwd0_data$q;
-        fwd1_en$d = fwd1_en$q;
-        fwd1_addr$d = fwd1_addr$q;
+        s2_hit1$d = s2_hit1$q;
         fwd1_data$d = fwd1_data$q;
         axi_bvalid$d = axi_bvalid$q;
         axi_bresp$d = axi_bresp$q;
@@ -1317,24 +1479,25 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                 s1_win$d = wm;
             end
             b_first$d = 1'b0;
-            b_w$d = b_w$q + 32'h1;
+            b_w$d = (b_w$q + 32'h1) & k_wmask;
             if (b_last_word) begin
                 b_valid$d = 1'b0;
             end
         end
         op_slba = uw_slba;
-        op_last = uw_slba + ((uw_nlb) & 64'hffffffffffffffff);
+        op_nlb = uw_nlb;
         if (cr_valid) begin
             op_slba = cr_slba;
-            op_last = cr_slba + ((cr_nlb) & 64'hffffffffffffffff);
+            op_nlb = cr_nlb;
         end
-        op_wrap = op_last < op_slba;
+        op_last = op_slba + ((op_nlb) & 64'hffffffffffffffff);
+        op_wrap = op_slba[32'h3f] & ~op_last[32'h3f];
         op_oob = op_wrap | (op_last >= ns_lbas$q);
         op_empty = op_slba >= ns_lbas$q;
-        op_g0 = ((op_slba >> shift$q) & 32'hffffffff);
-        op_gl = ((op_last >> shift$q) & 32'hffffffff);
+        op_g0 = ((op_slba >> shift$q) & 32'hffffffff) & k_gmask;
+        op_gl = ((op_last >> shift$q) & 32'hffffffff) & k_gmask;
         if (op_oob) begin
-            op_gl = ns_granules$q - 32'h1;
+            op_gl = (ns_granules$q - 32'h1) & k_gmask;
         end
         gap_end = op_g0;
         if (plan_end$q < op_g0) begin
@@ -1353,8 +1516,9 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         lb_lo = 64'h0;
         lb_hi = 64'h0;
         req_shift = ((r_config$q >> k_f_shift) & 6'h3f);
-        req_granules = (r_ns_lbas$q >> req_shift) + ((((((r_ns_lbas$q & ((((32'h1) & 64'hffffffffffffffff) << req_shift) - 32'h1)) != 32'h0)) & 1'h1)) & 64'hffffffffffffffff);
-        req_ok = (req_shift <= k_max_shift) & (req_granules != 32'h0) & (req_granules <= ((k_capacity_value) & 64'hffffffffffffffff));
+        req_ok = (req_shift <= k_max_shift) & (r_ns_lbas$q != 32'h0);
+        geo_granules = (((geo_val$q) & 32'hffffffff) & k_gmask) + ((((geo_sticky$q) & 1'h1)) & 32'hffffffff);
+        geo_fits = ((geo_val$q >> k_gbits) == 32'h0) | (((geo_val$q >> k_gbits) == 32'h1) & ~geo_sticky$q);
         mark_end = r_mark_end$q;
         if (r_mark_end$q > ns_granules$q) begin
             mark_end = ns_granules$q;
@@ -1379,48 +1543,15 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                     else if ((|q_open$q | |load_open$q) & (cmd_op$q != k_op_stop) & (cmd_op$q != k_op_mark) & (cmd_op$q != k_op_set_plan)) begin
                         raise_cmd = k_e_stream_busy;
                     end
-                    else if (cmd_op$q == k_op_load) begin
-                        if (~req_ok) begin
+                    else if ((cmd_op$q == k_op_load) | (cmd_op$q == k_op_start)) begin
+                        if (~req_ok | ((cmd_op$q == k_op_start) & loaded$q & ((ns_lbas$q != r_ns_lbas$q) | (shift$q != req_shift)))) begin
                             raise_cmd = k_e_config;
                         end
                         else begin
-                            shift$d = req_shift;
-                            ns_lbas$d = r_ns_lbas$q;
-                            ns_granules$d = ((req_granules) & 32'hffffffff);
-                            ns_words$d = (((req_granules + 32'h3f) >> 32'h6) & 32'hffffffff);
-                            loaded$d = 1'b1;
-                            loaded_ns$d = r_ns_lbas$q;
-                            loaded_shift$d = req_shift;
-                            clr_active$d = 1'b1;
-                            clr_w$d = 64'h0;
-                            clr_last$d = k_cap_last_word;
-                            clr_ram0$d = sel$q;
-                            clr_ram1$d = ~sel$q;
-                            clr_bg$d = 1'b0;
-                            clr_irq$d = 1'b0;
-                            cstate$d = Cmd$LoadClear;
-                        end
-                    end
-                    else if (cmd_op$q == k_op_start) begin
-                        if (~req_ok | (loaded$q & ((loaded_ns$q != r_ns_lbas$q) | (loaded_shift$q != req_shift)))) begin
-                            raise_cmd = k_e_config;
-                        end
-                        else begin
-                            method$d = ((r_config$q >> k_f_method) & 2'h3);
-                            shift$d = req_shift;
-                            ns_lbas$d = r_ns_lbas$q;
-                            ns_granules$d = ((req_granules) & 32'hffffffff);
-                            ns_words$d = (((req_granules + 32'h3f) >> 32'h6) & 32'hffffffff);
-                            tracking$d = 64'h1;
-                            c_writes$d = 64'h0;
-                            c_set$d = 64'h0;
-                            c_skipped$d = 64'h0;
-                            c_copies$d = 64'h0;
-                            c_cleared$d = 64'h0;
-                            swap_count$d = 64'h0;
-                            plan_start$d = 64'h0;
-                            plan_end$d = 64'h0;
-                            cursor$d = 64'h0;
+                            geo_val$d = r_ns_lbas$q;
+                            geo_cnt$d = req_shift;
+                            geo_sticky$d = 1'b0;
+                            cstate$d = Cmd$Geo;
                         end
                     end
                     else if (cmd_op$q == k_op_stop) begin
@@ -1465,7 +1596,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                         if (~is_bitmap) begin
                             clr_active$d = 1'b1;
                             clr_w$d = 64'h0;
-                            clr_last$d = ns_words$q - 32'h1;
+                            clr_last$d = (ns_words$q - 32'h1) & k_wmask;
                             clr_ram0$d = sel$q;
                             clr_ram1$d = ~sel$q;
                             clr_bg$d = 1'b1;
@@ -1490,9 +1621,9 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                                 cursor$d = 64'h0;
                             end
                             else begin
-                                plan_start$d = r_plan_start$q;
-                                plan_end$d = r_plan_end$q;
-                                cursor$d = r_plan_start$q;
+                                plan_start$d = r_plan_start$q & k_gmask;
+                                plan_end$d = r_plan_end$q & k_gmask;
+                                cursor$d = r_plan_start$q & k_gmask;
                             end
                         end
                     end
@@ -1505,6 +1636,49 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                             ci_kind = Kind$Mark;
                             ci_lo = r_mark_first$q;
                             ci_hi = mark_end - 32'h1;
+                        end
+                    end
+                end
+            Cmd$Geo:
+                begin
+                    if (geo_cnt$q != 32'h0) begin
+                        geo_val$d = geo_val$q >> 32'h1;
+                        geo_sticky$d = geo_sticky$q | geo_val$q[32'h0];
+                        geo_cnt$d = geo_cnt$q - 32'h1;
+                    end
+                    else if (~geo_fits) begin
+                        raise_cmd = k_e_config;
+                        cstate$d = Cmd$Idle;
+                    end
+                    else begin
+                        shift$d = req_shift;
+                        ns_lbas$d = r_ns_lbas$q;
+                        ns_granules$d = geo_granules;
+                        ns_words$d = ((geo_granules + 32'h3f) >> 32'h6) & k_wmask;
+                        cstate$d = Cmd$Idle;
+                        if (cmd_op$q == k_op_load) begin
+                            loaded$d = 1'b1;
+                            clr_active$d = 1'b1;
+                            clr_w$d = 64'h0;
+                            clr_last$d = k_cap_last_word;
+                            clr_ram0$d = sel$q;
+                            clr_ram1$d = ~sel$q;
+                            clr_bg$d = 1'b0;
+                            clr_irq$d = 1'b0;
+                            cstate$d = Cmd$LoadClear;
+                        end
+                        else begin
+                            method$d = ((r_config$q >> k_f_method) & 2'h3);
+                            tracking$d = 64'h1;
+                            c_writes$d = 64'h0;
+                            c_set$d = 64'h0;
+                            c_skipped$d = 64'h0;
+                            c_copies$d = 64'h0;
+                            c_cleared$d = 64'h0;
+                            swap_count$d = 64'h0;
+                            plan_start$d = 64'h0;
+                            plan_end$d = 64'h0;
+                            cursor$d = 64'h0;
                         end
                     end
                 end
@@ -1524,7 +1698,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                         else begin
                             clr_active$d = 1'b1;
                             clr_w$d = 64'h0;
-                            clr_last$d = ns_words$q - 32'h1;
+                            clr_last$d = (ns_words$q - 32'h1) & k_wmask;
                             clr_ram0$d = sel$q;
                             clr_ram1$d = ~sel$q;
                             clr_bg$d = 1'b0;
@@ -1637,18 +1811,18 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         if (lb_valid) begin
             b_valid$d = 1'b1;
             b_kind$d = lb_kind;
-            b_w$d = lb_lo >> 32'h6;
-            b_wlast$d = lb_hi >> 32'h6;
+            b_w$d = (lb_lo & k_gmask) >> 32'h6;
+            b_wlast$d = (lb_hi & k_gmask) >> 32'h6;
             b_lo$d = lb_lo[(32'h0)+:(6)];
             b_hi$d = lb_hi[(32'h0)+:(6)];
             b_first$d = 1'b1;
             b_data$d = ld_tdata;
         end
         if (take_q) begin
-            q_next$d = q_next$q + 32'h1;
+            q_next$d = (q_next$q + 32'h1) & k_wmask;
         end
         if (take_ld) begin
-            load_next$d = load_next$q + 32'h1;
+            load_next$d = (load_next$q + 32'h1) & k_wmask;
             if (load_next$q + 32'h1 == ns_words$q) begin
                 load_open$d = 64'h0;
             end
@@ -1666,7 +1840,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                     raise_acc = k_e_cursor_gap;
                 end
                 if (op_gl + 32'h1 > cursor$q) begin
-                    cursor$d = op_gl + 32'h1;
+                    cursor$d = (op_gl + 32'h1) & k_gmask;
                 end
             end
         end
@@ -1687,112 +1861,163 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         s2_kind$d = s1_kind$q;
         s2_w$d = s1_w$q;
         s2_mask$d = s1_mask$q;
-        s2_win$d = s1_win$q;
-        s2_data$d = s1_data$q;
-        rd0 = ram0$read_data;
-        if (fwd0_en$q & (fwd0_addr$q == s2_w$q)) begin
-            rd0 = fwd0_data$q;
-        end
-        rd1 = ram1$read_data;
-        if (fwd1_en$q & (fwd1_addr$q == s2_w$q)) begin
-            rd1 = fwd1_data$q;
-        end
-        if (sel$q) begin
-            word_a = rd1;
-            word_p = rd0;
-        end
-        else begin
-            word_a = rd0;
-            word_p = rd1;
-        end
-        skip = 64'h0;
-        new_a = word_a;
-        new_p = word_p;
-        we_a = 1'b0;
-        we_p = 1'b0;
-        change = 64'h0;
-        q_push = 1'b0;
-        q_push_data = word_p;
-        case (s2_kind$q)
+        s2_skipc$d = 64'h0;
+        la_set = 1'b0;
+        la_setnp = 1'b0;
+        la_clr = 1'b0;
+        la_orp = 1'b0;
+        lp_set = 1'b0;
+        lp_clr = 1'b0;
+        lp_zero = 1'b0;
+        s2_qpush$d = 1'b0;
+        s2_qfrom1$d = ~sel$q;
+        case (s1_kind$q)
             Kind$Uw:
                 begin
-                    skip = s2_win$q & s2_mask$q;
                     if (is_bitmap) begin
-                        skip = word_p & s2_mask$q;
+                        la_setnp = 1'b1;
                     end
-                    new_a = word_a | (s2_mask$q & ~skip);
-                    change = s2_mask$q & ~skip & ~word_a;
-                    we_a = 1'b1;
+                    else begin
+                        la_set = 1'b1;
+                        s2_mask$d = s1_mask$q & ~s1_win$q;
+                        s2_skipc$d = s1_mask$q & s1_win$q;
+                    end
                 end
             Kind$Mark:
                 begin
-                    new_a = word_a | s2_mask$q;
-                    change = s2_mask$q & ~word_a;
-                    we_a = 1'b1;
+                    la_set = 1'b1;
                 end
             Kind$Crb:
                 begin
-                    new_p = word_p & ~s2_mask$q;
-                    change = word_p & s2_mask$q;
-                    we_p = 1'b1;
+                    lp_clr = 1'b1;
                 end
             Kind$Crc:
                 begin
-                    new_a = word_a & ~s2_mask$q;
-                    change = word_a & s2_mask$q;
-                    we_a = 1'b1;
+                    la_clr = 1'b1;
                 end
             Kind$Fold:
                 begin
-                    new_a = word_a | word_p;
-                    new_p = 64'h0;
-                    change = word_p & ~word_a;
-                    we_a = 1'b1;
-                    we_p = 1'b1;
+                    la_orp = 1'b1;
+                    lp_zero = 1'b1;
                 end
             Kind$Load:
                 begin
-                    new_p = s2_data$q & s2_mask$q;
-                    change = s2_data$q & s2_mask$q;
-                    we_p = 1'b1;
-                    if (|(s2_data$q & ~s2_mask$q) & s2_valid$q) begin
+                    lp_zero = 1'b1;
+                    lp_set = 1'b1;
+                    s2_mask$d = s1_data$q & s1_mask$q;
+                    if (|(s1_data$q & ~s1_mask$q) & s1_valid$q) begin
                         raise_s2 = k_e_load;
                     end
                 end
             Kind$QrdA:
                 begin
-                    q_push = s2_valid$q & |q_open$q;
-                    q_push_data = word_a;
+                    s2_qpush$d = s1_valid$q;
+                    s2_qfrom1$d = sel$q;
                 end
             default:
                 begin
-                    q_push = s2_valid$q & |q_open$q;
+                    s2_qpush$d = s1_valid$q;
                 end
         endcase
-        we0 = 1'b0;
+        s2_set0$d = 64'h0;
+        s2_setnp0$d = 64'h0;
+        s2_clr0$d = 64'h0;
+        s2_zero0$d = 64'h0;
+        s2_orin0$d = 64'h0;
+        s2_set1$d = 64'h0;
+        s2_setnp1$d = 64'h0;
+        s2_clr1$d = 64'h0;
+        s2_zero1$d = 64'h0;
+        s2_orin1$d = 64'h0;
+        s2_bmskip$d = 64'h0;
+        if (la_setnp) begin
+            s2_bmskip$d = ones;
+        end
+        s2_cnt1$d = sel$q ^ (lp_clr | lp_set);
+        s2_pas1$d = ~sel$q;
+        s2_we0$d = 1'b0;
+        s2_we1$d = 1'b0;
+        if (s1_valid$q) begin
+            if (sel$q) begin
+                s2_we1$d = la_set | la_setnp | la_clr | la_orp;
+                s2_we0$d = lp_set | lp_clr | lp_zero;
+                if (la_set) begin
+                    s2_set1$d = ones;
+                end
+                if (la_setnp) begin
+                    s2_setnp1$d = ones;
+                end
+                if (la_clr) begin
+                    s2_clr1$d = ones;
+                end
+                if (la_orp) begin
+                    s2_orin1$d = ones;
+                end
+                if (lp_set) begin
+                    s2_set0$d = ones;
+                end
+                if (lp_clr) begin
+                    s2_clr0$d = ones;
+                end
+                if (lp_zero) begin
+                    s2_zero0$d = ones;
+                end
+            end
+            else begin
+                s2_we0$d = la_set | la_setnp | la_clr | la_orp;
+                s2_we1$d = lp_set | lp_clr | lp_zero;
+                if (la_set) begin
+                    s2_set0$d = ones;
+                end
+                if (la_setnp) begin
+                    s2_setnp0$d = ones;
+                end
+                if (la_clr) begin
+                    s2_clr0$d = ones;
+                end
+                if (la_orp) begin
+                    s2_orin0$d = ones;
+                end
+                if (lp_set) begin
+                    s2_set1$d = ones;
+                end
+                if (lp_clr) begin
+                    s2_clr1$d = ones;
+                end
+                if (lp_zero) begin
+                    s2_zero1$d = ones;
+                end
+            end
+        end
+        own0 = ram0$read_data;
+        if (s2_hit0$q) begin
+            own0 = fwd0_data$q;
+        end
+        own1 = ram1$read_data;
+        if (s2_hit1$q) begin
+            own1 = fwd1_data$q;
+        end
+        new0 = (own0 & ~s2_zero0$q & ~(s2_clr0$q & s2_mask$q)) | (s2_set0$q & s2_mask$q) | (s2_setnp0$q & s2_mask$q & ~own1) | (s2_orin0$q & own1);
+        new1 = (own1 & ~s2_zero1$q & ~(s2_clr1$q & s2_mask$q)) | (s2_set1$q & s2_mask$q) | (s2_setnp1$q & s2_mask$q & ~own0) | (s2_orin1$q & own0);
+        change = new0 ^ own0;
+        if (s2_cnt1$q) begin
+            change = new1 ^ own1;
+        end
+        skip = s2_skipc$q | (s2_bmskip$q & s2_mask$q & own0);
+        if (s2_pas1$q) begin
+            skip = s2_skipc$q | (s2_bmskip$q & s2_mask$q & own1);
+        end
+        q_push = s2_qpush$q & |q_open$q;
+        q_push_data = own0;
+        if (s2_qfrom1$q) begin
+            q_push_data = own1;
+        end
+        we0 = s2_we0$q;
         wa0 = s2_w$q;
-        wd0 = new_a;
-        if (sel$q) begin
-            wd0 = new_p;
-            if (s2_valid$q & we_p) begin
-                we0 = 1'b1;
-            end
-        end
-        else if (s2_valid$q & we_a) begin
-            we0 = 1'b1;
-        end
-        we1 = 1'b0;
+        wd0 = new0;
+        we1 = s2_we1$q;
         wa1 = s2_w$q;
-        wd1 = new_p;
-        if (sel$q) begin
-            wd1 = new_a;
-            if (s2_valid$q & we_a) begin
-                we1 = 1'b1;
-            end
-        end
-        else if (s2_valid$q & we_p) begin
-            we1 = 1'b1;
-        end
+        wd1 = new1;
         if (clr_active$q & clr_ram0$q) begin
             we0 = 1'b1;
             wa0 = clr_w$q;
@@ -1809,12 +2034,10 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         ram1$write_enable = we1;
         ram1$write_address = ((wa1) & 4'hf);
         ram1$write_data = wd1;
-        fwd0_en$d = we0;
-        fwd0_addr$d = wa0;
         fwd0_data$d = wd0;
-        fwd1_en$d = we1;
-        fwd1_addr$d = wa1;
         fwd1_data$d = wd1;
+        s2_hit0$d = we0 & (wa0 == s1_w$q);
+        s2_hit1$d = we1 & (wa1 == s1_w$q);
         s3_valid$d = s2_valid$q;
         s3_kind$d = s2_kind$q;
         s3_change$d = change;
@@ -1822,6 +2045,8 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         pop_change$word = s3_change$q;
         pop_skip$word = s3_skip$q;
         pc = ((pop_change$count) & 32'hffffffff);
+        d_cnt0 = 64'h0;
+        d_cnt1 = 64'h0;
         act_add = 64'h0;
         act_sub = 64'h0;
         pas_add = 64'h0;
@@ -1858,20 +2083,20 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                     begin
                     end
             endcase
-            if (sel$q) begin
-                cnt1$d = cnt1$q + act_add - act_sub;
-                cnt0$d = cnt0$q + pas_add - pas_sub;
+            d_cnt0 = pas_add - pas_sub;
+            d_cnt1 = act_add - act_sub;
+            if (~sel$q) begin
+                d_cnt0 = act_add - act_sub;
+                d_cnt1 = pas_add - pas_sub;
             end
-            else begin
-                cnt0$d = cnt0$q + act_add - act_sub;
-                cnt1$d = cnt1$q + pas_add - pas_sub;
-            end
+            cnt0$d = (cnt0$q + d_cnt0) & k_gmask;
+            cnt1$d = (cnt1$q + d_cnt1) & k_gmask;
             c_set$d = c_set$q + ((act_add) & 64'hffffffffffffffff);
             c_skipped$d = c_skipped$q + ((skipped_add) & 64'hffffffffffffffff);
             c_cleared$d = c_cleared$q + ((act_sub + pas_sub) & 64'hffffffffffffffff);
         end
         if (clr_active$q) begin
-            clr_w$d = clr_w$q + 32'h1;
+            clr_w$d = (clr_w$q + 32'h1) & k_wmask;
             if (clr_w$q == clr_last$q) begin
                 clr_active$d = 1'b0;
                 if (clr_ram0$q) begin
@@ -2016,100 +2241,137 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             axi_rvalid$d = 1'b1;
             axi_rresp$d = 64'h0;
             axi_rdata$d = 64'h0;
-            if (s_axil_araddr == k_id) begin
-                axi_rdata$d = k_id_value;
-            end
-            else if (s_axil_araddr == k_capacity) begin
-                axi_rdata$d = k_capacity_value;
-            end
-            else if (s_axil_araddr == k_config) begin
-                axi_rdata$d = r_config$q;
-            end
-            else if (s_axil_araddr == k_ns_lo) begin
-                axi_rdata$d = r_ns_lbas$q[(32'h0)+:(32)];
-            end
-            else if (s_axil_araddr == k_ns_hi) begin
-                axi_rdata$d = r_ns_lbas$q[(32'h20)+:(32)];
-            end
-            else if (s_axil_araddr == k_cmd) begin
-                axi_rdata$d = 64'h0;
-            end
-            else if (s_axil_araddr == k_status) begin
-                axi_rdata$d = status;
-            end
-            else if (s_axil_araddr == k_err) begin
-                axi_rdata$d = r_err$q;
-            end
-            else if (s_axil_araddr == k_irq_status) begin
-                axi_rdata$d = r_irq_status$q;
-            end
-            else if (s_axil_araddr == k_irq_enable) begin
-                axi_rdata$d = r_irq_enable$q;
-            end
-            else if (s_axil_araddr == k_plan_start) begin
-                axi_rdata$d = r_plan_start$q;
-            end
-            else if (s_axil_araddr == k_plan_end) begin
-                axi_rdata$d = r_plan_end$q;
-            end
-            else if (s_axil_araddr == k_cursor) begin
-                axi_rdata$d = cursor$q;
-            end
-            else if (s_axil_araddr == k_mark_first) begin
-                axi_rdata$d = r_mark_first$q;
-            end
-            else if (s_axil_araddr == k_mark_end) begin
-                axi_rdata$d = r_mark_end$q;
-            end
-            else if (s_axil_araddr == k_swap_count) begin
-                axi_rdata$d = swap_count$q;
-            end
-            else if (s_axil_araddr == k_active_count) begin
-                axi_rdata$d = cnt_active;
-            end
-            else if (s_axil_araddr == k_passive_count) begin
-                axi_rdata$d = cnt_passive;
-            end
-            else if (s_axil_araddr == k_ns_granules) begin
-                axi_rdata$d = ns_granules$q;
-            end
-            else if (s_axil_araddr == k_writes_lo) begin
-                axi_rdata$d = c_writes$q[(32'h0)+:(32)];
-                h_writes$d = c_writes$q[(32'h20)+:(32)];
-            end
-            else if (s_axil_araddr == k_writes_hi) begin
-                axi_rdata$d = h_writes$q;
-            end
-            else if (s_axil_araddr == k_set_lo) begin
-                axi_rdata$d = c_set$q[(32'h0)+:(32)];
-                h_set$d = c_set$q[(32'h20)+:(32)];
-            end
-            else if (s_axil_araddr == k_set_hi) begin
-                axi_rdata$d = h_set$q;
-            end
-            else if (s_axil_araddr == k_skipped_lo) begin
-                axi_rdata$d = c_skipped$q[(32'h0)+:(32)];
-                h_skipped$d = c_skipped$q[(32'h20)+:(32)];
-            end
-            else if (s_axil_araddr == k_skipped_hi) begin
-                axi_rdata$d = h_skipped$q;
-            end
-            else if (s_axil_araddr == k_copies_lo) begin
-                axi_rdata$d = c_copies$q[(32'h0)+:(32)];
-                h_copies$d = c_copies$q[(32'h20)+:(32)];
-            end
-            else if (s_axil_araddr == k_copies_hi) begin
-                axi_rdata$d = h_copies$q;
-            end
-            else if (s_axil_araddr == k_cleared_lo) begin
-                axi_rdata$d = c_cleared$q[(32'h0)+:(32)];
-                h_cleared$d = c_cleared$q[(32'h20)+:(32)];
-            end
-            else if (s_axil_araddr == k_cleared_hi) begin
-                axi_rdata$d = h_cleared$q;
+            if ((s_axil_araddr & k_ar_spare) != 32'h0) begin
+                axi_rresp$d = 64'h2;
             end
             else begin
-                axi_rresp$d = 64'h2;
+                case (s_axil_araddr[(32'h2)+:(6)])
+                    0:
+                        begin
+                            axi_rdata$d = k_id_value;
+                        end
+                    1:
+                        begin
+                            axi_rdata$d = k_capacity_value;
+                        end
+                    2:
+                        begin
+                            axi_rdata$d = r_config$q;
+                        end
+                    3:
+                        begin
+                            axi_rdata$d = r_ns_lbas$q[(32'h0)+:(32)];
+                        end
+                    4:
+                        begin
+                            axi_rdata$d = r_ns_lbas$q[(32'h20)+:(32)];
+                        end
+                    5:
+                        begin
+                            axi_rdata$d = 64'h0;
+                        end
+                    6:
+                        begin
+                            axi_rdata$d = status;
+                        end
+                    7:
+                        begin
+                            axi_rdata$d = r_err$q;
+                        end
+                    8:
+                        begin
+                            axi_rdata$d = r_irq_status$q;
+                        end
+                    9:
+                        begin
+                            axi_rdata$d = r_irq_enable$q;
+                        end
+                    10:
+                        begin
+                            axi_rdata$d = r_plan_start$q;
+                        end
+                    11:
+                        begin
+                            axi_rdata$d = r_plan_end$q;
+                        end
+                    12:
+                        begin
+                            axi_rdata$d = cursor$q;
+                        end
+                    13:
+                        begin
+                            axi_rdata$d = r_mark_first$q;
+                        end
+                    14:
+                        begin
+                            axi_rdata$d = r_mark_end$q;
+                        end
+                    15:
+                        begin
+                            axi_rdata$d = swap_count$q;
+                        end
+                    16:
+                        begin
+                            axi_rdata$d = cnt_active;
+                        end
+                    17:
+                        begin
+                            axi_rdata$d = cnt_passive;
+                        end
+                    18:
+                        begin
+                            axi_rdata$d = ns_granules$q;
+                        end
+                    32:
+                        begin
+                            axi_rdata$d = c_writes$q[(32'h0)+:(32)];
+                            h_writes$d = c_writes$q[(32'h20)+:(32)];
+                        end
+                    33:
+                        begin
+                            axi_rdata$d = h_writes$q;
+                        end
+                    34:
+                        begin
+                            axi_rdata$d = c_set$q[(32'h0)+:(32)];
+                            h_set$d = c_set$q[(32'h20)+:(32)];
+                        end
+                    35:
+                        begin
+                            axi_rdata$d = h_set$q;
+                        end
+                    36:
+                        begin
+                            axi_rdata$d = c_skipped$q[(32'h0)+:(32)];
+                            h_skipped$d = c_skipped$q[(32'h20)+:(32)];
+                        end
+                    37:
+                        begin
+                            axi_rdata$d = h_skipped$q;
+                        end
+                    38:
+                        begin
+                            axi_rdata$d = c_copies$q[(32'h0)+:(32)];
+                            h_copies$d = c_copies$q[(32'h20)+:(32)];
+                        end
+                    39:
+                        begin
+                            axi_rdata$d = h_copies$q;
+                        end
+                    40:
+                        begin
+                            axi_rdata$d = c_cleared$q[(32'h0)+:(32)];
+                            h_cleared$d = c_cleared$q[(32'h20)+:(32)];
+                        end
+                    41:
+                        begin
+                            axi_rdata$d = h_cleared$q;
+                        end
+                    default:
+                        begin
+                            axi_rresp$d = 64'h2;
+                        end
+                endcase
             end
         end
         irq_err = 64'h0;
@@ -2160,8 +2422,8 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             s1_valid$d = 1'b0;
             s2_valid$d = 1'b0;
             s3_valid$d = 1'b0;
-            fwd0_en$d = 1'b0;
-            fwd1_en$d = 1'b0;
+            s2_hit0$d = 1'b0;
+            s2_hit1$d = 1'b0;
             axi_bvalid$d = 1'b0;
             axi_rvalid$d = 1'b0;
             clr_active$d = 1'b1;
@@ -2760,19 +3022,20 @@ endmodule // lm_tracker_small$cnt1
 module lm_tracker_small$cstate(d,q,clock);
     
     // Module arguments
-    input wire  [2:0] d;
-    output reg  [2:0] q;
+    input wire  [3:0] d;
+    output reg  [3:0] q;
     input wire  clock;
     
     // Enums
     localparam Cmd$Idle = 0;
     localparam Cmd$Exec = 1;
-    localparam Cmd$SwapDrain = 2;
-    localparam Cmd$SwapFold = 3;
-    localparam Cmd$SwapClear = 4;
-    localparam Cmd$Flip = 5;
-    localparam Cmd$LoadClear = 6;
-    localparam Cmd$StopClear = 7;
+    localparam Cmd$Geo = 2;
+    localparam Cmd$SwapDrain = 3;
+    localparam Cmd$SwapFold = 4;
+    localparam Cmd$SwapClear = 5;
+    localparam Cmd$Flip = 6;
+    localparam Cmd$LoadClear = 7;
+    localparam Cmd$StopClear = 8;
     
     // Update code (custom)
     initial begin
@@ -2805,25 +3068,6 @@ module lm_tracker_small$cursor(d,q,clock);
 endmodule // lm_tracker_small$cursor
 
 
-module lm_tracker_small$fwd0_addr(d,q,clock);
-    
-    // Module arguments
-    input wire  [31:0] d;
-    output reg  [31:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 32'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$fwd0_addr
-
-
 module lm_tracker_small$fwd0_data(d,q,clock);
     
     // Module arguments
@@ -2841,44 +3085,6 @@ module lm_tracker_small$fwd0_data(d,q,clock);
     end
           
 endmodule // lm_tracker_small$fwd0_data
-
-
-module lm_tracker_small$fwd0_en(d,q,clock);
-    
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$fwd0_en
-
-
-module lm_tracker_small$fwd1_addr(d,q,clock);
-    
-    // Module arguments
-    input wire  [31:0] d;
-    output reg  [31:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 32'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$fwd1_addr
 
 
 module lm_tracker_small$fwd1_data(d,q,clock);
@@ -2900,7 +3106,26 @@ module lm_tracker_small$fwd1_data(d,q,clock);
 endmodule // lm_tracker_small$fwd1_data
 
 
-module lm_tracker_small$fwd1_en(d,q,clock);
+module lm_tracker_small$geo_cnt(d,q,clock);
+    
+    // Module arguments
+    input wire  [5:0] d;
+    output reg  [5:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 6'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$geo_cnt
+
+
+module lm_tracker_small$geo_sticky(d,q,clock);
     
     // Module arguments
     input wire  d;
@@ -2916,7 +3141,26 @@ module lm_tracker_small$fwd1_en(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$fwd1_en
+endmodule // lm_tracker_small$geo_sticky
+
+
+module lm_tracker_small$geo_val(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$geo_val
 
 
 module lm_tracker_small$h_cleared(d,q,clock);
@@ -3071,44 +3315,6 @@ module lm_tracker_small$loaded(d,q,clock);
 endmodule // lm_tracker_small$loaded
 
 
-module lm_tracker_small$loaded_ns(d,q,clock);
-    
-    // Module arguments
-    input wire  [63:0] d;
-    output reg  [63:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 64'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$loaded_ns
-
-
-module lm_tracker_small$loaded_shift(d,q,clock);
-    
-    // Module arguments
-    input wire  [5:0] d;
-    output reg  [5:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 6'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$loaded_shift
-
-
 module lm_tracker_small$method(d,q,clock);
     
     // Module arguments
@@ -3232,23 +3438,55 @@ module lm_tracker_small$pop_change(word,count);
     // Constant declarations
     localparam  m1 = 64'h5555555555555555;
     localparam  m2 = 64'h3333333333333333;
-    localparam  m4 = 64'hf0f0f0f0f0f0f0f;
+    localparam  m_lsb = 64'h1111111111111111;
     
     // Local signals
     reg  [63:0] pairs;
+    reg  [63:0] x0;
+    reg  [63:0] x1;
+    reg  [63:0] y0;
+    reg  [63:0] y1;
+    reg  [63:0] c0;
     reg  [63:0] nibbles;
-    reg  [63:0] bytes;
-    reg  [63:0] halves;
-    reg  [63:0] quads;
+    reg  [3:0] s4_0;
+    reg  [3:0] s4_1;
+    reg  [3:0] s4_2;
+    reg  [3:0] s4_3;
+    reg  [3:0] s4_4;
+    reg  [3:0] s4_5;
+    reg  [3:0] s4_6;
+    reg  [3:0] s4_7;
+    reg  [4:0] s5_0;
+    reg  [4:0] s5_1;
+    reg  [4:0] s5_2;
+    reg  [4:0] s5_3;
+    reg  [5:0] s6_0;
+    reg  [5:0] s6_1;
     
     // Update code
     always @(*) begin
-        pairs = word - ((word >> 32'h1) & m1);
-        nibbles = (pairs & m2) + ((pairs >> 32'h2) & m2);
-        bytes = (nibbles + (nibbles >> 32'h4)) & m4;
-        halves = bytes + (bytes >> 32'h8);
-        quads = halves + (halves >> 32'h10);
-        count = ((quads + (quads >> 32'h20)) & 7'h7f);
+        pairs = (((word >> 32'h1) & word & m1) << 32'h1) | ((word ^ (word >> 32'h1)) & m1);
+        x0 = pairs & m_lsb;
+        x1 = (pairs >> 32'h1) & m_lsb;
+        y0 = (pairs >> 32'h2) & m_lsb;
+        y1 = (pairs >> 32'h3) & m_lsb;
+        c0 = x0 & y0;
+        nibbles = (x0 ^ y0) | ((x1 ^ y1 ^ c0) << 32'h1) | (((x1 & y1) | (c0 & (x1 ^ y1))) << 32'h2);
+        s4_0 = ((nibbles[(32'h0)+:(3)]) & 4'hf) + ((nibbles[(32'h4)+:(3)]) & 4'hf);
+        s4_1 = ((nibbles[(32'h8)+:(3)]) & 4'hf) + ((nibbles[(32'hc)+:(3)]) & 4'hf);
+        s4_2 = ((nibbles[(32'h10)+:(3)]) & 4'hf) + ((nibbles[(32'h14)+:(3)]) & 4'hf);
+        s4_3 = ((nibbles[(32'h18)+:(3)]) & 4'hf) + ((nibbles[(32'h1c)+:(3)]) & 4'hf);
+        s4_4 = ((nibbles[(32'h20)+:(3)]) & 4'hf) + ((nibbles[(32'h24)+:(3)]) & 4'hf);
+        s4_5 = ((nibbles[(32'h28)+:(3)]) & 4'hf) + ((nibbles[(32'h2c)+:(3)]) & 4'hf);
+        s4_6 = ((nibbles[(32'h30)+:(3)]) & 4'hf) + ((nibbles[(32'h34)+:(3)]) & 4'hf);
+        s4_7 = ((nibbles[(32'h38)+:(3)]) & 4'hf) + ((nibbles[(32'h3c)+:(3)]) & 4'hf);
+        s5_0 = ((s4_0) & 5'h1f) + ((s4_1) & 5'h1f);
+        s5_1 = ((s4_2) & 5'h1f) + ((s4_3) & 5'h1f);
+        s5_2 = ((s4_4) & 5'h1f) + ((s4_5) & 5'h1f);
+        s5_3 = ((s4_6) & 5'h1f) + ((s4_7) & 5'h1f);
+        s6_0 = ((s5_0) & 6'h3f) + ((s5_1) & 6'h3f);
+        s6_1 = ((s5_2) & 6'h3f) + ((s5_3) & 6'h3f);
+        count = ((s6_0) & 7'h7f) + ((s6_1) & 7'h7f);
     end
     
 endmodule // lm_tracker_small$pop_change
@@ -3263,23 +3501,55 @@ module lm_tracker_small$pop_skip(word,count);
     // Constant declarations
     localparam  m1 = 64'h5555555555555555;
     localparam  m2 = 64'h3333333333333333;
-    localparam  m4 = 64'hf0f0f0f0f0f0f0f;
+    localparam  m_lsb = 64'h1111111111111111;
     
     // Local signals
     reg  [63:0] pairs;
+    reg  [63:0] x0;
+    reg  [63:0] x1;
+    reg  [63:0] y0;
+    reg  [63:0] y1;
+    reg  [63:0] c0;
     reg  [63:0] nibbles;
-    reg  [63:0] bytes;
-    reg  [63:0] halves;
-    reg  [63:0] quads;
+    reg  [3:0] s4_0;
+    reg  [3:0] s4_1;
+    reg  [3:0] s4_2;
+    reg  [3:0] s4_3;
+    reg  [3:0] s4_4;
+    reg  [3:0] s4_5;
+    reg  [3:0] s4_6;
+    reg  [3:0] s4_7;
+    reg  [4:0] s5_0;
+    reg  [4:0] s5_1;
+    reg  [4:0] s5_2;
+    reg  [4:0] s5_3;
+    reg  [5:0] s6_0;
+    reg  [5:0] s6_1;
     
     // Update code
     always @(*) begin
-        pairs = word - ((word >> 32'h1) & m1);
-        nibbles = (pairs & m2) + ((pairs >> 32'h2) & m2);
-        bytes = (nibbles + (nibbles >> 32'h4)) & m4;
-        halves = bytes + (bytes >> 32'h8);
-        quads = halves + (halves >> 32'h10);
-        count = ((quads + (quads >> 32'h20)) & 7'h7f);
+        pairs = (((word >> 32'h1) & word & m1) << 32'h1) | ((word ^ (word >> 32'h1)) & m1);
+        x0 = pairs & m_lsb;
+        x1 = (pairs >> 32'h1) & m_lsb;
+        y0 = (pairs >> 32'h2) & m_lsb;
+        y1 = (pairs >> 32'h3) & m_lsb;
+        c0 = x0 & y0;
+        nibbles = (x0 ^ y0) | ((x1 ^ y1 ^ c0) << 32'h1) | (((x1 & y1) | (c0 & (x1 ^ y1))) << 32'h2);
+        s4_0 = ((nibbles[(32'h0)+:(3)]) & 4'hf) + ((nibbles[(32'h4)+:(3)]) & 4'hf);
+        s4_1 = ((nibbles[(32'h8)+:(3)]) & 4'hf) + ((nibbles[(32'hc)+:(3)]) & 4'hf);
+        s4_2 = ((nibbles[(32'h10)+:(3)]) & 4'hf) + ((nibbles[(32'h14)+:(3)]) & 4'hf);
+        s4_3 = ((nibbles[(32'h18)+:(3)]) & 4'hf) + ((nibbles[(32'h1c)+:(3)]) & 4'hf);
+        s4_4 = ((nibbles[(32'h20)+:(3)]) & 4'hf) + ((nibbles[(32'h24)+:(3)]) & 4'hf);
+        s4_5 = ((nibbles[(32'h28)+:(3)]) & 4'hf) + ((nibbles[(32'h2c)+:(3)]) & 4'hf);
+        s4_6 = ((nibbles[(32'h30)+:(3)]) & 4'hf) + ((nibbles[(32'h34)+:(3)]) & 4'hf);
+        s4_7 = ((nibbles[(32'h38)+:(3)]) & 4'hf) + ((nibbles[(32'h3c)+:(3)]) & 4'hf);
+        s5_0 = ((s4_0) & 5'h1f) + ((s4_1) & 5'h1f);
+        s5_1 = ((s4_2) & 5'h1f) + ((s4_3) & 5'h1f);
+        s5_2 = ((s4_4) & 5'h1f) + ((s4_5) & 5'h1f);
+        s5_3 = ((s4_6) & 5'h1f) + ((s4_7) & 5'h1f);
+        s6_0 = ((s5_0) & 6'h3f) + ((s5_1) & 6'h3f);
+        s6_1 = ((s5_2) & 6'h3f) + ((s5_3) & 6'h3f);
+        count = ((s6_0) & 7'h7f) + ((s6_1) & 7'h7f);
     end
     
 endmodule // lm_tracker_small$pop_skip
@@ -3904,7 +4174,7 @@ module lm_tracker_small$s1_win(d,q,clock);
 endmodule // lm_tracker_small$s1_win
 
 
-module lm_tracker_small$s2_data(d,q,clock);
+module lm_tracker_small$s2_bmskip(d,q,clock);
     
     // Module arguments
     input wire  [63:0] d;
@@ -3920,7 +4190,102 @@ module lm_tracker_small$s2_data(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$s2_data
+endmodule // lm_tracker_small$s2_bmskip
+
+
+module lm_tracker_small$s2_clr0(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$s2_clr0
+
+
+module lm_tracker_small$s2_clr1(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$s2_clr1
+
+
+module lm_tracker_small$s2_cnt1(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$s2_cnt1
+
+
+module lm_tracker_small$s2_hit0(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$s2_hit0
+
+
+module lm_tracker_small$s2_hit1(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$s2_hit1
 
 
 module lm_tracker_small$s2_kind(d,q,clock);
@@ -3971,6 +4336,196 @@ module lm_tracker_small$s2_mask(d,q,clock);
 endmodule // lm_tracker_small$s2_mask
 
 
+module lm_tracker_small$s2_orin0(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$s2_orin0
+
+
+module lm_tracker_small$s2_orin1(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$s2_orin1
+
+
+module lm_tracker_small$s2_pas1(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$s2_pas1
+
+
+module lm_tracker_small$s2_qfrom1(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$s2_qfrom1
+
+
+module lm_tracker_small$s2_qpush(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$s2_qpush
+
+
+module lm_tracker_small$s2_set0(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$s2_set0
+
+
+module lm_tracker_small$s2_set1(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$s2_set1
+
+
+module lm_tracker_small$s2_setnp0(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$s2_setnp0
+
+
+module lm_tracker_small$s2_setnp1(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$s2_setnp1
+
+
+module lm_tracker_small$s2_skipc(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$s2_skipc
+
+
 module lm_tracker_small$s2_valid(d,q,clock);
     
     // Module arguments
@@ -4009,7 +4564,45 @@ module lm_tracker_small$s2_w(d,q,clock);
 endmodule // lm_tracker_small$s2_w
 
 
-module lm_tracker_small$s2_win(d,q,clock);
+module lm_tracker_small$s2_we0(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$s2_we0
+
+
+module lm_tracker_small$s2_we1(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$s2_we1
+
+
+module lm_tracker_small$s2_zero0(d,q,clock);
     
     // Module arguments
     input wire  [63:0] d;
@@ -4025,7 +4618,26 @@ module lm_tracker_small$s2_win(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$s2_win
+endmodule // lm_tracker_small$s2_zero0
+
+
+module lm_tracker_small$s2_zero1(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$s2_zero1
 
 
 module lm_tracker_small$s3_change(d,q,clock);

@@ -56,6 +56,8 @@ pub enum Kind {
 pub enum Cmd {
     Idle,
     Exec,
+    /// LOAD or START: granules = ceil(NS_LBAS / 2^shift), one shift step per cycle.
+    Geo,
     SwapDrain,
     SwapFold,
     SwapClear,
@@ -134,8 +136,10 @@ pub struct LmTracker<const A: usize> {
     ns_granules: DFF<Bits<32>>,
     ns_words: DFF<Bits<32>>,
     loaded: DFF<Bit>,
-    loaded_ns: DFF<Bits<64>>,
-    loaded_shift: DFF<Bits<6>>,
+    // Geometry engine: NS_LBAS shifted right one bit per cycle, remainder kept sticky.
+    geo_val: DFF<Bits<64>>,
+    geo_cnt: DFF<Bits<6>>,
+    geo_sticky: DFF<Bit>,
     plan_start: DFF<Bits<32>>,
     plan_end: DFF<Bits<32>>,
     cursor: DFF<Bits<32>>,
@@ -206,19 +210,41 @@ pub struct LmTracker<const A: usize> {
     s2_kind: DFF<Kind>,
     s2_w: DFF<Bits<32>>,
     s2_mask: DFF<Bits<64>>,
-    s2_win: DFF<Bits<64>>,
-    s2_data: DFF<Bits<64>>,
+    /// Cursor method: the write's bits the window skips (counted, not set).
+    s2_skipc: DFF<Bits<64>>,
+    // What S2 does to each physical RAM's word, decided in S1 from kind, method and
+    // `sel`. Each is all ones or all zeros (synthesis keeps one flop of each): per bit,
+    // new = own & !zero & !(clr & mask) | set & mask | setnp & mask & !other | orin & other.
+    s2_set0: DFF<Bits<64>>,
+    s2_setnp0: DFF<Bits<64>>,
+    s2_clr0: DFF<Bits<64>>,
+    s2_zero0: DFF<Bits<64>>,
+    s2_orin0: DFF<Bits<64>>,
+    s2_set1: DFF<Bits<64>>,
+    s2_setnp1: DFF<Bits<64>>,
+    s2_clr1: DFF<Bits<64>>,
+    s2_zero1: DFF<Bits<64>>,
+    s2_orin1: DFF<Bits<64>>,
+    /// Bitmap method user write: the passive word's set bits are skipped.
+    s2_bmskip: DFF<Bits<64>>,
+    s2_we0: DFF<Bit>,
+    s2_we1: DFF<Bit>,
+    /// The counted change is RAM1's (else RAM0's).
+    s2_cnt1: DFF<Bit>,
+    /// RAM1 holds the passive buffer.
+    s2_pas1: DFF<Bit>,
+    s2_qpush: DFF<Bit>,
+    s2_qfrom1: DFF<Bit>,
     // Count stage.
     s3_valid: DFF<Bit>,
     s3_kind: DFF<Kind>,
     s3_change: DFF<Bits<64>>,
     s3_skip: DFF<Bits<64>>,
     // The previous cycle's RAM writes, for forwarding.
-    fwd0_en: DFF<Bit>,
-    fwd0_addr: DFF<Bits<32>>,
+    /// S2's RAM0 word was written in the previous cycle (the RAM read returned old data).
+    s2_hit0: DFF<Bit>,
     fwd0_data: DFF<Bits<64>>,
-    fwd1_en: DFF<Bit>,
-    fwd1_addr: DFF<Bits<32>>,
+    s2_hit1: DFF<Bit>,
     fwd1_data: DFF<Bits<64>>,
     // AXI4-Lite response registers.
     axi_bvalid: DFF<Bit>,
@@ -273,15 +299,18 @@ pub struct LmTracker<const A: usize> {
     wm_lo: Signal<Local, Bits<6>>,
     wm_hi: Signal<Local, Bits<6>>,
     wm: Signal<Local, Bits<64>>,
-    rd0: Signal<Local, Bits<64>>,
-    rd1: Signal<Local, Bits<64>>,
-    word_a: Signal<Local, Bits<64>>,
-    word_p: Signal<Local, Bits<64>>,
+    own0: Signal<Local, Bits<64>>,
+    own1: Signal<Local, Bits<64>>,
     skip: Signal<Local, Bits<64>>,
-    new_a: Signal<Local, Bits<64>>,
-    new_p: Signal<Local, Bits<64>>,
-    we_a: Signal<Local, Bit>,
-    we_p: Signal<Local, Bit>,
+    new0: Signal<Local, Bits<64>>,
+    new1: Signal<Local, Bits<64>>,
+    la_set: Signal<Local, Bit>,
+    la_setnp: Signal<Local, Bit>,
+    la_clr: Signal<Local, Bit>,
+    la_orp: Signal<Local, Bit>,
+    lp_set: Signal<Local, Bit>,
+    lp_clr: Signal<Local, Bit>,
+    lp_zero: Signal<Local, Bit>,
     change: Signal<Local, Bits<64>>,
     q_push: Signal<Local, Bit>,
     q_push_data: Signal<Local, Bits<64>>,
@@ -295,8 +324,12 @@ pub struct LmTracker<const A: usize> {
     cnt_active: Signal<Local, Bits<32>>,
     cnt_passive: Signal<Local, Bits<32>>,
     req_shift: Signal<Local, Bits<6>>,
-    req_granules: Signal<Local, Bits<64>>,
     req_ok: Signal<Local, Bit>,
+    geo_fits: Signal<Local, Bit>,
+    geo_granules: Signal<Local, Bits<32>>,
+    op_nlb: Signal<Local, Bits<16>>,
+    d_cnt0: Signal<Local, Bits<32>>,
+    d_cnt1: Signal<Local, Bits<32>>,
     op_needs_tracking: Signal<Local, Bit>,
     mark_end: Signal<Local, Bits<32>>,
     irq_err: Signal<Local, Bits<32>>,
@@ -349,9 +382,17 @@ pub struct LmTracker<const A: usize> {
     k_copies_hi: Constant<Bits<12>>,
     k_cleared_lo: Constant<Bits<12>>,
     k_cleared_hi: Constant<Bits<12>>,
+    /// CSR address bits outside the word index [7:2] of the read decode: must be zero.
+    k_ar_spare: Constant<Bits<12>>,
     k_id_value: Constant<Bits<32>>,
     k_capacity_value: Constant<Bits<32>>,
     k_cap_last_word: Constant<Bits<32>>,
+    /// Granule indices and counts fit in log2(capacity) + 1 bits, word indices in A + 1:
+    /// every register of those domains is masked so synthesis drops the upper bits.
+    k_gmask: Constant<Bits<32>>,
+    k_wmask: Constant<Bits<32>>,
+    /// log2(capacity): the geometry engine's fit check looks at the bits above it.
+    k_gbits: Constant<Bits<7>>,
     k_config_mask: Constant<Bits<32>>,
     k_f_method: Constant<Bits<32>>,
     k_f_shift: Constant<Bits<32>>,
@@ -427,6 +468,46 @@ impl<const A: usize> LmTracker<A> {
         .iter()
         .all(|f| f.width == 1));
         assert_eq!(regs::LATCHED_METHOD.width, 2);
+        // The read decode is a case on address bits [7:2]; its arms are these word indices.
+        let read_map: [(u32, u32); 29] = [
+            (regs::ID, 0),
+            (regs::CAPACITY, 1),
+            (regs::CONFIG, 2),
+            (regs::NS_LBAS_LO, 3),
+            (regs::NS_LBAS_HI, 4),
+            (regs::CMD, 5),
+            (regs::STATUS, 6),
+            (regs::ERR, 7),
+            (regs::IRQ_STATUS, 8),
+            (regs::IRQ_ENABLE, 9),
+            (regs::PLAN_START, 10),
+            (regs::PLAN_END, 11),
+            (regs::CURSOR, 12),
+            (regs::MARK_FIRST, 13),
+            (regs::MARK_END, 14),
+            (regs::SWAP_COUNT, 15),
+            (regs::ACTIVE_COUNT, 16),
+            (regs::PASSIVE_COUNT, 17),
+            (regs::NS_GRANULES, 18),
+            (regs::WRITES_SEEN_LO, 32),
+            (regs::WRITES_SEEN_HI, 33),
+            (regs::BITS_SET_LO, 34),
+            (regs::BITS_SET_HI, 35),
+            (regs::BITS_SKIPPED_LO, 36),
+            (regs::BITS_SKIPPED_HI, 37),
+            (regs::COPY_READS_SEEN_LO, 38),
+            (regs::COPY_READS_SEEN_HI, 39),
+            (regs::BITS_CLEARED_LO, 40),
+            (regs::BITS_CLEARED_HI, 41),
+        ];
+        for (offset, index) in read_map {
+            assert_eq!(offset, index << 2, "read decode arm {index} is not at {offset:#x}");
+        }
+        assert_eq!(
+            read_map.len(),
+            regs::REGISTERS.len(),
+            "every register needs a read decode arm"
+        );
         let opcode = |v: u32| Constant::new(u64::from(v).to_bits());
         let method = |v: u32| Constant::new(u64::from(v).to_bits());
         LmTracker {
@@ -485,8 +566,9 @@ impl<const A: usize> LmTracker<A> {
             ns_granules: Default::default(),
             ns_words: Default::default(),
             loaded: Default::default(),
-            loaded_ns: Default::default(),
-            loaded_shift: Default::default(),
+            geo_val: Default::default(),
+            geo_cnt: Default::default(),
+            geo_sticky: Default::default(),
             plan_start: Default::default(),
             plan_end: Default::default(),
             cursor: Default::default(),
@@ -549,17 +631,31 @@ impl<const A: usize> LmTracker<A> {
             s2_kind: Default::default(),
             s2_w: Default::default(),
             s2_mask: Default::default(),
-            s2_win: Default::default(),
-            s2_data: Default::default(),
+            s2_skipc: Default::default(),
+            s2_set0: Default::default(),
+            s2_setnp0: Default::default(),
+            s2_clr0: Default::default(),
+            s2_zero0: Default::default(),
+            s2_orin0: Default::default(),
+            s2_set1: Default::default(),
+            s2_setnp1: Default::default(),
+            s2_clr1: Default::default(),
+            s2_zero1: Default::default(),
+            s2_orin1: Default::default(),
+            s2_bmskip: Default::default(),
+            s2_we0: Default::default(),
+            s2_we1: Default::default(),
+            s2_cnt1: Default::default(),
+            s2_pas1: Default::default(),
+            s2_qpush: Default::default(),
+            s2_qfrom1: Default::default(),
             s3_valid: Default::default(),
             s3_kind: Default::default(),
             s3_change: Default::default(),
             s3_skip: Default::default(),
-            fwd0_en: Default::default(),
-            fwd0_addr: Default::default(),
+            s2_hit0: Default::default(),
             fwd0_data: Default::default(),
-            fwd1_en: Default::default(),
-            fwd1_addr: Default::default(),
+            s2_hit1: Default::default(),
             fwd1_data: Default::default(),
             axi_bvalid: Default::default(),
             axi_bresp: Default::default(),
@@ -613,15 +709,18 @@ impl<const A: usize> LmTracker<A> {
             wm: Default::default(),
             ones: Constant::new(Bits::<64>::mask()),
             top_bit: Constant::new(63u64.to_bits()),
-            rd0: Default::default(),
-            rd1: Default::default(),
-            word_a: Default::default(),
-            word_p: Default::default(),
+            own0: Default::default(),
+            own1: Default::default(),
             skip: Default::default(),
-            new_a: Default::default(),
-            new_p: Default::default(),
-            we_a: Default::default(),
-            we_p: Default::default(),
+            new0: Default::default(),
+            new1: Default::default(),
+            la_set: Default::default(),
+            la_setnp: Default::default(),
+            la_clr: Default::default(),
+            la_orp: Default::default(),
+            lp_set: Default::default(),
+            lp_clr: Default::default(),
+            lp_zero: Default::default(),
             change: Default::default(),
             q_push: Default::default(),
             q_push_data: Default::default(),
@@ -635,8 +734,12 @@ impl<const A: usize> LmTracker<A> {
             cnt_active: Default::default(),
             cnt_passive: Default::default(),
             req_shift: Default::default(),
-            req_granules: Default::default(),
             req_ok: Default::default(),
+            geo_fits: Default::default(),
+            geo_granules: Default::default(),
+            op_nlb: Default::default(),
+            d_cnt0: Default::default(),
+            d_cnt1: Default::default(),
             op_needs_tracking: Default::default(),
             mark_end: Default::default(),
             irq_err: Default::default(),
@@ -685,9 +788,13 @@ impl<const A: usize> LmTracker<A> {
             k_copies_hi: addr(regs::COPY_READS_SEEN_HI),
             k_cleared_lo: addr(regs::BITS_CLEARED_LO),
             k_cleared_hi: addr(regs::BITS_CLEARED_HI),
+            k_ar_spare: Constant::new(0xF03u64.to_bits()),
             k_id_value: word(regs::ID_VALUE),
             k_capacity_value: word(Self::CAPACITY as u32),
             k_cap_last_word: word((1u32 << A) - 1),
+            k_gmask: word(((Self::CAPACITY as u32) << 1) - 1),
+            k_wmask: word((2u32 << A) - 1),
+            k_gbits: Constant::new(((A + 6) as u64).to_bits()),
             k_config_mask: word(regs::METHOD.mask() | regs::GRANULE_SHIFT.mask()),
             k_f_method: word(regs::METHOD.lsb),
             k_f_shift: word(regs::GRANULE_SHIFT.lsb),
@@ -756,8 +863,9 @@ impl<const A: usize> Logic for LmTracker<A> {
             ns_granules,
             ns_words,
             loaded,
-            loaded_ns,
-            loaded_shift,
+            geo_val,
+            geo_cnt,
+            geo_sticky,
             plan_start,
             plan_end,
             cursor,
@@ -820,17 +928,31 @@ impl<const A: usize> Logic for LmTracker<A> {
             s2_kind,
             s2_w,
             s2_mask,
-            s2_win,
-            s2_data,
+            s2_skipc,
+            s2_set0,
+            s2_setnp0,
+            s2_clr0,
+            s2_zero0,
+            s2_orin0,
+            s2_set1,
+            s2_setnp1,
+            s2_clr1,
+            s2_zero1,
+            s2_orin1,
+            s2_bmskip,
+            s2_we0,
+            s2_we1,
+            s2_cnt1,
+            s2_pas1,
+            s2_qpush,
+            s2_qfrom1,
             s3_valid,
             s3_kind,
             s3_change,
             s3_skip,
-            fwd0_en,
-            fwd0_addr,
+            s2_hit0,
             fwd0_data,
-            fwd1_en,
-            fwd1_addr,
+            s2_hit1,
             fwd1_data,
             axi_bvalid,
             axi_bresp,
@@ -962,7 +1084,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                 self.s1_win.d.next = self.wm.val();
             }
             self.b_first.d.next = false;
-            self.b_w.d.next = self.b_w.q.val() + 1;
+            self.b_w.d.next = (self.b_w.q.val() + 1) & self.k_wmask.val();
             if self.b_last_word.val() {
                 self.b_valid.d.next = false;
             }
@@ -970,19 +1092,25 @@ impl<const A: usize> Logic for LmTracker<A> {
 
         // ------------------------------------------------------------ accept stage -------
         // The snoop candidate: a copy read goes before a user write in the same cycle.
+        // Select first, then one adder and one pair of shifters serve both streams.
         self.op_slba.next = self.uw_slba.val();
-        self.op_last.next = self.uw_slba.val() + bit_cast::<64, 16>(self.uw_nlb.val());
+        self.op_nlb.next = self.uw_nlb.val();
         if self.cr_valid.val() {
             self.op_slba.next = self.cr_slba.val();
-            self.op_last.next = self.cr_slba.val() + bit_cast::<64, 16>(self.cr_nlb.val());
+            self.op_nlb.next = self.cr_nlb.val();
         }
-        self.op_wrap.next = self.op_last.val() < self.op_slba.val();
+        self.op_last.next = self.op_slba.val() + bit_cast::<64, 16>(self.op_nlb.val());
+        // NLB < 2^16, so the sum wraps exactly when it leaves the top half of the space.
+        self.op_wrap.next = self.op_slba.val().get_bit(63) & !self.op_last.val().get_bit(63);
         self.op_oob.next = self.op_wrap.val() | (self.op_last.val() >= self.ns_lbas.q.val());
         self.op_empty.next = self.op_slba.val() >= self.ns_lbas.q.val();
-        self.op_g0.next = bit_cast::<32, 64>(self.op_slba.val() >> self.shift.q.val());
-        self.op_gl.next = bit_cast::<32, 64>(self.op_last.val() >> self.shift.q.val());
+        // Only granules inside the namespace are used, so only log2(capacity) + 1 bits.
+        self.op_g0.next =
+            bit_cast::<32, 64>(self.op_slba.val() >> self.shift.q.val()) & self.k_gmask.val();
+        self.op_gl.next =
+            bit_cast::<32, 64>(self.op_last.val() >> self.shift.q.val()) & self.k_gmask.val();
         if self.op_oob.val() {
-            self.op_gl.next = self.ns_granules.q.val() - 1;
+            self.op_gl.next = (self.ns_granules.q.val() - 1) & self.k_gmask.val();
         }
         self.gap_end.next = self.op_g0.val();
         if self.plan_end.q.val() < self.op_g0.val() {
@@ -1006,14 +1134,15 @@ impl<const A: usize> Logic for LmTracker<A> {
 
         // ----------------------------------------------------------- command engine -------
         self.req_shift.next = bit_cast::<6, 32>(self.r_config.q.val() >> self.k_f_shift.val());
-        self.req_granules.next = (self.r_ns_lbas.q.val() >> self.req_shift.val())
-            + bit_cast::<64, 1>(bits::<1>(
-                ((self.r_ns_lbas.q.val() & ((bits::<64>(1) << self.req_shift.val()) - 1)) != 0)
-                    .into(),
-            ));
-        self.req_ok.next = (self.req_shift.val() <= self.k_max_shift.val())
-            & (self.req_granules.val() != 0)
-            & (self.req_granules.val() <= bit_cast::<64, 32>(self.k_capacity_value.val()));
+        self.req_ok.next =
+            (self.req_shift.val() <= self.k_max_shift.val()) & (self.r_ns_lbas.q.val() != 0);
+        // ceil(NS_LBAS / 2^shift) = the shifted value plus one if any shifted-out bit was
+        // set; it fits when at most the capacity, i.e. nothing above bit log2(capacity)
+        // except exactly the capacity itself.
+        self.geo_granules.next = (bit_cast::<32, 64>(self.geo_val.q.val()) & self.k_gmask.val())
+            + bit_cast::<32, 1>(bits::<1>(self.geo_sticky.q.val().into()));
+        self.geo_fits.next = ((self.geo_val.q.val() >> self.k_gbits.val()) == 0)
+            | (((self.geo_val.q.val() >> self.k_gbits.val()) == 1) & !self.geo_sticky.q.val());
         // MARK_DIRTY's end, clamped to the namespace.
         self.mark_end.next = self.r_mark_end.q.val();
         if self.r_mark_end.q.val() > self.ns_granules.q.val() {
@@ -1046,54 +1175,23 @@ impl<const A: usize> Logic for LmTracker<A> {
                     & (self.cmd_op.q.val() != self.k_op_set_plan.val())
                 {
                     self.raise_cmd.next = self.k_e_stream_busy.val();
-                } else if self.cmd_op.q.val() == self.k_op_load.val() {
-                    if !self.req_ok.val() {
-                        self.raise_cmd.next = self.k_e_config.val();
-                    } else {
-                        self.shift.d.next = self.req_shift.val();
-                        self.ns_lbas.d.next = self.r_ns_lbas.q.val();
-                        self.ns_granules.d.next = bit_cast::<32, 64>(self.req_granules.val());
-                        self.ns_words.d.next =
-                            bit_cast::<32, 64>((self.req_granules.val() + 63) >> 6);
-                        self.loaded.d.next = true;
-                        self.loaded_ns.d.next = self.r_ns_lbas.q.val();
-                        self.loaded_shift.d.next = self.req_shift.val();
-                        // A BMP of an earlier, larger LOAD must not leak: clear it all.
-                        self.clr_active.d.next = true;
-                        self.clr_w.d.next = 0u64.into();
-                        self.clr_last.d.next = self.k_cap_last_word.val();
-                        self.clr_ram0.d.next = self.sel.q.val();
-                        self.clr_ram1.d.next = !self.sel.q.val();
-                        self.clr_bg.d.next = false;
-                        self.clr_irq.d.next = false;
-                        self.cstate.d.next = Cmd::LoadClear;
-                    }
-                } else if self.cmd_op.q.val() == self.k_op_start.val() {
-                    // A geometry that does not fit, or is not the loaded BMP's, is refused.
+                } else if (self.cmd_op.q.val() == self.k_op_load.val())
+                    | (self.cmd_op.q.val() == self.k_op_start.val())
+                {
+                    // A bad shift, an empty namespace, or a START whose geometry is not the
+                    // loaded BMP's is refused; otherwise the geometry engine runs.
                     if !self.req_ok.val()
-                        | (self.loaded.q.val()
-                            & ((self.loaded_ns.q.val() != self.r_ns_lbas.q.val())
-                                | (self.loaded_shift.q.val() != self.req_shift.val())))
+                        | ((self.cmd_op.q.val() == self.k_op_start.val())
+                            & self.loaded.q.val()
+                            & ((self.ns_lbas.q.val() != self.r_ns_lbas.q.val())
+                                | (self.shift.q.val() != self.req_shift.val())))
                     {
                         self.raise_cmd.next = self.k_e_config.val();
                     } else {
-                        self.method.d.next =
-                            bit_cast::<2, 32>(self.r_config.q.val() >> self.k_f_method.val());
-                        self.shift.d.next = self.req_shift.val();
-                        self.ns_lbas.d.next = self.r_ns_lbas.q.val();
-                        self.ns_granules.d.next = bit_cast::<32, 64>(self.req_granules.val());
-                        self.ns_words.d.next =
-                            bit_cast::<32, 64>((self.req_granules.val() + 63) >> 6);
-                        self.tracking.d.next = 1u64.into();
-                        self.c_writes.d.next = 0u64.into();
-                        self.c_set.d.next = 0u64.into();
-                        self.c_skipped.d.next = 0u64.into();
-                        self.c_copies.d.next = 0u64.into();
-                        self.c_cleared.d.next = 0u64.into();
-                        self.swap_count.d.next = 0u64.into();
-                        self.plan_start.d.next = 0u64.into();
-                        self.plan_end.d.next = 0u64.into();
-                        self.cursor.d.next = 0u64.into();
+                        self.geo_val.d.next = self.r_ns_lbas.q.val();
+                        self.geo_cnt.d.next = self.req_shift.val();
+                        self.geo_sticky.d.next = false;
+                        self.cstate.d.next = Cmd::Geo;
                     }
                 } else if self.cmd_op.q.val() == self.k_op_stop.val() {
                     self.tracking.d.next = 0u64.into();
@@ -1137,7 +1235,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                         // The host holds the plan: wipe it in the background, snoops go on.
                         self.clr_active.d.next = true;
                         self.clr_w.d.next = 0u64.into();
-                        self.clr_last.d.next = self.ns_words.q.val() - 1;
+                        self.clr_last.d.next = (self.ns_words.q.val() - 1) & self.k_wmask.val();
                         self.clr_ram0.d.next = self.sel.q.val();
                         self.clr_ram1.d.next = !self.sel.q.val();
                         self.clr_bg.d.next = true;
@@ -1161,9 +1259,10 @@ impl<const A: usize> Logic for LmTracker<A> {
                             self.plan_end.d.next = 0u64.into();
                             self.cursor.d.next = 0u64.into();
                         } else {
-                            self.plan_start.d.next = self.r_plan_start.q.val();
-                            self.plan_end.d.next = self.r_plan_end.q.val();
-                            self.cursor.d.next = self.r_plan_start.q.val();
+                            self.plan_start.d.next =
+                                self.r_plan_start.q.val() & self.k_gmask.val();
+                            self.plan_end.d.next = self.r_plan_end.q.val() & self.k_gmask.val();
+                            self.cursor.d.next = self.r_plan_start.q.val() & self.k_gmask.val();
                         }
                     }
                 } else {
@@ -1181,6 +1280,48 @@ impl<const A: usize> Logic for LmTracker<A> {
                     }
                 }
             }
+            Cmd::Geo => {
+                if self.geo_cnt.q.val() != 0 {
+                    self.geo_val.d.next = self.geo_val.q.val() >> 1;
+                    self.geo_sticky.d.next = self.geo_sticky.q.val() | self.geo_val.q.val().get_bit(0);
+                    self.geo_cnt.d.next = self.geo_cnt.q.val() - 1;
+                } else if !self.geo_fits.val() {
+                    self.raise_cmd.next = self.k_e_config.val();
+                    self.cstate.d.next = Cmd::Idle;
+                } else {
+                    self.shift.d.next = self.req_shift.val();
+                    self.ns_lbas.d.next = self.r_ns_lbas.q.val();
+                    self.ns_granules.d.next = self.geo_granules.val();
+                    self.ns_words.d.next =
+                        ((self.geo_granules.val() + 63) >> 6) & self.k_wmask.val();
+                    self.cstate.d.next = Cmd::Idle;
+                    if self.cmd_op.q.val() == self.k_op_load.val() {
+                        self.loaded.d.next = true;
+                        // A BMP of an earlier, larger LOAD must not leak: clear it all.
+                        self.clr_active.d.next = true;
+                        self.clr_w.d.next = 0u64.into();
+                        self.clr_last.d.next = self.k_cap_last_word.val();
+                        self.clr_ram0.d.next = self.sel.q.val();
+                        self.clr_ram1.d.next = !self.sel.q.val();
+                        self.clr_bg.d.next = false;
+                        self.clr_irq.d.next = false;
+                        self.cstate.d.next = Cmd::LoadClear;
+                    } else {
+                        self.method.d.next =
+                            bit_cast::<2, 32>(self.r_config.q.val() >> self.k_f_method.val());
+                        self.tracking.d.next = 1u64.into();
+                        self.c_writes.d.next = 0u64.into();
+                        self.c_set.d.next = 0u64.into();
+                        self.c_skipped.d.next = 0u64.into();
+                        self.c_copies.d.next = 0u64.into();
+                        self.c_cleared.d.next = 0u64.into();
+                        self.swap_count.d.next = 0u64.into();
+                        self.plan_start.d.next = 0u64.into();
+                        self.plan_end.d.next = 0u64.into();
+                        self.cursor.d.next = 0u64.into();
+                    }
+                }
+            }
             Cmd::SwapDrain => {
                 if self.drained.val() {
                     if self.cnt_passive.val() == 0 {
@@ -1195,7 +1336,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                     } else {
                         self.clr_active.d.next = true;
                         self.clr_w.d.next = 0u64.into();
-                        self.clr_last.d.next = self.ns_words.q.val() - 1;
+                        self.clr_last.d.next = (self.ns_words.q.val() - 1) & self.k_wmask.val();
                         self.clr_ram0.d.next = self.sel.q.val();
                         self.clr_ram1.d.next = !self.sel.q.val();
                         self.clr_bg.d.next = false;
@@ -1304,18 +1445,18 @@ impl<const A: usize> Logic for LmTracker<A> {
         if self.lb_valid.val() {
             self.b_valid.d.next = true;
             self.b_kind.d.next = self.lb_kind.val();
-            self.b_w.d.next = self.lb_lo.val() >> 6;
-            self.b_wlast.d.next = self.lb_hi.val() >> 6;
+            self.b_w.d.next = (self.lb_lo.val() & self.k_gmask.val()) >> 6;
+            self.b_wlast.d.next = (self.lb_hi.val() & self.k_gmask.val()) >> 6;
             self.b_lo.d.next = self.lb_lo.val().get_bits::<6>(0);
             self.b_hi.d.next = self.lb_hi.val().get_bits::<6>(0);
             self.b_first.d.next = true;
             self.b_data.d.next = self.ld_tdata.val();
         }
         if self.take_q.val() {
-            self.q_next.d.next = self.q_next.q.val() + 1;
+            self.q_next.d.next = (self.q_next.q.val() + 1) & self.k_wmask.val();
         }
         if self.take_ld.val() {
-            self.load_next.d.next = self.load_next.q.val() + 1;
+            self.load_next.d.next = (self.load_next.q.val() + 1) & self.k_wmask.val();
             if self.load_next.q.val() + 1 == self.ns_words.q.val() {
                 self.load_open.d.next = 0u64.into();
             }
@@ -1340,7 +1481,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                     self.raise_acc.next = self.k_e_cursor_gap.val();
                 }
                 if self.op_gl.val() + 1 > self.cursor.q.val() {
-                    self.cursor.d.next = self.op_gl.val() + 1;
+                    self.cursor.d.next = (self.op_gl.val() + 1) & self.k_gmask.val();
                 }
             }
         }
@@ -1361,105 +1502,171 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.s2_valid.d.next = self.s1_valid.q.val();
         self.s2_kind.d.next = self.s1_kind.q.val();
         self.s2_w.d.next = self.s1_w.q.val();
+        // Decide here, off S2's RAM-to-RAM path, what S2 does to each buffer: first per
+        // logical buffer (active a, passive p), then mapped onto the RAMs by `sel`.
         self.s2_mask.d.next = self.s1_mask.q.val();
-        self.s2_win.d.next = self.s1_win.q.val();
-        self.s2_data.d.next = self.s1_data.q.val();
-
-        // ---------------------------------------------------- S2: modify and write --------
-        self.rd0.next = self.ram0.read_data.val();
-        if self.fwd0_en.q.val() & (self.fwd0_addr.q.val() == self.s2_w.q.val()) {
-            self.rd0.next = self.fwd0_data.q.val();
-        }
-        self.rd1.next = self.ram1.read_data.val();
-        if self.fwd1_en.q.val() & (self.fwd1_addr.q.val() == self.s2_w.q.val()) {
-            self.rd1.next = self.fwd1_data.q.val();
-        }
-        if self.sel.q.val() {
-            self.word_a.next = self.rd1.val();
-            self.word_p.next = self.rd0.val();
-        } else {
-            self.word_a.next = self.rd0.val();
-            self.word_p.next = self.rd1.val();
-        }
-        self.skip.next = 0u64.into();
-        self.new_a.next = self.word_a.val();
-        self.new_p.next = self.word_p.val();
-        self.we_a.next = false;
-        self.we_p.next = false;
-        self.change.next = 0u64.into();
-        self.q_push.next = false;
-        self.q_push_data.next = self.word_p.val();
-        match self.s2_kind.q.val() {
+        self.s2_skipc.d.next = 0u64.into();
+        self.la_set.next = false;
+        self.la_setnp.next = false;
+        self.la_clr.next = false;
+        self.la_orp.next = false;
+        self.lp_set.next = false;
+        self.lp_clr.next = false;
+        self.lp_zero.next = false;
+        self.s2_qpush.d.next = false;
+        self.s2_qfrom1.d.next = !self.sel.q.val();
+        match self.s1_kind.q.val() {
             Kind::Uw => {
-                self.skip.next = self.s2_win.q.val() & self.s2_mask.q.val();
                 if self.is_bitmap.val() {
-                    self.skip.next = self.word_p.val() & self.s2_mask.q.val();
+                    self.la_setnp.next = true;
+                } else {
+                    // Cursor: the window's bits are skipped, the rest set.
+                    self.la_set.next = true;
+                    self.s2_mask.d.next = self.s1_mask.q.val() & !self.s1_win.q.val();
+                    self.s2_skipc.d.next = self.s1_mask.q.val() & self.s1_win.q.val();
                 }
-                self.new_a.next = self.word_a.val() | (self.s2_mask.q.val() & !self.skip.val());
-                self.change.next = self.s2_mask.q.val() & !self.skip.val() & !self.word_a.val();
-                self.we_a.next = true;
             }
-            Kind::Mark => {
-                self.new_a.next = self.word_a.val() | self.s2_mask.q.val();
-                self.change.next = self.s2_mask.q.val() & !self.word_a.val();
-                self.we_a.next = true;
-            }
-            Kind::Crb => {
-                self.new_p.next = self.word_p.val() & !self.s2_mask.q.val();
-                self.change.next = self.word_p.val() & self.s2_mask.q.val();
-                self.we_p.next = true;
-            }
-            Kind::Crc => {
-                self.new_a.next = self.word_a.val() & !self.s2_mask.q.val();
-                self.change.next = self.word_a.val() & self.s2_mask.q.val();
-                self.we_a.next = true;
-            }
+            Kind::Mark => self.la_set.next = true,
+            Kind::Crb => self.lp_clr.next = true,
+            Kind::Crc => self.la_clr.next = true,
             Kind::Fold => {
-                self.new_a.next = self.word_a.val() | self.word_p.val();
-                self.new_p.next = 0u64.into();
-                self.change.next = self.word_p.val() & !self.word_a.val();
-                self.we_a.next = true;
-                self.we_p.next = true;
+                self.la_orp.next = true;
+                self.lp_zero.next = true;
             }
             Kind::Load => {
-                self.new_p.next = self.s2_data.q.val() & self.s2_mask.q.val();
-                self.change.next = self.s2_data.q.val() & self.s2_mask.q.val();
-                self.we_p.next = true;
-                if (self.s2_data.q.val() & !self.s2_mask.q.val()).any() & self.s2_valid.q.val() {
+                self.lp_zero.next = true;
+                self.lp_set.next = true;
+                self.s2_mask.d.next = self.s1_data.q.val() & self.s1_mask.q.val();
+                if (self.s1_data.q.val() & !self.s1_mask.q.val()).any() & self.s1_valid.q.val()
+                {
                     self.raise_s2.next = self.k_e_load.val();
                 }
             }
             Kind::QrdA => {
-                self.q_push.next = self.s2_valid.q.val() & self.q_open.q.val().any();
-                self.q_push_data.next = self.word_a.val();
+                self.s2_qpush.d.next = self.s1_valid.q.val();
+                self.s2_qfrom1.d.next = self.sel.q.val();
             }
-            _ => {
-                self.q_push.next = self.s2_valid.q.val() & self.q_open.q.val().any();
+            _ => self.s2_qpush.d.next = self.s1_valid.q.val(),
+        }
+        self.s2_set0.d.next = 0u64.into();
+        self.s2_setnp0.d.next = 0u64.into();
+        self.s2_clr0.d.next = 0u64.into();
+        self.s2_zero0.d.next = 0u64.into();
+        self.s2_orin0.d.next = 0u64.into();
+        self.s2_set1.d.next = 0u64.into();
+        self.s2_setnp1.d.next = 0u64.into();
+        self.s2_clr1.d.next = 0u64.into();
+        self.s2_zero1.d.next = 0u64.into();
+        self.s2_orin1.d.next = 0u64.into();
+        self.s2_bmskip.d.next = 0u64.into();
+        if self.la_setnp.val() {
+            self.s2_bmskip.d.next = self.ones.val();
+        }
+        // The active buffer's change is counted, except for passive-only operations.
+        self.s2_cnt1.d.next = self.sel.q.val() ^ (self.lp_clr.val() | self.lp_set.val());
+        self.s2_pas1.d.next = !self.sel.q.val();
+        self.s2_we0.d.next = false;
+        self.s2_we1.d.next = false;
+        if self.s1_valid.q.val() {
+            if self.sel.q.val() {
+                // RAM1 active, RAM0 passive.
+                self.s2_we1.d.next =
+                    self.la_set.val() | self.la_setnp.val() | self.la_clr.val() | self.la_orp.val();
+                self.s2_we0.d.next = self.lp_set.val() | self.lp_clr.val() | self.lp_zero.val();
+                if self.la_set.val() {
+                    self.s2_set1.d.next = self.ones.val();
+                }
+                if self.la_setnp.val() {
+                    self.s2_setnp1.d.next = self.ones.val();
+                }
+                if self.la_clr.val() {
+                    self.s2_clr1.d.next = self.ones.val();
+                }
+                if self.la_orp.val() {
+                    self.s2_orin1.d.next = self.ones.val();
+                }
+                if self.lp_set.val() {
+                    self.s2_set0.d.next = self.ones.val();
+                }
+                if self.lp_clr.val() {
+                    self.s2_clr0.d.next = self.ones.val();
+                }
+                if self.lp_zero.val() {
+                    self.s2_zero0.d.next = self.ones.val();
+                }
+            } else {
+                self.s2_we0.d.next =
+                    self.la_set.val() | self.la_setnp.val() | self.la_clr.val() | self.la_orp.val();
+                self.s2_we1.d.next = self.lp_set.val() | self.lp_clr.val() | self.lp_zero.val();
+                if self.la_set.val() {
+                    self.s2_set0.d.next = self.ones.val();
+                }
+                if self.la_setnp.val() {
+                    self.s2_setnp0.d.next = self.ones.val();
+                }
+                if self.la_clr.val() {
+                    self.s2_clr0.d.next = self.ones.val();
+                }
+                if self.la_orp.val() {
+                    self.s2_orin0.d.next = self.ones.val();
+                }
+                if self.lp_set.val() {
+                    self.s2_set1.d.next = self.ones.val();
+                }
+                if self.lp_clr.val() {
+                    self.s2_clr1.d.next = self.ones.val();
+                }
+                if self.lp_zero.val() {
+                    self.s2_zero1.d.next = self.ones.val();
+                }
             }
+        }
+
+        // ---------------------------------------------------- S2: modify and write --------
+        // A RAM read in the cycle of a write to the same word returns the old data: take
+        // the previous cycle's write instead (S1 compared the addresses).
+        self.own0.next = self.ram0.read_data.val();
+        if self.s2_hit0.q.val() {
+            self.own0.next = self.fwd0_data.q.val();
+        }
+        self.own1.next = self.ram1.read_data.val();
+        if self.s2_hit1.q.val() {
+            self.own1.next = self.fwd1_data.q.val();
+        }
+        self.new0.next = (self.own0.val()
+            & !self.s2_zero0.q.val()
+            & !(self.s2_clr0.q.val() & self.s2_mask.q.val()))
+            | (self.s2_set0.q.val() & self.s2_mask.q.val())
+            | (self.s2_setnp0.q.val() & self.s2_mask.q.val() & !self.own1.val())
+            | (self.s2_orin0.q.val() & self.own1.val());
+        self.new1.next = (self.own1.val()
+            & !self.s2_zero1.q.val()
+            & !(self.s2_clr1.q.val() & self.s2_mask.q.val()))
+            | (self.s2_set1.q.val() & self.s2_mask.q.val())
+            | (self.s2_setnp1.q.val() & self.s2_mask.q.val() & !self.own0.val())
+            | (self.s2_orin1.q.val() & self.own0.val());
+        self.change.next = self.new0.val() ^ self.own0.val();
+        if self.s2_cnt1.q.val() {
+            self.change.next = self.new1.val() ^ self.own1.val();
+        }
+        self.skip.next = self.s2_skipc.q.val()
+            | (self.s2_bmskip.q.val() & self.s2_mask.q.val() & self.own0.val());
+        if self.s2_pas1.q.val() {
+            self.skip.next = self.s2_skipc.q.val()
+                | (self.s2_bmskip.q.val() & self.s2_mask.q.val() & self.own1.val());
+        }
+        self.q_push.next = self.s2_qpush.q.val() & self.q_open.q.val().any();
+        self.q_push_data.next = self.own0.val();
+        if self.s2_qfrom1.q.val() {
+            self.q_push_data.next = self.own1.val();
         }
         // Physical RAM ports: the clear engine first, then the datapath.
-        self.we0.next = false;
+        self.we0.next = self.s2_we0.q.val();
         self.wa0.next = self.s2_w.q.val();
-        self.wd0.next = self.new_a.val();
-        if self.sel.q.val() {
-            self.wd0.next = self.new_p.val();
-            if self.s2_valid.q.val() & self.we_p.val() {
-                self.we0.next = true;
-            }
-        } else if self.s2_valid.q.val() & self.we_a.val() {
-            self.we0.next = true;
-        }
-        self.we1.next = false;
+        self.wd0.next = self.new0.val();
+        self.we1.next = self.s2_we1.q.val();
         self.wa1.next = self.s2_w.q.val();
-        self.wd1.next = self.new_p.val();
-        if self.sel.q.val() {
-            self.wd1.next = self.new_a.val();
-            if self.s2_valid.q.val() & self.we_a.val() {
-                self.we1.next = true;
-            }
-        } else if self.s2_valid.q.val() & self.we_p.val() {
-            self.we1.next = true;
-        }
+        self.wd1.next = self.new1.val();
         if self.clr_active.q.val() & self.clr_ram0.q.val() {
             self.we0.next = true;
             self.wa0.next = self.clr_w.q.val();
@@ -1476,12 +1683,10 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.ram1.write_enable.next = self.we1.val();
         self.ram1.write_address.next = bit_cast::<A, 32>(self.wa1.val());
         self.ram1.write_data.next = self.wd1.val();
-        self.fwd0_en.d.next = self.we0.val();
-        self.fwd0_addr.d.next = self.wa0.val();
         self.fwd0_data.d.next = self.wd0.val();
-        self.fwd1_en.d.next = self.we1.val();
-        self.fwd1_addr.d.next = self.wa1.val();
         self.fwd1_data.d.next = self.wd1.val();
+        self.s2_hit0.d.next = self.we0.val() & (self.wa0.val() == self.s1_w.q.val());
+        self.s2_hit1.d.next = self.we1.val() & (self.wa1.val() == self.s1_w.q.val());
         self.s3_valid.d.next = self.s2_valid.q.val();
         self.s3_kind.d.next = self.s2_kind.q.val();
         self.s3_change.d.next = self.change.val();
@@ -1492,6 +1697,8 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.pop_change.word.next = self.s3_change.q.val();
         self.pop_skip.word.next = self.s3_skip.q.val();
         self.pc.next = bit_cast::<32, 7>(self.pop_change.count.val());
+        self.d_cnt0.next = 0u64.into();
+        self.d_cnt1.next = 0u64.into();
         self.act_add.next = 0u64.into();
         self.act_sub.next = 0u64.into();
         self.pas_add.next = 0u64.into();
@@ -1510,13 +1717,15 @@ impl<const A: usize> Logic for LmTracker<A> {
                 Kind::Load => self.pas_add.next = self.pc.val(),
                 _ => {}
             }
-            if self.sel.q.val() {
-                self.cnt1.d.next = self.cnt1.q.val() + self.act_add.val() - self.act_sub.val();
-                self.cnt0.d.next = self.cnt0.q.val() + self.pas_add.val() - self.pas_sub.val();
-            } else {
-                self.cnt0.d.next = self.cnt0.q.val() + self.act_add.val() - self.act_sub.val();
-                self.cnt1.d.next = self.cnt1.q.val() + self.pas_add.val() - self.pas_sub.val();
+            // One adder per buffer: its signed change this cycle.
+            self.d_cnt0.next = self.pas_add.val() - self.pas_sub.val();
+            self.d_cnt1.next = self.act_add.val() - self.act_sub.val();
+            if !self.sel.q.val() {
+                self.d_cnt0.next = self.act_add.val() - self.act_sub.val();
+                self.d_cnt1.next = self.pas_add.val() - self.pas_sub.val();
             }
+            self.cnt0.d.next = (self.cnt0.q.val() + self.d_cnt0.val()) & self.k_gmask.val();
+            self.cnt1.d.next = (self.cnt1.q.val() + self.d_cnt1.val()) & self.k_gmask.val();
             self.c_set.d.next = self.c_set.q.val() + bit_cast::<64, 32>(self.act_add.val());
             self.c_skipped.d.next =
                 self.c_skipped.q.val() + bit_cast::<64, 32>(self.skipped_add.val());
@@ -1527,7 +1736,7 @@ impl<const A: usize> Logic for LmTracker<A> {
         // ----------------------------------------------------------- clear engine ---------
         // After S3, so that the count of a buffer cleared this cycle ends at zero.
         if self.clr_active.q.val() {
-            self.clr_w.d.next = self.clr_w.q.val() + 1;
+            self.clr_w.d.next = (self.clr_w.q.val() + 1) & self.k_wmask.val();
             if self.clr_w.q.val() == self.clr_last.q.val() {
                 self.clr_active.d.next = false;
                 if self.clr_ram0.q.val() {
@@ -1664,71 +1873,58 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.axi_rvalid.d.next = true;
             self.axi_rresp.d.next = 0u64.into();
             self.axi_rdata.d.next = 0u64.into();
-            if self.s_axil_araddr.val() == self.k_id.val() {
-                self.axi_rdata.d.next = self.k_id_value.val();
-            } else if self.s_axil_araddr.val() == self.k_capacity.val() {
-                self.axi_rdata.d.next = self.k_capacity_value.val();
-            } else if self.s_axil_araddr.val() == self.k_config.val() {
-                self.axi_rdata.d.next = self.r_config.q.val();
-            } else if self.s_axil_araddr.val() == self.k_ns_lo.val() {
-                self.axi_rdata.d.next = self.r_ns_lbas.q.val().get_bits::<32>(0);
-            } else if self.s_axil_araddr.val() == self.k_ns_hi.val() {
-                self.axi_rdata.d.next = self.r_ns_lbas.q.val().get_bits::<32>(32);
-            } else if self.s_axil_araddr.val() == self.k_cmd.val() {
-                self.axi_rdata.d.next = 0u64.into();
-            } else if self.s_axil_araddr.val() == self.k_status.val() {
-                self.axi_rdata.d.next = self.status.val();
-            } else if self.s_axil_araddr.val() == self.k_err.val() {
-                self.axi_rdata.d.next = self.r_err.q.val();
-            } else if self.s_axil_araddr.val() == self.k_irq_status.val() {
-                self.axi_rdata.d.next = self.r_irq_status.q.val();
-            } else if self.s_axil_araddr.val() == self.k_irq_enable.val() {
-                self.axi_rdata.d.next = self.r_irq_enable.q.val();
-            } else if self.s_axil_araddr.val() == self.k_plan_start.val() {
-                self.axi_rdata.d.next = self.r_plan_start.q.val();
-            } else if self.s_axil_araddr.val() == self.k_plan_end.val() {
-                self.axi_rdata.d.next = self.r_plan_end.q.val();
-            } else if self.s_axil_araddr.val() == self.k_cursor.val() {
-                self.axi_rdata.d.next = self.cursor.q.val();
-            } else if self.s_axil_araddr.val() == self.k_mark_first.val() {
-                self.axi_rdata.d.next = self.r_mark_first.q.val();
-            } else if self.s_axil_araddr.val() == self.k_mark_end.val() {
-                self.axi_rdata.d.next = self.r_mark_end.q.val();
-            } else if self.s_axil_araddr.val() == self.k_swap_count.val() {
-                self.axi_rdata.d.next = self.swap_count.q.val();
-            } else if self.s_axil_araddr.val() == self.k_active_count.val() {
-                self.axi_rdata.d.next = self.cnt_active.val();
-            } else if self.s_axil_araddr.val() == self.k_passive_count.val() {
-                self.axi_rdata.d.next = self.cnt_passive.val();
-            } else if self.s_axil_araddr.val() == self.k_ns_granules.val() {
-                self.axi_rdata.d.next = self.ns_granules.q.val();
-            } else if self.s_axil_araddr.val() == self.k_writes_lo.val() {
-                self.axi_rdata.d.next = self.c_writes.q.val().get_bits::<32>(0);
-                self.h_writes.d.next = self.c_writes.q.val().get_bits::<32>(32);
-            } else if self.s_axil_araddr.val() == self.k_writes_hi.val() {
-                self.axi_rdata.d.next = self.h_writes.q.val();
-            } else if self.s_axil_araddr.val() == self.k_set_lo.val() {
-                self.axi_rdata.d.next = self.c_set.q.val().get_bits::<32>(0);
-                self.h_set.d.next = self.c_set.q.val().get_bits::<32>(32);
-            } else if self.s_axil_araddr.val() == self.k_set_hi.val() {
-                self.axi_rdata.d.next = self.h_set.q.val();
-            } else if self.s_axil_araddr.val() == self.k_skipped_lo.val() {
-                self.axi_rdata.d.next = self.c_skipped.q.val().get_bits::<32>(0);
-                self.h_skipped.d.next = self.c_skipped.q.val().get_bits::<32>(32);
-            } else if self.s_axil_araddr.val() == self.k_skipped_hi.val() {
-                self.axi_rdata.d.next = self.h_skipped.q.val();
-            } else if self.s_axil_araddr.val() == self.k_copies_lo.val() {
-                self.axi_rdata.d.next = self.c_copies.q.val().get_bits::<32>(0);
-                self.h_copies.d.next = self.c_copies.q.val().get_bits::<32>(32);
-            } else if self.s_axil_araddr.val() == self.k_copies_hi.val() {
-                self.axi_rdata.d.next = self.h_copies.q.val();
-            } else if self.s_axil_araddr.val() == self.k_cleared_lo.val() {
-                self.axi_rdata.d.next = self.c_cleared.q.val().get_bits::<32>(0);
-                self.h_cleared.d.next = self.c_cleared.q.val().get_bits::<32>(32);
-            } else if self.s_axil_araddr.val() == self.k_cleared_hi.val() {
-                self.axi_rdata.d.next = self.h_cleared.q.val();
-            } else {
+            // One case on the word index (a 64-way mux tree) instead of a priority chain of
+            // address compares; `new` checks every index against the register map.
+            if (self.s_axil_araddr.val() & self.k_ar_spare.val()) != 0 {
                 self.axi_rresp.d.next = 2u64.into();
+            } else {
+                match self.s_axil_araddr.val().get_bits::<6>(2).index() {
+                    0 => self.axi_rdata.d.next = self.k_id_value.val(),
+                    1 => self.axi_rdata.d.next = self.k_capacity_value.val(),
+                    2 => self.axi_rdata.d.next = self.r_config.q.val(),
+                    3 => self.axi_rdata.d.next = self.r_ns_lbas.q.val().get_bits::<32>(0),
+                    4 => self.axi_rdata.d.next = self.r_ns_lbas.q.val().get_bits::<32>(32),
+                    5 => self.axi_rdata.d.next = 0u64.into(),
+                    6 => self.axi_rdata.d.next = self.status.val(),
+                    7 => self.axi_rdata.d.next = self.r_err.q.val(),
+                    8 => self.axi_rdata.d.next = self.r_irq_status.q.val(),
+                    9 => self.axi_rdata.d.next = self.r_irq_enable.q.val(),
+                    10 => self.axi_rdata.d.next = self.r_plan_start.q.val(),
+                    11 => self.axi_rdata.d.next = self.r_plan_end.q.val(),
+                    12 => self.axi_rdata.d.next = self.cursor.q.val(),
+                    13 => self.axi_rdata.d.next = self.r_mark_first.q.val(),
+                    14 => self.axi_rdata.d.next = self.r_mark_end.q.val(),
+                    15 => self.axi_rdata.d.next = self.swap_count.q.val(),
+                    16 => self.axi_rdata.d.next = self.cnt_active.val(),
+                    17 => self.axi_rdata.d.next = self.cnt_passive.val(),
+                    18 => self.axi_rdata.d.next = self.ns_granules.q.val(),
+                    32 => {
+                        self.axi_rdata.d.next = self.c_writes.q.val().get_bits::<32>(0);
+                        self.h_writes.d.next = self.c_writes.q.val().get_bits::<32>(32);
+                    }
+                    33 => self.axi_rdata.d.next = self.h_writes.q.val(),
+                    34 => {
+                        self.axi_rdata.d.next = self.c_set.q.val().get_bits::<32>(0);
+                        self.h_set.d.next = self.c_set.q.val().get_bits::<32>(32);
+                    }
+                    35 => self.axi_rdata.d.next = self.h_set.q.val(),
+                    36 => {
+                        self.axi_rdata.d.next = self.c_skipped.q.val().get_bits::<32>(0);
+                        self.h_skipped.d.next = self.c_skipped.q.val().get_bits::<32>(32);
+                    }
+                    37 => self.axi_rdata.d.next = self.h_skipped.q.val(),
+                    38 => {
+                        self.axi_rdata.d.next = self.c_copies.q.val().get_bits::<32>(0);
+                        self.h_copies.d.next = self.c_copies.q.val().get_bits::<32>(32);
+                    }
+                    39 => self.axi_rdata.d.next = self.h_copies.q.val(),
+                    40 => {
+                        self.axi_rdata.d.next = self.c_cleared.q.val().get_bits::<32>(0);
+                        self.h_cleared.d.next = self.c_cleared.q.val().get_bits::<32>(32);
+                    }
+                    41 => self.axi_rdata.d.next = self.h_cleared.q.val(),
+                    _ => self.axi_rresp.d.next = 2u64.into(),
+                }
             }
         }
 
@@ -1788,8 +1984,8 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.s1_valid.d.next = false;
             self.s2_valid.d.next = false;
             self.s3_valid.d.next = false;
-            self.fwd0_en.d.next = false;
-            self.fwd1_en.d.next = false;
+            self.s2_hit0.d.next = false;
+            self.s2_hit1.d.next = false;
             self.axi_bvalid.d.next = false;
             self.axi_rvalid.d.next = false;
             // The RAMs are not reset by the FPGA: the clear engine wipes them whole.

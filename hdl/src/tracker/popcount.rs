@@ -2,20 +2,41 @@
 
 use rust_hdl::prelude::*;
 
-/// Population count of a 64-bit word by the shift/mask/add (SWAR) method: about a third
-/// of the logic of 64 chained increments, and a shorter path.
+/// Population count of a 64-bit word, shaped for LUT fabrics: two bit-sliced adder layers
+/// (pure AND/XOR across the word, so no carry chain runs through unrelated fields) give 16
+/// nibble counts, then a tree of 15 adders of 4 to 7 bits sums them. The textbook SWAR
+/// form uses full 64-bit adds at every layer, which synthesis cannot narrow: it cost about
+/// three times the LUTs.
 #[derive(LogicBlock)]
 pub struct Popcount64 {
     pub word: Signal<In, Bits<64>>,
     pub count: Signal<Out, Bits<7>>,
+    /// Each 2-bit field holds the count of its two bits.
     pairs: Signal<Local, Bits<64>>,
+    x0: Signal<Local, Bits<64>>,
+    x1: Signal<Local, Bits<64>>,
+    y0: Signal<Local, Bits<64>>,
+    y1: Signal<Local, Bits<64>>,
+    c0: Signal<Local, Bits<64>>,
+    /// Each 4-bit field holds the count of its four bits (0..=4, in 3 bits).
     nibbles: Signal<Local, Bits<64>>,
-    bytes: Signal<Local, Bits<64>>,
-    halves: Signal<Local, Bits<64>>,
-    quads: Signal<Local, Bits<64>>,
+    s4_0: Signal<Local, Bits<4>>,
+    s4_1: Signal<Local, Bits<4>>,
+    s4_2: Signal<Local, Bits<4>>,
+    s4_3: Signal<Local, Bits<4>>,
+    s4_4: Signal<Local, Bits<4>>,
+    s4_5: Signal<Local, Bits<4>>,
+    s4_6: Signal<Local, Bits<4>>,
+    s4_7: Signal<Local, Bits<4>>,
+    s5_0: Signal<Local, Bits<5>>,
+    s5_1: Signal<Local, Bits<5>>,
+    s5_2: Signal<Local, Bits<5>>,
+    s5_3: Signal<Local, Bits<5>>,
+    s6_0: Signal<Local, Bits<6>>,
+    s6_1: Signal<Local, Bits<6>>,
     m1: Constant<Bits<64>>,
     m2: Constant<Bits<64>>,
-    m4: Constant<Bits<64>>,
+    m_lsb: Constant<Bits<64>>,
 }
 
 impl Default for Popcount64 {
@@ -24,13 +45,29 @@ impl Default for Popcount64 {
             word: Default::default(),
             count: Default::default(),
             pairs: Default::default(),
+            x0: Default::default(),
+            x1: Default::default(),
+            y0: Default::default(),
+            y1: Default::default(),
+            c0: Default::default(),
             nibbles: Default::default(),
-            bytes: Default::default(),
-            halves: Default::default(),
-            quads: Default::default(),
+            s4_0: Default::default(),
+            s4_1: Default::default(),
+            s4_2: Default::default(),
+            s4_3: Default::default(),
+            s4_4: Default::default(),
+            s4_5: Default::default(),
+            s4_6: Default::default(),
+            s4_7: Default::default(),
+            s5_0: Default::default(),
+            s5_1: Default::default(),
+            s5_2: Default::default(),
+            s5_3: Default::default(),
+            s6_0: Default::default(),
+            s6_1: Default::default(),
             m1: Constant::new(0x5555_5555_5555_5555u64.to_bits()),
             m2: Constant::new(0x3333_3333_3333_3333u64.to_bits()),
-            m4: Constant::new(0x0F0F_0F0F_0F0F_0F0Fu64.to_bits()),
+            m_lsb: Constant::new(0x1111_1111_1111_1111u64.to_bits()),
         }
     }
 }
@@ -38,13 +75,49 @@ impl Default for Popcount64 {
 impl Logic for Popcount64 {
     #[hdl_gen]
     fn update(&mut self) {
-        self.pairs.next = self.word.val() - ((self.word.val() >> 1) & self.m1.val());
-        self.nibbles.next =
-            (self.pairs.val() & self.m2.val()) + ((self.pairs.val() >> 2) & self.m2.val());
-        self.bytes.next = (self.nibbles.val() + (self.nibbles.val() >> 4)) & self.m4.val();
-        self.halves.next = self.bytes.val() + (self.bytes.val() >> 8);
-        self.quads.next = self.halves.val() + (self.halves.val() >> 16);
-        self.count.next = bit_cast::<7, 64>(self.quads.val() + (self.quads.val() >> 32));
+        // Half adders on bit pairs: carry to bit 1 of the field, sum in bit 0.
+        self.pairs.next = (((self.word.val() >> 1) & self.word.val() & self.m1.val()) << 1)
+            | ((self.word.val() ^ (self.word.val() >> 1)) & self.m1.val());
+        // Two-bit ripple adders on field pairs, bit-sliced: x = low field, y = high field.
+        self.x0.next = self.pairs.val() & self.m_lsb.val();
+        self.x1.next = (self.pairs.val() >> 1) & self.m_lsb.val();
+        self.y0.next = (self.pairs.val() >> 2) & self.m_lsb.val();
+        self.y1.next = (self.pairs.val() >> 3) & self.m_lsb.val();
+        self.c0.next = self.x0.val() & self.y0.val();
+        self.nibbles.next = (self.x0.val() ^ self.y0.val())
+            | ((self.x1.val() ^ self.y1.val() ^ self.c0.val()) << 1)
+            | (((self.x1.val() & self.y1.val())
+                | (self.c0.val() & (self.x1.val() ^ self.y1.val())))
+                << 2);
+        self.s4_0.next = bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(0))
+            + bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(4));
+        self.s4_1.next = bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(8))
+            + bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(12));
+        self.s4_2.next = bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(16))
+            + bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(20));
+        self.s4_3.next = bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(24))
+            + bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(28));
+        self.s4_4.next = bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(32))
+            + bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(36));
+        self.s4_5.next = bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(40))
+            + bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(44));
+        self.s4_6.next = bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(48))
+            + bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(52));
+        self.s4_7.next = bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(56))
+            + bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(60));
+        self.s5_0.next =
+            bit_cast::<5, 4>(self.s4_0.val()) + bit_cast::<5, 4>(self.s4_1.val());
+        self.s5_1.next =
+            bit_cast::<5, 4>(self.s4_2.val()) + bit_cast::<5, 4>(self.s4_3.val());
+        self.s5_2.next =
+            bit_cast::<5, 4>(self.s4_4.val()) + bit_cast::<5, 4>(self.s4_5.val());
+        self.s5_3.next =
+            bit_cast::<5, 4>(self.s4_6.val()) + bit_cast::<5, 4>(self.s4_7.val());
+        self.s6_0.next =
+            bit_cast::<6, 5>(self.s5_0.val()) + bit_cast::<6, 5>(self.s5_1.val());
+        self.s6_1.next =
+            bit_cast::<6, 5>(self.s5_2.val()) + bit_cast::<6, 5>(self.s5_3.val());
+        self.count.next = bit_cast::<7, 6>(self.s6_0.val()) + bit_cast::<7, 6>(self.s6_1.val());
     }
 }
 
@@ -67,13 +140,23 @@ mod tests {
     fn popcount_counts() {
         let mut p = Popcount64::default();
         p.connect_all();
-        for w in [
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut words = vec![
             0u64,
             1,
             u64::MAX,
             0x8000_0000_0000_0001,
             0xDEAD_BEEF_0123_4567,
-        ] {
+            0xF0F0_F0F0_F0F0_F0F0,
+            0x7777_7777_7777_7777,
+        ];
+        for _ in 0..200 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            words.push(x);
+        }
+        for w in words {
             p.word.next = w.to_bits();
             settle(&mut p);
             assert_eq!(p.count.val().to_u64(), u64::from(w.count_ones()), "{w:#x}");
