@@ -43,7 +43,8 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     
     // Constant declarations
     localparam  ones = 64'hffffffffffffffff;
-    localparam  top_bit = 6'b111111;
+    localparam  byte_ones = 64'hff;
+    localparam  bit_top = 3'b111;
     localparam  k_id = 12'h0;
     localparam  k_capacity = 12'h4;
     localparam  k_config = 12'h8;
@@ -212,9 +213,6 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     reg  geo_sticky$d;
     wire  geo_sticky$q;
     reg  geo_sticky$clock;
-    reg  [31:0] plan_start$d;
-    wire  [31:0] plan_start$q;
-    reg  plan_start$clock;
     reg  [31:0] plan_end$d;
     wire  [31:0] plan_end$q;
     reg  plan_end$clock;
@@ -464,6 +462,9 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     reg  [63:0] s3_skip$d;
     wire  [63:0] s3_skip$q;
     reg  s3_skip$clock;
+    reg  s3_cnt1$d;
+    wire  s3_cnt1$q;
+    reg  s3_cnt1$clock;
     reg  s2_hit0$d;
     wire  s2_hit0$q;
     reg  s2_hit0$clock;
@@ -538,6 +539,30 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     reg  [5:0] wm_lo;
     reg  [5:0] wm_hi;
     reg  [63:0] wm;
+    reg  [63:0] rm_gt;
+    reg  [63:0] rm_eq;
+    reg  [63:0] rm_lt;
+    reg  [63:0] rm_eqh;
+    reg  [63:0] rm_ge;
+    reg  [63:0] rm_ge1;
+    reg  [63:0] rm_ge2;
+    reg  [63:0] rm_ge3;
+    reg  [63:0] rm_le;
+    reg  [63:0] rm_le1;
+    reg  [63:0] rm_le2;
+    reg  [63:0] rm_le3;
+    reg  [63:0] wm_gt;
+    reg  [63:0] wm_eq;
+    reg  [63:0] wm_lt;
+    reg  [63:0] wm_eqh;
+    reg  [63:0] wm_ge;
+    reg  [63:0] wm_ge1;
+    reg  [63:0] wm_ge2;
+    reg  [63:0] wm_ge3;
+    reg  [63:0] wm_le;
+    reg  [63:0] wm_le1;
+    reg  [63:0] wm_le2;
+    reg  [63:0] wm_le3;
     reg  [63:0] own0;
     reg  [63:0] own1;
     reg  [63:0] skip;
@@ -567,17 +592,11 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     reg  geo_fits;
     reg  [31:0] geo_granules;
     reg  [15:0] op_nlb;
-    reg  [31:0] d_cnt0;
-    reg  [31:0] d_cnt1;
+    reg  [31:0] d_cnt;
     reg  op_needs_tracking;
     reg  [31:0] mark_end;
     reg  [31:0] irq_err;
     reg  [31:0] pc;
-    reg  [31:0] act_add;
-    reg  [31:0] act_sub;
-    reg  [31:0] pas_add;
-    reg  [31:0] pas_sub;
-    reg  [31:0] skipped_add;
     reg  [31:0] raise_acc;
     reg  [31:0] raise_cmd;
     reg  [31:0] raise_s2;
@@ -710,11 +729,6 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         .d(geo_sticky$d),
         .q(geo_sticky$q),
         .clock(geo_sticky$clock)
-    );
-    lm_tracker$plan_start plan_start(
-        .d(plan_start$d),
-        .q(plan_start$q),
-        .clock(plan_start$clock)
     );
     lm_tracker$plan_end plan_end(
         .d(plan_end$d),
@@ -1131,6 +1145,11 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         .q(s3_skip$q),
         .clock(s3_skip$clock)
     );
+    lm_tracker$s3_cnt1 s3_cnt1(
+        .d(s3_cnt1$d),
+        .q(s3_cnt1$q),
+        .clock(s3_cnt1$clock)
+    );
     lm_tracker$s2_hit0 s2_hit0(
         .d(s2_hit0$d),
         .q(s2_hit0$q),
@@ -1198,7 +1217,6 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         geo_val$clock = clock;
         geo_cnt$clock = clock;
         geo_sticky$clock = clock;
-        plan_start$clock = clock;
         plan_end$clock = clock;
         cursor$clock = clock;
         sel$clock = clock;
@@ -1282,6 +1300,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         s3_kind$clock = clock;
         s3_change$clock = clock;
         s3_skip$clock = clock;
+        s3_cnt1$clock = clock;
         s2_hit0$clock = clock;
         fwd0_data$clock = clock;
         s2_hit1$clock = clock;
@@ -1310,7 +1329,6 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         geo_val$d = geo_val$q;
         geo_cnt$d = geo_cnt$q;
         geo_sticky$d = geo_sticky$q;
-        plan_start$d = plan_start$q;
         plan_end$d = plan_end$q;
         cursor$d = cursor$q;
         sel$d = sel$q;
@@ -1394,6 +1412,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         s3_kind$d = s3_kind$q;
         s3_change$d = s3_change$q;
         s3_skip$d = s3_skip$q;
+        s3_cnt1$d = s3_cnt1$q;
         s2_hit0$d = s2_hit0$q;
         fwd0_data$d = fwd0_data$q;
         s2_hit1$d = s2_hit1$q;
@@ -1450,11 +1469,20 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         if (b_last_word) begin
             rm_hi = b_hi$q;
         end
-        rm = (ones << rm_lo) & (ones >> (top_bit - rm_hi));
+        rm_gt = (ones << (((rm_lo[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3)) << 32'h8;
+        rm_eq = byte_ones << (((rm_lo[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3);
+        rm_ge1 = (byte_ones << rm_lo[(32'h0)+:(3)]) & byte_ones;
+        rm_ge2 = rm_ge1 | (rm_ge1 << 32'h8);
+        rm_ge3 = rm_ge2 | (rm_ge2 << 32'h10);
+        rm_ge = rm_ge3 | (rm_ge3 << 32'h20);
+        rm_lt = ~(ones << (((rm_hi[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3));
+        rm_eqh = byte_ones << (((rm_hi[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3);
+        rm_le1 = byte_ones >> (bit_top - rm_hi[(32'h0)+:(3)]);
+        rm_le2 = rm_le1 | (rm_le1 << 32'h8);
+        rm_le3 = rm_le2 | (rm_le2 << 32'h10);
+        rm_le = rm_le3 | (rm_le3 << 32'h20);
+        rm = (rm_gt | (rm_eq & rm_ge)) & (rm_lt | (rm_eqh & rm_le));
         win_lo = cursor$q;
-        if (plan_start$q > cursor$q) begin
-            win_lo = plan_start$q;
-        end
         win_hi = plan_end$q - 32'h1;
         win_wl = win_lo >> 32'h6;
         win_wh = win_hi >> 32'h6;
@@ -1466,7 +1494,19 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         if (b_w$q == win_wh) begin
             wm_hi = win_hi[(32'h0)+:(6)];
         end
-        wm = (ones << wm_lo) & (ones >> (top_bit - wm_hi));
+        wm_gt = (ones << (((wm_lo[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3)) << 32'h8;
+        wm_eq = byte_ones << (((wm_lo[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3);
+        wm_ge1 = (byte_ones << wm_lo[(32'h0)+:(3)]) & byte_ones;
+        wm_ge2 = wm_ge1 | (wm_ge1 << 32'h8);
+        wm_ge3 = wm_ge2 | (wm_ge2 << 32'h10);
+        wm_ge = wm_ge3 | (wm_ge3 << 32'h20);
+        wm_lt = ~(ones << (((wm_hi[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3));
+        wm_eqh = byte_ones << (((wm_hi[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3);
+        wm_le1 = byte_ones >> (bit_top - wm_hi[(32'h0)+:(3)]);
+        wm_le2 = wm_le1 | (wm_le1 << 32'h8);
+        wm_le3 = wm_le2 | (wm_le2 << 32'h10);
+        wm_le = wm_le3 | (wm_le3 << 32'h20);
+        wm = (wm_gt | (wm_eq & wm_ge)) & (wm_lt | (wm_eqh & wm_le));
         s1_valid$d = 1'b0;
         if (b_valid$q) begin
             s1_valid$d = 1'b1;
@@ -1616,12 +1656,10 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
                             end
                             if ((r_plan_start$q > r_plan_end$q) | (r_plan_end$q > ns_granules$q)) begin
                                 raise_cmd = k_e_plan_range;
-                                plan_start$d = 64'h0;
                                 plan_end$d = 64'h0;
                                 cursor$d = 64'h0;
                             end
                             else begin
-                                plan_start$d = r_plan_start$q & k_gmask;
                                 plan_end$d = r_plan_end$q & k_gmask;
                                 cursor$d = r_plan_start$q & k_gmask;
                             end
@@ -1676,7 +1714,6 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
                             c_copies$d = 64'h0;
                             c_cleared$d = 64'h0;
                             swap_count$d = 64'h0;
-                            plan_start$d = 64'h0;
                             plan_end$d = 64'h0;
                             cursor$d = 64'h0;
                         end
@@ -2042,58 +2079,47 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         s3_kind$d = s2_kind$q;
         s3_change$d = change;
         s3_skip$d = skip;
+        s3_cnt1$d = s2_cnt1$q;
         pop_change$word = s3_change$q;
         pop_skip$word = s3_skip$q;
         pc = ((pop_change$count) & 32'hffffffff);
-        d_cnt0 = 64'h0;
-        d_cnt1 = 64'h0;
-        act_add = 64'h0;
-        act_sub = 64'h0;
-        pas_add = 64'h0;
-        pas_sub = 64'h0;
-        skipped_add = 64'h0;
+        d_cnt = pc;
+        if ((s3_kind$q == Kind$Crb) | (s3_kind$q == Kind$Crc)) begin
+            d_cnt = ~pc + 32'h1;
+        end
         if (s3_valid$q) begin
+            if (s3_cnt1$q) begin
+                cnt1$d = (cnt1$q + d_cnt) & k_gmask;
+            end
+            else begin
+                cnt0$d = (cnt0$q + d_cnt) & k_gmask;
+            end
             case (s3_kind$q)
                 Kind$Uw:
                     begin
-                        act_add = pc;
-                        skipped_add = ((pop_skip$count) & 32'hffffffff);
+                        c_set$d = c_set$q + ((pc) & 64'hffffffffffffffff);
+                        c_skipped$d = c_skipped$q + ((pop_skip$count) & 64'hffffffffffffffff);
                     end
                 Kind$Mark:
                     begin
-                        act_add = pc;
+                        c_set$d = c_set$q + ((pc) & 64'hffffffffffffffff);
                     end
                 Kind$Fold:
                     begin
-                        act_add = pc;
+                        c_set$d = c_set$q + ((pc) & 64'hffffffffffffffff);
                     end
                 Kind$Crb:
                     begin
-                        pas_sub = pc;
+                        c_cleared$d = c_cleared$q + ((pc) & 64'hffffffffffffffff);
                     end
                 Kind$Crc:
                     begin
-                        act_sub = pc;
-                    end
-                Kind$Load:
-                    begin
-                        pas_add = pc;
+                        c_cleared$d = c_cleared$q + ((pc) & 64'hffffffffffffffff);
                     end
                 default:
                     begin
                     end
             endcase
-            d_cnt0 = pas_add - pas_sub;
-            d_cnt1 = act_add - act_sub;
-            if (~sel$q) begin
-                d_cnt0 = act_add - act_sub;
-                d_cnt1 = pas_add - pas_sub;
-            end
-            cnt0$d = (cnt0$q + d_cnt0) & k_gmask;
-            cnt1$d = (cnt1$q + d_cnt1) & k_gmask;
-            c_set$d = c_set$q + ((act_add) & 64'hffffffffffffffff);
-            c_skipped$d = c_skipped$q + ((skipped_add) & 64'hffffffffffffffff);
-            c_cleared$d = c_cleared$q + ((act_sub + pas_sub) & 64'hffffffffffffffff);
         end
         if (clr_active$q) begin
             clr_w$d = (clr_w$q + 32'h1) & k_wmask;
@@ -2398,7 +2424,6 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
             ns_granules$d = 64'h0;
             ns_words$d = 64'h0;
             loaded$d = 1'b0;
-            plan_start$d = 64'h0;
             plan_end$d = 64'h0;
             cursor$d = 64'h0;
             sel$d = 1'b0;
@@ -3408,25 +3433,6 @@ module lm_tracker$plan_end(d,q,clock);
     end
           
 endmodule // lm_tracker$plan_end
-
-
-module lm_tracker$plan_start(d,q,clock);
-    
-    // Module arguments
-    input wire  [31:0] d;
-    output reg  [31:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 32'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker$plan_start
 
 
 module lm_tracker$pop_change(word,count);
@@ -4657,6 +4663,25 @@ module lm_tracker$s3_change(d,q,clock);
     end
           
 endmodule // lm_tracker$s3_change
+
+
+module lm_tracker$s3_cnt1(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker$s3_cnt1
 
 
 module lm_tracker$s3_kind(d,q,clock);

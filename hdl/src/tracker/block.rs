@@ -140,7 +140,6 @@ pub struct LmTracker<const A: usize> {
     geo_val: DFF<Bits<64>>,
     geo_cnt: DFF<Bits<6>>,
     geo_sticky: DFF<Bit>,
-    plan_start: DFF<Bits<32>>,
     plan_end: DFF<Bits<32>>,
     cursor: DFF<Bits<32>>,
     sel: DFF<Bit>,
@@ -240,6 +239,7 @@ pub struct LmTracker<const A: usize> {
     s3_kind: DFF<Kind>,
     s3_change: DFF<Bits<64>>,
     s3_skip: DFF<Bits<64>>,
+    s3_cnt1: DFF<Bit>,
     // The previous cycle's RAM writes, for forwarding.
     /// S2's RAM0 word was written in the previous cycle (the RAM read returned old data).
     s2_hit0: DFF<Bit>,
@@ -299,6 +299,31 @@ pub struct LmTracker<const A: usize> {
     wm_lo: Signal<Local, Bits<6>>,
     wm_hi: Signal<Local, Bits<6>>,
     wm: Signal<Local, Bits<64>>,
+    // Range-mask predecode (see `update`): byte- and bit-position terms of lo and hi.
+    rm_gt: Signal<Local, Bits<64>>,
+    rm_eq: Signal<Local, Bits<64>>,
+    rm_lt: Signal<Local, Bits<64>>,
+    rm_eqh: Signal<Local, Bits<64>>,
+    rm_ge: Signal<Local, Bits<64>>,
+    rm_ge1: Signal<Local, Bits<64>>,
+    rm_ge2: Signal<Local, Bits<64>>,
+    rm_ge3: Signal<Local, Bits<64>>,
+    rm_le: Signal<Local, Bits<64>>,
+    rm_le1: Signal<Local, Bits<64>>,
+    rm_le2: Signal<Local, Bits<64>>,
+    rm_le3: Signal<Local, Bits<64>>,
+    wm_gt: Signal<Local, Bits<64>>,
+    wm_eq: Signal<Local, Bits<64>>,
+    wm_lt: Signal<Local, Bits<64>>,
+    wm_eqh: Signal<Local, Bits<64>>,
+    wm_ge: Signal<Local, Bits<64>>,
+    wm_ge1: Signal<Local, Bits<64>>,
+    wm_ge2: Signal<Local, Bits<64>>,
+    wm_ge3: Signal<Local, Bits<64>>,
+    wm_le: Signal<Local, Bits<64>>,
+    wm_le1: Signal<Local, Bits<64>>,
+    wm_le2: Signal<Local, Bits<64>>,
+    wm_le3: Signal<Local, Bits<64>>,
     own0: Signal<Local, Bits<64>>,
     own1: Signal<Local, Bits<64>>,
     skip: Signal<Local, Bits<64>>,
@@ -328,17 +353,12 @@ pub struct LmTracker<const A: usize> {
     geo_fits: Signal<Local, Bit>,
     geo_granules: Signal<Local, Bits<32>>,
     op_nlb: Signal<Local, Bits<16>>,
-    d_cnt0: Signal<Local, Bits<32>>,
-    d_cnt1: Signal<Local, Bits<32>>,
+    /// The counted buffer's popcount change, two's complement.
+    d_cnt: Signal<Local, Bits<32>>,
     op_needs_tracking: Signal<Local, Bit>,
     mark_end: Signal<Local, Bits<32>>,
     irq_err: Signal<Local, Bits<32>>,
     pc: Signal<Local, Bits<32>>,
-    act_add: Signal<Local, Bits<32>>,
-    act_sub: Signal<Local, Bits<32>>,
-    pas_add: Signal<Local, Bits<32>>,
-    pas_sub: Signal<Local, Bits<32>>,
-    skipped_add: Signal<Local, Bits<32>>,
     raise_acc: Signal<Local, Bits<32>>,
     raise_cmd: Signal<Local, Bits<32>>,
     raise_s2: Signal<Local, Bits<32>>,
@@ -352,7 +372,8 @@ pub struct LmTracker<const A: usize> {
 
     // Constants from the register map (`regs`), so that no address or code is typed here.
     ones: Constant<Bits<64>>,
-    top_bit: Constant<Bits<6>>,
+    byte_ones: Constant<Bits<64>>,
+    bit_top: Constant<Bits<3>>,
     k_id: Constant<Bits<12>>,
     k_capacity: Constant<Bits<12>>,
     k_config: Constant<Bits<12>>,
@@ -569,7 +590,6 @@ impl<const A: usize> LmTracker<A> {
             geo_val: Default::default(),
             geo_cnt: Default::default(),
             geo_sticky: Default::default(),
-            plan_start: Default::default(),
             plan_end: Default::default(),
             cursor: Default::default(),
             sel: Default::default(),
@@ -653,6 +673,7 @@ impl<const A: usize> LmTracker<A> {
             s3_kind: Default::default(),
             s3_change: Default::default(),
             s3_skip: Default::default(),
+            s3_cnt1: Default::default(),
             s2_hit0: Default::default(),
             fwd0_data: Default::default(),
             s2_hit1: Default::default(),
@@ -707,8 +728,33 @@ impl<const A: usize> LmTracker<A> {
             wm_lo: Default::default(),
             wm_hi: Default::default(),
             wm: Default::default(),
+            rm_gt: Default::default(),
+            rm_eq: Default::default(),
+            rm_lt: Default::default(),
+            rm_eqh: Default::default(),
+            rm_ge: Default::default(),
+            rm_ge1: Default::default(),
+            rm_ge2: Default::default(),
+            rm_ge3: Default::default(),
+            rm_le: Default::default(),
+            rm_le1: Default::default(),
+            rm_le2: Default::default(),
+            rm_le3: Default::default(),
+            wm_gt: Default::default(),
+            wm_eq: Default::default(),
+            wm_lt: Default::default(),
+            wm_eqh: Default::default(),
+            wm_ge: Default::default(),
+            wm_ge1: Default::default(),
+            wm_ge2: Default::default(),
+            wm_ge3: Default::default(),
+            wm_le: Default::default(),
+            wm_le1: Default::default(),
+            wm_le2: Default::default(),
+            wm_le3: Default::default(),
             ones: Constant::new(Bits::<64>::mask()),
-            top_bit: Constant::new(63u64.to_bits()),
+            byte_ones: Constant::new(0xFFu64.to_bits()),
+            bit_top: Constant::new(7u64.to_bits()),
             own0: Default::default(),
             own1: Default::default(),
             skip: Default::default(),
@@ -738,17 +784,11 @@ impl<const A: usize> LmTracker<A> {
             geo_fits: Default::default(),
             geo_granules: Default::default(),
             op_nlb: Default::default(),
-            d_cnt0: Default::default(),
-            d_cnt1: Default::default(),
+            d_cnt: Default::default(),
             op_needs_tracking: Default::default(),
             mark_end: Default::default(),
             irq_err: Default::default(),
             pc: Default::default(),
-            act_add: Default::default(),
-            act_sub: Default::default(),
-            pas_add: Default::default(),
-            pas_sub: Default::default(),
-            skipped_add: Default::default(),
             raise_acc: Default::default(),
             raise_cmd: Default::default(),
             raise_s2: Default::default(),
@@ -866,7 +906,6 @@ impl<const A: usize> Logic for LmTracker<A> {
             geo_val,
             geo_cnt,
             geo_sticky,
-            plan_start,
             plan_end,
             cursor,
             sel,
@@ -950,6 +989,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             s3_kind,
             s3_change,
             s3_skip,
+            s3_cnt1,
             s2_hit0,
             fwd0_data,
             s2_hit1,
@@ -1039,8 +1079,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             & self.q_credit.val();
         self.b_free.next = !self.b_valid.q.val() | self.b_last_word.val();
 
-        // Mask of the current word, and of the cursor window inside it: bits lo..=hi of a
-        // word are (!0 << lo) & (!0 >> (63 - hi)), two barrel shifters, no loop over bits.
+        // Mask of the current word, and of the cursor window inside it: bits lo..=hi.
         self.rm_lo.next = 0u64.into();
         if self.b_first.q.val() {
             self.rm_lo.next = self.b_lo.q.val();
@@ -1049,12 +1088,32 @@ impl<const A: usize> Logic for LmTracker<A> {
         if self.b_last_word.val() {
             self.rm_hi.next = self.b_hi.q.val();
         }
-        self.rm.next = (self.ones.val() << self.rm_lo.val())
-            & (self.ones.val() >> (self.top_bit.val() - self.rm_hi.val()));
+        // Bit i = 8k + j is in lo..=hi when (k > lo/8 or k = lo/8 and j >= lo%8) and
+        // (k < hi/8 or k = hi/8 and j <= hi%8): 48 byte/bit terms, then one 6-input
+        // function per bit, instead of two 64-bit barrel shifters ANDed.
+        self.rm_gt.next =
+            (self.ones.val() << (bit_cast::<64, 3>(self.rm_lo.val().get_bits::<3>(3)) << 3)) << 8;
+        self.rm_eq.next =
+            self.byte_ones.val() << (bit_cast::<64, 3>(self.rm_lo.val().get_bits::<3>(3)) << 3);
+        self.rm_ge1.next =
+            (self.byte_ones.val() << self.rm_lo.val().get_bits::<3>(0)) & self.byte_ones.val();
+        self.rm_ge2.next = self.rm_ge1.val() | (self.rm_ge1.val() << 8);
+        self.rm_ge3.next = self.rm_ge2.val() | (self.rm_ge2.val() << 16);
+        self.rm_ge.next = self.rm_ge3.val() | (self.rm_ge3.val() << 32);
+        self.rm_lt.next =
+            !(self.ones.val() << (bit_cast::<64, 3>(self.rm_hi.val().get_bits::<3>(3)) << 3));
+        self.rm_eqh.next =
+            self.byte_ones.val() << (bit_cast::<64, 3>(self.rm_hi.val().get_bits::<3>(3)) << 3);
+        self.rm_le1.next =
+            self.byte_ones.val() >> (self.bit_top.val() - self.rm_hi.val().get_bits::<3>(0));
+        self.rm_le2.next = self.rm_le1.val() | (self.rm_le1.val() << 8);
+        self.rm_le3.next = self.rm_le2.val() | (self.rm_le2.val() << 16);
+        self.rm_le.next = self.rm_le3.val() | (self.rm_le3.val() << 32);
+        self.rm.next = (self.rm_gt.val() | (self.rm_eq.val() & self.rm_ge.val()))
+            & (self.rm_lt.val() | (self.rm_eqh.val() & self.rm_le.val()));
+        // CURSOR >= PLAN_START always (SET_PLAN sets it there, it only moves up, SWAP moves
+        // it to PLAN_END), so the window still to copy starts at the cursor.
         self.win_lo.next = self.cursor.q.val();
-        if self.plan_start.q.val() > self.cursor.q.val() {
-            self.win_lo.next = self.plan_start.q.val();
-        }
         self.win_hi.next = self.plan_end.q.val() - 1;
         self.win_wl.next = self.win_lo.val() >> 6;
         self.win_wh.next = self.win_hi.val() >> 6;
@@ -1066,8 +1125,29 @@ impl<const A: usize> Logic for LmTracker<A> {
         if self.b_w.q.val() == self.win_wh.val() {
             self.wm_hi.next = self.win_hi.val().get_bits::<6>(0);
         }
-        self.wm.next = (self.ones.val() << self.wm_lo.val())
-            & (self.ones.val() >> (self.top_bit.val() - self.wm_hi.val()));
+        // Bit i = 8k + j is in lo..=hi when (k > lo/8 or k = lo/8 and j >= lo%8) and
+        // (k < hi/8 or k = hi/8 and j <= hi%8): 48 byte/bit terms, then one 6-input
+        // function per bit, instead of two 64-bit barrel shifters ANDed.
+        self.wm_gt.next =
+            (self.ones.val() << (bit_cast::<64, 3>(self.wm_lo.val().get_bits::<3>(3)) << 3)) << 8;
+        self.wm_eq.next =
+            self.byte_ones.val() << (bit_cast::<64, 3>(self.wm_lo.val().get_bits::<3>(3)) << 3);
+        self.wm_ge1.next =
+            (self.byte_ones.val() << self.wm_lo.val().get_bits::<3>(0)) & self.byte_ones.val();
+        self.wm_ge2.next = self.wm_ge1.val() | (self.wm_ge1.val() << 8);
+        self.wm_ge3.next = self.wm_ge2.val() | (self.wm_ge2.val() << 16);
+        self.wm_ge.next = self.wm_ge3.val() | (self.wm_ge3.val() << 32);
+        self.wm_lt.next =
+            !(self.ones.val() << (bit_cast::<64, 3>(self.wm_hi.val().get_bits::<3>(3)) << 3));
+        self.wm_eqh.next =
+            self.byte_ones.val() << (bit_cast::<64, 3>(self.wm_hi.val().get_bits::<3>(3)) << 3);
+        self.wm_le1.next =
+            self.byte_ones.val() >> (self.bit_top.val() - self.wm_hi.val().get_bits::<3>(0));
+        self.wm_le2.next = self.wm_le1.val() | (self.wm_le1.val() << 8);
+        self.wm_le3.next = self.wm_le2.val() | (self.wm_le2.val() << 16);
+        self.wm_le.next = self.wm_le3.val() | (self.wm_le3.val() << 32);
+        self.wm.next = (self.wm_gt.val() | (self.wm_eq.val() & self.wm_ge.val()))
+            & (self.wm_lt.val() | (self.wm_eqh.val() & self.wm_le.val()));
 
         self.s1_valid.d.next = false;
         if self.b_valid.q.val() {
@@ -1255,12 +1335,9 @@ impl<const A: usize> Logic for LmTracker<A> {
                             | (self.r_plan_end.q.val() > self.ns_granules.q.val())
                         {
                             self.raise_cmd.next = self.k_e_plan_range.val();
-                            self.plan_start.d.next = 0u64.into();
                             self.plan_end.d.next = 0u64.into();
                             self.cursor.d.next = 0u64.into();
                         } else {
-                            self.plan_start.d.next =
-                                self.r_plan_start.q.val() & self.k_gmask.val();
                             self.plan_end.d.next = self.r_plan_end.q.val() & self.k_gmask.val();
                             self.cursor.d.next = self.r_plan_start.q.val() & self.k_gmask.val();
                         }
@@ -1316,7 +1393,6 @@ impl<const A: usize> Logic for LmTracker<A> {
                         self.c_copies.d.next = 0u64.into();
                         self.c_cleared.d.next = 0u64.into();
                         self.swap_count.d.next = 0u64.into();
-                        self.plan_start.d.next = 0u64.into();
                         self.plan_end.d.next = 0u64.into();
                         self.cursor.d.next = 0u64.into();
                     }
@@ -1691,46 +1767,46 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.s3_kind.d.next = self.s2_kind.q.val();
         self.s3_change.d.next = self.change.val();
         self.s3_skip.d.next = self.skip.val();
+        self.s3_cnt1.d.next = self.s2_cnt1.q.val();
 
         // ---------------------------------------------------------- S3: count -------------
         // Each word operation changes the active or the passive popcount by the changed bits.
         self.pop_change.word.next = self.s3_change.q.val();
         self.pop_skip.word.next = self.s3_skip.q.val();
         self.pc.next = bit_cast::<32, 7>(self.pop_change.count.val());
-        self.d_cnt0.next = 0u64.into();
-        self.d_cnt1.next = 0u64.into();
-        self.act_add.next = 0u64.into();
-        self.act_sub.next = 0u64.into();
-        self.pas_add.next = 0u64.into();
-        self.pas_sub.next = 0u64.into();
-        self.skipped_add.next = 0u64.into();
+        self.d_cnt.next = self.pc.val();
+        if (self.s3_kind.q.val() == Kind::Crb) | (self.s3_kind.q.val() == Kind::Crc) {
+            self.d_cnt.next = !self.pc.val() + 1;
+        }
         if self.s3_valid.q.val() {
+            // Only the counted buffer's popcount moves (a query's change is zero).
+            if self.s3_cnt1.q.val() {
+                self.cnt1.d.next = (self.cnt1.q.val() + self.d_cnt.val()) & self.k_gmask.val();
+            } else {
+                self.cnt0.d.next = (self.cnt0.q.val() + self.d_cnt.val()) & self.k_gmask.val();
+            }
             match self.s3_kind.q.val() {
                 Kind::Uw => {
-                    self.act_add.next = self.pc.val();
-                    self.skipped_add.next = bit_cast::<32, 7>(self.pop_skip.count.val());
+                    self.c_set.d.next = self.c_set.q.val() + bit_cast::<64, 32>(self.pc.val());
+                    self.c_skipped.d.next = self.c_skipped.q.val()
+                        + bit_cast::<64, 7>(self.pop_skip.count.val());
                 }
-                Kind::Mark => self.act_add.next = self.pc.val(),
-                Kind::Fold => self.act_add.next = self.pc.val(),
-                Kind::Crb => self.pas_sub.next = self.pc.val(),
-                Kind::Crc => self.act_sub.next = self.pc.val(),
-                Kind::Load => self.pas_add.next = self.pc.val(),
+                Kind::Mark => {
+                    self.c_set.d.next = self.c_set.q.val() + bit_cast::<64, 32>(self.pc.val())
+                }
+                Kind::Fold => {
+                    self.c_set.d.next = self.c_set.q.val() + bit_cast::<64, 32>(self.pc.val())
+                }
+                Kind::Crb => {
+                    self.c_cleared.d.next =
+                        self.c_cleared.q.val() + bit_cast::<64, 32>(self.pc.val())
+                }
+                Kind::Crc => {
+                    self.c_cleared.d.next =
+                        self.c_cleared.q.val() + bit_cast::<64, 32>(self.pc.val())
+                }
                 _ => {}
             }
-            // One adder per buffer: its signed change this cycle.
-            self.d_cnt0.next = self.pas_add.val() - self.pas_sub.val();
-            self.d_cnt1.next = self.act_add.val() - self.act_sub.val();
-            if !self.sel.q.val() {
-                self.d_cnt0.next = self.act_add.val() - self.act_sub.val();
-                self.d_cnt1.next = self.pas_add.val() - self.pas_sub.val();
-            }
-            self.cnt0.d.next = (self.cnt0.q.val() + self.d_cnt0.val()) & self.k_gmask.val();
-            self.cnt1.d.next = (self.cnt1.q.val() + self.d_cnt1.val()) & self.k_gmask.val();
-            self.c_set.d.next = self.c_set.q.val() + bit_cast::<64, 32>(self.act_add.val());
-            self.c_skipped.d.next =
-                self.c_skipped.q.val() + bit_cast::<64, 32>(self.skipped_add.val());
-            self.c_cleared.d.next = self.c_cleared.q.val()
-                + bit_cast::<64, 32>(self.act_sub.val() + self.pas_sub.val());
         }
 
         // ----------------------------------------------------------- clear engine ---------
@@ -1960,7 +2036,6 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.ns_granules.d.next = 0u64.into();
             self.ns_words.d.next = 0u64.into();
             self.loaded.d.next = false;
-            self.plan_start.d.next = 0u64.into();
             self.plan_end.d.next = 0u64.into();
             self.cursor.d.next = 0u64.into();
             self.sel.d.next = false;
