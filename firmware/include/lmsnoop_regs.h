@@ -107,7 +107,10 @@
 /* IRQ_STATUS (RW1C): Interrupt causes (see IRQ_CAUSES); write 1 to clear. */
 #define LMSNOOP_REG_IRQ_STATUS              0x020u
 
-/* IRQ_ENABLE (RW): Interrupt enables; irq = |(IRQ_STATUS & IRQ_ENABLE). */
+/*
+ * IRQ_ENABLE (RW): Interrupt enables, one per IRQ_CAUSES bit (others read 0); irq =
+ * |(IRQ_STATUS & IRQ_ENABLE).
+ */
 #define LMSNOOP_REG_IRQ_ENABLE              0x024u
 
 /* PLAN_START (RW): Cursor method: first granule of the copy pass plan; latched by SET_PLAN. */

@@ -45,35 +45,17 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     localparam  ones = 64'hffffffffffffffff;
     localparam  byte_ones = 64'hff;
     localparam  bit_top = 3'b111;
-    localparam  k_id = 12'h0;
-    localparam  k_capacity = 12'h4;
     localparam  k_config = 12'h8;
     localparam  k_ns_lo = 12'hc;
     localparam  k_ns_hi = 12'h10;
     localparam  k_cmd = 12'h14;
-    localparam  k_status = 12'h18;
     localparam  k_err = 12'h1c;
     localparam  k_irq_status = 12'h20;
     localparam  k_irq_enable = 12'h24;
     localparam  k_plan_start = 12'h28;
     localparam  k_plan_end = 12'h2c;
-    localparam  k_cursor = 12'h30;
     localparam  k_mark_first = 12'h34;
     localparam  k_mark_end = 12'h38;
-    localparam  k_swap_count = 12'h3c;
-    localparam  k_active_count = 12'h40;
-    localparam  k_passive_count = 12'h44;
-    localparam  k_ns_granules = 12'h48;
-    localparam  k_writes_lo = 12'h80;
-    localparam  k_writes_hi = 12'h84;
-    localparam  k_set_lo = 12'h88;
-    localparam  k_set_hi = 12'h8c;
-    localparam  k_skipped_lo = 12'h90;
-    localparam  k_skipped_hi = 12'h94;
-    localparam  k_copies_lo = 12'h98;
-    localparam  k_copies_hi = 12'h9c;
-    localparam  k_cleared_lo = 12'ha0;
-    localparam  k_cleared_hi = 12'ha4;
     localparam  k_ar_spare = 12'hf03;
     localparam  k_id_value = 32'h4c4d0100;
     localparam  k_capacity_value = 32'h400;
@@ -81,6 +63,9 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     localparam  k_gmask = 32'h7ff;
     localparam  k_wmask = 32'h1f;
     localparam  k_gbits = 7'b1010;
+    localparam  k_imask = 32'h3ff;
+    localparam  k_err_mask = 32'h1ff;
+    localparam  k_irq_mask = 32'hf;
     localparam  k_config_mask = 32'h3f03;
     localparam  k_f_method = 32'h0;
     localparam  k_f_shift = 32'h8;
@@ -1534,10 +1519,10 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         op_wrap = op_slba[32'h3f] & ~op_last[32'h3f];
         op_oob = op_wrap | (op_last >= ns_lbas$q);
         op_empty = op_slba >= ns_lbas$q;
-        op_g0 = ((op_slba >> shift$q) & 32'hffffffff) & k_gmask;
-        op_gl = ((op_last >> shift$q) & 32'hffffffff) & k_gmask;
+        op_g0 = ((op_slba >> shift$q) & 32'hffffffff) & k_imask;
+        op_gl = ((op_last >> shift$q) & 32'hffffffff) & k_imask;
         if (op_oob) begin
-            op_gl = (ns_granules$q - 32'h1) & k_gmask;
+            op_gl = (ns_granules$q - 32'h1) & k_imask;
         end
         gap_end = op_g0;
         if (plan_end$q < op_g0) begin
@@ -2237,7 +2222,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                 irq_clear = s_axil_wdata;
             end
             else if (s_axil_awaddr == k_irq_enable) begin
-                r_irq_enable$d = s_axil_wdata;
+                r_irq_enable$d = s_axil_wdata & k_irq_mask;
             end
             else if (s_axil_awaddr == k_plan_start) begin
                 r_plan_start$d = s_axil_wdata;
@@ -2404,8 +2389,8 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         if (|(raise_acc | raise_cmd | raise_s2)) begin
             irq_err = k_i_error;
         end
-        r_err$d = (r_err$q & ~err_clear) | raise_acc | raise_cmd | raise_s2;
-        r_irq_status$d = (r_irq_status$q & ~irq_clear) | irq_set | irq_err;
+        r_err$d = ((r_err$q & ~err_clear) | raise_acc | raise_cmd | raise_s2) & k_err_mask;
+        r_irq_status$d = ((r_irq_status$q & ~irq_clear) | irq_set | irq_err) & k_irq_mask;
         irq = |(r_irq_status$q & r_irq_enable$q);
         if (reset) begin
             r_config$d = 64'h0;
@@ -3443,7 +3428,6 @@ module lm_tracker_small$pop_change(word,count);
     
     // Constant declarations
     localparam  m1 = 64'h5555555555555555;
-    localparam  m2 = 64'h3333333333333333;
     localparam  m_lsb = 64'h1111111111111111;
     
     // Local signals
@@ -3478,14 +3462,14 @@ module lm_tracker_small$pop_change(word,count);
         y1 = (pairs >> 32'h3) & m_lsb;
         c0 = x0 & y0;
         nibbles = (x0 ^ y0) | ((x1 ^ y1 ^ c0) << 32'h1) | (((x1 & y1) | (c0 & (x1 ^ y1))) << 32'h2);
-        s4_0 = ((nibbles[(32'h0)+:(3)]) & 4'hf) + ((nibbles[(32'h4)+:(3)]) & 4'hf);
-        s4_1 = ((nibbles[(32'h8)+:(3)]) & 4'hf) + ((nibbles[(32'hc)+:(3)]) & 4'hf);
-        s4_2 = ((nibbles[(32'h10)+:(3)]) & 4'hf) + ((nibbles[(32'h14)+:(3)]) & 4'hf);
-        s4_3 = ((nibbles[(32'h18)+:(3)]) & 4'hf) + ((nibbles[(32'h1c)+:(3)]) & 4'hf);
-        s4_4 = ((nibbles[(32'h20)+:(3)]) & 4'hf) + ((nibbles[(32'h24)+:(3)]) & 4'hf);
-        s4_5 = ((nibbles[(32'h28)+:(3)]) & 4'hf) + ((nibbles[(32'h2c)+:(3)]) & 4'hf);
-        s4_6 = ((nibbles[(32'h30)+:(3)]) & 4'hf) + ((nibbles[(32'h34)+:(3)]) & 4'hf);
-        s4_7 = ((nibbles[(32'h38)+:(3)]) & 4'hf) + ((nibbles[(32'h3c)+:(3)]) & 4'hf);
+        s4_0 = nibbles[(32'h0)+:(4)] + nibbles[(32'h4)+:(4)];
+        s4_1 = nibbles[(32'h8)+:(4)] + nibbles[(32'hc)+:(4)];
+        s4_2 = nibbles[(32'h10)+:(4)] + nibbles[(32'h14)+:(4)];
+        s4_3 = nibbles[(32'h18)+:(4)] + nibbles[(32'h1c)+:(4)];
+        s4_4 = nibbles[(32'h20)+:(4)] + nibbles[(32'h24)+:(4)];
+        s4_5 = nibbles[(32'h28)+:(4)] + nibbles[(32'h2c)+:(4)];
+        s4_6 = nibbles[(32'h30)+:(4)] + nibbles[(32'h34)+:(4)];
+        s4_7 = nibbles[(32'h38)+:(4)] + nibbles[(32'h3c)+:(4)];
         s5_0 = ((s4_0) & 5'h1f) + ((s4_1) & 5'h1f);
         s5_1 = ((s4_2) & 5'h1f) + ((s4_3) & 5'h1f);
         s5_2 = ((s4_4) & 5'h1f) + ((s4_5) & 5'h1f);
@@ -3506,7 +3490,6 @@ module lm_tracker_small$pop_skip(word,count);
     
     // Constant declarations
     localparam  m1 = 64'h5555555555555555;
-    localparam  m2 = 64'h3333333333333333;
     localparam  m_lsb = 64'h1111111111111111;
     
     // Local signals
@@ -3541,14 +3524,14 @@ module lm_tracker_small$pop_skip(word,count);
         y1 = (pairs >> 32'h3) & m_lsb;
         c0 = x0 & y0;
         nibbles = (x0 ^ y0) | ((x1 ^ y1 ^ c0) << 32'h1) | (((x1 & y1) | (c0 & (x1 ^ y1))) << 32'h2);
-        s4_0 = ((nibbles[(32'h0)+:(3)]) & 4'hf) + ((nibbles[(32'h4)+:(3)]) & 4'hf);
-        s4_1 = ((nibbles[(32'h8)+:(3)]) & 4'hf) + ((nibbles[(32'hc)+:(3)]) & 4'hf);
-        s4_2 = ((nibbles[(32'h10)+:(3)]) & 4'hf) + ((nibbles[(32'h14)+:(3)]) & 4'hf);
-        s4_3 = ((nibbles[(32'h18)+:(3)]) & 4'hf) + ((nibbles[(32'h1c)+:(3)]) & 4'hf);
-        s4_4 = ((nibbles[(32'h20)+:(3)]) & 4'hf) + ((nibbles[(32'h24)+:(3)]) & 4'hf);
-        s4_5 = ((nibbles[(32'h28)+:(3)]) & 4'hf) + ((nibbles[(32'h2c)+:(3)]) & 4'hf);
-        s4_6 = ((nibbles[(32'h30)+:(3)]) & 4'hf) + ((nibbles[(32'h34)+:(3)]) & 4'hf);
-        s4_7 = ((nibbles[(32'h38)+:(3)]) & 4'hf) + ((nibbles[(32'h3c)+:(3)]) & 4'hf);
+        s4_0 = nibbles[(32'h0)+:(4)] + nibbles[(32'h4)+:(4)];
+        s4_1 = nibbles[(32'h8)+:(4)] + nibbles[(32'hc)+:(4)];
+        s4_2 = nibbles[(32'h10)+:(4)] + nibbles[(32'h14)+:(4)];
+        s4_3 = nibbles[(32'h18)+:(4)] + nibbles[(32'h1c)+:(4)];
+        s4_4 = nibbles[(32'h20)+:(4)] + nibbles[(32'h24)+:(4)];
+        s4_5 = nibbles[(32'h28)+:(4)] + nibbles[(32'h2c)+:(4)];
+        s4_6 = nibbles[(32'h30)+:(4)] + nibbles[(32'h34)+:(4)];
+        s4_7 = nibbles[(32'h38)+:(4)] + nibbles[(32'h3c)+:(4)];
         s5_0 = ((s4_0) & 5'h1f) + ((s4_1) & 5'h1f);
         s5_1 = ((s4_2) & 5'h1f) + ((s4_3) & 5'h1f);
         s5_2 = ((s4_4) & 5'h1f) + ((s4_5) & 5'h1f);

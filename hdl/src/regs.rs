@@ -112,7 +112,7 @@ registers! {
     STATUS = 0x018, Ro, "State: TRACKING, BUSY, QUERY_OPEN, LOAD_OPEN, and the latched method.";
     ERR = 0x01C, Rw1c, "Sticky error flags (see ERR_FLAGS); write 1 to clear.";
     IRQ_STATUS = 0x020, Rw1c, "Interrupt causes (see IRQ_CAUSES); write 1 to clear.";
-    IRQ_ENABLE = 0x024, Rw, "Interrupt enables; irq = |(IRQ_STATUS & IRQ_ENABLE).";
+    IRQ_ENABLE = 0x024, Rw, "Interrupt enables, one per IRQ_CAUSES bit (others read 0); irq = |(IRQ_STATUS & IRQ_ENABLE).";
     PLAN_START = 0x028, Rw, "Cursor method: first granule of the copy pass plan; latched by SET_PLAN.";
     PLAN_END = 0x02C, Rw, "Cursor method: one past the last granule of the plan; latched by SET_PLAN.";
     CURSOR = 0x030, Ro, "Cursor method: the next granule the running pass will copy.";
@@ -202,6 +202,20 @@ constants! {
     ERR_MARK_RANGE = 1 << 8, "MARK_DIRTY with MARK_FIRST > MARK_END or beyond the namespace; the in-range part was marked.";
 }
 
+/// Every bit of a table of single-bit constants.
+pub const fn mask_of(table: &[Constant]) -> u32 {
+    let mut mask = 0;
+    let mut i = 0;
+    while i < table.len() {
+        mask |= table[i].value;
+        i += 1;
+    }
+    mask
+}
+
+/// The defined bits of ERR; the others read as 0.
+pub const ERR_MASK: u32 = mask_of(ERR_FLAGS);
+
 /// Error flags caused by the command just issued (as opposed to snoop-stream errors).
 pub const ERR_COMMAND_MASK: u32 =
     ERR_PLAN_RANGE | ERR_CMD_STATE | ERR_STREAM_BUSY | ERR_CONFIG | ERR_LOAD | ERR_MARK_RANGE;
@@ -213,6 +227,9 @@ constants! {
     IRQ_QUERY_DONE = 1 << 2, "The query stream delivered its last word.";
     IRQ_CLEAR_DONE = 1 << 3, "The clear engine finished (STOP, RELEASE, or a swap with residual bits).";
 }
+
+/// The defined bits of IRQ_STATUS and IRQ_ENABLE; the others read as 0 and ignore writes.
+pub const IRQ_MASK: u32 = mask_of(IRQ_CAUSES);
 
 /// Names of the flags set in `value`, in bit order, from one of the constant tables.
 pub fn flag_names(table: &[Constant], value: u32) -> Vec<&'static str> {

@@ -520,7 +520,7 @@ impl TrackerPort for GoldenTracker {
             CMD => self.command(value),
             ERR => self.err &= !value,
             IRQ_STATUS => self.irq_status &= !value,
-            IRQ_ENABLE => self.irq_enable = value,
+            IRQ_ENABLE => self.irq_enable = value & IRQ_MASK,
             PLAN_START => self.plan_start_reg = value,
             PLAN_END => self.plan_end_reg = value,
             MARK_FIRST => self.mark_first = value,

@@ -374,35 +374,17 @@ pub struct LmTracker<const A: usize> {
     ones: Constant<Bits<64>>,
     byte_ones: Constant<Bits<64>>,
     bit_top: Constant<Bits<3>>,
-    k_id: Constant<Bits<12>>,
-    k_capacity: Constant<Bits<12>>,
     k_config: Constant<Bits<12>>,
     k_ns_lo: Constant<Bits<12>>,
     k_ns_hi: Constant<Bits<12>>,
     k_cmd: Constant<Bits<12>>,
-    k_status: Constant<Bits<12>>,
     k_err: Constant<Bits<12>>,
     k_irq_status: Constant<Bits<12>>,
     k_irq_enable: Constant<Bits<12>>,
     k_plan_start: Constant<Bits<12>>,
     k_plan_end: Constant<Bits<12>>,
-    k_cursor: Constant<Bits<12>>,
     k_mark_first: Constant<Bits<12>>,
     k_mark_end: Constant<Bits<12>>,
-    k_swap_count: Constant<Bits<12>>,
-    k_active_count: Constant<Bits<12>>,
-    k_passive_count: Constant<Bits<12>>,
-    k_ns_granules: Constant<Bits<12>>,
-    k_writes_lo: Constant<Bits<12>>,
-    k_writes_hi: Constant<Bits<12>>,
-    k_set_lo: Constant<Bits<12>>,
-    k_set_hi: Constant<Bits<12>>,
-    k_skipped_lo: Constant<Bits<12>>,
-    k_skipped_hi: Constant<Bits<12>>,
-    k_copies_lo: Constant<Bits<12>>,
-    k_copies_hi: Constant<Bits<12>>,
-    k_cleared_lo: Constant<Bits<12>>,
-    k_cleared_hi: Constant<Bits<12>>,
     /// CSR address bits outside the word index [7:2] of the read decode: must be zero.
     k_ar_spare: Constant<Bits<12>>,
     k_id_value: Constant<Bits<32>>,
@@ -414,6 +396,10 @@ pub struct LmTracker<const A: usize> {
     k_wmask: Constant<Bits<32>>,
     /// log2(capacity): the geometry engine's fit check looks at the bits above it.
     k_gbits: Constant<Bits<7>>,
+    /// Granule indices inside the buffer: log2(capacity) bits.
+    k_imask: Constant<Bits<32>>,
+    k_err_mask: Constant<Bits<32>>,
+    k_irq_mask: Constant<Bits<32>>,
     k_config_mask: Constant<Bits<32>>,
     k_f_method: Constant<Bits<32>>,
     k_f_shift: Constant<Bits<32>>,
@@ -522,7 +508,11 @@ impl<const A: usize> LmTracker<A> {
             (regs::BITS_CLEARED_HI, 41),
         ];
         for (offset, index) in read_map {
-            assert_eq!(offset, index << 2, "read decode arm {index} is not at {offset:#x}");
+            assert_eq!(
+                offset,
+                index << 2,
+                "read decode arm {index} is not at {offset:#x}"
+            );
         }
         assert_eq!(
             read_map.len(),
@@ -799,35 +789,17 @@ impl<const A: usize> LmTracker<A> {
             ar_take: Default::default(),
             status: Default::default(),
             busy: Default::default(),
-            k_id: addr(regs::ID),
-            k_capacity: addr(regs::CAPACITY),
             k_config: addr(regs::CONFIG),
             k_ns_lo: addr(regs::NS_LBAS_LO),
             k_ns_hi: addr(regs::NS_LBAS_HI),
             k_cmd: addr(regs::CMD),
-            k_status: addr(regs::STATUS),
             k_err: addr(regs::ERR),
             k_irq_status: addr(regs::IRQ_STATUS),
             k_irq_enable: addr(regs::IRQ_ENABLE),
             k_plan_start: addr(regs::PLAN_START),
             k_plan_end: addr(regs::PLAN_END),
-            k_cursor: addr(regs::CURSOR),
             k_mark_first: addr(regs::MARK_FIRST),
             k_mark_end: addr(regs::MARK_END),
-            k_swap_count: addr(regs::SWAP_COUNT),
-            k_active_count: addr(regs::ACTIVE_COUNT),
-            k_passive_count: addr(regs::PASSIVE_COUNT),
-            k_ns_granules: addr(regs::NS_GRANULES),
-            k_writes_lo: addr(regs::WRITES_SEEN_LO),
-            k_writes_hi: addr(regs::WRITES_SEEN_HI),
-            k_set_lo: addr(regs::BITS_SET_LO),
-            k_set_hi: addr(regs::BITS_SET_HI),
-            k_skipped_lo: addr(regs::BITS_SKIPPED_LO),
-            k_skipped_hi: addr(regs::BITS_SKIPPED_HI),
-            k_copies_lo: addr(regs::COPY_READS_SEEN_LO),
-            k_copies_hi: addr(regs::COPY_READS_SEEN_HI),
-            k_cleared_lo: addr(regs::BITS_CLEARED_LO),
-            k_cleared_hi: addr(regs::BITS_CLEARED_HI),
             k_ar_spare: Constant::new(0xF03u64.to_bits()),
             k_id_value: word(regs::ID_VALUE),
             k_capacity_value: word(Self::CAPACITY as u32),
@@ -835,6 +807,9 @@ impl<const A: usize> LmTracker<A> {
             k_gmask: word(((Self::CAPACITY as u32) << 1) - 1),
             k_wmask: word((2u32 << A) - 1),
             k_gbits: Constant::new(((A + 6) as u64).to_bits()),
+            k_imask: word(Self::CAPACITY as u32 - 1),
+            k_err_mask: word(regs::ERR_MASK),
+            k_irq_mask: word(regs::IRQ_MASK),
             k_config_mask: word(regs::METHOD.mask() | regs::GRANULE_SHIFT.mask()),
             k_f_method: word(regs::METHOD.lsb),
             k_f_shift: word(regs::GRANULE_SHIFT.lsb),
@@ -1184,13 +1159,13 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.op_wrap.next = self.op_slba.val().get_bit(63) & !self.op_last.val().get_bit(63);
         self.op_oob.next = self.op_wrap.val() | (self.op_last.val() >= self.ns_lbas.q.val());
         self.op_empty.next = self.op_slba.val() >= self.ns_lbas.q.val();
-        // Only granules inside the namespace are used, so only log2(capacity) + 1 bits.
+        // Only granules inside the namespace are used: log2(capacity) bits.
         self.op_g0.next =
-            bit_cast::<32, 64>(self.op_slba.val() >> self.shift.q.val()) & self.k_gmask.val();
+            bit_cast::<32, 64>(self.op_slba.val() >> self.shift.q.val()) & self.k_imask.val();
         self.op_gl.next =
-            bit_cast::<32, 64>(self.op_last.val() >> self.shift.q.val()) & self.k_gmask.val();
+            bit_cast::<32, 64>(self.op_last.val() >> self.shift.q.val()) & self.k_imask.val();
         if self.op_oob.val() {
-            self.op_gl.next = (self.ns_granules.q.val() - 1) & self.k_gmask.val();
+            self.op_gl.next = (self.ns_granules.q.val() - 1) & self.k_imask.val();
         }
         self.gap_end.next = self.op_g0.val();
         if self.plan_end.q.val() < self.op_g0.val() {
@@ -1360,7 +1335,8 @@ impl<const A: usize> Logic for LmTracker<A> {
             Cmd::Geo => {
                 if self.geo_cnt.q.val() != 0 {
                     self.geo_val.d.next = self.geo_val.q.val() >> 1;
-                    self.geo_sticky.d.next = self.geo_sticky.q.val() | self.geo_val.q.val().get_bit(0);
+                    self.geo_sticky.d.next =
+                        self.geo_sticky.q.val() | self.geo_val.q.val().get_bit(0);
                     self.geo_cnt.d.next = self.geo_cnt.q.val() - 1;
                 } else if !self.geo_fits.val() {
                     self.raise_cmd.next = self.k_e_config.val();
@@ -1613,8 +1589,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                 self.lp_zero.next = true;
                 self.lp_set.next = true;
                 self.s2_mask.d.next = self.s1_data.q.val() & self.s1_mask.q.val();
-                if (self.s1_data.q.val() & !self.s1_mask.q.val()).any() & self.s1_valid.q.val()
-                {
+                if (self.s1_data.q.val() & !self.s1_mask.q.val()).any() & self.s1_valid.q.val() {
                     self.raise_s2.next = self.k_e_load.val();
                 }
             }
@@ -1788,8 +1763,8 @@ impl<const A: usize> Logic for LmTracker<A> {
             match self.s3_kind.q.val() {
                 Kind::Uw => {
                     self.c_set.d.next = self.c_set.q.val() + bit_cast::<64, 32>(self.pc.val());
-                    self.c_skipped.d.next = self.c_skipped.q.val()
-                        + bit_cast::<64, 7>(self.pop_skip.count.val());
+                    self.c_skipped.d.next =
+                        self.c_skipped.q.val() + bit_cast::<64, 7>(self.pop_skip.count.val());
                 }
                 Kind::Mark => {
                     self.c_set.d.next = self.c_set.q.val() + bit_cast::<64, 32>(self.pc.val())
@@ -1922,7 +1897,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             } else if self.s_axil_awaddr.val() == self.k_irq_status.val() {
                 self.irq_clear.next = self.s_axil_wdata.val();
             } else if self.s_axil_awaddr.val() == self.k_irq_enable.val() {
-                self.r_irq_enable.d.next = self.s_axil_wdata.val();
+                self.r_irq_enable.d.next = self.s_axil_wdata.val() & self.k_irq_mask.val();
             } else if self.s_axil_awaddr.val() == self.k_plan_start.val() {
                 self.r_plan_start.d.next = self.s_axil_wdata.val();
             } else if self.s_axil_awaddr.val() == self.k_plan_end.val() {
@@ -2009,13 +1984,16 @@ impl<const A: usize> Logic for LmTracker<A> {
         if (self.raise_acc.val() | self.raise_cmd.val() | self.raise_s2.val()).any() {
             self.irq_err.next = self.k_i_error.val();
         }
-        self.r_err.d.next = (self.r_err.q.val() & !self.err_clear.val())
+        // Masked to the defined flags, so that synthesis keeps no flops for the rest.
+        self.r_err.d.next = ((self.r_err.q.val() & !self.err_clear.val())
             | self.raise_acc.val()
             | self.raise_cmd.val()
-            | self.raise_s2.val();
-        self.r_irq_status.d.next = (self.r_irq_status.q.val() & !self.irq_clear.val())
+            | self.raise_s2.val())
+            & self.k_err_mask.val();
+        self.r_irq_status.d.next = ((self.r_irq_status.q.val() & !self.irq_clear.val())
             | self.irq_set.val()
-            | self.irq_err.val();
+            | self.irq_err.val())
+            & self.k_irq_mask.val();
         self.irq.next = (self.r_irq_status.q.val() & self.r_irq_enable.q.val()).any();
 
         // ------------------------------------------------------------------ reset ---------

@@ -18,7 +18,7 @@ pub struct Popcount64 {
     y0: Signal<Local, Bits<64>>,
     y1: Signal<Local, Bits<64>>,
     c0: Signal<Local, Bits<64>>,
-    /// Each 4-bit field holds the count of its four bits (0..=4, in 3 bits).
+    /// Each 4-bit field holds the count of its four bits (0..=4).
     nibbles: Signal<Local, Bits<64>>,
     s4_0: Signal<Local, Bits<4>>,
     s4_1: Signal<Local, Bits<4>>,
@@ -35,7 +35,6 @@ pub struct Popcount64 {
     s6_0: Signal<Local, Bits<6>>,
     s6_1: Signal<Local, Bits<6>>,
     m1: Constant<Bits<64>>,
-    m2: Constant<Bits<64>>,
     m_lsb: Constant<Bits<64>>,
 }
 
@@ -66,7 +65,6 @@ impl Default for Popcount64 {
             s6_0: Default::default(),
             s6_1: Default::default(),
             m1: Constant::new(0x5555_5555_5555_5555u64.to_bits()),
-            m2: Constant::new(0x3333_3333_3333_3333u64.to_bits()),
             m_lsb: Constant::new(0x1111_1111_1111_1111u64.to_bits()),
         }
     }
@@ -89,34 +87,26 @@ impl Logic for Popcount64 {
             | (((self.x1.val() & self.y1.val())
                 | (self.c0.val() & (self.x1.val() ^ self.y1.val())))
                 << 2);
-        self.s4_0.next = bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(0))
-            + bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(4));
-        self.s4_1.next = bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(8))
-            + bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(12));
-        self.s4_2.next = bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(16))
-            + bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(20));
-        self.s4_3.next = bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(24))
-            + bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(28));
-        self.s4_4.next = bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(32))
-            + bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(36));
-        self.s4_5.next = bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(40))
-            + bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(44));
-        self.s4_6.next = bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(48))
-            + bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(52));
-        self.s4_7.next = bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(56))
-            + bit_cast::<4, 3>(self.nibbles.val().get_bits::<3>(60));
-        self.s5_0.next =
-            bit_cast::<5, 4>(self.s4_0.val()) + bit_cast::<5, 4>(self.s4_1.val());
-        self.s5_1.next =
-            bit_cast::<5, 4>(self.s4_2.val()) + bit_cast::<5, 4>(self.s4_3.val());
-        self.s5_2.next =
-            bit_cast::<5, 4>(self.s4_4.val()) + bit_cast::<5, 4>(self.s4_5.val());
-        self.s5_3.next =
-            bit_cast::<5, 4>(self.s4_6.val()) + bit_cast::<5, 4>(self.s4_7.val());
-        self.s6_0.next =
-            bit_cast::<6, 5>(self.s5_0.val()) + bit_cast::<6, 5>(self.s5_1.val());
-        self.s6_1.next =
-            bit_cast::<6, 5>(self.s5_2.val()) + bit_cast::<6, 5>(self.s5_3.val());
+        self.s4_0.next = self.nibbles.val().get_bits::<4>(0) + self.nibbles.val().get_bits::<4>(4);
+        self.s4_1.next = self.nibbles.val().get_bits::<4>(8) + self.nibbles.val().get_bits::<4>(12);
+        self.s4_2.next =
+            self.nibbles.val().get_bits::<4>(16) + self.nibbles.val().get_bits::<4>(20);
+        self.s4_3.next =
+            self.nibbles.val().get_bits::<4>(24) + self.nibbles.val().get_bits::<4>(28);
+        self.s4_4.next =
+            self.nibbles.val().get_bits::<4>(32) + self.nibbles.val().get_bits::<4>(36);
+        self.s4_5.next =
+            self.nibbles.val().get_bits::<4>(40) + self.nibbles.val().get_bits::<4>(44);
+        self.s4_6.next =
+            self.nibbles.val().get_bits::<4>(48) + self.nibbles.val().get_bits::<4>(52);
+        self.s4_7.next =
+            self.nibbles.val().get_bits::<4>(56) + self.nibbles.val().get_bits::<4>(60);
+        self.s5_0.next = bit_cast::<5, 4>(self.s4_0.val()) + bit_cast::<5, 4>(self.s4_1.val());
+        self.s5_1.next = bit_cast::<5, 4>(self.s4_2.val()) + bit_cast::<5, 4>(self.s4_3.val());
+        self.s5_2.next = bit_cast::<5, 4>(self.s4_4.val()) + bit_cast::<5, 4>(self.s4_5.val());
+        self.s5_3.next = bit_cast::<5, 4>(self.s4_6.val()) + bit_cast::<5, 4>(self.s4_7.val());
+        self.s6_0.next = bit_cast::<6, 5>(self.s5_0.val()) + bit_cast::<6, 5>(self.s5_1.val());
+        self.s6_1.next = bit_cast::<6, 5>(self.s5_2.val()) + bit_cast::<6, 5>(self.s5_3.val());
         self.count.next = bit_cast::<7, 6>(self.s6_0.val()) + bit_cast::<7, 6>(self.s6_1.val());
     }
 }
