@@ -28,8 +28,8 @@
      (((uint32_t)(value) << field##_LSB) & field##_MASK))
 
 /*
- * Registers: byte offsets of 32-bit registers. Each 64-bit counter is a LO/HI pair; reading LO
- * latches HI, so read LO, then HI.
+ * Registers: byte offsets of 32-bit registers. Each event counter (48 bits, wrapping) is a
+ * LO/HI pair; reading LO latches HI, so read LO, then HI.
  */
 
 /* ID (RO): Block identity: MAGIC in [31:16], major version [15:8], minor [7:0]. */
@@ -143,7 +143,7 @@
 /* WRITES_SEEN_LO (RO): User writes snooped while tracking, [31:0] (latches HI). */
 #define LMSNOOP_REG_WRITES_SEEN_LO          0x080u
 
-/* WRITES_SEEN_HI (RO): User writes snooped while tracking, [63:32]. */
+/* WRITES_SEEN_HI (RO): User writes snooped while tracking, [47:32] (48-bit counters wrap). */
 #define LMSNOOP_REG_WRITES_SEEN_HI          0x084u
 
 /*
@@ -152,7 +152,7 @@
  */
 #define LMSNOOP_REG_BITS_SET_LO             0x088u
 
-/* BITS_SET_HI (RO): BITS_SET [63:32]. */
+/* BITS_SET_HI (RO): BITS_SET [47:32]. */
 #define LMSNOOP_REG_BITS_SET_HI             0x08Cu
 
 /*
@@ -161,13 +161,13 @@
  */
 #define LMSNOOP_REG_BITS_SKIPPED_LO         0x090u
 
-/* BITS_SKIPPED_HI (RO): BITS_SKIPPED [63:32]. */
+/* BITS_SKIPPED_HI (RO): BITS_SKIPPED [47:32]. */
 #define LMSNOOP_REG_BITS_SKIPPED_HI         0x094u
 
 /* COPY_READS_SEEN_LO (RO): Copy reads snooped while tracking, [31:0] (latches HI). */
 #define LMSNOOP_REG_COPY_READS_SEEN_LO      0x098u
 
-/* COPY_READS_SEEN_HI (RO): COPY_READS_SEEN [63:32]. */
+/* COPY_READS_SEEN_HI (RO): COPY_READS_SEEN [47:32]. */
 #define LMSNOOP_REG_COPY_READS_SEEN_HI      0x09Cu
 
 /*
@@ -176,7 +176,7 @@
  */
 #define LMSNOOP_REG_BITS_CLEARED_LO         0x0A0u
 
-/* BITS_CLEARED_HI (RO): BITS_CLEARED [63:32]. */
+/* BITS_CLEARED_HI (RO): BITS_CLEARED [47:32]. */
 #define LMSNOOP_REG_BITS_CLEARED_HI         0x0A4u
 
 /* Tracking methods (CONFIG.METHOD and STATUS.LATCHED_METHOD; METHODS in regs.rs) */

@@ -65,6 +65,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     localparam  k_gbits = 7'b1010;
     localparam  k_imask = 32'h3ff;
     localparam  k_err_mask = 32'h1ff;
+    localparam  k_cmask = 64'hffffffffffff;
     localparam  k_irq_mask = 32'hf;
     localparam  k_config_mask = 32'h3f03;
     localparam  k_f_method = 32'h0;
@@ -1856,7 +1857,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             raise_acc = k_e_load;
         end
         if (take_cr) begin
-            c_copies$d = c_copies$q + 32'h1;
+            c_copies$d = (c_copies$q + 32'h1) & k_cmask;
             if (is_cursor & ~op_oob & ~op_empty) begin
                 if ((op_g0 > cursor$q) & (cursor$q < plan_end$q)) begin
                     raise_acc = k_e_cursor_gap;
@@ -1867,7 +1868,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             end
         end
         if (take_uw) begin
-            c_writes$d = c_writes$q + 32'h1;
+            c_writes$d = (c_writes$q + 32'h1) & k_cmask;
         end
         if (take_cr | take_uw) begin
             if (op_wrap) begin
@@ -2082,24 +2083,24 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             case (s3_kind$q)
                 Kind$Uw:
                     begin
-                        c_set$d = c_set$q + ((pc) & 64'hffffffffffffffff);
-                        c_skipped$d = c_skipped$q + ((pop_skip$count) & 64'hffffffffffffffff);
+                        c_set$d = (c_set$q + ((pc) & 64'hffffffffffffffff)) & k_cmask;
+                        c_skipped$d = (c_skipped$q + ((pop_skip$count) & 64'hffffffffffffffff)) & k_cmask;
                     end
                 Kind$Mark:
                     begin
-                        c_set$d = c_set$q + ((pc) & 64'hffffffffffffffff);
+                        c_set$d = (c_set$q + ((pc) & 64'hffffffffffffffff)) & k_cmask;
                     end
                 Kind$Fold:
                     begin
-                        c_set$d = c_set$q + ((pc) & 64'hffffffffffffffff);
+                        c_set$d = (c_set$q + ((pc) & 64'hffffffffffffffff)) & k_cmask;
                     end
                 Kind$Crb:
                     begin
-                        c_cleared$d = c_cleared$q + ((pc) & 64'hffffffffffffffff);
+                        c_cleared$d = (c_cleared$q + ((pc) & 64'hffffffffffffffff)) & k_cmask;
                     end
                 Kind$Crc:
                     begin
-                        c_cleared$d = c_cleared$q + ((pc) & 64'hffffffffffffffff);
+                        c_cleared$d = (c_cleared$q + ((pc) & 64'hffffffffffffffff)) & k_cmask;
                     end
                 default:
                     begin

@@ -123,15 +123,15 @@ registers! {
     PASSIVE_COUNT = 0x044, Ro, "Live popcount of the passive buffer.";
     NS_GRANULES = 0x048, Ro, "Granules of the latched namespace: ceil(NS_LBAS / 2^GRANULE_SHIFT).";
     WRITES_SEEN_LO = 0x080, Ro, "User writes snooped while tracking, [31:0] (latches HI).";
-    WRITES_SEEN_HI = 0x084, Ro, "User writes snooped while tracking, [63:32].";
+    WRITES_SEEN_HI = 0x084, Ro, "User writes snooped while tracking, [47:32] (48-bit counters wrap).";
     BITS_SET_LO = 0x088, Ro, "Active-buffer bits turned 0->1 (writes, mark-dirty, cursor gaps, promises carried at SWAP/SET_PLAN), [31:0].";
-    BITS_SET_HI = 0x08C, Ro, "BITS_SET [63:32].";
+    BITS_SET_HI = 0x08C, Ro, "BITS_SET [47:32].";
     BITS_SKIPPED_LO = 0x090, Ro, "Granules of user writes not marked because the running pass copies them, [31:0].";
-    BITS_SKIPPED_HI = 0x094, Ro, "BITS_SKIPPED [63:32].";
+    BITS_SKIPPED_HI = 0x094, Ro, "BITS_SKIPPED [47:32].";
     COPY_READS_SEEN_LO = 0x098, Ro, "Copy reads snooped while tracking, [31:0] (latches HI).";
-    COPY_READS_SEEN_HI = 0x09C, Ro, "COPY_READS_SEEN [63:32].";
+    COPY_READS_SEEN_HI = 0x09C, Ro, "COPY_READS_SEEN [47:32].";
     BITS_CLEARED_LO = 0x0A0, Ro, "Bits turned 1->0 by copy reads (bitmap: passive drained; clear: active), [31:0].";
-    BITS_CLEARED_HI = 0x0A4, Ro, "BITS_CLEARED [63:32].";
+    BITS_CLEARED_HI = 0x0A4, Ro, "BITS_CLEARED [47:32].";
 }
 
 /// The 64-bit event counters as (LO, HI) address pairs, in register order.
@@ -158,6 +158,11 @@ fields! {
     STATUS.LOAD_OPEN = [3; 1], "The load stream still expects words.";
     STATUS.LATCHED_METHOD = [4; 2], "The method latched by START.";
 }
+
+/// Width of the statistics counters (WRITES_SEEN ... BITS_CLEARED): they wrap modulo
+/// 2^48 (a month of one write per cycle at 100 MHz; firmware samples differences), and
+/// their HI registers hold bits [47:32].
+pub const COUNTER_BITS: u32 = 48;
 
 /// Largest accepted GRANULE_SHIFT: 2^48 LBAs per granule is already absurd.
 pub const MAX_GRANULE_SHIFT: u32 = 48;

@@ -141,7 +141,7 @@ fn access_doc(access: Access) -> &'static str {
     }
 }
 
-/// The 64-bit counters by name (the LO register's name without `_LO`), with their registers.
+/// The event counters by name (the LO register's name without `_LO`), with their registers.
 fn counters() -> Vec<(&'static str, &'static str, &'static str)> {
     regs::COUNTERS
         .iter()
@@ -292,7 +292,7 @@ pub fn c_header() -> String {
         )),
         Blank,
         Comment(
-            "Registers: byte offsets of 32-bit registers. Each 64-bit counter is a LO/HI pair; \
+            "Registers: byte offsets of 32-bit registers. Each event counter (48 bits, wrapping) is a LO/HI pair; \
              reading LO latches HI, so read LO, then HI."
                 .into(),
         ),
@@ -485,16 +485,17 @@ pub fn markdown_table() -> String {
         }
     }
 
-    writeln!(o, "## 64-bit counters\n").unwrap();
+    writeln!(o, "## Event counters\n").unwrap();
     let names: Vec<String> = counters()
         .iter()
         .map(|(name, lo, hi)| format!("`{name}` (`{lo}`, `{hi}`)"))
         .collect();
     writeln!(
         o,
-        "The event counters are 64 bits wide, each a pair of 32-bit registers: {}. \
+        "The event counters are {} bits wide and wrap, each a pair of 32-bit registers: {}. \
          Reading LO latches HI, so a read of LO followed by a read of HI returns one coherent \
-         64-bit value even while the counter keeps counting. CMD START zeroes them.",
+         value even while the counter keeps counting. CMD START zeroes them.",
+        regs::COUNTER_BITS,
         names.join(", ")
     )
     .unwrap();

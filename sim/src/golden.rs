@@ -482,8 +482,9 @@ impl TrackerPort for GoldenTracker {
 
     fn csr_read(&mut self, addr: u32) -> u32 {
         if let Some(i) = COUNTERS.iter().position(|&(lo, _)| lo == addr) {
-            self.hi_latch[i] = (self.counters[i] >> 32) as u32;
-            return self.counters[i] as u32;
+            let value = self.counters[i] & ((1 << COUNTER_BITS) - 1);
+            self.hi_latch[i] = (value >> 32) as u32;
+            return value as u32;
         }
         if let Some(i) = COUNTERS.iter().position(|&(_, hi)| hi == addr) {
             return self.hi_latch[i];

@@ -399,6 +399,7 @@ pub struct LmTracker<const A: usize> {
     /// Granule indices inside the buffer: log2(capacity) bits.
     k_imask: Constant<Bits<32>>,
     k_err_mask: Constant<Bits<32>>,
+    k_cmask: Constant<Bits<64>>,
     k_irq_mask: Constant<Bits<32>>,
     k_config_mask: Constant<Bits<32>>,
     k_f_method: Constant<Bits<32>>,
@@ -809,6 +810,7 @@ impl<const A: usize> LmTracker<A> {
             k_gbits: Constant::new(((A + 6) as u64).to_bits()),
             k_imask: word(Self::CAPACITY as u32 - 1),
             k_err_mask: word(regs::ERR_MASK),
+            k_cmask: Constant::new(((1u64 << regs::COUNTER_BITS) - 1).to_bits()),
             k_irq_mask: word(regs::IRQ_MASK),
             k_config_mask: word(regs::METHOD.mask() | regs::GRANULE_SHIFT.mask()),
             k_f_method: word(regs::METHOD.lsb),
@@ -1525,7 +1527,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.raise_acc.next = self.k_e_load.val();
         }
         if self.take_cr.val() {
-            self.c_copies.d.next = self.c_copies.q.val() + 1;
+            self.c_copies.d.next = (self.c_copies.q.val() + 1) & self.k_cmask.val();
             if self.is_cursor.val() & !self.op_oob.val() & !self.op_empty.val() {
                 if (self.op_g0.val() > self.cursor.q.val())
                     & (self.cursor.q.val() < self.plan_end.q.val())
@@ -1538,7 +1540,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             }
         }
         if self.take_uw.val() {
-            self.c_writes.d.next = self.c_writes.q.val() + 1;
+            self.c_writes.d.next = (self.c_writes.q.val() + 1) & self.k_cmask.val();
         }
         if self.take_cr.val() | self.take_uw.val() {
             if self.op_wrap.val() {
@@ -1760,25 +1762,32 @@ impl<const A: usize> Logic for LmTracker<A> {
             } else {
                 self.cnt0.d.next = (self.cnt0.q.val() + self.d_cnt.val()) & self.k_gmask.val();
             }
+            // The statistics counters wrap at regs::COUNTER_BITS.
             match self.s3_kind.q.val() {
                 Kind::Uw => {
-                    self.c_set.d.next = self.c_set.q.val() + bit_cast::<64, 32>(self.pc.val());
-                    self.c_skipped.d.next =
-                        self.c_skipped.q.val() + bit_cast::<64, 7>(self.pop_skip.count.val());
+                    self.c_set.d.next = (self.c_set.q.val() + bit_cast::<64, 32>(self.pc.val()))
+                        & self.k_cmask.val();
+                    self.c_skipped.d.next = (self.c_skipped.q.val()
+                        + bit_cast::<64, 7>(self.pop_skip.count.val()))
+                        & self.k_cmask.val();
                 }
                 Kind::Mark => {
-                    self.c_set.d.next = self.c_set.q.val() + bit_cast::<64, 32>(self.pc.val())
+                    self.c_set.d.next = (self.c_set.q.val() + bit_cast::<64, 32>(self.pc.val()))
+                        & self.k_cmask.val()
                 }
                 Kind::Fold => {
-                    self.c_set.d.next = self.c_set.q.val() + bit_cast::<64, 32>(self.pc.val())
+                    self.c_set.d.next = (self.c_set.q.val() + bit_cast::<64, 32>(self.pc.val()))
+                        & self.k_cmask.val()
                 }
                 Kind::Crb => {
-                    self.c_cleared.d.next =
-                        self.c_cleared.q.val() + bit_cast::<64, 32>(self.pc.val())
+                    self.c_cleared.d.next = (self.c_cleared.q.val()
+                        + bit_cast::<64, 32>(self.pc.val()))
+                        & self.k_cmask.val()
                 }
                 Kind::Crc => {
-                    self.c_cleared.d.next =
-                        self.c_cleared.q.val() + bit_cast::<64, 32>(self.pc.val())
+                    self.c_cleared.d.next = (self.c_cleared.q.val()
+                        + bit_cast::<64, 32>(self.pc.val()))
+                        & self.k_cmask.val()
                 }
                 _ => {}
             }
