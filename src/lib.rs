@@ -17,6 +17,7 @@ pub mod rng;
 #[cfg(feature = "rtl")]
 pub mod rtl_bench;
 pub mod storage;
+pub mod synth;
 pub mod units;
 pub mod workload;
 pub mod world;

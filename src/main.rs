@@ -7,6 +7,7 @@ use lmsnoop::bench::golden_throughput;
 use lmsnoop::json::Json;
 use lmsnoop::metrics::RunReport;
 use lmsnoop::report::{self, Cost};
+use lmsnoop::synth::{self, Target};
 use lmsnoop::units::{format_size, parse_size};
 use lmsnoop::workload::{WorkloadConfig, WorkloadKind};
 use lmsnoop::world::{LatencyModel, SimConfig, WriteSnoop};
@@ -44,6 +45,37 @@ enum Command {
     GenVerilog(GenArgs),
     /// Write the C register header and the Markdown register table from the register map.
     GenRegs(GenArgs),
+    /// Synthesise the block with Yosys (and nextpnr on iCE40): area, logic depth, Fmax.
+    Synth(SynthArgs),
+}
+
+#[derive(Args)]
+struct SynthArgs {
+    /// FPGA family: ice40-hx8k, xc7 or xcup.
+    #[arg(long, value_parser = parse_target, required_unless_present = "fit")]
+    target: Option<Target>,
+    /// Granules per bitmap buffer (64 << A); default 32768 on ice40-hx8k, 1048576 on Xilinx.
+    #[arg(long)]
+    granules: Option<u64>,
+    /// Run 2^12..=2^20 granules and print a Markdown table.
+    #[arg(long, conflicts_with = "granules")]
+    sweep: bool,
+    /// Print where the bitmaps stop fitting on chip on Alveo U250 and U280 (arithmetic only).
+    #[arg(long)]
+    fit: bool,
+    /// Keep the work files (Verilog, Yosys script and log, netlists) under this directory.
+    #[arg(long, value_name = "DIR")]
+    keep: Option<PathBuf>,
+    /// Stop nextpnr after this many seconds (iCE40; a nearly full device places slowly).
+    #[arg(long, default_value_t = 900, value_name = "SECS")]
+    pnr_timeout: u64,
+    /// One JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_target(s: &str) -> Result<Target, String> {
+    Target::parse(s).ok_or_else(|| format!("unknown target {s:?} (ice40-hx8k, xc7 or xcup)"))
 }
 
 #[derive(Args)]
@@ -507,6 +539,75 @@ fn gen_regs(args: GenArgs) -> Result<()> {
     write_generated(&args.root, &files)
 }
 
+fn synth_cmd(args: SynthArgs) -> Result<()> {
+    let mut json = Vec::new();
+    if args.fit {
+        if args.json {
+            json.push(("fit", synth::fit::fit_json()));
+        } else {
+            print!("{}", synth::fit::fit_text());
+        }
+    }
+    let Some(target) = args.target else {
+        if args.json {
+            println!("{}", Json::Obj(json));
+        }
+        return Ok(());
+    };
+    let options = |granules| synth::Options {
+        target,
+        granules,
+        keep: args.keep.clone(),
+        progress: true,
+        pnr_timeout: std::time::Duration::from_secs(args.pnr_timeout),
+    };
+    if args.sweep {
+        // Every size is checked up front, so a bad build fails before the first run.
+        let sizes = synth::sweep_granules();
+        for &g in &sizes {
+            synth::addr_bits_of(g)?;
+        }
+        let mut reports = Vec::new();
+        for g in sizes {
+            reports.push(synth::run(&options(g))?);
+        }
+        if args.json {
+            json.push(("sweep", synth::sweep_json(target, &reports)));
+            println!("{}", Json::Obj(json));
+        } else {
+            if args.fit {
+                println!();
+            }
+            print!("{}", synth::sweep_table(target, &reports));
+        }
+        let failed: Vec<String> = reports
+            .iter()
+            .filter_map(|r| r.check().err().map(|e| e.to_string()))
+            .collect();
+        if !failed.is_empty() {
+            bail!("{}", failed.join("\n"));
+        }
+        return Ok(());
+    }
+    let report = synth::run(&options(
+        args.granules.unwrap_or_else(|| target.default_granules()),
+    ))?;
+    if args.json {
+        if json.is_empty() {
+            println!("{}", report.json());
+        } else {
+            json.push(("synth", report.json()));
+            println!("{}", Json::Obj(json));
+        }
+    } else {
+        if args.fit {
+            println!();
+        }
+        print!("{}", report.table());
+    }
+    report.check()
+}
+
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -517,6 +618,7 @@ fn main() {
         Command::RtlBench(a) => rtl_bench(a),
         Command::GenVerilog(a) => gen_verilog(a),
         Command::GenRegs(a) => gen_regs(a),
+        Command::Synth(a) => synth_cmd(a),
     };
     if let Err(e) = result {
         eprintln!("lmsnoop: error: {e:#}");

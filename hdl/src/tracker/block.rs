@@ -18,8 +18,9 @@
 //! (range mask per word, never a loop over bits). S1 presents the word address to both
 //! RAMs, S2 gets their data one cycle later, forwards the previous cycle's write when the
 //! address matches (a RAM read in the cycle of a write to the same word returns old data),
-//! computes the new words by kind and method, and writes them back. S3 counts the changed
-//! bits. Which RAM is active is one select bit; a swap flips it.
+//! computes the new words, and writes them back; S1 has already turned kind, method and the
+//! select bit into per-RAM set/clear/zero/or-in controls, so S2 is one AND-OR per bit. S3
+//! counts the changed bits. Which RAM is active is one select bit; a swap flips it.
 //!
 //! The query engine is one more source of word operations: it fetches a word whenever the
 //! 4-word output FIFO will have room for it, so it streams one word per cycle to a ready

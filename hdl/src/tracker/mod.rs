@@ -52,3 +52,32 @@ pub fn generated() -> Vec<Generated> {
         },
     ]
 }
+
+/// RAM address widths [`verilog_for_granules`] can build. Each is a full monomorphization
+/// of the block (about 15 s of release-build CPU time apiece), so only the widths the
+/// synthesis flow needs are compiled in: the sweep 2^12..=2^20 granules (A = 6..=14, of
+/// which A = 9, 32K granules, is the iCE40 HX8K benchmark) and the small build's A = 4,
+/// which costs nothing extra.
+pub const SYNTH_ADDR_BITS: [usize; 10] = [4, 6, 7, 8, 9, 10, 11, 12, 13, 14];
+
+/// Verilog of the block with `granules` granules per buffer (64 << A), or `None` when that
+/// size is not one of [`SYNTH_ADDR_BITS`].
+pub fn verilog_for_granules(granules: u64, top: &str) -> Option<String> {
+    if !granules.is_power_of_two() || granules < 64 {
+        return None;
+    }
+    let text = match granules.trailing_zeros() - 6 {
+        4 => verilog_of::<4>(top),
+        6 => verilog_of::<6>(top),
+        7 => verilog_of::<7>(top),
+        8 => verilog_of::<8>(top),
+        9 => verilog_of::<9>(top),
+        10 => verilog_of::<10>(top),
+        11 => verilog_of::<11>(top),
+        12 => verilog_of::<12>(top),
+        13 => verilog_of::<13>(top),
+        14 => verilog_of::<14>(top),
+        _ => return None,
+    };
+    Some(text)
+}

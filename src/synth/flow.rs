@@ -1,0 +1,259 @@
+//! Running the tools: Yosys for synthesis, statistics and the longest path; nextpnr-ice40
+//! for placement, routing and timing of the iCE40 harness.
+
+use super::harness;
+use super::Target;
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Debian package of each tool, for the install hint.
+fn package_of(tool: &str) -> &str {
+    match tool {
+        "nextpnr-ice40" => "nextpnr-ice40",
+        _ => tool,
+    }
+}
+
+/// The hint printed when a tool is missing.
+pub fn install_hint(tool: &str) -> String {
+    format!(
+        "{tool} not found on PATH: install it with `sudo apt-get install {}` \
+         (scripts/test.sh installs every hardware tool the project uses)",
+        package_of(tool)
+    )
+}
+
+/// Runs `tool` with `args` in `dir`; a missing tool is an error with the install hint.
+fn run(tool: &str, args: &[&str], dir: &Path) -> Result<Output> {
+    match Command::new(tool).args(args).current_dir(dir).output() {
+        Ok(out) => Ok(out),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!("{}", install_hint(tool)),
+        Err(e) => Err(e).with_context(|| format!("running {tool}")),
+    }
+}
+
+/// The first line a tool prints for its version, which also proves it runs.
+pub fn tool_version(tool: &str, flag: &str) -> Result<String> {
+    let out = run(tool, &[flag], Path::new("."))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or(tool)
+        .to_string())
+}
+
+/// The tools a target's flow needs, checked before any work is done.
+pub fn check_tools(target: Target) -> Result<(String, Option<String>)> {
+    let yosys = tool_version("yosys", "-V")?;
+    let nextpnr = match target {
+        Target::Ice40Hx8k => Some(tool_version("nextpnr-ice40", "--version")?),
+        _ => None,
+    };
+    Ok((yosys, nextpnr))
+}
+
+/// A working directory: `--keep DIR`, or a temporary one removed on drop.
+pub struct WorkDir {
+    pub path: PathBuf,
+    keep: bool,
+}
+
+impl WorkDir {
+    pub fn new(keep: Option<&Path>, label: &str) -> Result<WorkDir> {
+        let (path, keep) = match keep {
+            Some(dir) => (dir.join(label), true),
+            None => {
+                let stamp = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0);
+                (
+                    std::env::temp_dir().join(format!(
+                        "lmsnoop-synth-{}-{stamp}-{label}",
+                        std::process::id()
+                    )),
+                    false,
+                )
+            }
+        };
+        std::fs::create_dir_all(&path)
+            .with_context(|| format!("creating work directory {}", path.display()))?;
+        Ok(WorkDir { path, keep })
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> Result<()> {
+        let p = self.path.join(name);
+        std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))
+    }
+
+    pub fn read(&self, name: &str) -> Result<String> {
+        let p = self.path.join(name);
+        std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// Cells deleted before `ltp`, so that the longest path it finds is combinational: from a
+/// register, RAM output or input to a register, RAM input or output.
+fn cut_cells(target: Target) -> &'static str {
+    match target {
+        Target::Ice40Hx8k => "t:SB_DFF* t:SB_RAM40_4K t:SB_IO t:SB_GB*",
+        Target::Xc7 | Target::Xcup => "t:FD* t:RAMB* t:URAM* t:*BUF*",
+    }
+}
+
+/// Renames the cells on which `ltp` paths are classified (lut_, carry_, mux_ prefixes).
+fn classify_cells(target: Target) -> String {
+    let kinds: &[(&str, &str)] = match target {
+        Target::Ice40Hx8k => &[("lut", "t:SB_LUT4"), ("carry", "t:SB_CARRY")],
+        Target::Xc7 | Target::Xcup => {
+            &[("lut", "t:LUT*"), ("carry", "t:CARRY*"), ("mux", "t:MUXF*")]
+        }
+    };
+    kinds
+        .iter()
+        .map(|(prefix, cells)| {
+            // synth_ice40 gives cells public names (autoname); -enumerate renames only
+            // private ones, so hide them first.
+            format!("rename -hide {cells}\nrename -enumerate -pattern {prefix}_% {cells}\n")
+        })
+        .collect()
+}
+
+/// The Yosys script of a target. The block is synthesised alone (`-top lm_tracker`) for its
+/// statistics and longest path. On iCE40 the design is then reset and synthesised again
+/// with the harness, the block kept as its own module so the harness's cells can be counted
+/// apart (harness_stat.txt), and flattened into the netlist nextpnr places.
+pub fn yosys_script(target: Target) -> String {
+    let block = format!(
+        "read_verilog lm_tracker.v\n\
+         {synth}\n\
+         tee -q -o stat.txt stat\n\
+         delete {cut}\n\
+         {classify}\
+         tee -q -o ltp.txt ltp -noff lm_tracker\n",
+        synth = target.synth_command(),
+        cut = cut_cells(target),
+        classify = classify_cells(target),
+    );
+    match target {
+        Target::Ice40Hx8k => format!(
+            "{block}\
+             design -reset\n\
+             read_verilog lm_tracker.v\n\
+             read_verilog {harness}\n\
+             hierarchy -top {top}\n\
+             setattr -mod -set keep_hierarchy 1 lm_tracker\n\
+             synth_ice40 -top {top}\n\
+             tee -q -o harness_stat.txt stat\n\
+             flatten\n\
+             write_json {top}.json\n",
+            harness = harness::HARNESS_FILE,
+            top = harness::TOP,
+        ),
+        Target::Xc7 | Target::Xcup => block,
+    }
+}
+
+/// Runs Yosys on the script in `dir` (log in yosys.log).
+pub fn yosys(dir: &WorkDir, script: &str) -> Result<()> {
+    dir.write("synth.ys", script)?;
+    let out = run(
+        "yosys",
+        &["-q", "-l", "yosys.log", "-s", "synth.ys"],
+        &dir.path,
+    )?;
+    if !out.status.success() {
+        let log = dir.read("yosys.log").unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(20).collect();
+        bail!(
+            "yosys failed (exit {}):\n{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim(),
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
+    }
+    Ok(())
+}
+
+/// Places and routes the harness netlist on an HX8K (ct256), asking for 100 MHz. Returns
+/// whether nextpnr succeeded and its log. A design that misses 100 MHz still succeeds
+/// (`--timing-allow-fail`): the figure wanted is the frequency it reaches. A design close to
+/// full can keep the placer busy for a long time, so nextpnr is stopped after `timeout`;
+/// the log then ends with an `ERROR:` line saying so.
+pub fn nextpnr_ice40(dir: &WorkDir, timeout: Duration) -> Result<(bool, String)> {
+    let json = format!("{}.json", harness::TOP);
+    let log_path = dir.path.join("nextpnr.log");
+    let log = std::fs::File::create(&log_path)
+        .with_context(|| format!("creating {}", log_path.display()))?;
+    let spawned = Command::new("nextpnr-ice40")
+        .args([
+            "--hx8k",
+            "--package",
+            "ct256",
+            "--freq",
+            "100",
+            "--seed",
+            "1",
+            "--timing-allow-fail",
+            "--pcf",
+            harness::PCF_FILE,
+            "--json",
+            &json,
+            "--asc",
+            "lm_tracker_hx8k.asc",
+        ])
+        .current_dir(&dir.path)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn();
+    let mut child = match spawned {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("{}", install_hint("nextpnr-ice40"))
+        }
+        Err(e) => return Err(e).context("running nextpnr-ice40"),
+    };
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if started.elapsed() >= timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let mut text = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let ok = match status {
+        Some(s) => s.success(),
+        None => {
+            text.push_str(&format!(
+                "\nERROR: nextpnr-ice40 did not finish within {} s and was stopped \
+                 (--pnr-timeout)\n",
+                timeout.as_secs()
+            ));
+            std::fs::write(&log_path, &text)?;
+            false
+        }
+    };
+    Ok((ok, text))
+}

@@ -1,0 +1,741 @@
+//! `lmsnoop synth`: synthesise the `lm_tracker` block for an FPGA family with Yosys (and,
+//! on iCE40, place and route it with nextpnr), report its area, logic depth and timing, and
+//! fail loudly when the bitmaps did not become RAM.
+//!
+//! [`flow`] runs the tools, [`parse`] reads their reports, [`fit`] holds the memory
+//! arithmetic and the Alveo fit analysis, [`harness`] the iCE40 I/O harness.
+
+pub mod fit;
+pub mod flow;
+pub mod harness;
+pub mod parse;
+
+use crate::json::Json;
+use anyhow::{bail, Result};
+use fit::MemoryPlan;
+use parse::{Cells, LongestPath};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// An FPGA family the flow synthesises for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Lattice iCE40 HX8K (ct256): `synth_ice40`, then nextpnr-ice40 on the harness.
+    Ice40Hx8k,
+    /// AMD/Xilinx 7 series: `synth_xilinx -family xc7`.
+    Xc7,
+    /// AMD/Xilinx UltraScale+: `synth_xilinx -family xcup`.
+    Xcup,
+}
+
+impl Target {
+    pub const ALL: [Target; 3] = [Target::Ice40Hx8k, Target::Xc7, Target::Xcup];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Ice40Hx8k => "ice40-hx8k",
+            Target::Xc7 => "xc7",
+            Target::Xcup => "xcup",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Target> {
+        Target::ALL.into_iter().find(|t| t.name() == text)
+    }
+
+    /// The Yosys synthesis command, for the reports.
+    pub fn synth_command(self) -> String {
+        match self {
+            Target::Ice40Hx8k => "synth_ice40 -top lm_tracker".to_string(),
+            _ => format!(
+                "synth_xilinx -flatten -family {} -top lm_tracker",
+                self.name()
+            ),
+        }
+    }
+
+    /// Granules when `--granules` is not given: 32K on the iCE40 (its benchmark size, half
+    /// of its block RAM), the committed default build (2^20) on Xilinx.
+    pub fn default_granules(self) -> u64 {
+        match self {
+            Target::Ice40Hx8k => 1 << 15,
+            _ => 1 << 20,
+        }
+    }
+}
+
+/// Granule counts this build can synthesise: 64 << A for each compiled-in A.
+pub fn supported_granules() -> Vec<u64> {
+    lmsnoop_hdl::tracker::SYNTH_ADDR_BITS
+        .iter()
+        .map(|&a| 64u64 << a)
+        .collect()
+}
+
+/// The RAM address width A of `granules` (= 64 << A), or an error listing what is built in.
+pub fn addr_bits_of(granules: u64) -> Result<u32> {
+    let supported = supported_granules();
+    if !supported.contains(&granules) {
+        let list: Vec<String> = supported.iter().map(u64::to_string).collect();
+        bail!(
+            "unsupported --granules {granules}: the block is built for a power of two \
+             64 << A granules, and this binary contains {}",
+            list.join(", ")
+        );
+    }
+    Ok(granules.trailing_zeros() - 6)
+}
+
+/// The granule counts of `--sweep`: 2^12 ..= 2^20.
+pub fn sweep_granules() -> Vec<u64> {
+    (12..=20).map(|s| 1u64 << s).collect()
+}
+
+/// Cells by what they are.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CellCounts {
+    /// LUT1..LUT6 (Xilinx) or SB_LUT4 (iCE40).
+    pub luts: u64,
+    /// FD* (Xilinx) or SB_DFF* (iCE40).
+    pub ffs: u64,
+    /// CARRY4/CARRY8 or SB_CARRY.
+    pub carries: u64,
+    /// MUXF7/MUXF8/MUXF9.
+    pub muxes: u64,
+    /// Block RAMs: SB_RAM40_4K, or RAMB36 equivalents (a RAMB18 is 0.5).
+    pub brams: f64,
+    /// URAM288.
+    pub urams: u64,
+    /// Xilinx LUT-RAM cells (RAM32M, RAM64M, RAM32M16, RAM64M8, RAM*X1*).
+    pub lutram_cells: u64,
+}
+
+/// Classifies Yosys cell names.
+pub fn classify(cells: &Cells) -> CellCounts {
+    let mut c = CellCounts::default();
+    for (name, &n) in cells {
+        let name = name.as_str();
+        if name == "SB_LUT4" || (name.starts_with("LUT") && name.len() == 4) {
+            c.luts += n;
+        } else if name.starts_with("SB_DFF") || name.starts_with("FD") {
+            c.ffs += n;
+        } else if name == "SB_CARRY" || name.starts_with("CARRY") {
+            c.carries += n;
+        } else if name.starts_with("MUXF") {
+            c.muxes += n;
+        } else if name == "SB_RAM40_4K" || name.starts_with("RAMB36") {
+            c.brams += n as f64;
+        } else if name.starts_with("RAMB18") {
+            c.brams += 0.5 * n as f64;
+        } else if name.starts_with("URAM") {
+            c.urams += n;
+        } else if name.starts_with("RAM") {
+            c.lutram_cells += n;
+        }
+    }
+    c
+}
+
+/// The cells of `cells` whose names start with one of `prefixes`, as "NAME count, ...".
+fn breakdown(cells: &Cells, prefixes: &[&str]) -> String {
+    cells
+        .iter()
+        .filter(|(n, _)| prefixes.iter().any(|p| n.starts_with(p)))
+        .map(|(n, c)| format!("{n} {c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What nextpnr made of the harness on the HX8K.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Placement {
+    /// nextpnr placed and routed the design.
+    pub fits: bool,
+    pub fmax_mhz: Option<f64>,
+    /// `(used, available)` logic cells, block RAMs and I/O cells.
+    pub lcs: Option<(u64, u64)>,
+    pub rams: Option<(u64, u64)>,
+    pub ios: Option<(u64, u64)>,
+    pub error: Option<String>,
+    pub version: String,
+}
+
+/// One synthesis run.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub target: Target,
+    pub granules: u64,
+    pub addr_bits: u32,
+    pub yosys: String,
+    /// Every cell of the block, by Yosys name.
+    pub cells: Cells,
+    pub block: CellCounts,
+    pub plan: MemoryPlan,
+    /// Register bits of the generated Verilog, and the flip-flop bound built on them.
+    pub register_bits: u64,
+    pub ff_bound: u64,
+    pub path: Option<LongestPath>,
+    /// The iCE40 harness's own cells (without the block).
+    pub harness: Option<CellCounts>,
+    pub placement: Option<Placement>,
+    pub seconds: f64,
+    /// Why the bitmaps are not where the arithmetic says; empty when they are.
+    pub memory_problems: Vec<String>,
+}
+
+/// Options of one run.
+pub struct Options {
+    pub target: Target,
+    pub granules: u64,
+    /// Keep the work files (Verilog, scripts, logs, netlists) under this directory.
+    pub keep: Option<PathBuf>,
+    /// Progress lines on standard error.
+    pub progress: bool,
+    /// nextpnr is stopped after this long (iCE40).
+    pub pnr_timeout: std::time::Duration,
+}
+
+fn memory_problems(block: &CellCounts, plan: &MemoryPlan, ffs_bound: u64) -> Vec<String> {
+    let mut p = Vec::new();
+    if block.brams != plan.brams {
+        p.push(format!(
+            "{} block RAMs where the bitmaps need {} {}",
+            block.brams, plan.brams, plan.primitive
+        ));
+    }
+    if block.urams != plan.urams {
+        p.push(format!(
+            "{} URAM288 where {} were expected",
+            block.urams, plan.urams
+        ));
+    }
+    if block.lutram_cells != plan.lutram_cells {
+        p.push(format!(
+            "{} LUT-RAM cells where {} were expected",
+            block.lutram_cells, plan.lutram_cells
+        ));
+    }
+    if block.ffs > ffs_bound {
+        p.push(format!(
+            "{} flip-flops, more than the {ffs_bound} the control logic can need: the RAM \
+             exploded into registers",
+            block.ffs
+        ));
+    }
+    p
+}
+
+/// Synthesises the block (and on iCE40 places the harness) and reports. The memory check
+/// is in [`Report::memory_problems`]; [`Report::check`] turns it into an error.
+pub fn run(opts: &Options) -> Result<Report> {
+    let started = Instant::now();
+    let addr_bits = addr_bits_of(opts.granules)?;
+    let (yosys_version, nextpnr_version) = flow::check_tools(opts.target)?;
+    let Some(verilog) = lmsnoop_hdl::tracker::verilog_for_granules(opts.granules, "lm_tracker")
+    else {
+        bail!("no Verilog for {} granules", opts.granules);
+    };
+    let label = format!("{}-{}", opts.target.name(), opts.granules);
+    let dir = flow::WorkDir::new(opts.keep.as_deref(), &label)?;
+    dir.write("lm_tracker.v", &verilog)?;
+    if opts.target == Target::Ice40Hx8k {
+        harness::write(&dir)?;
+    }
+    if opts.progress {
+        eprintln!(
+            "lmsnoop synth: yosys {} with {} granules in {}",
+            opts.target.synth_command(),
+            opts.granules,
+            dir.path.display()
+        );
+    }
+    flow::yosys(&dir, &flow::yosys_script(opts.target))?;
+    let stat = dir.read("stat.txt")?;
+    let sections = parse::stat_sections(&stat);
+    let Some(cells) = sections.get("lm_tracker").cloned() else {
+        bail!("yosys's statistics name no module lm_tracker:\n{stat}");
+    };
+    let block = classify(&cells);
+    let harness = match opts.target {
+        Target::Ice40Hx8k => {
+            let stat = dir.read("harness_stat.txt")?;
+            let Some(h) = parse::stat_cells(&stat, harness::TOP) else {
+                bail!(
+                    "yosys's statistics name no module {}:\n{stat}",
+                    harness::TOP
+                );
+            };
+            Some(classify(&h))
+        }
+        _ => None,
+    };
+    let path = parse::longest_path(&dir.read("ltp.txt").unwrap_or_default());
+    let placement = match opts.target {
+        Target::Ice40Hx8k => {
+            if opts.progress {
+                eprintln!("lmsnoop synth: nextpnr-ice40 --hx8k --package ct256 --freq 100");
+            }
+            let (ok, log) = flow::nextpnr_ice40(&dir, opts.pnr_timeout)?;
+            let mut r = parse::nextpnr_log(&log);
+            if let Some(stopped) = log.lines().rfind(|l| l.contains("did not finish")) {
+                r.error = Some(stopped.to_string());
+            }
+            Some(Placement {
+                fits: ok,
+                fmax_mhz: if ok { r.fmax_mhz } else { None },
+                lcs: r.utilisation.get("ICESTORM_LC").copied(),
+                rams: r.utilisation.get("ICESTORM_RAM").copied(),
+                ios: r.utilisation.get("SB_IO").copied(),
+                error: if ok {
+                    None
+                } else {
+                    r.error.or(Some(tail(&log)))
+                },
+                version: nextpnr_version.unwrap_or_default(),
+            })
+        }
+        _ => None,
+    };
+    let plan = fit::plan(opts.target, addr_bits);
+    let register_bits = parse::register_bits(&verilog);
+    let ff_bound = fit::ff_bound(register_bits, addr_bits);
+    let memory_problems = memory_problems(&block, &plan, ff_bound);
+    Ok(Report {
+        target: opts.target,
+        granules: opts.granules,
+        addr_bits,
+        yosys: yosys_version,
+        cells,
+        block,
+        plan,
+        register_bits,
+        ff_bound,
+        path,
+        harness,
+        placement,
+        seconds: started.elapsed().as_secs_f64(),
+        memory_problems,
+    })
+}
+
+fn tail(log: &str) -> String {
+    log.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("nextpnr failed")
+        .trim()
+        .to_string()
+}
+
+fn opt_u64(v: Option<u64>) -> Json {
+    v.map_or(Json::Null, Json::from)
+}
+
+fn pair_json(p: Option<(u64, u64)>) -> Json {
+    match p {
+        Some((used, avail)) => Json::Obj(vec![("used", used.into()), ("available", avail.into())]),
+        None => Json::Null,
+    }
+}
+
+fn counts_json(c: &CellCounts) -> Json {
+    Json::Obj(vec![
+        ("luts", c.luts.into()),
+        ("ffs", c.ffs.into()),
+        ("carries", c.carries.into()),
+        ("muxes", c.muxes.into()),
+        ("brams", c.brams.into()),
+    ])
+}
+
+impl Report {
+    /// The memory arithmetic and the flip-flop bound, one line each.
+    pub fn memory_lines(&self) -> Vec<String> {
+        let mut lines = self.plan.explain.clone();
+        lines.push(format!(
+            "flip-flops {} against a bound of {}: {} register bits in the RTL + 2 RAMs x \
+             (2 x 64 + 2 x {} + 8) for read-data, bypass and address registers; one buffer in \
+             flip-flops would add {}",
+            self.block.ffs,
+            self.ff_bound,
+            self.register_bits,
+            self.addr_bits,
+            (1u64 << self.addr_bits) * 64
+        ));
+        lines
+    }
+
+    /// An error when the bitmaps are not in the RAM the arithmetic says.
+    pub fn check(&self) -> Result<()> {
+        if self.memory_problems.is_empty() {
+            return Ok(());
+        }
+        bail!(
+            "{} at {} granules: the bitmaps did not become {}: {}\n  {}",
+            self.target.name(),
+            self.granules,
+            self.plan.primitive,
+            self.memory_problems.join("; "),
+            self.memory_lines().join("\n  ")
+        )
+    }
+
+    pub fn json(&self) -> Json {
+        let p = self.placement.as_ref();
+        let path = self.path.as_ref();
+        let cells = self
+            .cells
+            .iter()
+            .map(|(n, &c)| Json::Obj(vec![("cell", n.as_str().into()), ("count", c.into())]))
+            .collect();
+        Json::Obj(vec![
+            ("target", self.target.name().into()),
+            ("granules", self.granules.into()),
+            ("addr_bits", self.addr_bits.into()),
+            ("bitmap_bits", fit::bitmap_bits(self.addr_bits).into()),
+            ("luts", self.block.luts.into()),
+            ("ffs", self.block.ffs.into()),
+            ("carries", self.block.carries.into()),
+            ("muxes", self.block.muxes.into()),
+            ("brams", self.block.brams.into()),
+            ("brams_expected", self.plan.brams.into()),
+            ("bram_primitive", self.plan.primitive.into()),
+            ("urams", self.block.urams.into()),
+            ("lutram_cells", self.block.lutram_cells.into()),
+            ("lutram_cells_expected", self.plan.lutram_cells.into()),
+            ("ffs_bound", self.ff_bound.into()),
+            ("register_bits", self.register_bits.into()),
+            ("memory_ok", self.memory_problems.is_empty().into()),
+            (
+                "memory_problems",
+                Json::Arr(
+                    self.memory_problems
+                        .iter()
+                        .map(|s| s.as_str().into())
+                        .collect(),
+                ),
+            ),
+            ("logic_depth", opt_u64(path.map(|p| p.cells))),
+            ("logic_depth_luts", opt_u64(path.map(|p| p.luts))),
+            ("logic_depth_carries", opt_u64(path.map(|p| p.carries))),
+            ("logic_depth_muxes", opt_u64(path.map(|p| p.muxes))),
+            (
+                "logic_depth_path",
+                match path {
+                    Some(p) => format!("{} -> {}", p.from, p.to).into(),
+                    None => Json::Null,
+                },
+            ),
+            (
+                "fmax_mhz",
+                p.and_then(|p| p.fmax_mhz).map_or(Json::Null, Json::from),
+            ),
+            ("fits", p.map_or(Json::Null, |p| p.fits.into())),
+            ("device_lcs", pair_json(p.and_then(|p| p.lcs))),
+            ("device_rams", pair_json(p.and_then(|p| p.rams))),
+            ("device_ios", pair_json(p.and_then(|p| p.ios))),
+            (
+                "pnr_error",
+                p.and_then(|p| p.error.clone())
+                    .map_or(Json::Null, Json::from),
+            ),
+            (
+                "harness",
+                self.harness.as_ref().map_or(Json::Null, counts_json),
+            ),
+            ("yosys", self.yosys.as_str().into()),
+            (
+                "nextpnr",
+                p.map_or(Json::Null, |p| p.version.as_str().into()),
+            ),
+            ("synth_command", self.target.synth_command().into()),
+            ("cells", Json::Arr(cells)),
+            ("wall_seconds", self.seconds.into()),
+        ])
+    }
+
+    pub fn table(&self) -> String {
+        let mut s = String::new();
+        let b = &self.block;
+        let c = &self.cells;
+        let _ = writeln!(
+            s,
+            "lm_tracker, {} granules (2 buffers of 2^{} words x 64 bits), target {}",
+            self.granules,
+            self.addr_bits,
+            self.target.name()
+        );
+        let _ = writeln!(s, "{}: {}", self.yosys, self.target.synth_command());
+        let _ = writeln!(s);
+        let _ = writeln!(s, "block alone      {:>8}", "count");
+        let rows: [(&str, String, String); 5] = [
+            ("LUTs", b.luts.to_string(), breakdown(c, &["LUT", "SB_LUT"])),
+            (
+                "flip-flops",
+                b.ffs.to_string(),
+                breakdown(c, &["FD", "SB_DFF"]),
+            ),
+            (
+                "carry cells",
+                b.carries.to_string(),
+                breakdown(c, &["CARRY", "SB_CARRY"]),
+            ),
+            ("muxes", b.muxes.to_string(), breakdown(c, &["MUXF"])),
+            (
+                "block RAM",
+                format!("{}", b.brams),
+                format!(
+                    "expected {} {}{}",
+                    self.plan.brams,
+                    self.plan.primitive,
+                    match breakdown(c, &["RAMB", "SB_RAM", "URAM"]) {
+                        x if x.is_empty() => String::new(),
+                        x => format!("; got {x}"),
+                    }
+                ),
+            ),
+        ];
+        for (name, value, detail) in rows {
+            let _ = writeln!(s, "{name:<16} {value:>8}   {detail}");
+        }
+        if b.lutram_cells > 0 || self.plan.lutram_cells > 0 {
+            let _ = writeln!(
+                s,
+                "{:<16} {:>8}   expected {}; {}",
+                "LUT-RAM cells",
+                b.lutram_cells,
+                self.plan.lutram_cells,
+                breakdown(c, &["RAM3", "RAM6", "RAM1", "RAM2"])
+            );
+        }
+        match &self.path {
+            Some(p) => {
+                let _ = writeln!(
+                    s,
+                    "{:<16} {:>8}   cells on the longest combinational path ({} LUT, {} carry, \
+                     {} mux, {} other), {} -> {}",
+                    "logic depth", p.cells, p.luts, p.carries, p.muxes, p.other, p.from, p.to
+                );
+            }
+            None => {
+                let _ = writeln!(s, "{:<16} {:>8}", "logic depth", "-");
+            }
+        }
+        let _ = writeln!(s);
+        let verdict = if self.memory_problems.is_empty() {
+            "ok".to_string()
+        } else {
+            format!("FAILED: {}", self.memory_problems.join("; "))
+        };
+        let _ = writeln!(s, "memory check: {verdict}");
+        for line in self.memory_lines() {
+            let _ = writeln!(s, "  {line}");
+        }
+        if let Some(h) = &self.harness {
+            let _ = writeln!(
+                s,
+                "\nharness {} alone: {} LUTs, {} flip-flops, {} carry cells (not in the figures above)",
+                harness::TOP,
+                h.luts,
+                h.ffs,
+                h.carries
+            );
+        }
+        match &self.placement {
+            Some(p) => {
+                let _ = writeln!(
+                    s,
+                    "{}: nextpnr-ice40 --hx8k --package ct256 --freq 100, block + harness",
+                    p.version
+                );
+                let _ = writeln!(s, "  fits: {}", if p.fits { "yes" } else { "no" });
+                if let Some(f) = p.fmax_mhz {
+                    let _ = writeln!(s, "  Fmax: {f:.2} MHz");
+                }
+                for (name, v) in [
+                    ("logic cells", p.lcs),
+                    ("block RAMs", p.rams),
+                    ("I/O cells", p.ios),
+                ] {
+                    if let Some((u, a)) = v {
+                        let _ = writeln!(
+                            s,
+                            "  {name}: {u} / {a} ({:.0}%)",
+                            100.0 * u as f64 / a.max(1) as f64
+                        );
+                    }
+                }
+                if let Some(e) = &p.error {
+                    let _ = writeln!(s, "  nextpnr: {e}");
+                }
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "timing: none from this flow (Yosys has no Xilinx timing model); place and \
+                     route in Vivado with constraints/lm_tracker_250mhz.xdc or _300mhz.xdc"
+                );
+            }
+        }
+        let _ = writeln!(s, "\n{:.0} s", self.seconds);
+        s
+    }
+}
+
+/// The `--sweep` table in Markdown (on iCE40 with nextpnr's fit and Fmax).
+pub fn sweep_table(target: Target, reports: &[Report]) -> String {
+    let placed = target == Target::Ice40Hx8k;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "| granules | words/buffer | LUTs | FFs | carries | muxes | BRAM actual / expected | LUT-RAM cells | logic depth |"
+    );
+    let _ = writeln!(s, "{}", if placed { " fits | Fmax MHz |" } else { "" });
+    let _ = write!(s, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(s, "{}", if placed { "---|---:|" } else { "" });
+    for r in reports {
+        let b = &r.block;
+        let _ = write!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} / {} {} | {} | {} |",
+            r.granules,
+            1u64 << r.addr_bits,
+            b.luts,
+            b.ffs,
+            b.carries,
+            b.muxes,
+            b.brams,
+            r.plan.brams,
+            if r.plan.brams > 0.0 {
+                r.plan.primitive.to_string()
+            } else {
+                format!("(LUT RAM: {})", r.plan.primitive)
+            },
+            b.lutram_cells,
+            r.path
+                .as_ref()
+                .map_or("-".to_string(), |p| p.cells.to_string()),
+        );
+        match (&r.placement, placed) {
+            (Some(p), true) => {
+                let fits = match (p.fits, p.lcs) {
+                    (true, _) => "yes".to_string(),
+                    (false, Some((u, a))) if u > a => format!("no ({u}/{a} LCs)"),
+                    (false, _) => "no".to_string(),
+                };
+                let fmax = p.fmax_mhz.map_or("-".to_string(), |f| format!("{f:.1}"));
+                let _ = writeln!(s, " {fits} | {fmax} |");
+            }
+            _ => {
+                let _ = writeln!(s);
+            }
+        }
+    }
+    let first = reports.first();
+    let _ = writeln!(
+        s,
+        "\n{}, `{}`, block alone; BRAM in {}.{}",
+        first.map_or("", |r| r.yosys.as_str()),
+        target.synth_command(),
+        match target {
+            Target::Ice40Hx8k => "SB_RAM40_4K (the HX8K has 32)",
+            _ => "RAMB36 equivalents",
+        },
+        if placed {
+            " Fits and Fmax: block + harness placed by nextpnr-ice40 --hx8k --package ct256."
+        } else {
+            ""
+        }
+    );
+    s
+}
+
+/// The `--sweep` result as JSON.
+pub fn sweep_json(target: Target, reports: &[Report]) -> Json {
+    Json::Obj(vec![
+        ("target", target.name().into()),
+        (
+            "runs",
+            Json::Arr(reports.iter().map(Report::json).collect()),
+        ),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_cells() {
+        let cells: Cells = [
+            ("LUT6", 10),
+            ("LUT2", 5),
+            ("FDRE", 7),
+            ("FDSE", 1),
+            ("CARRY4", 3),
+            ("MUXF7", 2),
+            ("RAMB36E1", 4),
+            ("RAMB18E1", 3),
+            ("RAM64M", 22),
+            ("URAM288", 2),
+            ("IBUF", 100),
+        ]
+        .into_iter()
+        .map(|(n, c)| (n.to_string(), c))
+        .collect();
+        let c = classify(&cells);
+        assert_eq!(
+            (c.luts, c.ffs, c.carries, c.muxes, c.urams, c.lutram_cells),
+            (15, 8, 3, 2, 2, 22)
+        );
+        assert_eq!(c.brams, 5.5);
+        let ice: Cells = [
+            ("SB_LUT4", 9),
+            ("SB_DFFE", 4),
+            ("SB_CARRY", 2),
+            ("SB_RAM40_4K", 16),
+        ]
+        .into_iter()
+        .map(|(n, c)| (n.to_string(), c))
+        .collect();
+        let c = classify(&ice);
+        assert_eq!((c.luts, c.ffs, c.carries, c.brams), (9, 4, 2, 16.0));
+    }
+
+    #[test]
+    fn granules_must_be_built_in() {
+        assert_eq!(addr_bits_of(1 << 20).unwrap(), 14);
+        assert_eq!(addr_bits_of(1 << 15).unwrap(), 9);
+        let e = addr_bits_of(1000).unwrap_err().to_string();
+        assert!(e.contains("1000") && e.contains("1048576"), "{e}");
+        assert!(addr_bits_of(1 << 21).is_err());
+        for g in sweep_granules() {
+            assert!(addr_bits_of(g).is_ok(), "{g}");
+        }
+    }
+
+    #[test]
+    fn every_supported_size_has_verilog() {
+        for g in supported_granules() {
+            let v = lmsnoop_hdl::tracker::verilog_for_granules(g, "lm_tracker")
+                .unwrap_or_else(|| panic!("no Verilog for {g} granules"));
+            assert!(
+                v.contains(&format!("lm_tracker, {g} granules per bitmap buffer")),
+                "{g}"
+            );
+            assert!(v.contains("module lm_tracker("));
+        }
+        for bad in [0, 63, 1000, 2048, 1 << 21] {
+            assert!(lmsnoop_hdl::tracker::verilog_for_granules(bad, "x").is_none());
+        }
+    }
+
+    #[test]
+    fn targets_round_trip() {
+        for t in Target::ALL {
+            assert_eq!(Target::parse(t.name()), Some(t));
+        }
+        assert_eq!(Target::parse("ecp5"), None);
+    }
+}

@@ -1,0 +1,189 @@
+//! `lmsnoop synth` as a user meets it: the built binary running Yosys and nextpnr-ice40.
+//!
+//! Times on the 2-core development machine: the xc7 run about 1 minute alone (2 minutes
+//! with the machine busy), the iCE40 run (synthesis, then place and route) 1 minute when
+//! nextpnr finds the design too big, up to the 10-minute `--pnr-timeout` the test sets when
+//! the device is nearly full; the error cases and `--fit` well under a second. A missing tool fails the test with the install hint,
+//! like the other hardware tests (scripts/test.sh installs the tools).
+
+use std::process::{Command, Output};
+
+fn lmsnoop(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lmsnoop"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The value of `"key":` in a flat JSON object, as its raw text up to the next `,` or `}`.
+fn field<'a>(json: &'a str, key: &str) -> &'a str {
+    let pat = format!("\"{key}\":");
+    let at = json
+        .find(&pat)
+        .unwrap_or_else(|| panic!("no key {key} in {json}"))
+        + pat.len();
+    let rest = &json[at..];
+    let end = rest.find([',', '}']).unwrap_or(rest.len());
+    &rest[..end]
+}
+
+fn number(json: &str, key: &str) -> f64 {
+    let v = field(json, key);
+    v.parse()
+        .unwrap_or_else(|_| panic!("{key} is {v}, not a number, in {json}"))
+}
+
+const KEYS: [&str; 12] = [
+    "target",
+    "granules",
+    "luts",
+    "ffs",
+    "carries",
+    "brams",
+    "brams_expected",
+    "logic_depth",
+    "fmax_mhz",
+    "fits",
+    "yosys",
+    "memory_ok",
+];
+
+/// Xilinx 7-series at 16K granules (256 words per buffer): each buffer is one RAMB36E1,
+/// exactly as the arithmetic says, and the JSON has the promised keys.
+#[test]
+fn xc7_maps_the_bitmaps_to_block_ram() {
+    let out = lmsnoop(&["synth", "--target", "xc7", "--granules", "16384", "--json"]);
+    let json = text(&out.stdout);
+    assert!(out.status.success(), "{}\n{json}", text(&out.stderr));
+    assert!(
+        json.starts_with('{') && json.trim_end().ends_with('}'),
+        "{json}"
+    );
+    for key in KEYS {
+        field(&json, key);
+    }
+    assert_eq!(field(&json, "target"), "\"xc7\"");
+    assert_eq!(number(&json, "granules"), 16384.0);
+    assert_eq!(number(&json, "brams"), 2.0, "{json}");
+    assert_eq!(number(&json, "brams"), number(&json, "brams_expected"));
+    assert_eq!(field(&json, "memory_ok"), "true");
+    assert!(number(&json, "luts") > 0.0 && number(&json, "carries") > 0.0);
+    assert!(number(&json, "ffs") <= number(&json, "ffs_bound"), "{json}");
+    assert!(number(&json, "logic_depth") > 0.0, "{json}");
+    // Yosys has no Xilinx timing model and nothing is placed.
+    assert_eq!(field(&json, "fmax_mhz"), "null");
+    assert_eq!(field(&json, "fits"), "null");
+}
+
+/// iCE40 HX8K at 32K granules: the block alone in 16 SB_RAM40_4K, then the harness placed
+/// and routed by nextpnr. No target frequency is asserted (the area work is ongoing; the
+/// measured figure is in the README).
+#[test]
+fn ice40_runs_nextpnr_and_reports_fmax() {
+    let out = lmsnoop(&[
+        "synth",
+        "--target",
+        "ice40-hx8k",
+        "--granules",
+        "32768",
+        "--pnr-timeout",
+        "600",
+        "--json",
+    ]);
+    let json = text(&out.stdout);
+    assert!(out.status.success(), "{}\n{json}", text(&out.stderr));
+    for key in KEYS {
+        field(&json, key);
+    }
+    assert_eq!(number(&json, "brams"), 16.0, "{json}");
+    assert_eq!(number(&json, "brams_expected"), 16.0);
+    assert!(field(&json, "nextpnr").contains("nextpnr-ice40"), "{json}");
+    assert!(json.contains("\"harness\":{\"luts\":"), "{json}");
+    // nextpnr ran and reported the device's logic cells, fit or not.
+    assert!(json.contains("\"device_lcs\":{\"used\":"), "{json}");
+    match field(&json, "fits") {
+        "true" => assert!(number(&json, "fmax_mhz") > 0.0, "{json}"),
+        // Until the block is small enough for the HX8K (or when nextpnr was stopped after
+        // --pnr-timeout), the report says why it did not fit.
+        "false" => {
+            assert_eq!(field(&json, "fmax_mhz"), "null");
+            assert!(field(&json, "pnr_error").contains("ERROR"), "{json}");
+        }
+        other => panic!("fits is {other}: {json}"),
+    }
+}
+
+#[test]
+fn unsupported_granules_fail_with_the_list() {
+    for bad in ["1000", "2097152", "32"] {
+        let out = lmsnoop(&["synth", "--target", "xc7", "--granules", bad]);
+        assert!(!out.status.success(), "--granules {bad} succeeded");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!("unsupported --granules {bad}")) && err.contains("1048576"),
+            "{err}"
+        );
+    }
+    let out = lmsnoop(&["synth", "--target", "ecp5"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("ice40-hx8k, xc7 or xcup"));
+}
+
+#[test]
+fn missing_tools_give_the_install_hint() {
+    let empty = std::env::temp_dir().join(format!("lmsnoop-empty-path-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    for target in ["xc7", "ice40-hx8k"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_lmsnoop"))
+            .args(["synth", "--target", target])
+            .env("PATH", &empty)
+            .output()
+            .expect("the binary runs");
+        assert!(!out.status.success());
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("yosys not found") && err.contains("apt-get install yosys"),
+            "{err}"
+        );
+    }
+    // Yosys there, nextpnr not: the iCE40 flow names nextpnr before doing any work.
+    let yosys = std::env::var_os("PATH")
+        .map(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join("yosys"))
+                .find(|y| y.is_file())
+        })
+        .unwrap_or_default()
+        .expect("yosys on PATH (scripts/test.sh installs it: apt-get install yosys)");
+    std::os::unix::fs::symlink(&yosys, empty.join("yosys")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lmsnoop"))
+        .args(["synth", "--target", "ice40-hx8k"])
+        .env("PATH", &empty)
+        .output()
+        .expect("the binary runs");
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("nextpnr-ice40 not found") && err.contains("apt-get install nextpnr-ice40"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&empty);
+}
+
+#[test]
+fn fit_prints_the_alveo_limits() {
+    let out = lmsnoop(&["synth", "--fit"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(
+        t.contains("Alveo U250") && t.contains("Alveo U280") && t.contains("| 2^20 |"),
+        "{t}"
+    );
+    let out = lmsnoop(&["synth", "--fit", "--json"]);
+    let json = text(&out.stdout);
+    assert!(json.contains("\"max_granules_uram\":134217728"), "{json}");
+}
