@@ -9,6 +9,7 @@
 
 pub mod backend;
 pub mod bench;
+pub mod formal;
 pub mod json;
 pub mod metrics;
 pub mod replay;
@@ -18,6 +19,7 @@ pub mod rng;
 pub mod rtl_bench;
 pub mod storage;
 pub mod synth;
+pub mod tools;
 pub mod units;
 pub mod workload;
 pub mod world;

@@ -47,6 +47,33 @@ enum Command {
     GenRegs(GenArgs),
     /// Synthesise the block with Yosys (and nextpnr on iCE40): area, logic depth, Fmax.
     Synth(SynthArgs),
+    /// Check the block's safety properties with yosys-smtbmc and z3 (BMC, covers, induction).
+    Formal(FormalArgs),
+}
+
+#[derive(Args)]
+struct FormalArgs {
+    /// Bounded model check depth in clock cycles.
+    #[arg(long, default_value_t = lmsnoop::formal::DEFAULT_DEPTH)]
+    depth: u32,
+    /// Also try k-induction with this k, one property at a time (unbounded proofs).
+    #[arg(long, value_name = "K")]
+    induction: Option<u32>,
+    /// Skip the cover run (which shows the checked cases are reachable).
+    #[arg(long)]
+    no_covers: bool,
+    /// Check a deliberately broken block instead (see --list-mutants); it must fail.
+    #[arg(long, value_name = "NAME")]
+    mutate: Option<String>,
+    /// List the mutants and the property each must trip.
+    #[arg(long)]
+    list_mutants: bool,
+    /// Keep the work files (Verilog, SMT2 model, logs, VCD traces) under this directory.
+    #[arg(long, value_name = "DIR")]
+    keep: Option<PathBuf>,
+    /// One JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -608,6 +635,31 @@ fn synth_cmd(args: SynthArgs) -> Result<()> {
     report.check()
 }
 
+fn formal_cmd(args: FormalArgs) -> Result<()> {
+    use lmsnoop::formal::{self, mutants};
+    if args.list_mutants {
+        for m in mutants::MUTANTS {
+            println!("{:<20} caught by {:<15} {}", m.name, m.caught_by, m.effect);
+        }
+        return Ok(());
+    }
+    let mutant = args.mutate.as_deref().map(mutants::find).transpose()?;
+    let report = formal::run(&formal::Options {
+        depth: args.depth,
+        covers: !args.no_covers,
+        induction: args.induction,
+        mutant,
+        keep: args.keep.clone(),
+        progress: !args.json,
+    })?;
+    if args.json {
+        println!("{}", report.json());
+    } else {
+        print!("{}", report.table());
+    }
+    report.check()
+}
+
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -619,6 +671,7 @@ fn main() {
         Command::GenVerilog(a) => gen_verilog(a),
         Command::GenRegs(a) => gen_regs(a),
         Command::Synth(a) => synth_cmd(a),
+        Command::Formal(a) => formal_cmd(a),
     };
     if let Err(e) = result {
         eprintln!("lmsnoop: error: {e:#}");

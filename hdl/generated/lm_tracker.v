@@ -1544,7 +1544,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         req_shift = ((r_config$q >> k_f_shift) & 6'h3f);
         req_ok = (req_shift <= k_max_shift) & (r_ns_lbas$q != 32'h0);
         geo_granules = (((geo_val$q) & 32'hffffffff) & k_gmask) + ((((geo_sticky$q) & 1'h1)) & 32'hffffffff);
-        geo_fits = ((geo_val$q >> k_gbits) == 32'h0) | (((geo_val$q >> k_gbits) == 32'h1) & ~geo_sticky$q);
+        geo_fits = ((geo_val$q >> k_gbits) == 32'h0) | ((geo_val$q == ((k_capacity_value) & 64'hffffffffffffffff)) & ~geo_sticky$q);
         mark_end = r_mark_end$q;
         if (r_mark_end$q > ns_granules$q) begin
             mark_end = ns_granules$q;

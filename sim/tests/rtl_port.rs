@@ -163,6 +163,35 @@ fn unmapped_register_reads_zero() {
     t.csr_read(ID);
 }
 
+/// Namespaces just above the capacity are refused like the golden model refuses them.
+/// `lmsnoop formal` found the RTL accepting any granule count below twice the capacity
+/// whose low bits were set (a START of capacity + 64 granules ran on a buffer too small).
+#[test]
+fn namespaces_between_capacity_and_twice_it_are_refused() {
+    let cap = Pair::new(1024).rtl.capacity();
+    for (shift, ns) in [
+        (0, cap + 1),
+        (0, cap + 64),
+        (0, 2 * cap - 1),
+        (1, 2 * cap + 1),
+        (1, 3 * cap),
+        (0, cap),
+        (1, 2 * cap),
+    ] {
+        let mut t = Pair::new(1024);
+        t.csr_write(
+            CONFIG,
+            METHOD.put(GRANULE_SHIFT.put(0, shift), METHOD_NAIVE),
+        );
+        t.csr_write(NS_LBAS_LO, ns as u32);
+        t.csr_write(NS_LBAS_HI, (ns >> 32) as u32);
+        for op in [OP_LOAD, OP_START] {
+            t.cmd(op);
+            t.read_all();
+        }
+    }
+}
+
 /// LOAD, START, a few passes of mixed writes and copy reads with SWAP, QUERY and RELEASE,
 /// STOP; every answer of every call compared with the golden model.
 fn full_round(capacity: u64, method: u32, shift: u32, ns_lbas: u64, seed: u64) {

@@ -3,52 +3,10 @@
 
 use super::harness;
 use super::Target;
+use crate::tools::{install_hint, tool_version, WorkDir};
 use anyhow::{bail, Context, Result};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// Debian package of each tool, for the install hint.
-fn package_of(tool: &str) -> &str {
-    match tool {
-        "nextpnr-ice40" => "nextpnr-ice40",
-        _ => tool,
-    }
-}
-
-/// The hint printed when a tool is missing.
-pub fn install_hint(tool: &str) -> String {
-    format!(
-        "{tool} not found on PATH: install it with `sudo apt-get install {}` \
-         (scripts/test.sh installs every hardware tool the project uses)",
-        package_of(tool)
-    )
-}
-
-/// Runs `tool` with `args` in `dir`; a missing tool is an error with the install hint.
-fn run(tool: &str, args: &[&str], dir: &Path) -> Result<Output> {
-    match Command::new(tool).args(args).current_dir(dir).output() {
-        Ok(out) => Ok(out),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!("{}", install_hint(tool)),
-        Err(e) => Err(e).with_context(|| format!("running {tool}")),
-    }
-}
-
-/// The first line a tool prints for its version, which also proves it runs.
-pub fn tool_version(tool: &str, flag: &str) -> Result<String> {
-    let out = run(tool, &[flag], Path::new("."))?;
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or(tool)
-        .to_string())
-}
 
 /// The tools a target's flow needs, checked before any work is done.
 pub fn check_tools(target: Target) -> Result<(String, Option<String>)> {
@@ -58,54 +16,6 @@ pub fn check_tools(target: Target) -> Result<(String, Option<String>)> {
         _ => None,
     };
     Ok((yosys, nextpnr))
-}
-
-/// A working directory: `--keep DIR`, or a temporary one removed on drop.
-pub struct WorkDir {
-    pub path: PathBuf,
-    keep: bool,
-}
-
-impl WorkDir {
-    pub fn new(keep: Option<&Path>, label: &str) -> Result<WorkDir> {
-        let (path, keep) = match keep {
-            Some(dir) => (dir.join(label), true),
-            None => {
-                let stamp = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_nanos())
-                    .unwrap_or(0);
-                (
-                    std::env::temp_dir().join(format!(
-                        "lmsnoop-synth-{}-{stamp}-{label}",
-                        std::process::id()
-                    )),
-                    false,
-                )
-            }
-        };
-        std::fs::create_dir_all(&path)
-            .with_context(|| format!("creating work directory {}", path.display()))?;
-        Ok(WorkDir { path, keep })
-    }
-
-    pub fn write(&self, name: &str, text: &str) -> Result<()> {
-        let p = self.path.join(name);
-        std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))
-    }
-
-    pub fn read(&self, name: &str) -> Result<String> {
-        let p = self.path.join(name);
-        std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))
-    }
-}
-
-impl Drop for WorkDir {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = std::fs::remove_dir_all(&self.path);
-        }
-    }
 }
 
 /// Cells deleted before `ltp`, so that the longest path it finds is combinational: from a
@@ -173,22 +83,7 @@ pub fn yosys_script(target: Target) -> String {
 /// Runs Yosys on the script in `dir` (log in yosys.log).
 pub fn yosys(dir: &WorkDir, script: &str) -> Result<()> {
     dir.write("synth.ys", script)?;
-    let out = run(
-        "yosys",
-        &["-q", "-l", "yosys.log", "-s", "synth.ys"],
-        &dir.path,
-    )?;
-    if !out.status.success() {
-        let log = dir.read("yosys.log").unwrap_or_default();
-        let tail: Vec<&str> = log.lines().rev().take(20).collect();
-        bail!(
-            "yosys failed (exit {}):\n{}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim(),
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-        );
-    }
-    Ok(())
+    crate::tools::yosys_logged(dir, "synth.ys", "yosys.log")
 }
 
 /// Places and routes the harness netlist on an HX8K (ct256), asking for 100 MHz. Returns

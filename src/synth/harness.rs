@@ -2,7 +2,7 @@
 //! (`constraints/lm_tracker_hx8k.pcf`), compiled into the binary so `lmsnoop synth` runs
 //! from anywhere.
 
-use super::flow::WorkDir;
+use crate::tools::WorkDir;
 use anyhow::Result;
 
 /// Top module of the harness.

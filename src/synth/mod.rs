@@ -237,7 +237,7 @@ pub fn run(opts: &Options) -> Result<Report> {
         bail!("no Verilog for {} granules", opts.granules);
     };
     let label = format!("{}-{}", opts.target.name(), opts.granules);
-    let dir = flow::WorkDir::new(opts.keep.as_deref(), &label)?;
+    let dir = crate::tools::WorkDir::new(opts.keep.as_deref(), &label)?;
     dir.write("lm_tracker.v", &verilog)?;
     if opts.target == Target::Ice40Hx8k {
         harness::write(&dir)?;

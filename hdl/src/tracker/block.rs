@@ -1195,12 +1195,14 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.req_ok.next =
             (self.req_shift.val() <= self.k_max_shift.val()) & (self.r_ns_lbas.q.val() != 0);
         // ceil(NS_LBAS / 2^shift) = the shifted value plus one if any shifted-out bit was
-        // set; it fits when at most the capacity, i.e. nothing above bit log2(capacity)
-        // except exactly the capacity itself.
+        // set; it fits when at most the capacity: below it, or exactly it with nothing
+        // shifted out. (`lmsnoop formal` found the earlier test, which let any value with
+        // only bit log2(capacity) set above the index bits through.)
         self.geo_granules.next = (bit_cast::<32, 64>(self.geo_val.q.val()) & self.k_gmask.val())
             + bit_cast::<32, 1>(bits::<1>(self.geo_sticky.q.val().into()));
         self.geo_fits.next = ((self.geo_val.q.val() >> self.k_gbits.val()) == 0)
-            | (((self.geo_val.q.val() >> self.k_gbits.val()) == 1) & !self.geo_sticky.q.val());
+            | ((self.geo_val.q.val() == bit_cast::<64, 32>(self.k_capacity_value.val()))
+                & !self.geo_sticky.q.val());
         // MARK_DIRTY's end, clamped to the namespace.
         self.mark_end.next = self.r_mark_end.q.val();
         if self.r_mark_end.q.val() > self.ns_granules.q.val() {

@@ -11,6 +11,10 @@ use rust_hdl::prelude::*;
 pub const DEFAULT_ADDR_BITS: usize = 14;
 /// RAM address width of the small build used to reach the namespace end quickly in tests.
 pub const SMALL_ADDR_BITS: usize = 4;
+/// RAM address width of the build `lmsnoop formal` checks: 8 words, 512 granules. The
+/// logic is the same for every width; a small RAM lets the reset's clear engine finish in
+/// 8 cycles, so a bounded check of a few dozen cycles reaches START, snoops and SWAP.
+pub const FORMAL_ADDR_BITS: usize = 3;
 
 /// One generated Verilog file.
 pub struct Generated {
@@ -49,6 +53,11 @@ pub fn generated() -> Vec<Generated> {
             file: "lm_tracker_small.v",
             top: "lm_tracker_small",
             verilog: verilog_of::<SMALL_ADDR_BITS>("lm_tracker_small"),
+        },
+        Generated {
+            file: "lm_tracker_formal.v",
+            top: "lm_tracker_formal_dut",
+            verilog: verilog_of::<FORMAL_ADDR_BITS>("lm_tracker_formal_dut"),
         },
     ]
 }

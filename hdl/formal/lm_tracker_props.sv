@@ -1,0 +1,471 @@
+// Formal property wrapper of the lm_tracker snoop block (`lmsnoop formal`).
+//
+// Checks the generated Verilog (hdl/generated/lm_tracker_formal.v, top `LM_DUT`) against a
+// shadow of the specification (sim/src/golden.rs, /work/shared/DESIGN.md) kept for ONE
+// symbolic granule `g` ($anyconst: every granule at once). The shadow is fed only by the
+// DUT's ports (accepted CSR writes, snoop and load beats, query pops) and follows the golden
+// model operation by operation, in the order the RTL accepts them (a command takes effect
+// after the snoop accepted in the cycle of its CMD write; snoops are blocked until it is done).
+//
+// `lm_formal_defs.svh` is written by `lmsnoop formal` from hdl/src/regs.rs (addresses,
+// fields, opcodes, method codes) and the build parameters (DUT name, RAM address width).
+//
+// ---- Internal DUT names this wrapper relies on: this list is the ONLY place ------------
+// Yosys 0.23 does not resolve hierarchical references, so each probe is a wire of this
+// module left undriven here; `lmsnoop formal` reads the `// probe:` lines below and, after
+// `flatten`, drives each probe from the named net of the flattened DUT (`connect -set`).
+// A name that no longer exists makes yosys fail: update this list after an RTL rewrite.
+//   ram0/ram1: the two bitmap buffers (rust-hdl RAM, one write port each, 64-bit words);
+//   sel:       0 = ram0 holds the active buffer, 1 = ram1 does; a swap flips it;
+//   busy:      STATUS.BUSY (the status_busy property checks that reads return it);
+//   cmd_busy:  a command is pending or executing, or the clear engine runs;
+//   op_*:      the snoop stage's decode of the operation on the snoop ports (first and
+//              last granule, out of range, empty), checked by decode_ok;
+//   shift, ns_lbas, ns_granules: the latched geometry, checked by inv_geometry.
+// probe: p_we0 = dut.ram0$write_enable
+// probe: p_wa0 = dut.ram0$write_address
+// probe: p_wd0 = dut.ram0$write_data
+// probe: p_we1 = dut.ram1$write_enable
+// probe: p_wa1 = dut.ram1$write_address
+// probe: p_wd1 = dut.ram1$write_data
+// probe: p_sel = dut.sel$q
+// probe: p_busy = dut.busy
+// probe: p_cmd_busy = dut.cmd_busy
+// probe: p_op_g0 = dut.op_g0
+// probe: p_op_gl = dut.op_gl
+// probe: p_op_oob = dut.op_oob
+// probe: p_op_empty = dut.op_empty
+// probe: p_shift = dut.shift$q
+// probe: p_ns = dut.ns_lbas$q
+// probe: p_gran = dut.ns_granules$q
+// ------------------------------------------------------------------------------------------
+//
+// Environment (assumptions; everything else is a free input every cycle):
+//  E1 reset is high in the first cycle and low afterwards.
+//  E2 the host follows the firmware's command protocol: it writes CMD, and the parameter
+//     registers a command latches (CONFIG, NS_LBAS_*, PLAN_*, MARK_*), only after a STATUS
+//     read returned BUSY == 0 following its previous CMD, and it streams load words only
+//     after the LOAD completed. Only a CMD write starts a command, so the wrapper assumes
+//     just what that implies: no such write and no load beat while `cmd_busy`. That is
+//     weaker than the protocol (any cycle the block is not executing a command is allowed)
+//     and spares every trace the STATUS round trips.
+//  E3 while its query stream is open the host issues no QUERY, SWAP or RELEASE (the RTL
+//     refuses them with ERR_STREAM_BUSY when it executes them, and the stream may close in
+//     between: the refusal is not observable at the CMD write).
+//
+// Properties (assert), for the granule g:
+//  safety_*      a user write's bit is skipped only when the spec allows it at that point:
+//                every user write that covers g and may not be skipped (cursor: g outside
+//                [PLAN_START, PLAN_END) or below CURSOR; bitmap: passive bit of g clear;
+//                naive/clear/out-of-range: never skipped) leaves an obligation that follows
+//                the spec's data movement (active, then passive after a swap) until the spec
+//                itself clears it; in every cycle with BUSY == 0 (when hardware.md promises
+//                that every accepted operation has reached the bitmaps) each obligation
+//                holds in the RTL's RAM bit of g (_active / _passive buffer).
+//  no_lost_*     the same check for every bit the spec has set (marks, cursor gaps, window
+//                closes, folds, loads included): BUSY == 0 means the RTL's bits of g are a
+//                superset of the spec's.
+//  status_busy   a STATUS read returns the BUSY of the cycle it was accepted in, so the
+//                firmware's polling sees the idle cycles the checks above are made in.
+//  conservative  the RTL's active-buffer bit of g goes 1 -> 0 (a RAM write while that RAM
+//                is the active one) only while a clear-method copy read covering g, or a
+//                STOP, accepted since the block was last idle, is in flight.
+//  swap_clean    when `sel` flips (a swap completes), the new active buffer's bit of g is 0.
+//  decode_ok     the DUT's decode of every accepted snoop (first and last granule, out of
+//                range, empty) equals the spec's arithmetic on SLBA, NLB, NS_LBAS and the
+//                granule shift; the shadow's other properties use the DUT's decode.
+//  inv_*         helper invariants (a read in flight carries the BUSY of its sampling cycle)
+//                that k-induction needs; checked like the others.
+
+`include "lm_formal_defs.svh"
+
+module lm_tracker_formal (
+    input wire        clock,
+    input wire        reset,
+    input wire [2:0]  aw_reg,
+    input wire        s_axil_awvalid,
+    input wire [31:0] s_axil_wdata,
+    input wire        s_axil_wvalid,
+    input wire        s_axil_bready,
+    input wire        s_axil_arvalid,
+    input wire        s_axil_rready,
+    input wire        uw_valid,
+    input wire [63:0] uw_slba,
+    input wire [15:0] uw_nlb,
+    input wire        cr_valid,
+    input wire [63:0] cr_slba,
+    input wire [15:0] cr_nlb,
+    input wire        ld_tvalid,
+    input wire [63:0] ld_tdata,
+    input wire        q_tready
+);
+    localparam AW = `LM_ADDR_BITS;   // RAM address width: 2^AW words of 64 granules
+    localparam GW = AW + 6;          // granule index width
+
+    wire        s_axil_awready, s_axil_wready, s_axil_bvalid, s_axil_arready, s_axil_rvalid;
+    wire [1:0]  s_axil_bresp, s_axil_rresp;
+    wire [31:0] s_axil_rdata;
+    wire [3:0]  s_axil_wstrb = 4'hF;
+    wire        uw_ready, cr_ready, ld_tready, q_tvalid, q_tlast, irq;
+    wire [63:0] q_tdata;
+
+    // The host writes only the registers a command reads (full words) and reads only
+    // STATUS: the other registers hold statistics and interrupt state, which no path
+    // leads from into the bitmaps. Fixing these structurally (not by assumptions) lets
+    // Yosys drop the statistics logic from the problem.
+    reg [11:0] s_axil_awaddr;
+    always @* case (aw_reg)
+        3'd0: s_axil_awaddr = `LM_A_CONFIG;
+        3'd1: s_axil_awaddr = `LM_A_NS_LO;
+        3'd2: s_axil_awaddr = `LM_A_NS_HI;
+        3'd3: s_axil_awaddr = `LM_A_CMD;
+        3'd4: s_axil_awaddr = `LM_A_PLAN_START;
+        3'd5: s_axil_awaddr = `LM_A_PLAN_END;
+        3'd6: s_axil_awaddr = `LM_A_MARK_FIRST;
+        default: s_axil_awaddr = `LM_A_MARK_END;
+    endcase
+    wire [11:0] s_axil_araddr = `LM_A_STATUS;
+
+    `LM_DUT dut (
+        .clock(clock), .reset(reset),
+        .s_axil_awaddr(s_axil_awaddr), .s_axil_awvalid(s_axil_awvalid),
+        .s_axil_awready(s_axil_awready), .s_axil_wdata(s_axil_wdata),
+        .s_axil_wstrb(s_axil_wstrb), .s_axil_wvalid(s_axil_wvalid),
+        .s_axil_wready(s_axil_wready), .s_axil_bresp(s_axil_bresp),
+        .s_axil_bvalid(s_axil_bvalid), .s_axil_bready(s_axil_bready),
+        .s_axil_araddr(s_axil_araddr), .s_axil_arvalid(s_axil_arvalid),
+        .s_axil_arready(s_axil_arready), .s_axil_rdata(s_axil_rdata),
+        .s_axil_rresp(s_axil_rresp), .s_axil_rvalid(s_axil_rvalid),
+        .s_axil_rready(s_axil_rready),
+        .uw_valid(uw_valid), .uw_ready(uw_ready), .uw_slba(uw_slba), .uw_nlb(uw_nlb),
+        .cr_valid(cr_valid), .cr_ready(cr_ready), .cr_slba(cr_slba), .cr_nlb(cr_nlb),
+        .ld_tvalid(ld_tvalid), .ld_tready(ld_tready), .ld_tdata(ld_tdata),
+        .q_tvalid(q_tvalid), .q_tready(q_tready), .q_tdata(q_tdata), .q_tlast(q_tlast),
+        .irq(irq)
+    );
+
+    // Probes (driven by `lmsnoop formal`, see the list at the top).
+    (* keep *) wire          p_we0, p_we1, p_sel, p_busy, p_cmd_busy;
+    (* keep *) wire [AW-1:0] p_wa0, p_wa1;
+    (* keep *) wire [63:0]   p_wd0, p_wd1, p_ns;
+    (* keep *) wire [31:0]   p_op_g0, p_op_gl, p_gran;
+    (* keep *) wire          p_op_oob, p_op_empty;
+    (* keep *) wire [5:0]    p_shift;
+
+    // ---- the symbolic granule -------------------------------------------------------------
+    (* anyconst *) reg [GW-1:0] g;
+    wire [AW-1:0] g_word = g[GW-1:6];
+    wire [5:0]    g_bit = g[5:0];
+    wire [31:0]   g32 = {{(32 - GW){1'b0}}, g};
+
+    // ---- E1: reset in the first cycle only -------------------------------------------------
+    reg init = 1'b1;
+    always @(posedge clock) init <= 1'b0;
+    always @* assume(reset == init);
+
+    // ---- port events ------------------------------------------------------------------------
+    wire aw_hs = s_axil_awvalid & s_axil_awready & s_axil_wvalid & s_axil_wready;
+    wire wr = aw_hs & (s_axil_wstrb == 4'hF) & !reset;
+    wire ar_hs = s_axil_arvalid & s_axil_arready & !reset;
+    wire r_hs = s_axil_rvalid & s_axil_rready & !reset;
+    wire wr_cmd = wr & (s_axil_awaddr == `LM_A_CMD);
+    wire wr_param = wr & ((s_axil_awaddr == `LM_A_CONFIG) | (s_axil_awaddr == `LM_A_NS_LO)
+        | (s_axil_awaddr == `LM_A_NS_HI) | (s_axil_awaddr == `LM_A_PLAN_START)
+        | (s_axil_awaddr == `LM_A_PLAN_END) | (s_axil_awaddr == `LM_A_MARK_FIRST)
+        | (s_axil_awaddr == `LM_A_MARK_END));
+    wire [3:0] opcode = s_axil_wdata[`LM_OPCODE_LSB +: 4];
+    wire cr_hs = cr_valid & cr_ready & !reset;
+    wire uw_hs = uw_valid & uw_ready & !reset;
+    wire ld_hs = ld_tvalid & ld_tready & !reset;
+    wire q_pop = q_tvalid & q_tready & !reset;
+
+    // ---- E2: the host's command protocol -----------------------------------------------------
+    // See E2 above: CMD, parameter writes and load beats only while no command runs.
+    always @* if (wr_cmd | wr_param | ld_tvalid) assume(!p_cmd_busy);
+
+    // ---- the shadow of the spec for g -------------------------------------------------------
+    // Host-written parameter registers.
+    reg [31:0] h_config = 0, h_pstart = 0, h_pend = 0, h_mfirst = 0, h_mend = 0;
+    reg [63:0] h_ns = 0;
+    // Latched state.
+    reg        s_tracking = 0, s_loaded = 0, s_load_open = 0, s_q_open = 0;
+    reg [1:0]  s_method = 0;
+    reg [5:0]  s_shift = 0, s_loaded_shift = 0;
+    reg [63:0] s_ns = 0, s_loaded_ns = 0;
+    reg [31:0] s_gran = 0, s_words = 0, s_pstart = 0, s_pend = 0, s_cursor = 0;
+    reg [31:0] s_load_next = 0, s_q_left = 0;
+    // The spec's bits of g, and the part of them that user writes set (obligations).
+    reg s_act = 0, s_pas = 0, ob_act = 0, ob_pas = 0;
+
+    // E3
+    always @* if (wr_cmd & s_q_open)
+        assume((opcode != `LM_OP_QUERY) & (opcode != `LM_OP_SWAP) & (opcode != `LM_OP_RELEASE));
+
+    // The snooped operation (while tracking, at most one is accepted per cycle; a copy
+    // read wins). Its LBA arithmetic is done twice: here from the spec (sh_*), and in the
+    // DUT (p_op_*). The decode_ok property proves them equal for every accepted operation;
+    // the shadow then follows the DUT's values, so that the solver proves the 64-bit
+    // add/shift/compare once per operation instead of once per property it feeds.
+    wire [63:0] op_slba = cr_hs ? cr_slba : uw_slba;
+    wire [15:0] op_nlb = cr_hs ? cr_nlb : uw_nlb;
+    wire [64:0] op_sum = {1'b0, op_slba} + {49'b0, op_nlb};
+    wire [63:0] op_last = op_sum[63:0];
+    wire        sh_ok = !op_sum[64] & (op_last < s_ns);   // no wrap, inside the namespace
+    wire        sh_empty = op_slba >= s_ns;
+    wire [63:0] sh_g0 = op_slba >> s_shift;
+    wire [63:0] sh_gl = op_last >> s_shift;
+    wire        op_ok = !p_op_oob;
+    wire        op_empty = p_op_empty;
+    wire [31:0] op_g0 = p_op_g0;
+    wire [31:0] op_gl = p_op_gl;
+    // Granules [g0, g1) of golden.rs `granules`: an out-of-range op runs to the namespace end.
+    wire        op_cov = !op_empty & (op_g0 <= g32) & (g32 < s_gran)
+                         & (!op_ok | (g32 <= op_gl));
+    wire        in_window = (s_pstart <= {{(32 - GW){1'b0}}, g}) & ({{(32 - GW){1'b0}}, g} < s_pend)
+                            & (s_cursor <= {{(32 - GW){1'b0}}, g});
+    wire        is_cursor = s_method == `LM_M_CURSOR;
+    wire        is_bitmap = s_method == `LM_M_BITMAP;
+    wire        is_clear = s_method == `LM_M_CLEAR;
+    wire        uw_take = uw_hs & !cr_hs & s_tracking;
+    wire        cr_take = cr_hs & s_tracking;
+    wire        may_skip = op_ok & ((is_cursor & in_window) | (is_bitmap & s_pas));
+    // Events of g, for the properties and covers.
+    wire        ev_uw = uw_take & op_cov;
+    wire        ev_skip = ev_uw & may_skip;
+    wire        ev_clear_cr = cr_take & op_ok & op_cov & is_clear;
+
+    // Requested geometry (CONFIG / NS_LBAS), as LOAD and START check it.
+    wire [5:0]  req_shift = h_config[`LM_SHIFT_LSB +: 6];
+    wire [63:0] req_low = h_ns & ((64'd1 << req_shift) - 64'd1);
+    wire [63:0] req_gran = (h_ns >> req_shift) + {63'd0, req_low != 64'd0};
+    wire        req_ok = (req_shift <= `LM_MAX_SHIFT) & (req_gran != 0)
+                         & (req_gran <= `LM_CAPACITY);
+
+    reg        n_tracking, n_loaded, n_load_open, n_q_open;
+    reg [1:0]  n_method;
+    reg [5:0]  n_shift, n_loaded_shift;
+    reg [63:0] n_ns, n_loaded_ns;
+    reg [31:0] n_gran, n_words, n_pstart, n_pend, n_cursor, n_load_next, n_q_left, mend;
+    reg        n_act, n_pas, n_ob_act, n_ob_pas, needs_tracking, stream_ok, valid_cmd;
+
+    always @* begin
+        n_tracking = s_tracking; n_loaded = s_loaded; n_load_open = s_load_open;
+        n_q_open = s_q_open; n_method = s_method; n_shift = s_shift;
+        n_loaded_shift = s_loaded_shift; n_ns = s_ns; n_loaded_ns = s_loaded_ns;
+        n_gran = s_gran; n_words = s_words; n_pstart = s_pstart; n_pend = s_pend;
+        n_cursor = s_cursor; n_load_next = s_load_next; n_q_left = s_q_left;
+        n_act = s_act; n_pas = s_pas; n_ob_act = ob_act; n_ob_pas = ob_pas;
+        mend = 0; needs_tracking = 0; stream_ok = 0; valid_cmd = 0;
+
+        // 1. The snoop or load beat accepted this cycle.
+        if (cr_take & op_ok) begin
+            if (is_cursor) begin
+                // A jump over promised granules marks them (golden.rs do_copy_read).
+                if ((op_g0 > s_cursor) & (s_cursor < s_pend) & (s_cursor <= g32)
+                    & (g32 < op_g0) & (g32 < s_pend))
+                    n_act = 1'b1;
+                if (op_gl + 32'd1 > s_cursor) n_cursor = op_gl + 32'd1;
+            end
+            if (is_bitmap & op_cov) begin
+                n_pas = 1'b0;
+                n_ob_pas = 1'b0;
+            end
+            if (is_clear & op_cov) begin
+                n_act = 1'b0;
+                n_ob_act = 1'b0;
+            end
+        end
+        if (ev_uw & !may_skip) begin
+            n_act = 1'b1;
+            n_ob_act = 1'b1;
+        end
+        if (ld_hs & s_load_open) begin
+            if (s_load_next == {{(32 - AW){1'b0}}, g_word}) begin
+                n_pas = ld_tdata[g_bit] & (g32 < s_gran);
+                n_ob_pas = 1'b0;
+            end
+            n_load_next = s_load_next + 1;
+            if (s_load_next + 1 == s_words) n_load_open = 1'b0;
+        end
+        if (q_pop & s_q_open) begin
+            n_q_left = s_q_left - 1;
+            if (s_q_left == 1) n_q_open = 1'b0;
+        end
+
+        // 2. The command written this cycle (golden.rs `command`), on the state after 1.
+        needs_tracking = (opcode == `LM_OP_STOP) | (opcode == `LM_OP_QUERY)
+            | (opcode == `LM_OP_SWAP) | (opcode == `LM_OP_RELEASE)
+            | (opcode == `LM_OP_SET_PLAN) | (opcode == `LM_OP_MARK_DIRTY);
+        stream_ok = !(n_q_open | n_load_open) | (opcode == `LM_OP_STOP)
+            | (opcode == `LM_OP_MARK_DIRTY) | (opcode == `LM_OP_SET_PLAN);
+        valid_cmd = wr_cmd & (opcode != `LM_OP_NOP) & (needs_tracking == n_tracking)
+            & (opcode <= `LM_OP_MARK_DIRTY) & stream_ok;
+        if (valid_cmd) begin
+            case (opcode)
+                `LM_OP_LOAD: if (req_ok) begin
+                    n_pas = 1'b0; n_ob_pas = 1'b0;
+                    n_shift = req_shift; n_ns = h_ns;
+                    n_gran = req_gran[31:0]; n_words = (req_gran[31:0] + 32'd63) >> 6;
+                    n_loaded = 1'b1; n_loaded_ns = h_ns; n_loaded_shift = req_shift;
+                    n_load_open = 1'b1; n_load_next = 0;
+                end
+                `LM_OP_START: if (req_ok & !(n_loaded & ((n_loaded_ns != h_ns)
+                                                        | (n_loaded_shift != req_shift)))) begin
+                    n_method = h_config[`LM_METHOD_LSB +: 2];
+                    n_shift = req_shift; n_ns = h_ns;
+                    n_gran = req_gran[31:0]; n_words = (req_gran[31:0] + 32'd63) >> 6;
+                    n_tracking = 1'b1;
+                    n_pstart = 0; n_pend = 0; n_cursor = 0;
+                end
+                `LM_OP_STOP: begin
+                    n_q_open = 1'b0; n_tracking = 1'b0; n_loaded = 1'b0;
+                    n_act = 1'b0; n_pas = 1'b0; n_ob_act = 1'b0; n_ob_pas = 1'b0;
+                end
+                `LM_OP_QUERY: begin
+                    n_q_open = 1'b1; n_q_left = n_words;
+                end
+                `LM_OP_SWAP: begin
+                    // Close the cursor window: what it still promised is marked.
+                    if (is_cursor & (n_cursor < n_pend) & (n_cursor <= g32) & (n_pstart <= g32)
+                        & (g32 < n_pend))
+                        n_act = 1'b1;
+                    n_cursor = n_pend;
+                    // Bitmap folds the residual plan into the new passive buffer.
+                    n_pas = n_act | (is_bitmap & n_pas);
+                    n_ob_pas = n_ob_act | (is_bitmap & n_ob_pas);
+                    n_act = 1'b0; n_ob_act = 1'b0;
+                end
+                `LM_OP_RELEASE: if (!is_bitmap) begin
+                    n_pas = 1'b0; n_ob_pas = 1'b0;
+                end
+                `LM_OP_SET_PLAN: if (is_cursor) begin
+                    if ((n_cursor < n_pend) & (n_cursor <= g32) & (n_pstart <= g32)
+                        & (g32 < n_pend))
+                        n_act = 1'b1;
+                    if ((h_pstart > h_pend) | (h_pend > n_gran)) begin
+                        n_pstart = 0; n_pend = 0; n_cursor = 0;
+                    end else begin
+                        n_pstart = h_pstart; n_pend = h_pend; n_cursor = h_pstart;
+                    end
+                end
+                default: begin   // MARK_DIRTY
+                    mend = (h_mend > n_gran) ? n_gran : h_mend;
+                    if ((h_mfirst <= g32) & (g32 < mend)) n_act = 1'b1;
+                end
+            endcase
+        end
+    end
+
+    always @(posedge clock) begin
+        if (reset) begin
+            h_config <= 0; h_ns <= 0; h_pstart <= 0; h_pend <= 0; h_mfirst <= 0; h_mend <= 0;
+            s_tracking <= 0; s_loaded <= 0; s_load_open <= 0; s_q_open <= 0; s_method <= 0;
+            s_shift <= 0; s_loaded_shift <= 0; s_ns <= 0; s_loaded_ns <= 0; s_gran <= 0;
+            s_words <= 0; s_pstart <= 0; s_pend <= 0; s_cursor <= 0; s_load_next <= 0;
+            s_q_left <= 0; s_act <= 0; s_pas <= 0; ob_act <= 0; ob_pas <= 0;
+        end else begin
+            if (wr & (s_axil_awaddr == `LM_A_CONFIG)) h_config <= s_axil_wdata;
+            if (wr & (s_axil_awaddr == `LM_A_NS_LO)) h_ns[31:0] <= s_axil_wdata;
+            if (wr & (s_axil_awaddr == `LM_A_NS_HI)) h_ns[63:32] <= s_axil_wdata;
+            if (wr & (s_axil_awaddr == `LM_A_PLAN_START)) h_pstart <= s_axil_wdata;
+            if (wr & (s_axil_awaddr == `LM_A_PLAN_END)) h_pend <= s_axil_wdata;
+            if (wr & (s_axil_awaddr == `LM_A_MARK_FIRST)) h_mfirst <= s_axil_wdata;
+            if (wr & (s_axil_awaddr == `LM_A_MARK_END)) h_mend <= s_axil_wdata;
+            s_tracking <= n_tracking; s_loaded <= n_loaded; s_load_open <= n_load_open;
+            s_q_open <= n_q_open; s_method <= n_method; s_shift <= n_shift;
+            s_loaded_shift <= n_loaded_shift; s_ns <= n_ns; s_loaded_ns <= n_loaded_ns;
+            s_gran <= n_gran; s_words <= n_words; s_pstart <= n_pstart; s_pend <= n_pend;
+            s_cursor <= n_cursor; s_load_next <= n_load_next; s_q_left <= n_q_left;
+            s_act <= n_act; s_pas <= n_pas; ob_act <= n_ob_act; ob_pas <= n_ob_pas;
+        end
+    end
+
+    // ---- the RTL's bits of g, tracked from the RAM write ports ------------------------------
+    // The RAMs power up with arbitrary contents: a bit is known once its word was written
+    // (the reset's clear engine writes every word).
+    reg rb0 = 0, rb1 = 0, rk0 = 0, rk1 = 0;
+    always @(posedge clock) begin
+        if (p_we0 & (p_wa0 == g_word)) begin rb0 <= p_wd0[g_bit]; rk0 <= 1'b1; end
+        if (p_we1 & (p_wa1 == g_word)) begin rb1 <= p_wd1[g_bit]; rk1 <= 1'b1; end
+    end
+    wire act_is1 = p_sel ? (rk1 & rb1) : (rk0 & rb0);
+    wire act_is0 = p_sel ? (rk1 & !rb1) : (rk0 & !rb0);
+    wire pas_is1 = p_sel ? (rk0 & rb0) : (rk1 & rb1);
+
+    // ---- checkpoints: every cycle the block is idle ---------------------------------------
+    // hardware.md: BUSY == 0 means every accepted operation has updated the bitmaps, so in
+    // any cycle with BUSY == 0 (not only those a STATUS read samples) the RAM bits of g must
+    // hold what the spec says for the operations accepted before that cycle.
+    wire idle_chk = !p_busy;
+
+    // A STATUS read returns the BUSY of the cycle it was accepted in.
+    reg ar_busy = 0, ar_pend = 0;
+    always @(posedge clock) begin
+        if (reset) ar_pend <= 1'b0;
+        else if (ar_hs) begin
+            ar_pend <= 1'b1;
+            ar_busy <= p_busy;
+        end else if (r_hs) ar_pend <= 1'b0;
+    end
+
+    // ---- permits of an active-bit drop (conservative) ---------------------------------------
+    // Set when a clear-method copy read covering g (or a STOP) is accepted; it lasts until
+    // the block is idle again, by which time that operation has written the RAM.
+    reg perm = 0;
+    wire perm_ev = ev_clear_cr | (valid_cmd & (opcode == `LM_OP_STOP));
+    always @(posedge clock) perm <= perm_ev | (perm & p_busy);
+    wire drop0 = p_we0 & (p_wa0 == g_word) & !p_wd0[g_bit] & rk0 & rb0 & !p_sel;
+    wire drop1 = p_we1 & (p_wa1 == g_word) & !p_wd1[g_bit] & rk1 & rb1 & p_sel;
+
+    // ---- swap: sel flips --------------------------------------------------------------------
+    reg sel_q = 0, act1_q = 0, pas1_q = 0;
+    always @(posedge clock) begin
+        sel_q <= p_sel;
+        act1_q <= act_is1;
+        pas1_q <= pas_is1;
+    end
+    wire flipped = p_sel != sel_q;
+
+    // ---- the properties ---------------------------------------------------------------------
+    always @* begin
+        if (!init) begin
+            if (idle_chk) begin
+                safety_active: assert(!ob_act | act_is1);
+                safety_passive: assert(!ob_pas | pas_is1);
+                no_lost_active: assert(!s_act | act_is1);
+                no_lost_passive: assert(!s_pas | pas_is1);
+            end
+            if (r_hs & ar_pend) status_busy: assert(s_axil_rdata[`LM_BUSY_BIT] == ar_busy);
+            if (uw_take | cr_take) decode_ok: assert((p_op_oob == !sh_ok) & (p_op_empty == sh_empty)
+                & (sh_empty | ({32'b0, p_op_g0} == sh_g0)) & (!sh_ok | ({32'b0, p_op_gl} == sh_gl)));
+            // Helper invariants (inv_*): true of every reachable state; they make
+            // status_busy inductive and hand the solver the geometry decode_ok needs.
+            // Every induction run keeps them.
+            if (!p_cmd_busy) inv_geometry: assert((p_shift == s_shift) & (p_ns == s_ns)
+                & (p_gran == s_gran));
+            inv_read_pending: assert(ar_pend == s_axil_rvalid);
+            if (ar_pend) inv_read_busy: assert(s_axil_rdata[`LM_BUSY_BIT] == ar_busy);
+            conservative: assert(!(drop0 | drop1) | perm);
+            if (flipped) swap_clean: assert(act_is0);
+        end
+    end
+
+    // ---- covers: the interesting cases are reachable (the proof is not vacuous) -------------
+    reg skipped = 0;   // a skip of g happened and nothing set the spec's bit since
+    always @(posedge clock) begin
+        if (reset) skipped <= 0;
+        else if (ev_skip) skipped <= 1'b1;
+        else if (n_act) skipped <= 0;
+    end
+    always @* begin
+        if (!init) begin
+            cover_skip_cursor: cover(ev_skip & is_cursor);
+            cover_skip_bitmap: cover(ev_skip & is_bitmap);
+            cover_skip_held: cover(idle_chk & skipped & !act_is1);
+            cover_safety_checked: cover(idle_chk & ob_act & act_is1);
+            cover_clear_dropped: cover((drop0 | drop1) & is_clear);
+            cover_swap_active_set: cover(flipped & act1_q);
+            cover_swap_passive_set: cover(flipped & pas1_q);
+        end
+    end
+endmodule

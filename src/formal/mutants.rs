@@ -1,0 +1,111 @@
+//! Deliberately broken variants of the block: `lmsnoop formal --mutate NAME` checks one,
+//! and the check must fail with a counterexample. Each mutant is a textual edit of the
+//! generated Verilog, the kind of one-line slip a designer makes, aimed at one property.
+
+use anyhow::{bail, Result};
+
+/// One mutant: a named edit of the generated Verilog.
+#[derive(Debug)]
+pub struct Mutant {
+    pub name: &'static str,
+    /// What the slip does to the block.
+    pub effect: &'static str,
+    /// The property that must catch it.
+    pub caught_by: &'static str,
+    /// Text of the generated Verilog that must occur exactly once, and its replacement.
+    pub from: &'static str,
+    pub to: &'static str,
+}
+
+pub const MUTANTS: &[Mutant] = &[
+    Mutant {
+        name: "skip-below-cursor",
+        effect: "the cursor window starts at granule 0 instead of the cursor, so writes to \
+                 granules already copied (or below the plan) are skipped",
+        caught_by: "safety_active",
+        from: "win_lo = cursor$q;",
+        to: "win_lo = 32'h0;",
+    },
+    Mutant {
+        name: "no-forwarding",
+        effect: "buffer 0's read-modify-write ignores the write of the cycle before, so of two \
+                 back-to-back updates of one word the second writes back the word without the \
+                 first one's bit",
+        caught_by: "conservative",
+        from: "if (s2_hit0$q) begin",
+        to: "if (1'b0) begin",
+    },
+    Mutant {
+        name: "swap-keeps-passive",
+        effect: "SWAP flips the buffers without clearing the passive one, so the new active \
+                 buffer starts with the bits of two passes ago",
+        caught_by: "swap_clean",
+        from: "if (cnt_passive == 32'h0) begin\n                            cstate$d = Cmd$Flip;",
+        to: "if (1'b1) begin\n                            cstate$d = Cmd$Flip;",
+    },
+    Mutant {
+        name: "clear-in-cursor",
+        effect: "copy reads clear active bits under the cursor method too, dropping writes \
+                 made after the granule was copied",
+        caught_by: "conservative",
+        from: "if (is_bitmap | is_clear) begin",
+        to: "if (is_bitmap | is_clear | is_cursor) begin",
+    },
+];
+
+/// The mutant called `name`, or an error listing the known ones.
+pub fn find(name: &str) -> Result<&'static Mutant> {
+    match MUTANTS.iter().find(|m| m.name == name) {
+        Some(m) => Ok(m),
+        None => bail!(
+            "unknown mutant `{name}`: choose one of {}",
+            MUTANTS
+                .iter()
+                .map(|m| m.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+impl Mutant {
+    /// `verilog` with the edit applied. The edited text must occur exactly once: a mutant
+    /// that silently stopped applying after an RTL change would "pass" for the wrong reason.
+    pub fn apply(&self, verilog: &str) -> Result<String> {
+        let hits = verilog.matches(self.from).count();
+        if hits != 1 {
+            bail!(
+                "mutant `{}` no longer applies: its text occurs {hits} times in the generated \
+                 Verilog (expected once); update src/formal/mutants.rs after the RTL change",
+                self.name
+            );
+        }
+        Ok(verilog.replacen(self.from, self.to, 1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formal::script::DUT_TOP;
+    use lmsnoop_hdl::tracker::{verilog_of, FORMAL_ADDR_BITS};
+
+    #[test]
+    fn every_mutant_applies_once_to_the_formal_build() {
+        let v = verilog_of::<FORMAL_ADDR_BITS>(DUT_TOP);
+        for m in MUTANTS {
+            let mutated = m.apply(&v).unwrap();
+            assert_ne!(mutated, v, "{}", m.name);
+        }
+    }
+
+    #[test]
+    fn unknown_and_stale_mutants_are_errors() {
+        assert!(find("nope")
+            .unwrap_err()
+            .to_string()
+            .contains("no-forwarding"));
+        let m = find("no-forwarding").unwrap();
+        assert!(m.apply("module x; endmodule").is_err());
+    }
+}

@@ -1,0 +1,229 @@
+//! Running yosys-smtbmc with z3 and reading its verdict.
+//!
+//! `--unroll` matters: without it z3 meets the model's state functions as uninterpreted
+//! functions and spends minutes on step 0; unrolled, each step is plain bit-vector logic.
+
+use crate::tools::{install_hint, WorkDir};
+use anyhow::{bail, Context, Result};
+use std::io::{BufRead, BufReader, Write as _};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+/// What a run checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Every assertion in every step 0..depth (bounded model check).
+    Bmc,
+    /// Reach each cover statement within depth steps.
+    Cover,
+    /// k-induction with k = depth: the induction step only; with a passing BMC of at least
+    /// that depth as its base case, a pass proves the assertions for every depth.
+    Induction,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Bmc => "bmc",
+            Mode::Cover => "cover",
+            Mode::Induction => "induction",
+        }
+    }
+}
+
+/// The verdict of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub passed: bool,
+    /// Assertions reported failed (BMC, induction), by label.
+    pub failed: Vec<String>,
+    /// The step of the failure (BMC: the trace length - 1; induction: the step tried).
+    pub step: Option<u32>,
+    /// Covers reached, with the step, and covers not reached.
+    pub reached: Vec<(String, u32)>,
+    pub unreached: Vec<String>,
+    /// The counterexample or cover trace, when smtbmc wrote one.
+    pub vcd: Option<String>,
+    pub seconds: f64,
+}
+
+/// The label in parentheses at the end of a smtbmc property line, e.g.
+/// `Assert failed in top: file.sv:12.5-12.30 (safety_active)`.
+fn label(line: &str) -> Option<String> {
+    let open = line.rfind('(')?;
+    let close = line[open..].find(')')? + open;
+    let name = &line[open + 1..close];
+    (!name.is_empty() && !name.contains(' ')).then(|| name.to_string())
+}
+
+/// The number after `step ` in a line, if any.
+fn step_of(line: &str) -> Option<u32> {
+    let at = line.rfind("step ")? + 5;
+    let digits: String = line[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+/// Reads smtbmc's log into a verdict.
+pub fn parse(log: &str, seconds: f64) -> Result<Verdict> {
+    let mut v = Verdict {
+        passed: false,
+        failed: Vec::new(),
+        step: None,
+        reached: Vec::new(),
+        unreached: Vec::new(),
+        vcd: None,
+        seconds,
+    };
+    let mut status = None;
+    let mut last_step = None;
+    for raw in log.lines() {
+        let line = raw.trim_start_matches('#').trim();
+        let body = line
+            .split_once("  ")
+            .filter(|(t, _)| t.contains(':'))
+            .map_or(line, |(_, rest)| rest.trim());
+        if body.starts_with("Checking assertions in step")
+            || body.starts_with("Trying induction in step")
+            || body.starts_with("Checking cover reachability in step")
+        {
+            last_step = step_of(body);
+        } else if let Some(rest) = body.strip_prefix("Assert failed in ") {
+            // `<module>: <label>` for a labelled assertion, `<module>: <src> (<label>)` or
+            // `<module>: <src>` otherwise.
+            let what = rest.split_once(": ").map_or(rest, |(_, w)| w).trim();
+            let name = label(what).unwrap_or_else(|| what.to_string());
+            if !v.failed.contains(&name) {
+                v.failed.push(name);
+            }
+            v.step = v.step.or(last_step);
+        } else if body.starts_with("Reached cover statement") {
+            if let (Some(l), Some(s)) = (
+                label(body.split(" in step").next().unwrap_or(body)),
+                step_of(body),
+            ) {
+                v.reached.push((l, s));
+            }
+        } else if body.starts_with("Unreached cover statement") {
+            if let Some(l) = label(body) {
+                v.unreached.push(l);
+            }
+        } else if let Some(file) = body.strip_prefix("Writing trace to VCD file: ") {
+            v.vcd = Some(file.trim().to_string());
+        } else if let Some(s) = body.strip_prefix("Status:") {
+            status = Some(s.trim().to_string());
+        }
+    }
+    match status.as_deref() {
+        Some("PASSED") => v.passed = true,
+        Some("FAILED") => {}
+        _ => bail!(
+            "yosys-smtbmc ended without a status line:\n{}",
+            tail(log, 20)
+        ),
+    }
+    Ok(v)
+}
+
+fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// Runs yosys-smtbmc on the model in `dir`, streaming its step lines to stderr when
+/// `progress` is set, and keeps the log as `<mode>.log`.
+pub fn run(dir: &WorkDir, model: &str, mode: Mode, depth: u32, progress: bool) -> Result<Verdict> {
+    let vcd = format!("{}.vcd", mode.name());
+    let mut args: Vec<String> = vec!["--unroll".into(), "-s".into(), "z3".into()];
+    match mode {
+        Mode::Bmc => {}
+        Mode::Cover => args.push("-c".into()),
+        Mode::Induction => args.push("-i".into()),
+    }
+    args.extend(["-t".into(), depth.to_string(), "--dump-vcd".into(), vcd]);
+    args.extend(["--noprogress".into(), model.to_string()]);
+    let started = Instant::now();
+    let spawned = Command::new("yosys-smtbmc")
+        .args(&args)
+        .current_dir(&dir.path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match spawned {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("{}", install_hint("yosys-smtbmc"))
+        }
+        Err(e) => return Err(e).context("running yosys-smtbmc"),
+    };
+    let mut log = String::new();
+    let stdout = child.stdout.take().context("smtbmc stdout")?;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.context("reading yosys-smtbmc output")?;
+        if progress {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(
+                err,
+                "  formal {}: {}",
+                mode.name(),
+                line.trim_start_matches("##").trim()
+            );
+        }
+        log.push_str(&line);
+        log.push('\n');
+    }
+    let out = child
+        .wait_with_output()
+        .context("waiting for yosys-smtbmc")?;
+    log.push_str(&String::from_utf8_lossy(&out.stderr));
+    dir.write(&format!("{}.log", mode.name()), &log)?;
+    if log.contains("No such file or directory: 'z3'") || log.contains("FileNotFoundError") {
+        bail!("{}", install_hint("z3"));
+    }
+    let mut verdict = parse(&log, started.elapsed().as_secs_f64())?;
+    if let Some(v) = &verdict.vcd {
+        verdict.vcd = Some(dir.path.join(v).display().to_string());
+    }
+    Ok(verdict)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_bmc_names_the_assertion_step_and_trace() {
+        let log = "##   0:00:00  Solver: z3\n\
+                   ##   0:00:01  Checking assertions in step 17..\n\
+                   ##   0:00:09  BMC failed!\n\
+                   ##   0:00:09  Assert failed in lm_tracker_formal: safety_active\n\
+                   ##   0:00:09  Assert failed in lm_tracker_formal: lm_tracker_props.sv:391.17-391.52 (swap_clean)\n\
+                   ##   0:00:09  Writing trace to VCD file: bmc.vcd\n\
+                   ##   0:00:10  Status: FAILED\n";
+        let v = parse(log, 1.0).unwrap();
+        assert!(!v.passed);
+        assert_eq!(
+            v.failed,
+            vec!["safety_active".to_string(), "swap_clean".to_string()]
+        );
+        assert_eq!(v.step, Some(17));
+    }
+
+    #[test]
+    fn covers_are_listed_reached_and_unreached() {
+        let log = "##   0:00:02  Reached cover statement at lm_tracker_props.sv:420.13-420.50 (cover_skip_cursor) in step 14.\n\
+                   ##   0:00:30  Unreached cover statement at lm_tracker_props.sv:421.13-421.50 (cover_skip_bitmap).\n\
+                   ##   0:00:31  Status: FAILED\n";
+        let v = parse(log, 1.0).unwrap();
+        assert_eq!(v.reached, vec![("cover_skip_cursor".to_string(), 14)]);
+        assert_eq!(v.unreached, vec!["cover_skip_bitmap".to_string()]);
+    }
+
+    #[test]
+    fn a_log_without_status_is_an_error() {
+        assert!(parse("##   0:00:00  Solver: z3\nTraceback ...\n", 0.0).is_err());
+    }
+}

@@ -1,0 +1,193 @@
+//! `lmsnoop formal` as CI runs it: the built binary driving Yosys, yosys-smtbmc and z3.
+//!
+//! The block must pass the bounded check, and the mutants must fail it with a counterexample
+//! trace. `LMSNOOP_FORMAL_DEPTH` sets the depth; the default, 20 cycles, is what fits CI:
+//! z3 needs about 7 minutes to depth 20 on the 2-core machine and several times that per
+//! step beyond (README, Formal). `LMSNOOP_FORMAL_MUTANTS` names the mutants to run
+//! (comma-separated, or `all`); the default is the one measured to fail within the default
+//! depth. `LMSNOOP_FORMAL_COVERS=1` adds the cover run. A missing tool fails the test with
+//! the install hint (scripts/test.sh installs them).
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn lmsnoop(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lmsnoop"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn depth() -> String {
+    std::env::var("LMSNOOP_FORMAL_DEPTH").unwrap_or_else(|_| "20".to_string())
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("lmsnoop-formal-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The JSON array of strings after `"key":[` in `json`, in order.
+fn strings_after(json: &str, key: &str) -> Vec<String> {
+    let pat = format!("\"{key}\":[");
+    let Some(at) = json.find(&pat) else {
+        panic!("no {key} array in {json}")
+    };
+    let rest = &json[at + pat.len()..];
+    let end = rest.find(']').expect("array closes");
+    rest[..end]
+        .split(',')
+        .map(|s| s.trim().trim_matches('"').to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+#[test]
+fn the_block_passes_the_bounded_check() {
+    let depth = depth();
+    let covers = std::env::var("LMSNOOP_FORMAL_COVERS").is_ok_and(|v| v == "1");
+    let mut args = vec!["formal", "--depth", &depth, "--json"];
+    if !covers {
+        args.push("--no-covers");
+    }
+    let out = lmsnoop(&args);
+    let json = text(&out.stdout);
+    assert!(
+        out.status.success(),
+        "lmsnoop formal --depth {depth} failed:\n{json}\n{}",
+        text(&out.stderr)
+    );
+    let bmc = &json[json.find("\"bmc\":").expect("bmc verdict")..];
+    assert!(bmc.starts_with("\"bmc\":{\"passed\":true"), "{json}");
+    for p in [
+        "safety_active",
+        "safety_passive",
+        "no_lost_active",
+        "conservative",
+        "swap_clean",
+    ] {
+        assert!(
+            strings_after(&json, "properties").iter().any(|x| x == p),
+            "{p}: {json}"
+        );
+    }
+    if covers {
+        assert_eq!(
+            strings_after(&json, "unreached"),
+            Vec::<String>::new(),
+            "{json}"
+        );
+    }
+}
+
+#[test]
+fn mutants_fail_with_a_counterexample_trace() {
+    let list = lmsnoop(&["formal", "--list-mutants"]);
+    assert!(list.status.success());
+    let listing = text(&list.stdout);
+    let mutants: Vec<(String, String)> = listing
+        .lines()
+        .map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            (w[0].to_string(), w[3].to_string())
+        })
+        .collect();
+    assert!(mutants.len() >= 3, "{listing}");
+    let wanted = std::env::var("LMSNOOP_FORMAL_MUTANTS").unwrap_or_else(|_| "no-forwarding".into());
+    let depth = depth();
+    if wanted != "all" {
+        for w in wanted.split(',') {
+            assert!(
+                mutants.iter().any(|(n, _)| n == w),
+                "LMSNOOP_FORMAL_MUTANTS: no mutant {w}"
+            );
+        }
+    }
+    for (name, caught_by) in mutants {
+        if wanted != "all" && !wanted.split(',').any(|w| w == name) {
+            continue;
+        }
+        let keep = scratch(&name);
+        let out = lmsnoop(&[
+            "formal",
+            "--mutate",
+            &name,
+            "--depth",
+            &depth,
+            "--no-covers",
+            "--json",
+            "--keep",
+            keep.to_str().unwrap(),
+        ]);
+        let json = text(&out.stdout);
+        let err = text(&out.stderr);
+        assert!(
+            !out.status.success(),
+            "mutant {name} passed the check:\n{json}"
+        );
+        assert!(err.contains("formal check FAILED"), "{name}: {err}");
+        let failed = strings_after(&json, "failed");
+        assert!(
+            failed.contains(&caught_by),
+            "{name}: expected {caught_by}, got {failed:?}"
+        );
+        let vcd = keep.join(format!("formal-{name}")).join("bmc.vcd");
+        let trace = std::fs::read_to_string(&vcd)
+            .unwrap_or_else(|e| panic!("{name}: no counterexample at {}: {e}", vcd.display()));
+        assert!(
+            trace.contains("$enddefinitions") && trace.contains("#0"),
+            "{name}: {vcd:?}"
+        );
+        let _ = std::fs::remove_dir_all(&keep);
+    }
+}
+
+#[test]
+fn bad_requests_fail_clearly() {
+    let out = lmsnoop(&["formal", "--mutate", "no-such-bug"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("unknown mutant `no-such-bug`"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = lmsnoop(&["formal", "--depth", "1"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("--depth must be at least 2"));
+}
+
+#[test]
+fn a_missing_solver_gives_the_install_hint() {
+    let dir = scratch("path");
+    for tool in ["yosys", "yosys-smtbmc"] {
+        let found = std::env::var_os("PATH")
+            .and_then(|p| {
+                std::env::split_paths(&p)
+                    .map(|d| d.join(tool))
+                    .find(|t| t.is_file())
+            })
+            .unwrap_or_else(|| {
+                panic!("{tool} on PATH (scripts/test.sh installs it: apt-get install yosys)")
+            });
+        std::os::unix::fs::symlink(found, dir.join(tool)).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_lmsnoop"))
+        .args(["formal", "--depth", "2"])
+        .env("PATH", &dir)
+        .output()
+        .expect("the binary runs");
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("z3 not found") && err.contains("apt-get install z3"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
