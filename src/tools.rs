@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
 
 /// Debian package of each tool, for the install hint.
 fn package_of(tool: &str) -> &str {
@@ -23,13 +23,27 @@ pub fn install_hint(tool: &str) -> String {
     )
 }
 
+/// The error for a failed start of `tool`: the install hint when it is not on PATH.
+fn start_error(tool: &str, e: std::io::Error) -> anyhow::Error {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        anyhow::anyhow!("{}", install_hint(tool))
+    } else {
+        anyhow::Error::new(e).context(format!("running {tool}"))
+    }
+}
+
 /// Runs `tool` with `args` in `dir`; a missing tool is an error with the install hint.
 pub fn run(tool: &str, args: &[&str], dir: &Path) -> Result<Output> {
-    match Command::new(tool).args(args).current_dir(dir).output() {
-        Ok(out) => Ok(out),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!("{}", install_hint(tool)),
-        Err(e) => Err(e).with_context(|| format!("running {tool}")),
-    }
+    Command::new(tool)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .map_err(|e| start_error(tool, e))
+}
+
+/// Starts `cmd`, whose program is `tool`; a missing tool is an error with the install hint.
+pub fn spawn(tool: &str, cmd: &mut Command) -> Result<Child> {
+    cmd.spawn().map_err(|e| start_error(tool, e))
 }
 
 /// The first line a tool prints for its version, which also proves it runs.
@@ -89,6 +103,11 @@ impl WorkDir {
         std::fs::create_dir_all(&path)
             .with_context(|| format!("creating work directory {}", path.display()))?;
         Ok(WorkDir { path, keep })
+    }
+
+    /// Keeps the directory after the run (a counterexample trace must outlive it).
+    pub fn persist(&mut self) {
+        self.keep = true;
     }
 
     pub fn write(&self, name: &str, text: &str) -> Result<()> {

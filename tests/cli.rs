@@ -1,14 +1,10 @@
 //! The `lmsnoop` binary as a user meets it: outputs, JSON keys, errors and exit codes.
 
+mod cli_support;
+
+use cli_support::{lmsnoop, text};
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
-
-fn lmsnoop(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lmsnoop"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
 
 fn stdin_lmsnoop(args: &[&str], input: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lmsnoop"))
@@ -25,10 +21,6 @@ fn stdin_lmsnoop(args: &[&str], input: &str) -> Output {
         .write_all(input.as_bytes())
         .unwrap();
     child.wait_with_output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 const SMALL: &[&str] = &["--namespace", "64MiB", "--granule", "8KiB", "--quiet"];

@@ -8,19 +8,10 @@
 //! depth. `LMSNOOP_FORMAL_COVERS=1` adds the cover run. A missing tool fails the test with
 //! the install hint (scripts/test.sh installs them).
 
+mod cli_support;
+
+use cli_support::{lmsnoop, text, ToolPath};
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn lmsnoop(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lmsnoop"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn depth() -> String {
     std::env::var("LMSNOOP_FORMAL_DEPTH").unwrap_or_else(|_| "20".to_string())
@@ -165,29 +156,14 @@ fn bad_requests_fail_clearly() {
 
 #[test]
 fn a_missing_solver_gives_the_install_hint() {
-    let dir = scratch("path");
-    for tool in ["yosys", "yosys-smtbmc"] {
-        let found = std::env::var_os("PATH")
-            .and_then(|p| {
-                std::env::split_paths(&p)
-                    .map(|d| d.join(tool))
-                    .find(|t| t.is_file())
-            })
-            .unwrap_or_else(|| {
-                panic!("{tool} on PATH (scripts/test.sh installs it: apt-get install yosys)")
-            });
-        std::os::unix::fs::symlink(found, dir.join(tool)).unwrap();
-    }
-    let out = Command::new(env!("CARGO_BIN_EXE_lmsnoop"))
-        .args(["formal", "--depth", "2"])
-        .env("PATH", &dir)
-        .output()
-        .expect("the binary runs");
+    let path = ToolPath::new("formal");
+    path.link("yosys", "yosys");
+    path.link("yosys-smtbmc", "yosys");
+    let out = path.lmsnoop(&["formal", "--depth", "2"]);
     assert!(!out.status.success());
     let err = text(&out.stderr);
     assert!(
         err.contains("z3 not found") && err.contains("apt-get install z3"),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -7,18 +7,9 @@
 //! A missing tool fails the test with the install hint, like the other hardware tests
 //! (scripts/test.sh installs the tools).
 
-use std::process::{Command, Output};
+mod cli_support;
 
-fn lmsnoop(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lmsnoop"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use cli_support::{lmsnoop, text, ToolPath};
 
 /// The value of `"key":` in a flat JSON object, as its raw text up to the next `,` or `}`.
 fn field<'a>(json: &'a str, key: &str) -> &'a str {
@@ -136,14 +127,9 @@ fn unsupported_granules_fail_with_the_list() {
 
 #[test]
 fn missing_tools_give_the_install_hint() {
-    let empty = std::env::temp_dir().join(format!("lmsnoop-empty-path-{}", std::process::id()));
-    std::fs::create_dir_all(&empty).unwrap();
+    let path = ToolPath::new("synth");
     for target in ["xc7", "ice40-hx8k"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_lmsnoop"))
-            .args(["synth", "--target", target])
-            .env("PATH", &empty)
-            .output()
-            .expect("the binary runs");
+        let out = path.lmsnoop(&["synth", "--target", target]);
         assert!(!out.status.success());
         let err = text(&out.stderr);
         assert!(
@@ -152,27 +138,14 @@ fn missing_tools_give_the_install_hint() {
         );
     }
     // Yosys there, nextpnr not: the iCE40 flow names nextpnr before doing any work.
-    let yosys = std::env::var_os("PATH")
-        .map(|p| {
-            std::env::split_paths(&p)
-                .map(|d| d.join("yosys"))
-                .find(|y| y.is_file())
-        })
-        .unwrap_or_default()
-        .expect("yosys on PATH (scripts/test.sh installs it: apt-get install yosys)");
-    std::os::unix::fs::symlink(&yosys, empty.join("yosys")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_lmsnoop"))
-        .args(["synth", "--target", "ice40-hx8k"])
-        .env("PATH", &empty)
-        .output()
-        .expect("the binary runs");
+    path.link("yosys", "yosys");
+    let out = path.lmsnoop(&["synth", "--target", "ice40-hx8k"]);
     assert!(!out.status.success());
     let err = text(&out.stderr);
     assert!(
         err.contains("nextpnr-ice40 not found") && err.contains("apt-get install nextpnr-ice40"),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&empty);
 }
 
 #[test]

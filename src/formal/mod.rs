@@ -73,18 +73,10 @@ fn build(dir: &WorkDir, mutant: Option<&Mutant>, only: Option<&str>) -> Result<(
     dir.write(script::DUT_FILE, &verilog)?;
     dir.write(script::DEFS_FILE, &script::defs())?;
     dir.write(script::WRAPPER_FILE, WRAPPER)?;
-    let mut ys = script::yosys_script(&script::probes(WRAPPER)?);
-    if let Some(keep) = only {
-        // Induction per property: every other assertion goes, so none of them is assumed,
-        // except the helper invariants (`inv_*`), which are proven along with it.
-        ys = ys.replace(
-            "cd ..\n",
-            &format!(
-                "cd ..\nchformal -assert -remove t:$assert {top}/{keep} {top}/{HELPER_PREFIX}* %u %d\n",
-                top = script::TOP
-            ),
-        );
-    }
+    let ys = script::yosys_script(
+        &script::probes(WRAPPER)?,
+        only.map(|keep| (keep, HELPER_PREFIX)),
+    );
     dir.write("formal.ys", &ys)?;
     crate::tools::yosys_logged(dir, "formal.ys", "yosys.log")
 }
@@ -100,7 +92,7 @@ pub fn run(opts: &Options) -> Result<Report> {
         Some(m) => format!("formal-{}", m.name),
         None => "formal".to_string(),
     };
-    let dir = WorkDir::new(opts.keep.as_deref(), &label)?;
+    let mut dir = WorkDir::new(opts.keep.as_deref(), &label)?;
     build(&dir, opts.mutant, None)?;
     let properties = labels(WRAPPER, "assert");
     let bmc = smtbmc::run(
@@ -142,9 +134,8 @@ pub fn run(opts: &Options) -> Result<Report> {
         cover,
         induction,
     };
-    if opts.keep.is_some() || !report.bmc.passed {
-        // The counterexample outlives the run.
-        std::mem::forget(dir);
+    if !report.bmc.passed {
+        dir.persist();
     }
     Ok(report)
 }

@@ -95,7 +95,11 @@ pub fn probes(wrapper: &str) -> Result<Vec<Probe>> {
 /// The Yosys script: read, flatten, drive the probes, and write the SMT2 model the way
 /// yosys-smtbmc wants it. The two 8-word RAMs become flip-flops (`memory_map`): z3 then
 /// meets plain bit-vectors instead of arrays, about a third faster at depth 20.
-pub fn yosys_script(probes: &[Probe]) -> String {
+///
+/// With `only`, every assertion but that one and the helper invariants (labels starting
+/// with `helper_prefix`) is removed, for induction one property at a time: none of the
+/// others may be assumed, the helpers are proven along with it.
+pub fn yosys_script(probes: &[Probe], only: Option<(&str, &str)>) -> String {
     let mut s = format!(
         "read_verilog -sv {DUT_FILE}\n\
          read_verilog -formal -sv {WRAPPER_FILE}\n\
@@ -109,10 +113,16 @@ pub fn yosys_script(probes: &[Probe]) -> String {
         let _ = writeln!(s, "select -assert-count 1 w:{}", p.net);
         let _ = writeln!(s, "connect -set {} {}", p.wire, p.net);
     }
+    s.push_str("cd ..\n");
+    if let Some((keep, helper_prefix)) = only {
+        let _ = writeln!(
+            s,
+            "chformal -assert -remove t:$assert {TOP}/{keep} {TOP}/{helper_prefix}* %u %d"
+        );
+    }
     let _ = write!(
         s,
-        "cd ..\n\
-         opt_clean\n\
+        "opt_clean\n\
          check -assert\n\
          memory_nordff\n\
          memory_map\n\

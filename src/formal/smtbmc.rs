@@ -3,7 +3,7 @@
 //! `--unroll` matters: without it z3 meets the model's state functions as uninterpreted
 //! functions and spends minutes on step 0; unrolled, each step is plain bit-vector logic.
 
-use crate::tools::{install_hint, WorkDir};
+use crate::tools::{install_hint, spawn, WorkDir};
 use anyhow::{bail, Context, Result};
 use std::io::{BufRead, BufReader, Write as _};
 use std::process::{Command, Stdio};
@@ -145,20 +145,15 @@ pub fn run(dir: &WorkDir, model: &str, mode: Mode, depth: u32, progress: bool) -
     args.extend(["-t".into(), depth.to_string(), "--dump-vcd".into(), vcd]);
     args.extend(["--noprogress".into(), model.to_string()]);
     let started = Instant::now();
-    let spawned = Command::new("yosys-smtbmc")
-        .args(&args)
-        .current_dir(&dir.path)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match spawned {
-        Ok(c) => c,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            bail!("{}", install_hint("yosys-smtbmc"))
-        }
-        Err(e) => return Err(e).context("running yosys-smtbmc"),
-    };
+    let mut child = spawn(
+        "yosys-smtbmc",
+        Command::new("yosys-smtbmc")
+            .args(&args)
+            .current_dir(&dir.path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    )?;
     let mut log = String::new();
     let stdout = child.stdout.take().context("smtbmc stdout")?;
     for line in BufReader::new(stdout).lines() {

@@ -3,8 +3,8 @@
 
 use super::harness;
 use super::Target;
-use crate::tools::{install_hint, tool_version, WorkDir};
-use anyhow::{bail, Context, Result};
+use crate::tools::{spawn, tool_version, WorkDir};
+use anyhow::{Context, Result};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -96,35 +96,30 @@ pub fn nextpnr_ice40(dir: &WorkDir, timeout: Duration) -> Result<(bool, String)>
     let log_path = dir.path.join("nextpnr.log");
     let log = std::fs::File::create(&log_path)
         .with_context(|| format!("creating {}", log_path.display()))?;
-    let spawned = Command::new("nextpnr-ice40")
-        .args([
-            "--hx8k",
-            "--package",
-            "ct256",
-            "--freq",
-            "100",
-            "--seed",
-            "1",
-            "--timing-allow-fail",
-            "--pcf",
-            harness::PCF_FILE,
-            "--json",
-            &json,
-            "--asc",
-            "lm_tracker_hx8k.asc",
-        ])
-        .current_dir(&dir.path)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log)
-        .spawn();
-    let mut child = match spawned {
-        Ok(c) => c,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            bail!("{}", install_hint("nextpnr-ice40"))
-        }
-        Err(e) => return Err(e).context("running nextpnr-ice40"),
-    };
+    let mut child = spawn(
+        "nextpnr-ice40",
+        Command::new("nextpnr-ice40")
+            .args([
+                "--hx8k",
+                "--package",
+                "ct256",
+                "--freq",
+                "100",
+                "--seed",
+                "1",
+                "--timing-allow-fail",
+                "--pcf",
+                harness::PCF_FILE,
+                "--json",
+                &json,
+                "--asc",
+                "lm_tracker_hx8k.asc",
+            ])
+            .current_dir(&dir.path)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log),
+    )?;
     let started = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait()? {
