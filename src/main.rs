@@ -47,7 +47,7 @@ enum Command {
     GenRegs(GenArgs),
     /// Synthesise the block with Yosys (and nextpnr on iCE40): area, logic depth, Fmax.
     Synth(SynthArgs),
-    /// Check the block's safety properties with yosys-smtbmc and z3 (BMC, covers, induction).
+    /// Check the block's safety properties: BMC and covers (yosys-smtbmc, z3), PDR (ABC).
     Formal(FormalArgs),
 }
 
@@ -56,7 +56,10 @@ struct FormalArgs {
     /// Bounded model check depth in clock cycles.
     #[arg(long, default_value_t = lmsnoop::formal::DEFAULT_DEPTH)]
     depth: u32,
-    /// Also try k-induction with this k, one property at a time (unbounded proofs).
+    /// Time limit in seconds of each property's unbounded proof attempt (ABC PDR); 0 skips.
+    #[arg(long, value_name = "SECONDS", default_value_t = lmsnoop::formal::DEFAULT_PDR_SECONDS)]
+    pdr: u32,
+    /// Also try k-induction with this k, one property at a time.
     #[arg(long, value_name = "K")]
     induction: Option<u32>,
     /// Skip the cover run (which shows the checked cases are reachable).
@@ -648,6 +651,7 @@ fn formal_cmd(args: FormalArgs) -> Result<()> {
         depth: args.depth,
         covers: !args.no_covers,
         induction: args.induction,
+        pdr_seconds: args.pdr,
         mutant,
         keep: args.keep.clone(),
         progress: !args.json,

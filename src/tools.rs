@@ -1,4 +1,4 @@
-//! Running the external hardware tools (Yosys, nextpnr, yosys-smtbmc, z3): the install
+//! Running the external hardware tools (Yosys, nextpnr, yosys-smtbmc, z3, yosys-abc): the install
 //! hint when one is missing, version probes, and the work directory a flow runs in.
 
 use anyhow::{bail, Context, Result};
@@ -9,7 +9,7 @@ use std::process::{Child, Command, Output};
 fn package_of(tool: &str) -> &str {
     match tool {
         "nextpnr-ice40" => "nextpnr-ice40",
-        "yosys-smtbmc" => "yosys",
+        "yosys-smtbmc" | "yosys-abc" => "yosys",
         _ => tool,
     }
 }

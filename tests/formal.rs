@@ -25,6 +25,14 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// The JSON string after `"key":` in `json` (the first), if it is a string.
+fn string_after(json: &str, key: &str) -> Option<String> {
+    let pat = format!("\"{key}\":\"");
+    let at = json.find(&pat)? + pat.len();
+    let end = json[at..].find('"')?;
+    Some(json[at..at + end].to_string())
+}
+
 /// The JSON array of strings after `"key":[` in `json`, in order.
 fn strings_after(json: &str, key: &str) -> Vec<String> {
     let pat = format!("\"{key}\":[");
@@ -44,7 +52,8 @@ fn strings_after(json: &str, key: &str) -> Vec<String> {
 fn the_block_passes_the_bounded_check() {
     let depth = depth();
     let covers = std::env::var("LMSNOOP_FORMAL_COVERS").is_ok_and(|v| v == "1");
-    let mut args = vec!["formal", "--depth", &depth, "--json"];
+    let pdr = std::env::var("LMSNOOP_FORMAL_PDR_SECONDS").unwrap_or_else(|_| "20".to_string());
+    let mut args = vec!["formal", "--depth", &depth, "--pdr", &pdr, "--json"];
     if !covers {
         args.push("--no-covers");
     }
@@ -68,6 +77,14 @@ fn the_block_passes_the_bounded_check() {
             strings_after(&json, "properties").iter().any(|x| x == p),
             "{p}: {json}"
         );
+    }
+    // PDR proves the read-path properties outright; it must refute nothing.
+    assert!(!json.contains("\"outcome\":\"fails\""), "{json}");
+    if pdr != "0" {
+        for p in ["status_busy", "inv_read_pending", "inv_read_busy"] {
+            let key = format!("\"property\":\"{p}\",\"outcome\":\"proven\"");
+            assert!(json.contains(&key), "{p} not proven by PDR: {json}");
+        }
     }
     if covers {
         assert_eq!(
@@ -129,9 +146,14 @@ fn mutants_fail_with_a_counterexample_trace() {
             failed.contains(&caught_by),
             "{name}: expected {caught_by}, got {failed:?}"
         );
-        let vcd = keep.join(format!("formal-{name}")).join("bmc.vcd");
+        let vcd = string_after(&json, "vcd")
+            .unwrap_or_else(|| panic!("{name}: no counterexample trace in {json}"));
+        assert!(
+            vcd.starts_with(keep.to_str().unwrap()),
+            "{name}: trace {vcd} outside --keep"
+        );
         let trace = std::fs::read_to_string(&vcd)
-            .unwrap_or_else(|e| panic!("{name}: no counterexample at {}: {e}", vcd.display()));
+            .unwrap_or_else(|e| panic!("{name}: no counterexample at {vcd}: {e}"));
         assert!(
             trace.contains("$enddefinitions") && trace.contains("#0"),
             "{name}: {vcd:?}"
@@ -159,6 +181,14 @@ fn a_missing_solver_gives_the_install_hint() {
     let path = ToolPath::new("formal");
     path.link("yosys", "yosys");
     path.link("yosys-smtbmc", "yosys");
+    let out = path.lmsnoop(&["formal", "--depth", "2"]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("yosys-abc not found") && err.contains("apt-get install yosys"),
+        "{err}"
+    );
+    path.link("yosys-abc", "yosys");
     let out = path.lmsnoop(&["formal", "--depth", "2"]);
     assert!(!out.status.success());
     let err = text(&out.stderr);

@@ -10,6 +10,11 @@
 // `lm_formal_defs.svh` is written by `lmsnoop formal` from hdl/src/regs.rs (addresses,
 // fields, opcodes, method codes) and the build parameters (DUT name, RAM address width).
 //
+// Two models are checked (assume-guarantee on the decode): the decode model is this file
+// with the whole block and proves decode_ok; the control model (LM_CUT_DECODE) cuts the
+// block's decode nets and proves every other property for any decode values the spec
+// allows, so the solvers never meet the 64-bit LBA arithmetic there.
+//
 // ---- Internal DUT names this wrapper relies on: this list is the ONLY place ------------
 // Yosys 0.23 does not resolve hierarchical references, so each probe is a wire of this
 // module left undriven here; `lmsnoop formal` reads the `// probe:` lines below and, after
@@ -19,8 +24,11 @@
 //   sel:       0 = ram0 holds the active buffer, 1 = ram1 does; a swap flips it;
 //   busy:      STATUS.BUSY (the status_busy property checks that reads return it);
 //   cmd_busy:  a command is pending or executing, or the clear engine runs;
+//   cmd_pending, cstate: a CMD write is waiting, and the command engine's state (the
+//              enum's Idle is encoded 0); E2 reads them;
 //   op_*:      the snoop stage's decode of the operation on the snoop ports (first and
-//              last granule, out of range, empty), checked by decode_ok;
+//              last granule, out of range, empty), checked by decode_ok; `cut` marks the
+//              nets the control model replaces by free values (LM_CUT_DECODE below);
 //   shift, ns_lbas, ns_granules: the latched geometry, checked by inv_geometry.
 // probe: p_we0 = dut.ram0$write_enable
 // probe: p_wa0 = dut.ram0$write_address
@@ -31,10 +39,12 @@
 // probe: p_sel = dut.sel$q
 // probe: p_busy = dut.busy
 // probe: p_cmd_busy = dut.cmd_busy
-// probe: p_op_g0 = dut.op_g0
-// probe: p_op_gl = dut.op_gl
-// probe: p_op_oob = dut.op_oob
-// probe: p_op_empty = dut.op_empty
+// probe: p_cmd_pending = dut.cmd_pending$q
+// probe: p_cstate = dut.cstate$q
+// probe: p_op_g0 = dut.op_g0 cut
+// probe: p_op_gl = dut.op_gl cut
+// probe: p_op_oob = dut.op_oob cut
+// probe: p_op_empty = dut.op_empty cut
 // probe: p_shift = dut.shift$q
 // probe: p_ns = dut.ns_lbas$q
 // probe: p_gran = dut.ns_granules$q
@@ -42,13 +52,16 @@
 //
 // Environment (assumptions; everything else is a free input every cycle):
 //  E1 reset is high in the first cycle and low afterwards.
-//  E2 the host follows the firmware's command protocol: it writes CMD, and the parameter
-//     registers a command latches (CONFIG, NS_LBAS_*, PLAN_*, MARK_*), only after a STATUS
-//     read returned BUSY == 0 following its previous CMD, and it streams load words only
-//     after the LOAD completed. Only a CMD write starts a command, so the wrapper assumes
-//     just what that implies: no such write and no load beat while `cmd_busy`. That is
-//     weaker than the protocol (any cycle the block is not executing a command is allowed)
-//     and spares every trace the STATUS round trips.
+//  E2 the host follows the firmware's command protocol: it writes the parameter registers
+//     a command latches (CONFIG, NS_LBAS_*, PLAN_*, MARK_*) only after a STATUS read
+//     returned BUSY == 0 following its previous CMD, and it streams load words only after
+//     the LOAD completed. The wrapper assumes just what the block relies on: no parameter
+//     write and no load beat while a command is pending or executing (`cmd_pending`,
+//     `cstate != Idle`). That is weaker than the protocol: it allows every other cycle,
+//     including those of the clear engine after reset or RELEASE (BUSY == 1), and spares
+//     every trace the STATUS round trips. CMD itself may be written in any cycle: one
+//     written while a command runs or the clear engine works (`cmd_busy`) is refused with
+//     ERR_CMD_STATE (hardware.md), and the shadow ignores it too.
 //  E3 while its query stream is open the host issues no QUERY, SWAP or RELEASE (the RTL
 //     refuses them with ERR_STREAM_BUSY when it executes them, and the stream may close in
 //     between: the refusal is not observable at the CMD write).
@@ -145,7 +158,8 @@ module lm_tracker_formal (
     );
 
     // Probes (driven by `lmsnoop formal`, see the list at the top).
-    (* keep *) wire          p_we0, p_we1, p_sel, p_busy, p_cmd_busy;
+    (* keep *) wire          p_we0, p_we1, p_sel, p_busy, p_cmd_busy, p_cmd_pending;
+    (* keep *) wire [3:0]    p_cstate;
     (* keep *) wire [AW-1:0] p_wa0, p_wa1;
     (* keep *) wire [63:0]   p_wd0, p_wd1, p_ns;
     (* keep *) wire [31:0]   p_op_g0, p_op_gl, p_gran;
@@ -180,8 +194,27 @@ module lm_tracker_formal (
     wire q_pop = q_tvalid & q_tready & !reset;
 
     // ---- E2: the host's command protocol -----------------------------------------------------
-    // See E2 above: CMD, parameter writes and load beats only while no command runs.
-    always @* if (wr_cmd | wr_param | ld_tvalid) assume(!p_cmd_busy);
+    // See E2 above: parameter writes and load beats only while no command runs.
+    wire cmd_run = p_cmd_pending | (p_cstate != 4'd0);
+    always @* if (wr_param | ld_tvalid) assume(!cmd_run);
+
+    // ---- the decode, cut ---------------------------------------------------------------------
+    // With LM_CUT_DECODE, `lmsnoop formal` cuts the block's decode nets (Yosys `cutpoint`):
+    // op_* become free values, and the 64-bit adders, comparators and shifters behind them
+    // leave the problem. The values are constrained only to what the spec's decode can give
+    // for an accepted operation (decode_ok, checked on the uncut model, proves the block's
+    // decode gives exactly that), so every trace of the real block is a trace of this one.
+    // The converse holds too on the formal build: with shift 0, every g0 <= gl < granules
+    // is the decode of some write (NLB reaches 2^16 LBAs, the build has 256 granules), so
+    // a cover reached here is reachable in the block.
+`ifdef LM_CUT_DECODE
+    always @* if (uw_hs | cr_hs) begin
+        assume((p_op_g0 < `LM_CAPACITY) & (p_op_gl < `LM_CAPACITY));
+        if (!p_op_empty) assume(p_op_g0 < s_gran);
+        if (!p_op_oob) assume(!p_op_empty & (p_op_g0 <= p_op_gl) & (p_op_gl < s_gran));
+        if (p_op_oob & !p_op_empty) assume(p_op_gl == s_gran - 32'd1);
+    end
+`endif
 
     // ---- the shadow of the spec for g -------------------------------------------------------
     // Host-written parameter registers.
@@ -298,7 +331,7 @@ module lm_tracker_formal (
             | (opcode == `LM_OP_SET_PLAN) | (opcode == `LM_OP_MARK_DIRTY);
         stream_ok = !(n_q_open | n_load_open) | (opcode == `LM_OP_STOP)
             | (opcode == `LM_OP_MARK_DIRTY) | (opcode == `LM_OP_SET_PLAN);
-        valid_cmd = wr_cmd & (opcode != `LM_OP_NOP) & (needs_tracking == n_tracking)
+        valid_cmd = wr_cmd & !p_cmd_busy & (opcode != `LM_OP_NOP) & (needs_tracking == n_tracking)
             & (opcode <= `LM_OP_MARK_DIRTY) & stream_ok;
         if (valid_cmd) begin
             case (opcode)
@@ -418,13 +451,19 @@ module lm_tracker_formal (
     wire drop1 = p_we1 & (p_wa1 == g_word) & !p_wd1[g_bit] & rk1 & rb1 & p_sel;
 
     // ---- swap: sel flips --------------------------------------------------------------------
-    reg sel_q = 0, act1_q = 0, pas1_q = 0;
+    reg sel_q = 0, act1_q = 0;
     always @(posedge clock) begin
         sel_q <= p_sel;
         act1_q <= act_is1;
-        pas1_q <= pas_is1;
     end
     wire flipped = p_sel != sel_q;
+    // A SWAP accepted while g's passive bit was set: the residue the block must fold
+    // (bitmap) or clear (other methods) before the flip.
+    reg swap_residue = 0;
+    always @(posedge clock) begin
+        if (reset | flipped) swap_residue <= 1'b0;
+        else if (valid_cmd & (opcode == `LM_OP_SWAP)) swap_residue <= pas_is1;
+    end
 
     // ---- the properties ---------------------------------------------------------------------
     always @* begin
@@ -437,11 +476,12 @@ module lm_tracker_formal (
             end
             if (r_hs & ar_pend) status_busy: assert(s_axil_rdata[`LM_BUSY_BIT] == ar_busy);
             if (uw_take | cr_take) decode_ok: assert((p_op_oob == !sh_ok) & (p_op_empty == sh_empty)
-                & (sh_empty | ({32'b0, p_op_g0} == sh_g0)) & (!sh_ok | ({32'b0, p_op_gl} == sh_gl)));
+                & (sh_empty | ({32'b0, p_op_g0} == sh_g0)) & (!sh_ok | ({32'b0, p_op_gl} == sh_gl))
+                & (sh_ok | sh_empty | (p_op_gl == s_gran - 32'd1)));
             // Helper invariants (inv_*): true of every reachable state; they make
             // status_busy inductive and hand the solver the geometry decode_ok needs.
             // Every induction run keeps them.
-            if (!p_cmd_busy) inv_geometry: assert((p_shift == s_shift) & (p_ns == s_ns)
+            if (!cmd_run) inv_geometry: assert((p_shift == s_shift) & (p_ns == s_ns)
                 & (p_gran == s_gran));
             inv_read_pending: assert(ar_pend == s_axil_rvalid);
             if (ar_pend) inv_read_busy: assert(s_axil_rdata[`LM_BUSY_BIT] == ar_busy);
@@ -451,6 +491,14 @@ module lm_tracker_formal (
     end
 
     // ---- covers: the interesting cases are reachable (the proof is not vacuous) -------------
+    // With LM_COVERS_AS_ASSERTS each cover becomes the assertion that it is never reached,
+    // so that ABC's BMC, which knows only assertions, searches for it: a "counterexample"
+    // is the cover trace.
+`ifdef LM_COVERS_AS_ASSERTS
+`define LM_COVER(c) assert(!(c))
+`else
+`define LM_COVER(c) cover(c)
+`endif
     reg skipped = 0;   // a skip of g happened and nothing set the spec's bit since
     always @(posedge clock) begin
         if (reset) skipped <= 0;
@@ -459,13 +507,13 @@ module lm_tracker_formal (
     end
     always @* begin
         if (!init) begin
-            cover_skip_cursor: cover(ev_skip & is_cursor);
-            cover_skip_bitmap: cover(ev_skip & is_bitmap);
-            cover_skip_held: cover(idle_chk & skipped & !act_is1);
-            cover_safety_checked: cover(idle_chk & ob_act & act_is1);
-            cover_clear_dropped: cover((drop0 | drop1) & is_clear);
-            cover_swap_active_set: cover(flipped & act1_q);
-            cover_swap_passive_set: cover(flipped & pas1_q);
+            cover_skip_cursor: `LM_COVER(ev_skip & is_cursor);
+            cover_skip_bitmap: `LM_COVER(ev_skip & is_bitmap);
+            cover_skip_held: `LM_COVER(idle_chk & skipped & !act_is1);
+            cover_safety_checked: `LM_COVER(idle_chk & ob_act & act_is1);
+            cover_clear_dropped: `LM_COVER((drop0 | drop1) & is_clear);
+            cover_swap_active_set: `LM_COVER(flipped & act1_q);
+            cover_swap_residue: `LM_COVER(flipped & swap_residue);
         end
     end
 endmodule

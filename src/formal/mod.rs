@@ -4,19 +4,23 @@
 //! symbolic granule and asserts the properties a hardware team needs (a skipped bit is
 //! never a lost update, only copy reads and swaps clear active bits, a swap presents a
 //! clean active buffer). Yosys joins it with the Verilog of the formal build
-//! ([`FORMAL_ADDR_BITS`]); yosys-smtbmc with z3 runs a bounded model check, the covers
-//! (so a pass is not vacuous) and, on request, k-induction per property. [`mutants`] are
-//! broken variants the check must reject with a counterexample trace.
+//! ([`FORMAL_ADDR_BITS`]); yosys-smtbmc with z3 runs a bounded model check and the covers
+//! (so a pass is not vacuous), ABC's PDR tries an unbounded proof of each property
+//! ([`pdr`]), and on request k-induction runs per property. [`mutants`] are broken
+//! variants the check must reject with a counterexample trace.
 
+pub mod abc;
 pub mod mutants;
 pub mod script;
 pub mod smtbmc;
 
 use crate::json::Json;
 use crate::tools::{tool_version, WorkDir};
+use abc::{Bmc, Outcome, Proof};
 use anyhow::{bail, Result};
 use lmsnoop_hdl::tracker::{verilog_of, LmTracker, FORMAL_ADDR_BITS};
 use mutants::Mutant;
+use script::Model;
 use smtbmc::{Mode, Verdict};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -25,14 +29,18 @@ use std::path::PathBuf;
 pub const WRAPPER: &str = include_str!("../../hdl/formal/lm_tracker_props.sv");
 /// Label prefix of the wrapper's helper invariants, kept in every induction run.
 pub const HELPER_PREFIX: &str = "inv_";
-/// Default BMC depth in clock cycles (the reset's clear engine takes the first 9).
+/// Default BMC depth in clock cycles (the reset's clear engine takes the first 5).
 pub const DEFAULT_DEPTH: u32 = 24;
+/// Default PDR time limit per property, in seconds.
+pub const DEFAULT_PDR_SECONDS: u32 = 60;
 
 pub struct Options {
     pub depth: u32,
     pub covers: bool,
     /// k of the k-induction run per property, if any.
     pub induction: Option<u32>,
+    /// PDR time limit per property in seconds; 0 skips PDR.
+    pub pdr_seconds: u32,
     pub mutant: Option<&'static Mutant>,
     pub keep: Option<PathBuf>,
     pub progress: bool,
@@ -48,9 +56,16 @@ pub struct Report {
     pub bmc: Verdict,
     pub cover: Option<Verdict>,
     pub induction: Vec<(String, u32, Verdict)>,
+    pub proofs: Vec<Proof>,
+    /// The PDR time limit the proofs ran with.
+    pub pdr_seconds: u32,
 }
 
-/// The labels of the wrapper's `label: assert(...)` and `label: cover(...)` statements.
+/// The macro the wrapper writes its covers with (a cover, or an assertion for ABC).
+pub const COVER: &str = "`LM_COVER";
+
+/// The labels of the wrapper's `label: assert(...)` statements (`kind` "assert") or
+/// `label: `LM_COVER(...)` covers (`kind` [`COVER`]).
 pub fn labels(wrapper: &str, kind: &str) -> Vec<String> {
     let needle = format!(": {kind}(");
     wrapper
@@ -64,8 +79,28 @@ pub fn labels(wrapper: &str, kind: &str) -> Vec<String> {
         .collect()
 }
 
-/// Writes the work files, runs Yosys, and returns the directory with the SMT2 model.
-fn build(dir: &WorkDir, mutant: Option<&Mutant>, only: Option<&str>) -> Result<()> {
+/// The property the decode model checks; every other assertion goes to the control model
+/// ([`script::Model`]).
+pub const DECODE_PROPERTY: &str = "decode_ok";
+
+/// The model an assertion is checked on.
+pub fn model_of(property: &str) -> Model {
+    if property == DECODE_PROPERTY {
+        Model::Decode
+    } else {
+        Model::Control
+    }
+}
+
+/// Writes the work files of `model` into `dir` and runs Yosys: the SMT2 model, the
+/// AIGER model of the assertions in `keep`, and one AIGER file per name in `per_property`.
+fn build(
+    dir: &WorkDir,
+    model: Model,
+    mutant: Option<&Mutant>,
+    keep: &[String],
+    per_property: &[String],
+) -> Result<()> {
     let mut verilog = verilog_of::<FORMAL_ADDR_BITS>(script::DUT_TOP);
     if let Some(m) = mutant {
         verilog = m.apply(&verilog)?;
@@ -73,12 +108,44 @@ fn build(dir: &WorkDir, mutant: Option<&Mutant>, only: Option<&str>) -> Result<(
     dir.write(script::DUT_FILE, &verilog)?;
     dir.write(script::DEFS_FILE, &script::defs())?;
     dir.write(script::WRAPPER_FILE, WRAPPER)?;
-    let ys = script::yosys_script(
-        &script::probes(WRAPPER)?,
-        only.map(|keep| (keep, HELPER_PREFIX)),
-    );
+    let ys = script::yosys_script(&script::probes(WRAPPER)?, model, Some(keep), per_property);
     dir.write("formal.ys", &ys)?;
     crate::tools::yosys_logged(dir, "formal.ys", "yosys.log")
+}
+
+/// Bounded check of one model with ABC; a counterexample is replayed by yosys-smtbmc,
+/// which names the failing assertions and writes the VCD.
+fn bmc(dir: &WorkDir, depth: u32, progress: bool) -> Result<Verdict> {
+    let (outcome, seconds) = abc::bmc(dir, script::AIGER_MODEL, depth)?;
+    if progress {
+        eprintln!(
+            "  formal bmc ({}): {outcome:?} ({seconds:.1} s)",
+            dir.path.display()
+        );
+    }
+    match outcome {
+        Bmc::Holds { .. } => Ok(Verdict {
+            passed: true,
+            failed: Vec::new(),
+            step: None,
+            reached: Vec::new(),
+            unreached: Vec::new(),
+            vcd: None,
+            seconds,
+        }),
+        Bmc::Fails { frame } => {
+            let mut v = smtbmc::run(dir, script::MODEL_FILE, Mode::Replay, 0, progress)?;
+            if v.passed || v.failed.is_empty() {
+                bail!(
+                    "ABC's counterexample (frame {frame}) did not replay on the SMT2 model in {}",
+                    dir.path.display()
+                );
+            }
+            v.step = Some(frame);
+            v.seconds += seconds;
+            Ok(v)
+        }
+    }
 }
 
 pub fn run(opts: &Options) -> Result<Report> {
@@ -87,39 +154,79 @@ pub fn run(opts: &Options) -> Result<Report> {
     }
     let yosys = tool_version("yosys", "-V")?;
     tool_version("yosys-smtbmc", "-h")?;
+    tool_version("yosys-abc", "-h")?;
     let z3 = tool_version("z3", "--version")?;
     let label = match opts.mutant {
         Some(m) => format!("formal-{}", m.name),
         None => "formal".to_string(),
     };
     let mut dir = WorkDir::new(opts.keep.as_deref(), &label)?;
-    build(&dir, opts.mutant, None)?;
     let properties = labels(WRAPPER, "assert");
-    let bmc = smtbmc::run(
-        &dir,
-        script::MODEL_FILE,
-        Mode::Bmc,
-        opts.depth,
-        opts.progress,
-    )?;
-    // A mutant only has to be caught; covers and induction say nothing about it.
+    if !properties.iter().any(|p| p == DECODE_PROPERTY) {
+        bail!("the wrapper has no `{DECODE_PROPERTY}` assertion");
+    }
+    let prove = opts.pdr_seconds > 0 && opts.mutant.is_none();
+    let mut models = Vec::new();
+    // The control model first: it holds the properties a slip in the block usually breaks,
+    // and a failure there ends the run as a failing BMC step would.
+    for model in [Model::Control, Model::Decode] {
+        if models
+            .iter()
+            .any(|(_, _, _, v): &(Model, WorkDir, Vec<String>, Verdict)| !v.passed)
+        {
+            break;
+        }
+        let sub = WorkDir::new(Some(&dir.path), model.name())?;
+        let keep: Vec<String> = properties
+            .iter()
+            .filter(|p| model_of(p) == model)
+            .cloned()
+            .collect();
+        build(
+            &sub,
+            model,
+            opts.mutant,
+            &keep,
+            if prove { &keep } else { &[] },
+        )?;
+        let verdict = bmc(&sub, opts.depth, opts.progress)?;
+        models.push((model, sub, keep, verdict));
+    }
+    let bmc = merge(models.iter().map(|(_, _, _, v)| v));
+    // A mutant only has to be caught; covers and proofs say nothing about it.
     let checks = opts.mutant.is_none() && bmc.passed;
     let cover = if opts.covers && checks {
-        Some(smtbmc::run(
-            &dir,
-            script::MODEL_FILE,
-            Mode::Cover,
-            opts.depth,
-            opts.progress,
-        )?)
+        Some(covers(&dir, opts.depth, opts.progress)?)
     } else {
         None
     };
+    let mut proofs = Vec::new();
+    if prove && checks {
+        for (_, sub, keep, _) in &models {
+            for p in keep {
+                let proof = abc::prove(sub, p, &script::aiger_file(p), opts.pdr_seconds)?;
+                if opts.progress {
+                    eprintln!(
+                        "  formal pdr: {p}: {:?} ({:.1} s)",
+                        proof.outcome, proof.seconds
+                    );
+                }
+                proofs.push(proof);
+            }
+        }
+    }
     let mut induction = Vec::new();
     if let (Some(k), true) = (opts.induction, checks) {
         for p in &properties {
             let sub = WorkDir::new(Some(&dir.path), &format!("induction-{p}"))?;
-            build(&sub, None, Some(p))?;
+            // None of the other properties may be assumed; the helpers are proven along.
+            let keep: Vec<String> = properties
+                .iter()
+                .filter(|q| *q == p || q.starts_with(HELPER_PREFIX))
+                .filter(|q| model_of(q) == model_of(p))
+                .cloned()
+                .collect();
+            build(&sub, model_of(p), None, &keep, &[])?;
             let v = smtbmc::run(&sub, script::MODEL_FILE, Mode::Induction, k, opts.progress)?;
             induction.push((p.clone(), k, v));
         }
@@ -133,14 +240,80 @@ pub fn run(opts: &Options) -> Result<Report> {
         bmc,
         cover,
         induction,
+        proofs,
+        pdr_seconds: opts.pdr_seconds,
     };
-    if !report.bmc.passed {
+    if !report.bmc.passed || report.pdr_failures().next().is_some() {
         dir.persist();
     }
     Ok(report)
 }
 
+/// Searches each cover with ABC's BMC on the control model: a cover is reached in the
+/// step of the "counterexample" to its negation.
+fn covers(dir: &WorkDir, depth: u32, progress: bool) -> Result<Verdict> {
+    let sub = WorkDir::new(Some(&dir.path), Model::Covers.name())?;
+    let names = labels(WRAPPER, COVER);
+    build(&sub, Model::Covers, None, &names, &names)?;
+    let mut v = Verdict {
+        passed: true,
+        failed: Vec::new(),
+        step: None,
+        reached: Vec::new(),
+        unreached: Vec::new(),
+        vcd: None,
+        seconds: 0.0,
+    };
+    for c in names {
+        let (outcome, seconds) = abc::bmc(&sub, &script::aiger_file(&c), depth)?;
+        if progress {
+            eprintln!("  formal cover: {c}: {outcome:?} ({seconds:.1} s)");
+        }
+        v.seconds += seconds;
+        match outcome {
+            Bmc::Fails { frame } => v.reached.push((c, frame)),
+            Bmc::Holds { .. } => {
+                v.passed = false;
+                v.unreached.push(c);
+            }
+        }
+    }
+    Ok(v)
+}
+
+/// The verdicts of the two models' bounded checks as one.
+fn merge<'a>(verdicts: impl Iterator<Item = &'a Verdict>) -> Verdict {
+    let mut all = Verdict {
+        passed: true,
+        failed: Vec::new(),
+        step: None,
+        reached: Vec::new(),
+        unreached: Vec::new(),
+        vcd: None,
+        seconds: 0.0,
+    };
+    for v in verdicts {
+        all.passed &= v.passed;
+        all.failed.extend(v.failed.iter().cloned());
+        all.step = match (all.step, v.step) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        all.vcd = all.vcd.take().or_else(|| v.vcd.clone());
+        all.seconds += v.seconds;
+    }
+    all
+}
+
 impl Report {
+    /// Properties PDR refuted, with the frame of the violation.
+    fn pdr_failures(&self) -> impl Iterator<Item = (&str, u32)> {
+        self.proofs.iter().filter_map(|p| match p.outcome {
+            Outcome::Fails { frame } => Some((p.property.as_str(), frame)),
+            _ => None,
+        })
+    }
+
     /// An error when the block fails a property or the proof may be vacuous.
     pub fn check(&self) -> Result<()> {
         if !self.bmc.passed {
@@ -149,6 +322,17 @@ impl Report {
                 "formal check FAILED: {} violated in step {} (counterexample trace: {vcd})",
                 self.bmc.failed.join(", "),
                 self.bmc.step.map_or("?".to_string(), |s| s.to_string()),
+            );
+        }
+        let failures: Vec<String> = self
+            .pdr_failures()
+            .map(|(p, f)| format!("{p} (frame {f})"))
+            .collect();
+        if !failures.is_empty() {
+            bail!(
+                "formal check FAILED: PDR found a counterexample beyond the BMC depth: {} \
+                 (rerun with --depth past that frame for the trace)",
+                failures.join(", ")
             );
         }
         if let Some(c) = &self.cover {
@@ -186,10 +370,10 @@ impl Report {
         );
         let _ = writeln!(
             s,
-            "\n| property | bounded (depth {}) | unbounded (k-induction) |",
-            self.depth
+            "\n| property | bounded (depth {}) | unbounded (PDR, {} s limit) | k-induction |",
+            self.depth, self.pdr_seconds
         );
-        let _ = writeln!(s, "|---|---|---|");
+        let _ = writeln!(s, "|---|---|---|---|");
         for p in &self.properties {
             let bounded = if self.bmc.failed.contains(p) {
                 format!("FAILS in step {}", self.bmc.step.unwrap_or(0))
@@ -202,15 +386,27 @@ impl Report {
                     s.saturating_sub(1)
                 )
             };
-            let unbounded = match self.induction.iter().find(|(n, _, _)| n == p) {
+            let induction = match self.induction.iter().find(|(n, _, _)| n == p) {
                 Some((_, k, v)) if v.passed => format!("proven (k = {k}, {:.1} s)", v.seconds),
                 Some((_, k, v)) => format!(
                     "not inductive at k = {k} (counterexample to induction, {:.1} s): bounded only",
                     v.seconds
                 ),
-                None => "not run (--induction K)".to_string(),
+                None => "not run".to_string(),
             };
-            let _ = writeln!(s, "| {p} | {bounded} | {unbounded} |");
+            let pdr = match self.proofs.iter().find(|q| &q.property == p) {
+                Some(q) => match q.outcome {
+                    Outcome::Proven { frames } => {
+                        format!("PROVEN ({frames} frames, {:.1} s)", q.seconds)
+                    }
+                    Outcome::Fails { frame } => format!("FAILS in frame {frame}"),
+                    Outcome::Undecided { frames } => {
+                        format!("undecided after {frames} frames: bounded only")
+                    }
+                },
+                None => "not run".to_string(),
+            };
+            let _ = writeln!(s, "| {p} | {bounded} | {pdr} | {induction} |");
         }
         if let Some(c) = &self.cover {
             let _ = writeln!(s, "\ncovers ({:.1} s):", c.seconds);
@@ -276,6 +472,28 @@ impl Report {
                     ])
                 }),
             ),
+            ("pdr_seconds", self.pdr_seconds.into()),
+            (
+                "pdr",
+                Json::Arr(
+                    self.proofs
+                        .iter()
+                        .map(|q| {
+                            let (outcome, frames) = match q.outcome {
+                                Outcome::Proven { frames } => ("proven", frames),
+                                Outcome::Fails { frame } => ("fails", frame),
+                                Outcome::Undecided { frames } => ("undecided", frames),
+                            };
+                            Json::Obj(vec![
+                                ("property", q.property.as_str().into()),
+                                ("outcome", outcome.into()),
+                                ("frames", frames.into()),
+                                ("seconds", q.seconds.into()),
+                            ])
+                        })
+                        .collect(),
+                ),
+            ),
             (
                 "induction",
                 Json::Arr(
@@ -314,7 +532,7 @@ mod tests {
                 "{p} missing from {asserts:?}"
             );
         }
-        assert!(!labels(WRAPPER, "cover").is_empty());
+        assert!(labels(WRAPPER, COVER).len() >= 5);
         for m in mutants::MUTANTS {
             assert!(asserts.iter().any(|a| a == m.caught_by), "{}", m.name);
         }

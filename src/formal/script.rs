@@ -1,5 +1,6 @@
 //! The files of a formal run: the register map as Verilog defines, the probe list the
-//! wrapper declares, and the Yosys script that joins wrapper and block into one SMT2 model.
+//! wrapper declares, and the Yosys script that joins wrapper and block into the SMT2 and
+//! AIGER models the solvers check.
 
 use anyhow::{bail, Result};
 use lmsnoop_hdl::regs;
@@ -59,12 +60,14 @@ pub fn defs() -> String {
     out
 }
 
-/// One `// probe: wire = dut.net` line of the wrapper: a wrapper wire driven, after
+/// One `// probe: wire = dut.net [cut]` line of the wrapper: a wrapper wire driven, after
 /// flattening, by a net inside the block (Yosys 0.23 has no hierarchical references).
+/// `cut` marks the decode nets the control model replaces by free values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Probe {
     pub wire: String,
     pub net: String,
+    pub cut: bool,
 }
 
 /// The probes the wrapper declares.
@@ -77,13 +80,20 @@ pub fn probes(wrapper: &str) -> Result<Vec<Probe>> {
         let Some((wire, net)) = rest.split_once('=') else {
             bail!("malformed probe line in the wrapper: `{line}`");
         };
-        let (wire, net) = (wire.trim(), net.trim());
+        let mut words = net.split_whitespace();
+        let (wire, net) = (wire.trim(), words.next().unwrap_or(""));
+        let cut = match words.next() {
+            None => false,
+            Some("cut") if words.next().is_none() => true,
+            Some(_) => bail!("probe `{line}`: only `cut` may follow the net"),
+        };
         if !net.starts_with(&format!("{DUT_INSTANCE}.")) || wire.is_empty() {
-            bail!("probe `{line}`: expected `// probe: <wire> = {DUT_INSTANCE}.<net>`");
+            bail!("probe `{line}`: expected `// probe: <wire> = {DUT_INSTANCE}.<net> [cut]`");
         }
         out.push(Probe {
             wire: wire.to_string(),
             net: net.to_string(),
+            cut,
         });
     }
     if out.is_empty() {
@@ -92,17 +102,65 @@ pub fn probes(wrapper: &str) -> Result<Vec<Probe>> {
     Ok(out)
 }
 
-/// The Yosys script: read, flatten, drive the probes, and write the SMT2 model the way
-/// yosys-smtbmc wants it. The two 8-word RAMs become flip-flops (`memory_map`): z3 then
-/// meets plain bit-vectors instead of arrays, about a third faster at depth 20.
+/// Which model a Yosys run writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Model {
+    /// The whole block, for the decode property: the 64-bit LBA arithmetic stays in.
+    Decode,
+    /// The block with its decode nets cut (`cut` probes become free values, constrained by
+    /// the wrapper's LM_CUT_DECODE assumptions), for every other property: the solvers no
+    /// longer meet the 64-bit adders, comparators and shifters.
+    Control,
+    /// The control model with each cover turned into an assertion that it is never
+    /// reached (LM_COVERS_AS_ASSERTS), for ABC's BMC to search.
+    Covers,
+}
+
+impl Model {
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::Decode => "decode",
+            Model::Control => "control",
+            Model::Covers => "covers",
+        }
+    }
+}
+
+/// The AIGER file of one assertion, for ABC's PDR.
+pub fn aiger_file(property: &str) -> String {
+    format!("{property}.aig")
+}
+
+/// The AIGER file and map of the whole model (every assertion it keeps), for ABC's BMC.
+pub const AIGER_MODEL: &str = "model.aig";
+pub const AIGER_MAP: &str = "model.aim";
+
+/// The Yosys script of one model: read, flatten, drive the probes (and cut the decode for
+/// [`Model::Control`]), keep the assertions in `keep` (`None`: all), then write
+/// - the SMT2 model yosys-smtbmc checks ([`MODEL_FILE`]),
+/// - the bit-blasted AIGER model with its map ([`AIGER_MODEL`], [`AIGER_MAP`]) for ABC's
+///   BMC, whose counterexamples yosys-smtbmc replays on the SMT2 model into a VCD,
+/// - one AIGER file per name in `per_property` ([`aiger_file`]), for PDR.
 ///
-/// With `only`, every assertion but that one and the helper invariants (labels starting
-/// with `helper_prefix`) is removed, for induction one property at a time: none of the
-/// others may be assumed, the helpers are proven along with it.
-pub fn yosys_script(probes: &[Probe], only: Option<(&str, &str)>) -> String {
+/// The small RAMs become flip-flops (`memory_map`): z3 then meets plain bit-vectors
+/// instead of arrays, and the AIGER writer needs it. Assumptions become AIGER
+/// constraints, covers are dropped there, and flip-flops without a reset value (the
+/// block's registers before reset, the RAM words, the symbolic granule) start at any value.
+pub fn yosys_script(
+    probes: &[Probe],
+    model: Model,
+    keep: Option<&[String]>,
+    per_property: &[String],
+) -> String {
+    let cut = model != Model::Decode;
+    let define = match model {
+        Model::Decode => "",
+        Model::Control => " -DLM_CUT_DECODE",
+        Model::Covers => " -DLM_CUT_DECODE -DLM_COVERS_AS_ASSERTS",
+    };
     let mut s = format!(
         "read_verilog -sv {DUT_FILE}\n\
-         read_verilog -formal -sv {WRAPPER_FILE}\n\
+         read_verilog -formal -sv{define} {WRAPPER_FILE}\n\
          prep -top {TOP}\n\
          flatten\n\
          cd {TOP}\n"
@@ -112,12 +170,18 @@ pub fn yosys_script(probes: &[Probe], only: Option<(&str, &str)>) -> String {
         // probe list must follow RTL renames.
         let _ = writeln!(s, "select -assert-count 1 w:{}", p.net);
         let _ = writeln!(s, "connect -set {} {}", p.wire, p.net);
+        if cut && p.cut {
+            let _ = writeln!(s, "cutpoint w:{}", p.net);
+        }
     }
     s.push_str("cd ..\n");
-    if let Some((keep, helper_prefix)) = only {
+    if let Some(keep) = keep {
+        let names: Vec<String> = keep.iter().map(|k| format!("{TOP}/{k}")).collect();
+        let unions = " %u".repeat(keep.len().saturating_sub(1));
         let _ = writeln!(
             s,
-            "chformal -assert -remove t:$assert {TOP}/{keep} {TOP}/{helper_prefix}* %u %d"
+            "chformal -assert -remove t:$assert {}{unions} %d",
+            names.join(" ")
         );
     }
     let _ = write!(
@@ -128,10 +192,34 @@ pub fn yosys_script(probes: &[Probe], only: Option<(&str, &str)>) -> String {
          memory_map\n\
          opt -fast\n\
          async2sync\n\
+         design -save prepared\n\
          dffunmap\n\
          stat\n\
-         write_smt2 -wires {MODEL_FILE}\n"
+         write_smt2 -wires {MODEL_FILE}\n\
+         design -load prepared\n\
+         chformal -assume -early\n\
+         chformal -cover -remove\n\
+         setundef -undriven -anyseq\n\
+         opt -keepdc -fast\n\
+         techmap\n\
+         opt -fast -nodffe -nosdff\n\
+         dffunmap\n\
+         abc -g AND -fast\n\
+         opt_clean\n\
+         write_aiger -I -B -zinit -map {AIGER_MAP} {AIGER_MODEL}\n\
+         design -save bitblasted\n"
     );
+    for p in per_property {
+        let _ = write!(
+            s,
+            "design -load bitblasted\n\
+             chformal -assert -remove t:$assert {TOP}/{p} %d\n\
+             select -assert-count 1 t:$assert\n\
+             opt_clean\n\
+             write_aiger -I -B -zinit {}\n",
+            aiger_file(p)
+        );
+    }
     s
 }
 
@@ -150,22 +238,25 @@ mod tests {
 
     #[test]
     fn probe_lines_parse_and_bad_ones_fail() {
-        let p = probes("x\n// probe: p_a = dut.a$q\n  // probe: p_b=dut.b\n").unwrap();
+        let p = probes("x\n// probe: p_a = dut.a$q\n  // probe: p_b=dut.b cut\n").unwrap();
         assert_eq!(
             p,
             vec![
                 Probe {
                     wire: "p_a".into(),
-                    net: "dut.a$q".into()
+                    net: "dut.a$q".into(),
+                    cut: false,
                 },
                 Probe {
                     wire: "p_b".into(),
-                    net: "dut.b".into()
+                    net: "dut.b".into(),
+                    cut: true,
                 },
             ]
         );
         assert!(probes("// probe: p_a dut.a").is_err());
         assert!(probes("// probe: p_a = other.a").is_err());
         assert!(probes("nothing here").is_err());
+        assert!(probes("// probe: p_a = dut.a keep").is_err());
     }
 }

@@ -14,19 +14,20 @@ use std::time::Instant;
 pub enum Mode {
     /// Every assertion in every step 0..depth (bounded model check).
     Bmc,
-    /// Reach each cover statement within depth steps.
-    Cover,
     /// k-induction with k = depth: the induction step only; with a passing BMC of at least
     /// that depth as its base case, a pass proves the assertions for every depth.
     Induction,
+    /// Replay ABC's counterexample (AIGER witness) on the SMT2 model: names the failing
+    /// assertions and writes the VCD.
+    Replay,
 }
 
 impl Mode {
     pub fn name(self) -> &'static str {
         match self {
             Mode::Bmc => "bmc",
-            Mode::Cover => "cover",
             Mode::Induction => "induction",
+            Mode::Replay => "bmc",
         }
     }
 }
@@ -87,7 +88,6 @@ pub fn parse(log: &str, seconds: f64) -> Result<Verdict> {
             .map_or(line, |(_, rest)| rest.trim());
         if body.starts_with("Checking assertions in step")
             || body.starts_with("Trying induction in step")
-            || body.starts_with("Checking cover reachability in step")
         {
             last_step = step_of(body);
         } else if let Some(rest) = body.strip_prefix("Assert failed in ") {
@@ -99,17 +99,6 @@ pub fn parse(log: &str, seconds: f64) -> Result<Verdict> {
                 v.failed.push(name);
             }
             v.step = v.step.or(last_step);
-        } else if body.starts_with("Reached cover statement") {
-            if let (Some(l), Some(s)) = (
-                label(body.split(" in step").next().unwrap_or(body)),
-                step_of(body),
-            ) {
-                v.reached.push((l, s));
-            }
-        } else if body.starts_with("Unreached cover statement") {
-            if let Some(l) = label(body) {
-                v.unreached.push(l);
-            }
         } else if let Some(file) = body.strip_prefix("Writing trace to VCD file: ") {
             v.vcd = Some(file.trim().to_string());
         } else if let Some(s) = body.strip_prefix("Status:") {
@@ -139,10 +128,17 @@ pub fn run(dir: &WorkDir, model: &str, mode: Mode, depth: u32, progress: bool) -
     let mut args: Vec<String> = vec!["--unroll".into(), "-s".into(), "z3".into()];
     match mode {
         Mode::Bmc => {}
-        Mode::Cover => args.push("-c".into()),
         Mode::Induction => args.push("-i".into()),
+        Mode::Replay => args.extend([
+            "--aig".into(),
+            format!("{}:{}", super::script::AIGER_MAP, super::abc::WITNESS),
+            "--aig-noheader".into(),
+        ]),
     }
-    args.extend(["-t".into(), depth.to_string(), "--dump-vcd".into(), vcd]);
+    if mode != Mode::Replay {
+        args.extend(["-t".into(), depth.to_string()]);
+    }
+    args.extend(["--dump-vcd".into(), vcd]);
     args.extend(["--noprogress".into(), model.to_string()]);
     let started = Instant::now();
     let mut child = spawn(
@@ -205,16 +201,6 @@ mod tests {
             vec!["safety_active".to_string(), "swap_clean".to_string()]
         );
         assert_eq!(v.step, Some(17));
-    }
-
-    #[test]
-    fn covers_are_listed_reached_and_unreached() {
-        let log = "##   0:00:02  Reached cover statement at lm_tracker_props.sv:420.13-420.50 (cover_skip_cursor) in step 14.\n\
-                   ##   0:00:30  Unreached cover statement at lm_tracker_props.sv:421.13-421.50 (cover_skip_bitmap).\n\
-                   ##   0:00:31  Status: FAILED\n";
-        let v = parse(log, 1.0).unwrap();
-        assert_eq!(v.reached, vec![("cover_skip_cursor".to_string(), 14)]);
-        assert_eq!(v.unreached, vec!["cover_skip_bitmap".to_string()]);
     }
 
     #[test]
