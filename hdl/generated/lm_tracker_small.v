@@ -314,6 +314,51 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  [3:0] cstate$d;
     wire  [3:0] cstate$q;
     reg  cstate$clock;
+    reg  cx_nop$d;
+    wire  cx_nop$q;
+    reg  cx_nop$clock;
+    reg  cx_bad$d;
+    wire  cx_bad$q;
+    reg  cx_bad$clock;
+    reg  cx_trk$d;
+    wire  cx_trk$q;
+    reg  cx_trk$clock;
+    reg  cx_strm$d;
+    wire  cx_strm$q;
+    reg  cx_strm$clock;
+    reg  cx_ldst$d;
+    wire  cx_ldst$q;
+    reg  cx_ldst$clock;
+    reg  cx_start$d;
+    wire  cx_start$q;
+    reg  cx_start$clock;
+    reg  cx_slm_tracker_small$d;
+    wire  cx_slm_tracker_small$q;
+    reg  cx_slm_tracker_small$clock;
+    reg  cx_query$d;
+    wire  cx_query$q;
+    reg  cx_query$clock;
+    reg  cx_swap$d;
+    wire  cx_swap$q;
+    reg  cx_swap$clock;
+    reg  cx_release$d;
+    wire  cx_release$q;
+    reg  cx_release$clock;
+    reg  cx_plan$d;
+    wire  cx_plan$q;
+    reg  cx_plan$clock;
+    reg  x_req_bad$d;
+    wire  x_req_bad$q;
+    reg  x_req_bad$clock;
+    reg  x_geo_diff$d;
+    wire  x_geo_diff$q;
+    reg  x_geo_diff$clock;
+    reg  pas_nz$d;
+    wire  pas_nz$q;
+    reg  pas_nz$clock;
+    reg  drained_q$d;
+    wire  drained_q$q;
+    reg  drained_q$clock;
     reg  clr_active$d;
     wire  clr_active$q;
     reg  clr_active$clock;
@@ -679,6 +724,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  [15:0] op_nlb;
     reg  [31:0] d_cnt;
     reg  op_needs_tracking;
+    reg  [3:0] wr_op;
     reg  [31:0] irq_err;
     reg  [31:0] pc;
     reg  [31:0] raise_acc;
@@ -1004,6 +1050,81 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .d(cstate$d),
         .q(cstate$q),
         .clock(cstate$clock)
+    );
+    lm_tracker_small$cx_nop cx_nop(
+        .d(cx_nop$d),
+        .q(cx_nop$q),
+        .clock(cx_nop$clock)
+    );
+    lm_tracker_small$cx_bad cx_bad(
+        .d(cx_bad$d),
+        .q(cx_bad$q),
+        .clock(cx_bad$clock)
+    );
+    lm_tracker_small$cx_trk cx_trk(
+        .d(cx_trk$d),
+        .q(cx_trk$q),
+        .clock(cx_trk$clock)
+    );
+    lm_tracker_small$cx_strm cx_strm(
+        .d(cx_strm$d),
+        .q(cx_strm$q),
+        .clock(cx_strm$clock)
+    );
+    lm_tracker_small$cx_ldst cx_ldst(
+        .d(cx_ldst$d),
+        .q(cx_ldst$q),
+        .clock(cx_ldst$clock)
+    );
+    lm_tracker_small$cx_start cx_start(
+        .d(cx_start$d),
+        .q(cx_start$q),
+        .clock(cx_start$clock)
+    );
+    lm_tracker_small$cx_stop cx_stop(
+        .d(cx_slm_tracker_small$d),
+        .q(cx_slm_tracker_small$q),
+        .clock(cx_slm_tracker_small$clock)
+    );
+    lm_tracker_small$cx_query cx_query(
+        .d(cx_query$d),
+        .q(cx_query$q),
+        .clock(cx_query$clock)
+    );
+    lm_tracker_small$cx_swap cx_swap(
+        .d(cx_swap$d),
+        .q(cx_swap$q),
+        .clock(cx_swap$clock)
+    );
+    lm_tracker_small$cx_release cx_release(
+        .d(cx_release$d),
+        .q(cx_release$q),
+        .clock(cx_release$clock)
+    );
+    lm_tracker_small$cx_plan cx_plan(
+        .d(cx_plan$d),
+        .q(cx_plan$q),
+        .clock(cx_plan$clock)
+    );
+    lm_tracker_small$x_req_bad x_req_bad(
+        .d(x_req_bad$d),
+        .q(x_req_bad$q),
+        .clock(x_req_bad$clock)
+    );
+    lm_tracker_small$x_geo_diff x_geo_diff(
+        .d(x_geo_diff$d),
+        .q(x_geo_diff$q),
+        .clock(x_geo_diff$clock)
+    );
+    lm_tracker_small$pas_nz pas_nz(
+        .d(pas_nz$d),
+        .q(pas_nz$q),
+        .clock(pas_nz$clock)
+    );
+    lm_tracker_small$drained_q drained_q(
+        .d(drained_q$d),
+        .q(drained_q$q),
+        .clock(drained_q$clock)
     );
     lm_tracker_small$clr_active clr_active(
         .d(clr_active$d),
@@ -1480,6 +1601,21 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         cmd_op$clock = clock;
         cmd_src$clock = clock;
         cstate$clock = clock;
+        cx_nop$clock = clock;
+        cx_bad$clock = clock;
+        cx_trk$clock = clock;
+        cx_strm$clock = clock;
+        cx_ldst$clock = clock;
+        cx_start$clock = clock;
+        cx_slm_tracker_small$clock = clock;
+        cx_query$clock = clock;
+        cx_swap$clock = clock;
+        cx_release$clock = clock;
+        cx_plan$clock = clock;
+        x_req_bad$clock = clock;
+        x_geo_diff$clock = clock;
+        pas_nz$clock = clock;
+        drained_q$clock = clock;
         clr_active$clock = clock;
         clr_w$clock = clock;
         clr_last$clock = clock;
@@ -1620,6 +1756,21 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         cmd_op$d = cmd_op$q;
         cmd_src$d = cmd_src$q;
         cstate$d = cstate$q;
+        cx_nop$d = cx_nop$q;
+        cx_bad$d = cx_bad$q;
+        cx_trk$d = cx_trk$q;
+        cx_strm$d = cx_strm$q;
+        cx_ldst$d = cx_ldst$q;
+        cx_start$d = cx_start$q;
+        cx_slm_tracker_small$d = cx_slm_tracker_small$q;
+        cx_query$d = cx_query$q;
+        cx_swap$d = cx_swap$q;
+        cx_release$d = cx_release$q;
+        cx_plan$d = cx_plan$q;
+        x_req_bad$d = x_req_bad$q;
+        x_geo_diff$d = x_geo_diff$q;
+        pas_nz$d = pas_nz$q;
+        drained_q$d = drained_q$q;
         clr_active$d = clr_active$q;
         clr_w$d = clr_w$q;
         clr_last$d = clr_last$q;
@@ -1865,7 +2016,11 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             mk_hi$d = (ns_granules$q - 32'h1) & k_gmask;
         end
         mk_err$d = (r_mark_first$q > r_mark_end$q) | (r_mark_end$q > ns_granules$q);
-        op_needs_tracking = (cmd_op$q == k_op_stop) | (cmd_op$q == k_op_query) | (cmd_op$q == k_op_swap) | (cmd_op$q == k_op_release) | (cmd_op$q == k_op_set_plan) | (cmd_op$q == k_op_mark);
+        op_needs_tracking = cx_trk$q;
+        x_req_bad$d = ~req_ok;
+        x_geo_diff$d = loaded$q & ((ns_lbas$q != r_ns_lbas$q) | (shift$q != req_shift));
+        pas_nz$d = cnt_passive != 32'h0;
+        drained_q$d = drained;
         case (cstate$q)
             Cmd$Idle:
                 begin
@@ -1877,16 +2032,16 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                 begin
                     cmd_pending$d = 1'b0;
                     cstate$d = Cmd$Idle;
-                    if (cmd_op$q == k_op_nop) begin
+                    if (cx_nop$q) begin
                     end
-                    else if ((op_needs_tracking != |tracking$q) | (cmd_op$q > k_op_mark)) begin
+                    else if ((op_needs_tracking != |tracking$q) | cx_bad$q) begin
                         raise_cmd = k_e_cmd_state;
                     end
-                    else if ((|q_open$q | |load_open$q) & (cmd_op$q != k_op_stop) & (cmd_op$q != k_op_mark) & (cmd_op$q != k_op_set_plan)) begin
+                    else if ((|q_open$q | |load_open$q) & cx_strm$q) begin
                         raise_cmd = k_e_stream_busy;
                     end
-                    else if ((cmd_op$q == k_op_load) | (cmd_op$q == k_op_start)) begin
-                        if (~req_ok | ((cmd_op$q == k_op_start) & loaded$q & ((ns_lbas$q != r_ns_lbas$q) | (shift$q != req_shift)))) begin
+                    else if (cx_ldst$q) begin
+                        if (x_req_bad$q | (cx_start$q & x_geo_diff$q)) begin
                             raise_cmd = k_e_config;
                         end
                         else begin
@@ -1896,7 +2051,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                             cstate$d = Cmd$Geo;
                         end
                     end
-                    else if (cmd_op$q == k_op_stop) begin
+                    else if (cx_slm_tracker_small$q) begin
                         tracking$d = 64'h0;
                         loaded$d = 1'b0;
                         q_open$d = 64'h0;
@@ -1912,12 +2067,12 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                         clr_irq$d = 1'b1;
                         cstate$d = Cmd$StopClear;
                     end
-                    else if (cmd_op$q == k_op_query) begin
+                    else if (cx_query$q) begin
                         q_open$d = 64'h1;
                         q_next$d = 64'h0;
                         q_src_active$d = cmd_src$q;
                     end
-                    else if (cmd_op$q == k_op_swap) begin
+                    else if (cx_swap$q) begin
                         if (is_cursor & win_open$q) begin
                             ci_valid = 1'b1;
                             ci_kind = Kind$Mark;
@@ -1925,7 +2080,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                             ci_hi = plan_end$q - 32'h1;
                         end
                         cursor$d = plan_end$q;
-                        if (ci_valid | (cnt_passive != 32'h0)) begin
+                        if (ci_valid | pas_nz$q) begin
                             cstate$d = Cmd$SwapDrain;
                         end
                         else begin
@@ -1934,7 +2089,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                             irq_set = k_i_swap_done;
                         end
                     end
-                    else if (cmd_op$q == k_op_release) begin
+                    else if (cx_release$q) begin
                         if (~is_bitmap) begin
                             clr_active$d = 1'b1;
                             clr_w$d = 64'h0;
@@ -1945,7 +2100,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                             clr_irq$d = 1'b1;
                         end
                     end
-                    else if (cmd_op$q == k_op_set_plan) begin
+                    else if (cx_plan$q) begin
                         if (~is_cursor) begin
                             raise_cmd = k_e_cmd_state;
                         end
@@ -2023,8 +2178,8 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                 end
             Cmd$SwapDrain:
                 begin
-                    if (drained) begin
-                        if (cnt_passive == 32'h0) begin
+                    if (drained & drained_q$q) begin
+                        if (~pas_nz$q) begin
                             cstate$d = Cmd$Flip;
                         end
                         else if (is_bitmap) begin
@@ -2534,6 +2689,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         if (~q_push & q_pop) begin
             qf_count$d = qf_count$q - 32'h1;
         end
+        wr_op = ((s_axil_wdata >> k_f_opcode) & 4'hf);
         aw_take = s_axil_awvalid & s_axil_wvalid & ~axi_bvalid$q;
         s_axil_awready = aw_take;
         s_axil_wready = aw_take;
@@ -2563,7 +2719,18 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                 end
                 else begin
                     cmd_pending$d = 1'b1;
-                    cmd_op$d = ((s_axil_wdata >> k_f_opcode) & 4'hf);
+                    cmd_op$d = wr_op;
+                    cx_nop$d = wr_op == k_op_nop;
+                    cx_bad$d = wr_op > k_op_mark;
+                    cx_trk$d = (wr_op == k_op_stop) | (wr_op == k_op_query) | (wr_op == k_op_swap) | (wr_op == k_op_release) | (wr_op == k_op_set_plan) | (wr_op == k_op_mark);
+                    cx_strm$d = (wr_op != k_op_stop) & (wr_op != k_op_mark) & (wr_op != k_op_set_plan);
+                    cx_ldst$d = (wr_op == k_op_load) | (wr_op == k_op_start);
+                    cx_start$d = wr_op == k_op_start;
+                    cx_slm_tracker_small$d = wr_op == k_op_stop;
+                    cx_query$d = wr_op == k_op_query;
+                    cx_swap$d = wr_op == k_op_swap;
+                    cx_release$d = wr_op == k_op_release;
+                    cx_plan$d = wr_op == k_op_set_plan;
                     cmd_src$d = |(s_axil_wdata & (((32'h1) & 32'hffffffff) << k_f_query_src));
                 end
             end
@@ -3434,6 +3601,234 @@ module lm_tracker_small$cursor(d,q,clock);
 endmodule // lm_tracker_small$cursor
 
 
+module lm_tracker_small$cx_bad(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$cx_bad
+
+
+module lm_tracker_small$cx_ldst(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$cx_ldst
+
+
+module lm_tracker_small$cx_nop(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$cx_nop
+
+
+module lm_tracker_small$cx_plan(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$cx_plan
+
+
+module lm_tracker_small$cx_query(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$cx_query
+
+
+module lm_tracker_small$cx_release(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$cx_release
+
+
+module lm_tracker_small$cx_start(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$cx_start
+
+
+module lm_tracker_small$cx_stop(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$cx_stop
+
+
+module lm_tracker_small$cx_strm(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$cx_strm
+
+
+module lm_tracker_small$cx_swap(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$cx_swap
+
+
+module lm_tracker_small$cx_trk(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$cx_trk
+
+
+module lm_tracker_small$drained_q(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$drained_q
+
+
 module lm_tracker_small$fwd0_data(d,q,clock);
     
     // Module arguments
@@ -4154,6 +4549,25 @@ module lm_tracker_small$p3_wrap(d,q,clock);
     end
           
 endmodule // lm_tracker_small$p3_wrap
+
+
+module lm_tracker_small$pas_nz(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$pas_nz
 
 
 module lm_tracker_small$plan_end(d,q,clock);
@@ -5706,3 +6120,41 @@ module lm_tracker_small$win_open(d,q,clock);
     end
           
 endmodule // lm_tracker_small$win_open
+
+
+module lm_tracker_small$x_geo_diff(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$x_geo_diff
+
+
+module lm_tracker_small$x_req_bad(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$x_req_bad

@@ -5,8 +5,8 @@
 //!  cr_* ─┤  accept:         │            │ MARK / FOLD ranges        clear engine ──┐
 //!  ld_* ─┤  LBA -> granule, ▼            ▼                           (walks words)  │
 //!  query ┘  range checks,  ┌───────────────┐   ┌────┐   ┌──────────────┐   ┌─────┐  │
-//!           cursor   ───▶  │ B: range walk │──▶│ S1 │──▶│ S2: modify,  │──▶│ S3: │  │
-//!                          │ word + mask   │   │read│   │ write, fwd   │   │ pop │  │
+//!           cursor   ───▶  │ B: range walk │──▶│ S1 │──▶│ S2: modify,  │──▶│S3,4:│  │
+//!                          │ word + mask   │   │read│   │ write, fwd   │   │pop,+│  │
 //!                          └───────────────┘   └─┬──┘   └──┬────────┬──┘   └─────┘  │
 //!                                                │ addr    │ data   │ query words    │
 //!                                          ┌─────▼─────────▼──┐     ▼                │
@@ -192,6 +192,27 @@ pub struct LmTracker<const A: usize> {
     cmd_op: DFF<Bits<4>>,
     cmd_src: DFF<Bit>,
     cstate: DFF<Cmd>,
+    // The opcode decoded as it is written (CMD is refused while a command is pending), so
+    // that Exec starts from flops: NOP, beyond the last opcode, needs tracking, refused
+    // while a stream is open, LOAD or START, START, STOP, QUERY, SWAP, RELEASE, SET_PLAN.
+    cx_nop: DFF<Bit>,
+    cx_bad: DFF<Bit>,
+    cx_trk: DFF<Bit>,
+    cx_strm: DFF<Bit>,
+    cx_ldst: DFF<Bit>,
+    cx_start: DFF<Bit>,
+    cx_stop: DFF<Bit>,
+    cx_query: DFF<Bit>,
+    cx_swap: DFF<Bit>,
+    cx_release: DFF<Bit>,
+    cx_plan: DFF<Bit>,
+    /// Register checks of LOAD/START and the passive count, one cycle behind their inputs
+    /// (all settled for cycles before a command executes).
+    x_req_bad: DFF<Bit>,
+    x_geo_diff: DFF<Bit>,
+    pas_nz: DFF<Bit>,
+    /// `drained` one cycle ago.
+    drained_q: DFF<Bit>,
     // Clear engine: zeroes words clr_w..=clr_last of the selected RAMs, one per cycle.
     clr_active: DFF<Bit>,
     clr_w: DFF<Bits<32>>,
@@ -428,6 +449,8 @@ pub struct LmTracker<const A: usize> {
     /// The counted buffer's popcount change, two's complement.
     d_cnt: Signal<Local, Bits<32>>,
     op_needs_tracking: Signal<Local, Bit>,
+    /// The opcode of a CMD write.
+    wr_op: Signal<Local, Bits<4>>,
     irq_err: Signal<Local, Bits<32>>,
     pc: Signal<Local, Bits<32>>,
     raise_acc: Signal<Local, Bits<32>>,
@@ -693,6 +716,21 @@ impl<const A: usize> LmTracker<A> {
             cmd_op: Default::default(),
             cmd_src: Default::default(),
             cstate: Default::default(),
+            cx_nop: Default::default(),
+            cx_bad: Default::default(),
+            cx_trk: Default::default(),
+            cx_strm: Default::default(),
+            cx_ldst: Default::default(),
+            cx_start: Default::default(),
+            cx_stop: Default::default(),
+            cx_query: Default::default(),
+            cx_swap: Default::default(),
+            cx_release: Default::default(),
+            cx_plan: Default::default(),
+            x_req_bad: Default::default(),
+            x_geo_diff: Default::default(),
+            pas_nz: Default::default(),
+            drained_q: Default::default(),
             clr_active: Default::default(),
             clr_w: Default::default(),
             clr_last: Default::default(),
@@ -894,6 +932,7 @@ impl<const A: usize> LmTracker<A> {
             op_nlb: Default::default(),
             d_cnt: Default::default(),
             op_needs_tracking: Default::default(),
+            wr_op: Default::default(),
             irq_err: Default::default(),
             pc: Default::default(),
             raise_acc: Default::default(),
@@ -1038,6 +1077,21 @@ impl<const A: usize> Logic for LmTracker<A> {
             cmd_op,
             cmd_src,
             cstate,
+            cx_nop,
+            cx_bad,
+            cx_trk,
+            cx_strm,
+            cx_ldst,
+            cx_start,
+            cx_stop,
+            cx_query,
+            cx_swap,
+            cx_release,
+            cx_plan,
+            x_req_bad,
+            x_geo_diff,
+            pas_nz,
+            drained_q,
             clr_active,
             clr_w,
             clr_last,
@@ -1411,12 +1465,15 @@ impl<const A: usize> Logic for LmTracker<A> {
         }
         self.mk_err.d.next = (self.r_mark_first.q.val() > self.r_mark_end.q.val())
             | (self.r_mark_end.q.val() > self.ns_granules.q.val());
-        self.op_needs_tracking.next = (self.cmd_op.q.val() == self.k_op_stop.val())
-            | (self.cmd_op.q.val() == self.k_op_query.val())
-            | (self.cmd_op.q.val() == self.k_op_swap.val())
-            | (self.cmd_op.q.val() == self.k_op_release.val())
-            | (self.cmd_op.q.val() == self.k_op_set_plan.val())
-            | (self.cmd_op.q.val() == self.k_op_mark.val());
+        self.op_needs_tracking.next = self.cx_trk.q.val();
+        self.x_req_bad.d.next = !self.req_ok.val();
+        self.x_geo_diff.d.next = self.loaded.q.val()
+            & ((self.ns_lbas.q.val() != self.r_ns_lbas.q.val())
+                | (self.shift.q.val() != self.req_shift.val()));
+        // A command executes at least one cycle after the last count moved (it waits for
+        // the pipeline to drain), so the flop has caught up by then.
+        self.pas_nz.d.next = self.cnt_passive.val() != 0;
+        self.drained_q.d.next = self.drained.val();
         match self.cstate.q.val() {
             Cmd::Idle => {
                 if self.cmd_pending.q.val() & self.drained.val() {
@@ -1426,29 +1483,20 @@ impl<const A: usize> Logic for LmTracker<A> {
             Cmd::Exec => {
                 self.cmd_pending.d.next = false;
                 self.cstate.d.next = Cmd::Idle;
-                if self.cmd_op.q.val() == self.k_op_nop.val() {
+                if self.cx_nop.q.val() {
                     // nothing
                 } else if (self.op_needs_tracking.val() != self.tracking.q.val().any())
-                    | (self.cmd_op.q.val() > self.k_op_mark.val())
+                    | self.cx_bad.q.val()
                 {
                     self.raise_cmd.next = self.k_e_cmd_state.val();
                 } else if (self.q_open.q.val().any() | self.load_open.q.val().any())
-                    & (self.cmd_op.q.val() != self.k_op_stop.val())
-                    & (self.cmd_op.q.val() != self.k_op_mark.val())
-                    & (self.cmd_op.q.val() != self.k_op_set_plan.val())
+                    & self.cx_strm.q.val()
                 {
                     self.raise_cmd.next = self.k_e_stream_busy.val();
-                } else if (self.cmd_op.q.val() == self.k_op_load.val())
-                    | (self.cmd_op.q.val() == self.k_op_start.val())
-                {
+                } else if self.cx_ldst.q.val() {
                     // A bad shift, an empty namespace, or a START whose geometry is not the
                     // loaded BMP's is refused; otherwise the geometry engine runs.
-                    if !self.req_ok.val()
-                        | ((self.cmd_op.q.val() == self.k_op_start.val())
-                            & self.loaded.q.val()
-                            & ((self.ns_lbas.q.val() != self.r_ns_lbas.q.val())
-                                | (self.shift.q.val() != self.req_shift.val())))
-                    {
+                    if self.x_req_bad.q.val() | (self.cx_start.q.val() & self.x_geo_diff.q.val()) {
                         self.raise_cmd.next = self.k_e_config.val();
                     } else {
                         self.geo_val.d.next = self.r_ns_lbas.q.val();
@@ -1456,7 +1504,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                         self.geo_sticky.d.next = false;
                         self.cstate.d.next = Cmd::Geo;
                     }
-                } else if self.cmd_op.q.val() == self.k_op_stop.val() {
+                } else if self.cx_stop.q.val() {
                     self.tracking.d.next = 0u64.into();
                     self.loaded.d.next = false;
                     // Close a query; words still in flight are dropped at the FIFO.
@@ -1472,11 +1520,11 @@ impl<const A: usize> Logic for LmTracker<A> {
                     self.clr_bg.d.next = false;
                     self.clr_irq.d.next = true;
                     self.cstate.d.next = Cmd::StopClear;
-                } else if self.cmd_op.q.val() == self.k_op_query.val() {
+                } else if self.cx_query.q.val() {
                     self.q_open.d.next = 1u64.into();
                     self.q_next.d.next = 0u64.into();
                     self.q_src_active.d.next = self.cmd_src.q.val();
-                } else if self.cmd_op.q.val() == self.k_op_swap.val() {
+                } else if self.cx_swap.q.val() {
                     // Close the cursor window: what it still promised goes into the active buffer.
                     if self.is_cursor.val() & self.win_open.q.val() {
                         self.ci_valid.next = true;
@@ -1485,7 +1533,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                         self.ci_hi.next = self.plan_end.q.val() - 1;
                     }
                     self.cursor.d.next = self.plan_end.q.val();
-                    if self.ci_valid.val() | (self.cnt_passive.val() != 0) {
+                    if self.ci_valid.val() | self.pas_nz.q.val() {
                         self.cstate.d.next = Cmd::SwapDrain;
                     } else {
                         // The passive buffer is drained (the pipeline is, too): flip now.
@@ -1493,7 +1541,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                         self.swap_count.d.next = self.cnt_active.val();
                         self.irq_set.next = self.k_i_swap_done.val();
                     }
-                } else if self.cmd_op.q.val() == self.k_op_release.val() {
+                } else if self.cx_release.q.val() {
                     if !self.is_bitmap.val() {
                         // The host holds the plan: wipe it in the background, snoops go on.
                         self.clr_active.d.next = true;
@@ -1504,7 +1552,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                         self.clr_bg.d.next = true;
                         self.clr_irq.d.next = true;
                     }
-                } else if self.cmd_op.q.val() == self.k_op_set_plan.val() {
+                } else if self.cx_plan.q.val() {
                     if !self.is_cursor.val() {
                         self.raise_cmd.next = self.k_e_cmd_state.val();
                     } else {
@@ -1581,8 +1629,9 @@ impl<const A: usize> Logic for LmTracker<A> {
                 }
             }
             Cmd::SwapDrain => {
-                if self.drained.val() {
-                    if self.cnt_passive.val() == 0 {
+                // Drained for two cycles: the counts have settled, and `pas_nz` with them.
+                if self.drained.val() & self.drained_q.q.val() {
+                    if !self.pas_nz.q.val() {
                         self.cstate.d.next = Cmd::Flip;
                     } else if self.is_bitmap.val() {
                         // Residual plan bits were promised: fold them into the next plan.
@@ -2117,6 +2166,7 @@ impl<const A: usize> Logic for LmTracker<A> {
         }
 
         // ------------------------------------------------------ AXI4-Lite slave -----------
+        self.wr_op.next = bit_cast::<4, 32>(self.s_axil_wdata.val() >> self.k_f_opcode.val());
         self.aw_take.next =
             self.s_axil_awvalid.val() & self.s_axil_wvalid.val() & !self.axi_bvalid.q.val();
         self.s_axil_awready.next = self.aw_take.val();
@@ -2146,8 +2196,26 @@ impl<const A: usize> Logic for LmTracker<A> {
                     self.raise_cmd.next = self.k_e_cmd_state.val();
                 } else {
                     self.cmd_pending.d.next = true;
-                    self.cmd_op.d.next =
-                        bit_cast::<4, 32>(self.s_axil_wdata.val() >> self.k_f_opcode.val());
+                    self.cmd_op.d.next = self.wr_op.val();
+                    self.cx_nop.d.next = self.wr_op.val() == self.k_op_nop.val();
+                    self.cx_bad.d.next = self.wr_op.val() > self.k_op_mark.val();
+                    self.cx_trk.d.next = (self.wr_op.val() == self.k_op_stop.val())
+                        | (self.wr_op.val() == self.k_op_query.val())
+                        | (self.wr_op.val() == self.k_op_swap.val())
+                        | (self.wr_op.val() == self.k_op_release.val())
+                        | (self.wr_op.val() == self.k_op_set_plan.val())
+                        | (self.wr_op.val() == self.k_op_mark.val());
+                    self.cx_strm.d.next = (self.wr_op.val() != self.k_op_stop.val())
+                        & (self.wr_op.val() != self.k_op_mark.val())
+                        & (self.wr_op.val() != self.k_op_set_plan.val());
+                    self.cx_ldst.d.next = (self.wr_op.val() == self.k_op_load.val())
+                        | (self.wr_op.val() == self.k_op_start.val());
+                    self.cx_start.d.next = self.wr_op.val() == self.k_op_start.val();
+                    self.cx_stop.d.next = self.wr_op.val() == self.k_op_stop.val();
+                    self.cx_query.d.next = self.wr_op.val() == self.k_op_query.val();
+                    self.cx_swap.d.next = self.wr_op.val() == self.k_op_swap.val();
+                    self.cx_release.d.next = self.wr_op.val() == self.k_op_release.val();
+                    self.cx_plan.d.next = self.wr_op.val() == self.k_op_set_plan.val();
                     self.cmd_src.d.next = (self.s_axil_wdata.val()
                         & (bits::<32>(1) << self.k_f_query_src.val()))
                     .any();
