@@ -347,6 +347,12 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  cx_plan$d;
     wire  cx_plan$q;
     reg  cx_plan$clock;
+    reg  cx_mark$d;
+    wire  cx_mark$q;
+    reg  cx_mark$clock;
+    reg  x_err_state$d;
+    wire  x_err_state$q;
+    reg  x_err_state$clock;
     reg  x_req_bad$d;
     wire  x_req_bad$q;
     reg  x_req_bad$clock;
@@ -1106,6 +1112,16 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .q(cx_plan$q),
         .clock(cx_plan$clock)
     );
+    lm_tracker_small$cx_mark cx_mark(
+        .d(cx_mark$d),
+        .q(cx_mark$q),
+        .clock(cx_mark$clock)
+    );
+    lm_tracker_small$x_err_state x_err_state(
+        .d(x_err_state$d),
+        .q(x_err_state$q),
+        .clock(x_err_state$clock)
+    );
     lm_tracker_small$x_req_bad x_req_bad(
         .d(x_req_bad$d),
         .q(x_req_bad$q),
@@ -1612,6 +1628,8 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         cx_swap$clock = clock;
         cx_release$clock = clock;
         cx_plan$clock = clock;
+        cx_mark$clock = clock;
+        x_err_state$clock = clock;
         x_req_bad$clock = clock;
         x_geo_diff$clock = clock;
         pas_nz$clock = clock;
@@ -1767,6 +1785,8 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         cx_swap$d = cx_swap$q;
         cx_release$d = cx_release$q;
         cx_plan$d = cx_plan$q;
+        cx_mark$d = cx_mark$q;
+        x_err_state$d = x_err_state$q;
         x_req_bad$d = x_req_bad$q;
         x_geo_diff$d = x_geo_diff$q;
         pas_nz$d = pas_nz$q;
@@ -2017,6 +2037,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         end
         mk_err$d = (r_mark_first$q > r_mark_end$q) | (r_mark_end$q > ns_granules$q);
         op_needs_tracking = cx_trk$q;
+        x_err_state$d = ~cx_nop$q & ((op_needs_tracking != |tracking$q) | cx_bad$q);
         x_req_bad$d = ~req_ok;
         x_geo_diff$d = loaded$q & ((ns_lbas$q != r_ns_lbas$q) | (shift$q != req_shift));
         pas_nz$d = cnt_passive != 32'h0;
@@ -2032,65 +2053,63 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                 begin
                     cmd_pending$d = 1'b0;
                     cstate$d = Cmd$Idle;
-                    if (cx_nop$q) begin
-                    end
-                    else if ((op_needs_tracking != |tracking$q) | cx_bad$q) begin
+                    if (x_err_state$q) begin
                         raise_cmd = k_e_cmd_state;
                     end
                     else if ((|q_open$q | |load_open$q) & cx_strm$q) begin
                         raise_cmd = k_e_stream_busy;
                     end
-                    else if (cx_ldst$q) begin
-                        if (x_req_bad$q | (cx_start$q & x_geo_diff$q)) begin
-                            raise_cmd = k_e_config;
+                    else begin
+                        if (cx_ldst$q) begin
+                            if (x_req_bad$q | (cx_start$q & x_geo_diff$q)) begin
+                                raise_cmd = k_e_config;
+                            end
+                            else begin
+                                geo_val$d = r_ns_lbas$q;
+                                geo_cnt$d = req_shift;
+                                geo_sticky$d = 1'b0;
+                                cstate$d = Cmd$Geo;
+                            end
                         end
-                        else begin
-                            geo_val$d = r_ns_lbas$q;
-                            geo_cnt$d = req_shift;
-                            geo_sticky$d = 1'b0;
-                            cstate$d = Cmd$Geo;
+                        if (cx_slm_tracker_small$q) begin
+                            tracking$d = 64'h0;
+                            loaded$d = 1'b0;
+                            q_open$d = 64'h0;
+                            qf_count$d = 64'h0;
+                            qf_rd$d = 64'h0;
+                            qf_wr$d = 64'h0;
+                            clr_active$d = 1'b1;
+                            clr_w$d = 64'h0;
+                            clr_last$d = k_cap_last_word;
+                            clr_ram0$d = 1'b1;
+                            clr_ram1$d = 1'b1;
+                            clr_bg$d = 1'b0;
+                            clr_irq$d = 1'b1;
+                            cstate$d = Cmd$StopClear;
                         end
-                    end
-                    else if (cx_slm_tracker_small$q) begin
-                        tracking$d = 64'h0;
-                        loaded$d = 1'b0;
-                        q_open$d = 64'h0;
-                        qf_count$d = 64'h0;
-                        qf_rd$d = 64'h0;
-                        qf_wr$d = 64'h0;
-                        clr_active$d = 1'b1;
-                        clr_w$d = 64'h0;
-                        clr_last$d = k_cap_last_word;
-                        clr_ram0$d = 1'b1;
-                        clr_ram1$d = 1'b1;
-                        clr_bg$d = 1'b0;
-                        clr_irq$d = 1'b1;
-                        cstate$d = Cmd$StopClear;
-                    end
-                    else if (cx_query$q) begin
-                        q_open$d = 64'h1;
-                        q_next$d = 64'h0;
-                        q_src_active$d = cmd_src$q;
-                    end
-                    else if (cx_swap$q) begin
-                        if (is_cursor & win_open$q) begin
-                            ci_valid = 1'b1;
-                            ci_kind = Kind$Mark;
-                            ci_lo = win_lo;
-                            ci_hi = plan_end$q - 32'h1;
+                        if (cx_query$q) begin
+                            q_open$d = 64'h1;
+                            q_next$d = 64'h0;
+                            q_src_active$d = cmd_src$q;
                         end
-                        cursor$d = plan_end$q;
-                        if (ci_valid | pas_nz$q) begin
-                            cstate$d = Cmd$SwapDrain;
+                        if (cx_swap$q) begin
+                            if (is_cursor & win_open$q) begin
+                                ci_valid = 1'b1;
+                                ci_kind = Kind$Mark;
+                                ci_lo = win_lo;
+                                ci_hi = plan_end$q - 32'h1;
+                            end
+                            cursor$d = plan_end$q;
+                            if (ci_valid | pas_nz$q) begin
+                                cstate$d = Cmd$SwapDrain;
+                            end
+                            else begin
+                                sel$d = ~sel$q;
+                                swap_count$d = cnt_active;
+                                irq_set = k_i_swap_done;
+                            end
                         end
-                        else begin
-                            sel$d = ~sel$q;
-                            swap_count$d = cnt_active;
-                            irq_set = k_i_swap_done;
-                        end
-                    end
-                    else if (cx_release$q) begin
-                        if (~is_bitmap) begin
+                        if (cx_release$q & ~is_bitmap) begin
                             clr_active$d = 1'b1;
                             clr_w$d = 64'h0;
                             clr_last$d = (ns_words$q - 32'h1) & k_wmask;
@@ -2099,38 +2118,38 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                             clr_bg$d = 1'b1;
                             clr_irq$d = 1'b1;
                         end
-                    end
-                    else if (cx_plan$q) begin
-                        if (~is_cursor) begin
-                            raise_cmd = k_e_cmd_state;
-                        end
-                        else begin
-                            if (win_open$q) begin
-                                ci_valid = 1'b1;
-                                ci_kind = Kind$Mark;
-                                ci_lo = win_lo;
-                                ci_hi = plan_end$q - 32'h1;
-                            end
-                            if ((r_plan_start$q > r_plan_end$q) | (r_plan_end$q > ns_granules$q)) begin
-                                raise_cmd = k_e_plan_range;
-                                plan_end$d = 64'h0;
-                                cursor$d = 64'h0;
+                        if (cx_plan$q) begin
+                            if (~is_cursor) begin
+                                raise_cmd = k_e_cmd_state;
                             end
                             else begin
-                                plan_end$d = r_plan_end$q & k_gmask;
-                                cursor$d = r_plan_start$q & k_gmask;
+                                if (win_open$q) begin
+                                    ci_valid = 1'b1;
+                                    ci_kind = Kind$Mark;
+                                    ci_lo = win_lo;
+                                    ci_hi = plan_end$q - 32'h1;
+                                end
+                                if ((r_plan_start$q > r_plan_end$q) | (r_plan_end$q > ns_granules$q)) begin
+                                    raise_cmd = k_e_plan_range;
+                                    plan_end$d = 64'h0;
+                                    cursor$d = 64'h0;
+                                end
+                                else begin
+                                    plan_end$d = r_plan_end$q & k_gmask;
+                                    cursor$d = r_plan_start$q & k_gmask;
+                                end
                             end
                         end
-                    end
-                    else begin
-                        if (mk_err$q) begin
-                            raise_cmd = k_e_mark_range;
-                        end
-                        if (mk_valid$q) begin
-                            ci_valid = 1'b1;
-                            ci_kind = Kind$Mark;
-                            ci_lo = r_mark_first$q;
-                            ci_hi = mk_hi$q;
+                        if (cx_mark$q) begin
+                            if (mk_err$q) begin
+                                raise_cmd = k_e_mark_range;
+                            end
+                            if (mk_valid$q) begin
+                                ci_valid = 1'b1;
+                                ci_kind = Kind$Mark;
+                                ci_lo = r_mark_first$q;
+                                ci_hi = mk_hi$q;
+                            end
                         end
                     end
                 end
@@ -2723,7 +2742,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                     cx_nop$d = wr_op == k_op_nop;
                     cx_bad$d = wr_op > k_op_mark;
                     cx_trk$d = (wr_op == k_op_stop) | (wr_op == k_op_query) | (wr_op == k_op_swap) | (wr_op == k_op_release) | (wr_op == k_op_set_plan) | (wr_op == k_op_mark);
-                    cx_strm$d = (wr_op != k_op_stop) & (wr_op != k_op_mark) & (wr_op != k_op_set_plan);
+                    cx_strm$d = (wr_op != k_op_nop) & (wr_op != k_op_stop) & (wr_op != k_op_mark) & (wr_op != k_op_set_plan);
                     cx_ldst$d = (wr_op == k_op_load) | (wr_op == k_op_start);
                     cx_start$d = wr_op == k_op_start;
                     cx_slm_tracker_small$d = wr_op == k_op_stop;
@@ -2731,6 +2750,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                     cx_swap$d = wr_op == k_op_swap;
                     cx_release$d = wr_op == k_op_release;
                     cx_plan$d = wr_op == k_op_set_plan;
+                    cx_mark$d = wr_op == k_op_mark;
                     cmd_src$d = |(s_axil_wdata & (((32'h1) & 32'hffffffff) << k_f_query_src));
                 end
             end
@@ -3637,6 +3657,25 @@ module lm_tracker_small$cx_ldst(d,q,clock);
     end
           
 endmodule // lm_tracker_small$cx_ldst
+
+
+module lm_tracker_small$cx_mark(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$cx_mark
 
 
 module lm_tracker_small$cx_nop(d,q,clock);
@@ -6120,6 +6159,25 @@ module lm_tracker_small$win_open(d,q,clock);
     end
           
 endmodule // lm_tracker_small$win_open
+
+
+module lm_tracker_small$x_err_state(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$x_err_state
 
 
 module lm_tracker_small$x_geo_diff(d,q,clock);

@@ -206,6 +206,9 @@ pub struct LmTracker<const A: usize> {
     cx_swap: DFF<Bit>,
     cx_release: DFF<Bit>,
     cx_plan: DFF<Bit>,
+    cx_mark: DFF<Bit>,
+    /// ERR_CMD_STATE for the pending command, one cycle behind the flags and TRACKING.
+    x_err_state: DFF<Bit>,
     /// Register checks of LOAD/START and the passive count, one cycle behind their inputs
     /// (all settled for cycles before a command executes).
     x_req_bad: DFF<Bit>,
@@ -727,6 +730,8 @@ impl<const A: usize> LmTracker<A> {
             cx_swap: Default::default(),
             cx_release: Default::default(),
             cx_plan: Default::default(),
+            cx_mark: Default::default(),
+            x_err_state: Default::default(),
             x_req_bad: Default::default(),
             x_geo_diff: Default::default(),
             pas_nz: Default::default(),
@@ -1088,6 +1093,8 @@ impl<const A: usize> Logic for LmTracker<A> {
             cx_swap,
             cx_release,
             cx_plan,
+            cx_mark,
+            x_err_state,
             x_req_bad,
             x_geo_diff,
             pas_nz,
@@ -1466,6 +1473,8 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.mk_err.d.next = (self.r_mark_first.q.val() > self.r_mark_end.q.val())
             | (self.r_mark_end.q.val() > self.ns_granules.q.val());
         self.op_needs_tracking.next = self.cx_trk.q.val();
+        self.x_err_state.d.next = !self.cx_nop.q.val()
+            & ((self.op_needs_tracking.val() != self.tracking.q.val().any()) | self.cx_bad.q.val());
         self.x_req_bad.d.next = !self.req_ok.val();
         self.x_geo_diff.d.next = self.loaded.q.val()
             & ((self.ns_lbas.q.val() != self.r_ns_lbas.q.val())
@@ -1483,66 +1492,69 @@ impl<const A: usize> Logic for LmTracker<A> {
             Cmd::Exec => {
                 self.cmd_pending.d.next = false;
                 self.cstate.d.next = Cmd::Idle;
-                if self.cx_nop.q.val() {
-                    // nothing
-                } else if (self.op_needs_tracking.val() != self.tracking.q.val().any())
-                    | self.cx_bad.q.val()
-                {
+                // The opcode flags are one-hot (none for NOP), so each action is one `if`.
+                if self.x_err_state.q.val() {
                     self.raise_cmd.next = self.k_e_cmd_state.val();
                 } else if (self.q_open.q.val().any() | self.load_open.q.val().any())
                     & self.cx_strm.q.val()
                 {
                     self.raise_cmd.next = self.k_e_stream_busy.val();
-                } else if self.cx_ldst.q.val() {
-                    // A bad shift, an empty namespace, or a START whose geometry is not the
-                    // loaded BMP's is refused; otherwise the geometry engine runs.
-                    if self.x_req_bad.q.val() | (self.cx_start.q.val() & self.x_geo_diff.q.val()) {
-                        self.raise_cmd.next = self.k_e_config.val();
-                    } else {
-                        self.geo_val.d.next = self.r_ns_lbas.q.val();
-                        self.geo_cnt.d.next = self.req_shift.val();
-                        self.geo_sticky.d.next = false;
-                        self.cstate.d.next = Cmd::Geo;
+                } else {
+                    if self.cx_ldst.q.val() {
+                        // A bad shift, an empty namespace, or a START whose geometry is not the
+                        // loaded BMP's is refused; otherwise the geometry engine runs.
+                        if self.x_req_bad.q.val()
+                            | (self.cx_start.q.val() & self.x_geo_diff.q.val())
+                        {
+                            self.raise_cmd.next = self.k_e_config.val();
+                        } else {
+                            self.geo_val.d.next = self.r_ns_lbas.q.val();
+                            self.geo_cnt.d.next = self.req_shift.val();
+                            self.geo_sticky.d.next = false;
+                            self.cstate.d.next = Cmd::Geo;
+                        }
                     }
-                } else if self.cx_stop.q.val() {
-                    self.tracking.d.next = 0u64.into();
-                    self.loaded.d.next = false;
-                    // Close a query; words still in flight are dropped at the FIFO.
-                    self.q_open.d.next = 0u64.into();
-                    self.qf_count.d.next = 0u64.into();
-                    self.qf_rd.d.next = 0u64.into();
-                    self.qf_wr.d.next = 0u64.into();
-                    self.clr_active.d.next = true;
-                    self.clr_w.d.next = 0u64.into();
-                    self.clr_last.d.next = self.k_cap_last_word.val();
-                    self.clr_ram0.d.next = true;
-                    self.clr_ram1.d.next = true;
-                    self.clr_bg.d.next = false;
-                    self.clr_irq.d.next = true;
-                    self.cstate.d.next = Cmd::StopClear;
-                } else if self.cx_query.q.val() {
-                    self.q_open.d.next = 1u64.into();
-                    self.q_next.d.next = 0u64.into();
-                    self.q_src_active.d.next = self.cmd_src.q.val();
-                } else if self.cx_swap.q.val() {
-                    // Close the cursor window: what it still promised goes into the active buffer.
-                    if self.is_cursor.val() & self.win_open.q.val() {
-                        self.ci_valid.next = true;
-                        self.ci_kind.next = Kind::Mark;
-                        self.ci_lo.next = self.win_lo.val();
-                        self.ci_hi.next = self.plan_end.q.val() - 1;
+                    if self.cx_stop.q.val() {
+                        self.tracking.d.next = 0u64.into();
+                        self.loaded.d.next = false;
+                        // Close a query; words still in flight are dropped at the FIFO.
+                        self.q_open.d.next = 0u64.into();
+                        self.qf_count.d.next = 0u64.into();
+                        self.qf_rd.d.next = 0u64.into();
+                        self.qf_wr.d.next = 0u64.into();
+                        self.clr_active.d.next = true;
+                        self.clr_w.d.next = 0u64.into();
+                        self.clr_last.d.next = self.k_cap_last_word.val();
+                        self.clr_ram0.d.next = true;
+                        self.clr_ram1.d.next = true;
+                        self.clr_bg.d.next = false;
+                        self.clr_irq.d.next = true;
+                        self.cstate.d.next = Cmd::StopClear;
                     }
-                    self.cursor.d.next = self.plan_end.q.val();
-                    if self.ci_valid.val() | self.pas_nz.q.val() {
-                        self.cstate.d.next = Cmd::SwapDrain;
-                    } else {
-                        // The passive buffer is drained (the pipeline is, too): flip now.
-                        self.sel.d.next = !self.sel.q.val();
-                        self.swap_count.d.next = self.cnt_active.val();
-                        self.irq_set.next = self.k_i_swap_done.val();
+                    if self.cx_query.q.val() {
+                        self.q_open.d.next = 1u64.into();
+                        self.q_next.d.next = 0u64.into();
+                        self.q_src_active.d.next = self.cmd_src.q.val();
                     }
-                } else if self.cx_release.q.val() {
-                    if !self.is_bitmap.val() {
+                    if self.cx_swap.q.val() {
+                        // Close the cursor window: what it still promised goes into the active buffer.
+                        if self.is_cursor.val() & self.win_open.q.val() {
+                            self.ci_valid.next = true;
+                            self.ci_kind.next = Kind::Mark;
+                            self.ci_lo.next = self.win_lo.val();
+                            self.ci_hi.next = self.plan_end.q.val() - 1;
+                        }
+                        self.cursor.d.next = self.plan_end.q.val();
+                        if self.ci_valid.val() | self.pas_nz.q.val() {
+                            self.cstate.d.next = Cmd::SwapDrain;
+                        } else {
+                            // The passive buffer is drained (the pipeline is, too): flip now.
+                            self.sel.d.next = !self.sel.q.val();
+                            self.swap_count.d.next = self.cnt_active.val();
+                            self.irq_set.next = self.k_i_swap_done.val();
+                        }
+                    }
+                    if self.cx_release.q.val() & !self.is_bitmap.val() {
                         // The host holds the plan: wipe it in the background, snoops go on.
                         self.clr_active.d.next = true;
                         self.clr_w.d.next = 0u64.into();
@@ -1552,37 +1564,39 @@ impl<const A: usize> Logic for LmTracker<A> {
                         self.clr_bg.d.next = true;
                         self.clr_irq.d.next = true;
                     }
-                } else if self.cx_plan.q.val() {
-                    if !self.is_cursor.val() {
-                        self.raise_cmd.next = self.k_e_cmd_state.val();
-                    } else {
-                        if self.win_open.q.val() {
+                    if self.cx_plan.q.val() {
+                        if !self.is_cursor.val() {
+                            self.raise_cmd.next = self.k_e_cmd_state.val();
+                        } else {
+                            if self.win_open.q.val() {
+                                self.ci_valid.next = true;
+                                self.ci_kind.next = Kind::Mark;
+                                self.ci_lo.next = self.win_lo.val();
+                                self.ci_hi.next = self.plan_end.q.val() - 1;
+                            }
+                            if (self.r_plan_start.q.val() > self.r_plan_end.q.val())
+                                | (self.r_plan_end.q.val() > self.ns_granules.q.val())
+                            {
+                                self.raise_cmd.next = self.k_e_plan_range.val();
+                                self.plan_end.d.next = 0u64.into();
+                                self.cursor.d.next = 0u64.into();
+                            } else {
+                                self.plan_end.d.next = self.r_plan_end.q.val() & self.k_gmask.val();
+                                self.cursor.d.next = self.r_plan_start.q.val() & self.k_gmask.val();
+                            }
+                        }
+                    }
+                    if self.cx_mark.q.val() {
+                        // MARK_DIRTY
+                        if self.mk_err.q.val() {
+                            self.raise_cmd.next = self.k_e_mark_range.val();
+                        }
+                        if self.mk_valid.q.val() {
                             self.ci_valid.next = true;
                             self.ci_kind.next = Kind::Mark;
-                            self.ci_lo.next = self.win_lo.val();
-                            self.ci_hi.next = self.plan_end.q.val() - 1;
+                            self.ci_lo.next = self.r_mark_first.q.val();
+                            self.ci_hi.next = self.mk_hi.q.val();
                         }
-                        if (self.r_plan_start.q.val() > self.r_plan_end.q.val())
-                            | (self.r_plan_end.q.val() > self.ns_granules.q.val())
-                        {
-                            self.raise_cmd.next = self.k_e_plan_range.val();
-                            self.plan_end.d.next = 0u64.into();
-                            self.cursor.d.next = 0u64.into();
-                        } else {
-                            self.plan_end.d.next = self.r_plan_end.q.val() & self.k_gmask.val();
-                            self.cursor.d.next = self.r_plan_start.q.val() & self.k_gmask.val();
-                        }
-                    }
-                } else {
-                    // MARK_DIRTY
-                    if self.mk_err.q.val() {
-                        self.raise_cmd.next = self.k_e_mark_range.val();
-                    }
-                    if self.mk_valid.q.val() {
-                        self.ci_valid.next = true;
-                        self.ci_kind.next = Kind::Mark;
-                        self.ci_lo.next = self.r_mark_first.q.val();
-                        self.ci_hi.next = self.mk_hi.q.val();
                     }
                 }
             }
@@ -2205,7 +2219,8 @@ impl<const A: usize> Logic for LmTracker<A> {
                         | (self.wr_op.val() == self.k_op_release.val())
                         | (self.wr_op.val() == self.k_op_set_plan.val())
                         | (self.wr_op.val() == self.k_op_mark.val());
-                    self.cx_strm.d.next = (self.wr_op.val() != self.k_op_stop.val())
+                    self.cx_strm.d.next = (self.wr_op.val() != self.k_op_nop.val())
+                        & (self.wr_op.val() != self.k_op_stop.val())
                         & (self.wr_op.val() != self.k_op_mark.val())
                         & (self.wr_op.val() != self.k_op_set_plan.val());
                     self.cx_ldst.d.next = (self.wr_op.val() == self.k_op_load.val())
@@ -2216,6 +2231,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                     self.cx_swap.d.next = self.wr_op.val() == self.k_op_swap.val();
                     self.cx_release.d.next = self.wr_op.val() == self.k_op_release.val();
                     self.cx_plan.d.next = self.wr_op.val() == self.k_op_set_plan.val();
+                    self.cx_mark.d.next = self.wr_op.val() == self.k_op_mark.val();
                     self.cmd_src.d.next = (self.s_axil_wdata.val()
                         & (bits::<32>(1) << self.k_f_query_src.val()))
                     .any();
