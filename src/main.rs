@@ -62,9 +62,15 @@ struct FormalArgs {
     /// Also try k-induction with this k, one property at a time.
     #[arg(long, value_name = "K")]
     induction: Option<u32>,
-    /// Skip the cover run (which shows the checked cases are reachable).
+    /// Skip the cover search (which shows the checked cases are reachable).
     #[arg(long)]
     no_covers: bool,
+    /// Depth of the cover search (ABC stops at a reached cover, so it may exceed --depth).
+    #[arg(long, default_value_t = lmsnoop::formal::DEFAULT_COVER_DEPTH)]
+    cover_depth: u32,
+    /// Search only this cover (repeatable); all of them by default.
+    #[arg(long = "cover", value_name = "NAME", conflicts_with = "no_covers")]
+    only_covers: Vec<String>,
     /// Check a deliberately broken block instead (see --list-mutants); it must fail.
     #[arg(long, value_name = "NAME")]
     mutate: Option<String>,
@@ -650,6 +656,8 @@ fn formal_cmd(args: FormalArgs) -> Result<()> {
     let report = formal::run(&formal::Options {
         depth: args.depth,
         covers: !args.no_covers,
+        only_covers: args.only_covers,
+        cover_depth: args.cover_depth,
         induction: args.induction,
         pdr_seconds: args.pdr,
         mutant,

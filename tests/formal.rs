@@ -1,17 +1,31 @@
-//! `lmsnoop formal` as CI runs it: the built binary driving Yosys, yosys-smtbmc and z3.
+//! `lmsnoop formal` as CI runs it: the built binary driving Yosys, ABC, yosys-smtbmc and z3.
 //!
-//! The block must pass the bounded check, and the mutants must fail it with a counterexample
-//! trace. `LMSNOOP_FORMAL_DEPTH` sets the depth; the default, 20 cycles, is what fits CI:
-//! z3 needs about 7 minutes to depth 20 on the 2-core machine and several times that per
-//! step beyond (README, Formal). `LMSNOOP_FORMAL_MUTANTS` names the mutants to run
-//! (comma-separated, or `all`); the default is the one measured to fail within the default
-//! depth. `LMSNOOP_FORMAL_COVERS=1` adds the cover run. A missing tool fails the test with
-//! the install hint (scripts/test.sh installs them).
+//! The block must pass the bounded check of both models, PDR must prove the read-path
+//! properties and refute nothing, the covers CI searches must be reached, and the mutants
+//! must fail with a counterexample trace. `LMSNOOP_FORMAL_DEPTH` sets the depth; the
+//! default, 20 cycles, is what fits CI (ABC's BMC takes a few minutes to 20 on the 2-core
+//! machine and about 2.5 times longer per further cycle: README, Formal).
+//! `LMSNOOP_FORMAL_COVERS` names the covers to search (comma-separated, `all` or `none`;
+//! the default is those reached within the cover depth), `LMSNOOP_FORMAL_MUTANTS` the mutants to
+//! run (comma-separated or `all`; the default is those caught within 20 cycles) and
+//! `LMSNOOP_FORMAL_PDR_SECONDS` the PDR limit per property. A missing tool fails the test
+//! with the install hint (scripts/test.sh installs them).
 
 mod cli_support;
 
 use cli_support::{lmsnoop, text, ToolPath};
 use std::path::PathBuf;
+
+/// The covers CI searches (to the default cover depth, 26): every cover measured to be
+/// reached within it (README, Formal). ABC stops at a reached cover, so they cost little.
+const CI_COVERS: [&str; 6] = [
+    "cover_skip_cursor",
+    "cover_clear_dropped",
+    "cover_safety_checked",
+    "cover_swap_active_set",
+    "cover_skip_bitmap",
+    "cover_skip_held",
+];
 
 fn depth() -> String {
     std::env::var("LMSNOOP_FORMAL_DEPTH").unwrap_or_else(|_| "20".to_string())
@@ -51,11 +65,18 @@ fn strings_after(json: &str, key: &str) -> Vec<String> {
 #[test]
 fn the_block_passes_the_bounded_check() {
     let depth = depth();
-    let covers = std::env::var("LMSNOOP_FORMAL_COVERS").is_ok_and(|v| v == "1");
+    let covers = std::env::var("LMSNOOP_FORMAL_COVERS").unwrap_or_else(|_| CI_COVERS.join(","));
     let pdr = std::env::var("LMSNOOP_FORMAL_PDR_SECONDS").unwrap_or_else(|_| "20".to_string());
     let mut args = vec!["formal", "--depth", &depth, "--pdr", &pdr, "--json"];
-    if !covers {
-        args.push("--no-covers");
+    let wanted: Vec<&str> = covers.split(',').filter(|c| !c.is_empty()).collect();
+    match covers.as_str() {
+        "all" => {}
+        "" | "none" => args.push("--no-covers"),
+        _ => {
+            for c in &wanted {
+                args.extend(["--cover", c]);
+            }
+        }
     }
     let out = lmsnoop(&args);
     let json = text(&out.stdout);
@@ -86,12 +107,15 @@ fn the_block_passes_the_bounded_check() {
             assert!(json.contains(&key), "{p} not proven by PDR: {json}");
         }
     }
-    if covers {
+    if !matches!(covers.as_str(), "" | "none") {
         assert_eq!(
             strings_after(&json, "unreached"),
             Vec::<String>::new(),
             "{json}"
         );
+        for c in wanted.iter().filter(|c| **c != "all") {
+            assert!(json.contains(&format!("\"cover\":\"{c}\"")), "{c}: {json}");
+        }
     }
 }
 
@@ -108,7 +132,8 @@ fn mutants_fail_with_a_counterexample_trace() {
         })
         .collect();
     assert!(mutants.len() >= 3, "{listing}");
-    let wanted = std::env::var("LMSNOOP_FORMAL_MUTANTS").unwrap_or_else(|_| "no-forwarding".into());
+    let wanted = std::env::var("LMSNOOP_FORMAL_MUTANTS")
+        .unwrap_or_else(|_| "no-forwarding,clear-in-cursor".into());
     let depth = depth();
     if wanted != "all" {
         for w in wanted.split(',') {
@@ -174,6 +199,13 @@ fn bad_requests_fail_clearly() {
     let out = lmsnoop(&["formal", "--depth", "1"]);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("--depth must be at least 2"));
+    let out = lmsnoop(&["formal", "--depth", "2", "--cover", "cover_nothing"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("unknown cover `cover_nothing`"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

@@ -26,9 +26,13 @@
 //   cmd_busy:  a command is pending or executing, or the clear engine runs;
 //   cmd_pending, cstate: a CMD write is waiting, and the command engine's state (the
 //              enum's Idle is encoded 0); E2 reads them;
-//   op_*:      the snoop stage's decode of the operation on the snoop ports (first and
-//              last granule, out of range, empty), checked by decode_ok; `cut` marks the
-//              nets the control model replaces by free values (LM_CUT_DECODE below);
+//   op_*:      the decode (first and last granule, out of range, empty) of the snoop in
+//              the accept pipeline's last stage P3, checked by decode_ok;
+//   a_*, x_*:  the decode's arithmetic, entering P2 (first granule, empty) and P3 (raw
+//              last granule, out of range, wrap); `cut` marks the nets the control model
+//              replaces by free values (LM_CUT_DECODE below);
+//   p_go, p3_fire, p3_valid: the accept pipeline (P1..P3) advances, P3 hands its snoop
+//              to the range walker, P3 holds a snoop;
 //   shift, ns_lbas, ns_granules: the latched geometry, checked by inv_geometry.
 // probe: p_we0 = dut.ram0$write_enable
 // probe: p_wa0 = dut.ram0$write_address
@@ -41,10 +45,18 @@
 // probe: p_cmd_busy = dut.cmd_busy
 // probe: p_cmd_pending = dut.cmd_pending$q
 // probe: p_cstate = dut.cstate$q
-// probe: p_op_g0 = dut.op_g0 cut
-// probe: p_op_gl = dut.op_gl cut
-// probe: p_op_oob = dut.op_oob cut
-// probe: p_op_empty = dut.op_empty cut
+// probe: p_op_g0 = dut.op_g0
+// probe: p_op_gl = dut.op_gl
+// probe: p_op_oob = dut.op_oob
+// probe: p_op_empty = dut.op_empty
+// probe: p_a_g0 = dut.a_g0 cut
+// probe: p_a_empty = dut.a_empty cut
+// probe: p_x_glraw = dut.x_glraw cut
+// probe: p_x_oob = dut.x_oob cut
+// probe: p_x_wrap = dut.x_wrap cut
+// probe: p_go = dut.p_go
+// probe: p_p3_fire = dut.p3_fire
+// probe: p_p3_valid = dut.p3_valid$q
 // probe: p_shift = dut.shift$q
 // probe: p_ns = dut.ns_lbas$q
 // probe: p_gran = dut.ns_granules$q
@@ -163,7 +175,9 @@ module lm_tracker_formal (
     (* keep *) wire [AW-1:0] p_wa0, p_wa1;
     (* keep *) wire [63:0]   p_wd0, p_wd1, p_ns;
     (* keep *) wire [31:0]   p_op_g0, p_op_gl, p_gran;
-    (* keep *) wire          p_op_oob, p_op_empty;
+    (* keep *) wire          p_op_oob, p_op_empty, p_go, p_p3_fire, p_p3_valid;
+    (* keep *) wire [31:0]   p_a_g0, p_x_glraw;
+    (* keep *) wire          p_a_empty, p_x_oob, p_x_wrap;
     (* keep *) wire [5:0]    p_shift;
 
     // ---- the symbolic granule -------------------------------------------------------------
@@ -198,24 +212,6 @@ module lm_tracker_formal (
     wire cmd_run = p_cmd_pending | (p_cstate != 4'd0);
     always @* if (wr_param | ld_tvalid) assume(!cmd_run);
 
-    // ---- the decode, cut ---------------------------------------------------------------------
-    // With LM_CUT_DECODE, `lmsnoop formal` cuts the block's decode nets (Yosys `cutpoint`):
-    // op_* become free values, and the 64-bit adders, comparators and shifters behind them
-    // leave the problem. The values are constrained only to what the spec's decode can give
-    // for an accepted operation (decode_ok, checked on the uncut model, proves the block's
-    // decode gives exactly that), so every trace of the real block is a trace of this one.
-    // The converse holds too on the formal build: with shift 0, every g0 <= gl < granules
-    // is the decode of some write (NLB reaches 2^16 LBAs, the build has 256 granules), so
-    // a cover reached here is reachable in the block.
-`ifdef LM_CUT_DECODE
-    always @* if (uw_hs | cr_hs) begin
-        assume((p_op_g0 < `LM_CAPACITY) & (p_op_gl < `LM_CAPACITY));
-        if (!p_op_empty) assume(p_op_g0 < s_gran);
-        if (!p_op_oob) assume(!p_op_empty & (p_op_g0 <= p_op_gl) & (p_op_gl < s_gran));
-        if (p_op_oob & !p_op_empty) assume(p_op_gl == s_gran - 32'd1);
-    end
-`endif
-
     // ---- the shadow of the spec for g -------------------------------------------------------
     // Host-written parameter registers.
     reg [31:0] h_config = 0, h_pstart = 0, h_pend = 0, h_mfirst = 0, h_mend = 0;
@@ -235,22 +231,37 @@ module lm_tracker_formal (
         assume((opcode != `LM_OP_QUERY) & (opcode != `LM_OP_SWAP) & (opcode != `LM_OP_RELEASE));
 
     // The snooped operation (while tracking, at most one is accepted per cycle; a copy
-    // read wins). Its LBA arithmetic is done twice: here from the spec (sh_*), and in the
-    // DUT (p_op_*). The decode_ok property proves them equal for every accepted operation;
-    // the shadow then follows the DUT's values, so that the solver proves the 64-bit
-    // add/shift/compare once per operation instead of once per property it feeds.
+    // read wins), decoded by the spec's arithmetic when it is accepted: first and last
+    // granule, inside the namespace (no wrap, last LBA below NS_LBAS), empty (SLBA past
+    // the end); an out-of-range operation runs to the namespace end.
     wire [63:0] op_slba = cr_hs ? cr_slba : uw_slba;
     wire [15:0] op_nlb = cr_hs ? cr_nlb : uw_nlb;
+`ifndef LM_CUT_DECODE
     wire [64:0] op_sum = {1'b0, op_slba} + {49'b0, op_nlb};
     wire [63:0] op_last = op_sum[63:0];
-    wire        sh_ok = !op_sum[64] & (op_last < s_ns);   // no wrap, inside the namespace
-    wire        sh_empty = op_slba >= s_ns;
     wire [63:0] sh_g0 = op_slba >> s_shift;
     wire [63:0] sh_gl = op_last >> s_shift;
-    wire        op_ok = !p_op_oob;
-    wire        op_empty = p_op_empty;
-    wire [31:0] op_g0 = p_op_g0;
-    wire [31:0] op_gl = p_op_gl;
+    wire        op_ok = !op_sum[64] & (op_last < s_ns);
+    wire        op_empty = op_slba >= s_ns;
+    wire [31:0] op_g0 = sh_g0[31:0];
+    wire [31:0] op_gl = op_ok ? sh_gl[31:0] : s_gran - 32'd1;
+`else
+    // The control model (LM_CUT_DECODE): the 64-bit arithmetic, here and in the block (whose
+    // decode nets `lmsnoop formal` cuts, Yosys `cutpoint`: the `cut` probes), is replaced by
+    // free values constrained only to what that arithmetic can give. decode_ok, proven on
+    // the decode model, says the block's decode equals this one; here the block's cut nets
+    // are assumed to carry it, so every trace of the real block is a trace of this model. The converse holds too on the formal build:
+    // with shift 0 every g0 <= gl < granules is the decode of some write (NLB reaches 2^16
+    // LBAs, the build has 256 granules), so a cover reached here is reachable in the block.
+    (* anyseq *) reg op_ok, op_empty;
+    (* anyseq *) reg [31:0] op_g0, op_gl;
+    always @* if (uw_hs | cr_hs) begin
+        assume((op_g0 < `LM_CAPACITY) & (op_gl < `LM_CAPACITY));
+        if (!op_empty) assume(op_g0 < s_gran);
+        if (op_ok) assume(!op_empty & (op_g0 <= op_gl) & (op_gl < s_gran));
+        if (!op_ok & !op_empty) assume(op_gl == s_gran - 32'd1);
+    end
+`endif
     // Granules [g0, g1) of golden.rs `granules`: an out-of-range op runs to the namespace end.
     wire        op_cov = !op_empty & (op_g0 <= g32) & (g32 < s_gran)
                          & (!op_ok | (g32 <= op_gl));
@@ -465,6 +476,37 @@ module lm_tracker_formal (
         else if (valid_cmd & (opcode == `LM_OP_SWAP)) swap_residue <= pas_is1;
     end
 
+    // ---- the accept pipeline ----------------------------------------------------------------
+    // The block decodes a snoop over three stages (P1..P3, advancing together on p_go) and
+    // acts on it when P3 hands it to the range walker (p3_fire). This mirror carries the
+    // spec's decode of each accepted snoop along, so that decode_ok compares the block's
+    // decode in P3 with the spec's decode of the same snoop.
+    reg        m1_v = 0, m2_v = 0, m3_v = 0;
+    reg        m1_ok, m2_ok, m3_ok, m1_empty, m2_empty, m3_empty;
+    reg [31:0] m1_g0, m2_g0, m3_g0, m1_gl, m2_gl, m3_gl;
+    always @(posedge clock) begin
+        if (reset) begin
+            m1_v <= 0; m2_v <= 0; m3_v <= 0;
+        end else if (p_go) begin
+            m1_v <= uw_take | cr_take;
+            m1_ok <= op_ok; m1_empty <= op_empty; m1_g0 <= op_g0; m1_gl <= op_gl;
+            m2_v <= m1_v; m2_ok <= m1_ok; m2_empty <= m1_empty; m2_g0 <= m1_g0; m2_gl <= m1_gl;
+            m3_v <= m2_v; m3_ok <= m2_ok; m3_empty <= m2_empty; m3_g0 <= m2_g0; m3_gl <= m2_gl;
+        end
+    end
+    // The block's decode of P3's snoop equals the spec's (first granule unless empty, last
+    // granule unless empty: the out-of-range clamp included).
+    wire dec_ok = m3_v & (p_op_oob == !m3_ok) & (p_op_empty == m3_empty)
+        & (m3_empty | ((p_op_g0 == m3_g0) & (p_op_gl == m3_gl)));
+`ifdef LM_CUT_DECODE
+    // The cut arithmetic carries the spec's decode into P2 and P3 (wrap only raises an
+    // error flag, which no property reads: it stays free).
+    always @* if (!init & p_go) begin
+        if (m1_v) assume((p_a_empty == m1_empty) & (m1_empty | (p_a_g0 == m1_g0)));
+        if (m2_v) assume((p_x_oob == !m2_ok) & (!m2_ok | (p_x_glraw == m2_gl)));
+    end
+`endif
+
     // ---- the properties ---------------------------------------------------------------------
     always @* begin
         if (!init) begin
@@ -475,15 +517,16 @@ module lm_tracker_formal (
                 no_lost_passive: assert(!s_pas | pas_is1);
             end
             if (r_hs & ar_pend) status_busy: assert(s_axil_rdata[`LM_BUSY_BIT] == ar_busy);
-            if (uw_take | cr_take) decode_ok: assert((p_op_oob == !sh_ok) & (p_op_empty == sh_empty)
-                & (sh_empty | ({32'b0, p_op_g0} == sh_g0)) & (!sh_ok | ({32'b0, p_op_gl} == sh_gl))
-                & (sh_ok | sh_empty | (p_op_gl == s_gran - 32'd1)));
+`ifndef LM_CUT_DECODE
+            if (p_p3_fire) decode_ok: assert(dec_ok);
+`endif
             // Helper invariants (inv_*): true of every reachable state; they make
             // status_busy inductive and hand the solver the geometry decode_ok needs.
             // Every induction run keeps them.
             if (!cmd_run) inv_geometry: assert((p_shift == s_shift) & (p_ns == s_ns)
                 & (p_gran == s_gran));
             inv_read_pending: assert(ar_pend == s_axil_rvalid);
+            inv_pipeline: assert(m3_v == p_p3_valid);
             if (ar_pend) inv_read_busy: assert(s_axil_rdata[`LM_BUSY_BIT] == ar_busy);
             conservative: assert(!(drop0 | drop1) | perm);
             if (flipped) swap_clean: assert(act_is0);

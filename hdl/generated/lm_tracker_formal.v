@@ -45,6 +45,7 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
     localparam  ones = 64'hffffffffffffffff;
     localparam  byte_ones = 64'hff;
     localparam  bit_top = 3'b111;
+    localparam  k_q_depth = 4'h4;
     localparam  k_config = 12'h8;
     localparam  k_ns_lo = 12'hc;
     localparam  k_ns_hi = 12'h10;
@@ -205,6 +206,12 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
     reg  [31:0] cursor$d;
     wire  [31:0] cursor$q;
     reg  cursor$clock;
+    reg  [31:0] plan_last$d;
+    wire  [31:0] plan_last$q;
+    reg  plan_last$clock;
+    reg  win_open$d;
+    wire  win_open$q;
+    reg  win_open$clock;
     reg  sel$d;
     wire  sel$q;
     reg  sel$clock;
@@ -307,6 +314,57 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
     reg  [3:0] cstate$d;
     wire  [3:0] cstate$q;
     reg  cstate$clock;
+    reg  cx_nop$d;
+    wire  cx_nop$q;
+    reg  cx_nop$clock;
+    reg  cx_bad$d;
+    wire  cx_bad$q;
+    reg  cx_bad$clock;
+    reg  cx_trk$d;
+    wire  cx_trk$q;
+    reg  cx_trk$clock;
+    reg  cx_strm$d;
+    wire  cx_strm$q;
+    reg  cx_strm$clock;
+    reg  cx_ldst$d;
+    wire  cx_ldst$q;
+    reg  cx_ldst$clock;
+    reg  cx_start$d;
+    wire  cx_start$q;
+    reg  cx_start$clock;
+    reg  cx_slm_tracker_formal_dut$d;
+    wire  cx_slm_tracker_formal_dut$q;
+    reg  cx_slm_tracker_formal_dut$clock;
+    reg  cx_query$d;
+    wire  cx_query$q;
+    reg  cx_query$clock;
+    reg  cx_swap$d;
+    wire  cx_swap$q;
+    reg  cx_swap$clock;
+    reg  cx_release$d;
+    wire  cx_release$q;
+    reg  cx_release$clock;
+    reg  cx_plan$d;
+    wire  cx_plan$q;
+    reg  cx_plan$clock;
+    reg  cx_mark$d;
+    wire  cx_mark$q;
+    reg  cx_mark$clock;
+    reg  x_err_state$d;
+    wire  x_err_state$q;
+    reg  x_err_state$clock;
+    reg  x_req_bad$d;
+    wire  x_req_bad$q;
+    reg  x_req_bad$clock;
+    reg  x_geo_diff$d;
+    wire  x_geo_diff$q;
+    reg  x_geo_diff$clock;
+    reg  pas_nz$d;
+    wire  pas_nz$q;
+    reg  pas_nz$clock;
+    reg  drained_q$d;
+    wire  drained_q$q;
+    reg  drained_q$clock;
     reg  clr_active$d;
     wire  clr_active$q;
     reg  clr_active$clock;
@@ -328,6 +386,69 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
     reg  clr_irq$d;
     wire  clr_irq$q;
     reg  clr_irq$clock;
+    reg  p1_valid$d;
+    wire  p1_valid$q;
+    reg  p1_valid$clock;
+    reg  p1_cr$d;
+    wire  p1_cr$q;
+    reg  p1_cr$clock;
+    reg  [63:0] p1_slba$d;
+    wire  [63:0] p1_slba$q;
+    reg  p1_slba$clock;
+    reg  [15:0] p1_nlb$d;
+    wire  [15:0] p1_nlb$q;
+    reg  p1_nlb$clock;
+    reg  p2_valid$d;
+    wire  p2_valid$q;
+    reg  p2_valid$clock;
+    reg  p2_cr$d;
+    wire  p2_cr$q;
+    reg  p2_cr$clock;
+    reg  [63:0] p2_last$d;
+    wire  [63:0] p2_last$q;
+    reg  p2_last$clock;
+    reg  p2_s63$d;
+    wire  p2_s63$q;
+    reg  p2_s63$clock;
+    reg  p2_empty$d;
+    wire  p2_empty$q;
+    reg  p2_empty$clock;
+    reg  [31:0] p2_g0$d;
+    wire  [31:0] p2_g0$q;
+    reg  p2_g0$clock;
+    reg  p3_valid$d;
+    wire  p3_valid$q;
+    reg  p3_valid$clock;
+    reg  p3_cr$d;
+    wire  p3_cr$q;
+    reg  p3_cr$clock;
+    reg  p3_wrap$d;
+    wire  p3_wrap$q;
+    reg  p3_wrap$clock;
+    reg  p3_oob$d;
+    wire  p3_oob$q;
+    reg  p3_oob$clock;
+    reg  p3_empty$d;
+    wire  p3_empty$q;
+    reg  p3_empty$clock;
+    reg  [31:0] p3_g0$d;
+    wire  [31:0] p3_g0$q;
+    reg  p3_g0$clock;
+    reg  [31:0] p3_glraw$d;
+    wire  [31:0] p3_glraw$q;
+    reg  p3_glraw$clock;
+    reg  [31:0] p3_gapm1$d;
+    wire  [31:0] p3_gapm1$q;
+    reg  p3_gapm1$clock;
+    reg  mk_valid$d;
+    wire  mk_valid$q;
+    reg  mk_valid$clock;
+    reg  [31:0] mk_hi$d;
+    wire  [31:0] mk_hi$q;
+    reg  mk_hi$clock;
+    reg  mk_err$d;
+    wire  mk_err$q;
+    reg  mk_err$clock;
     reg  b_valid$d;
     wire  b_valid$q;
     reg  b_valid$clock;
@@ -451,6 +572,21 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
     reg  s3_cnt1$d;
     wire  s3_cnt1$q;
     reg  s3_cnt1$clock;
+    reg  s4_valid$d;
+    wire  s4_valid$q;
+    reg  s4_valid$clock;
+    reg  [2:0] s4_kind$d;
+    wire  [2:0] s4_kind$q;
+    reg  s4_kind$clock;
+    reg  s4_cnt1$d;
+    wire  s4_cnt1$q;
+    reg  s4_cnt1$clock;
+    reg  [6:0] s4_pc$d;
+    wire  [6:0] s4_pc$q;
+    reg  s4_pc$clock;
+    reg  [6:0] s4_skipc$d;
+    wire  [6:0] s4_skipc$q;
+    reg  s4_skipc$clock;
     reg  s2_hit0$d;
     wire  s2_hit0$q;
     reg  s2_hit0$clock;
@@ -489,6 +625,7 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
     reg  blocked;
     reg  b_last_word;
     reg  q_credit;
+    reg  [3:0] q_held;
     reg  s3_is_q;
     reg  q_fetch;
     reg  b_free;
@@ -503,6 +640,19 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
     reg  [31:0] op_g0;
     reg  [31:0] op_gl;
     reg  [31:0] gap_end;
+    reg  [16:0] a_lo;
+    reg  [31:0] a_mid;
+    reg  [15:0] a_top;
+    reg  a_empty;
+    reg  [31:0] a_g0;
+    reg  x_wrap;
+    reg  x_oob;
+    reg  [31:0] x_glraw;
+    reg  p_empty;
+    reg  p_go;
+    reg  p3_fire;
+    reg  b_direct;
+    reg  acc_ok;
     reg  take_q;
     reg  take_ld;
     reg  take_cr;
@@ -580,10 +730,11 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
     reg  [15:0] op_nlb;
     reg  [31:0] d_cnt;
     reg  op_needs_tracking;
-    reg  [31:0] mark_end;
+    reg  [3:0] wr_op;
     reg  [31:0] irq_err;
     reg  [31:0] pc;
     reg  [31:0] raise_acc;
+    reg  [31:0] raise_pipe;
     reg  [31:0] raise_cmd;
     reg  [31:0] raise_s2;
     reg  [31:0] err_clear;
@@ -725,6 +876,16 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         .d(cursor$d),
         .q(cursor$q),
         .clock(cursor$clock)
+    );
+    lm_tracker_formal_dut$plan_last plan_last(
+        .d(plan_last$d),
+        .q(plan_last$q),
+        .clock(plan_last$clock)
+    );
+    lm_tracker_formal_dut$win_open win_open(
+        .d(win_open$d),
+        .q(win_open$q),
+        .clock(win_open$clock)
     );
     lm_tracker_formal_dut$sel sel(
         .d(sel$d),
@@ -896,6 +1057,91 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         .q(cstate$q),
         .clock(cstate$clock)
     );
+    lm_tracker_formal_dut$cx_nop cx_nop(
+        .d(cx_nop$d),
+        .q(cx_nop$q),
+        .clock(cx_nop$clock)
+    );
+    lm_tracker_formal_dut$cx_bad cx_bad(
+        .d(cx_bad$d),
+        .q(cx_bad$q),
+        .clock(cx_bad$clock)
+    );
+    lm_tracker_formal_dut$cx_trk cx_trk(
+        .d(cx_trk$d),
+        .q(cx_trk$q),
+        .clock(cx_trk$clock)
+    );
+    lm_tracker_formal_dut$cx_strm cx_strm(
+        .d(cx_strm$d),
+        .q(cx_strm$q),
+        .clock(cx_strm$clock)
+    );
+    lm_tracker_formal_dut$cx_ldst cx_ldst(
+        .d(cx_ldst$d),
+        .q(cx_ldst$q),
+        .clock(cx_ldst$clock)
+    );
+    lm_tracker_formal_dut$cx_start cx_start(
+        .d(cx_start$d),
+        .q(cx_start$q),
+        .clock(cx_start$clock)
+    );
+    lm_tracker_formal_dut$cx_stop cx_stop(
+        .d(cx_slm_tracker_formal_dut$d),
+        .q(cx_slm_tracker_formal_dut$q),
+        .clock(cx_slm_tracker_formal_dut$clock)
+    );
+    lm_tracker_formal_dut$cx_query cx_query(
+        .d(cx_query$d),
+        .q(cx_query$q),
+        .clock(cx_query$clock)
+    );
+    lm_tracker_formal_dut$cx_swap cx_swap(
+        .d(cx_swap$d),
+        .q(cx_swap$q),
+        .clock(cx_swap$clock)
+    );
+    lm_tracker_formal_dut$cx_release cx_release(
+        .d(cx_release$d),
+        .q(cx_release$q),
+        .clock(cx_release$clock)
+    );
+    lm_tracker_formal_dut$cx_plan cx_plan(
+        .d(cx_plan$d),
+        .q(cx_plan$q),
+        .clock(cx_plan$clock)
+    );
+    lm_tracker_formal_dut$cx_mark cx_mark(
+        .d(cx_mark$d),
+        .q(cx_mark$q),
+        .clock(cx_mark$clock)
+    );
+    lm_tracker_formal_dut$x_err_state x_err_state(
+        .d(x_err_state$d),
+        .q(x_err_state$q),
+        .clock(x_err_state$clock)
+    );
+    lm_tracker_formal_dut$x_req_bad x_req_bad(
+        .d(x_req_bad$d),
+        .q(x_req_bad$q),
+        .clock(x_req_bad$clock)
+    );
+    lm_tracker_formal_dut$x_geo_diff x_geo_diff(
+        .d(x_geo_diff$d),
+        .q(x_geo_diff$q),
+        .clock(x_geo_diff$clock)
+    );
+    lm_tracker_formal_dut$pas_nz pas_nz(
+        .d(pas_nz$d),
+        .q(pas_nz$q),
+        .clock(pas_nz$clock)
+    );
+    lm_tracker_formal_dut$drained_q drained_q(
+        .d(drained_q$d),
+        .q(drained_q$q),
+        .clock(drained_q$clock)
+    );
     lm_tracker_formal_dut$clr_active clr_active(
         .d(clr_active$d),
         .q(clr_active$q),
@@ -930,6 +1176,111 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         .d(clr_irq$d),
         .q(clr_irq$q),
         .clock(clr_irq$clock)
+    );
+    lm_tracker_formal_dut$p1_valid p1_valid(
+        .d(p1_valid$d),
+        .q(p1_valid$q),
+        .clock(p1_valid$clock)
+    );
+    lm_tracker_formal_dut$p1_cr p1_cr(
+        .d(p1_cr$d),
+        .q(p1_cr$q),
+        .clock(p1_cr$clock)
+    );
+    lm_tracker_formal_dut$p1_slba p1_slba(
+        .d(p1_slba$d),
+        .q(p1_slba$q),
+        .clock(p1_slba$clock)
+    );
+    lm_tracker_formal_dut$p1_nlb p1_nlb(
+        .d(p1_nlb$d),
+        .q(p1_nlb$q),
+        .clock(p1_nlb$clock)
+    );
+    lm_tracker_formal_dut$p2_valid p2_valid(
+        .d(p2_valid$d),
+        .q(p2_valid$q),
+        .clock(p2_valid$clock)
+    );
+    lm_tracker_formal_dut$p2_cr p2_cr(
+        .d(p2_cr$d),
+        .q(p2_cr$q),
+        .clock(p2_cr$clock)
+    );
+    lm_tracker_formal_dut$p2_last p2_last(
+        .d(p2_last$d),
+        .q(p2_last$q),
+        .clock(p2_last$clock)
+    );
+    lm_tracker_formal_dut$p2_s63 p2_s63(
+        .d(p2_s63$d),
+        .q(p2_s63$q),
+        .clock(p2_s63$clock)
+    );
+    lm_tracker_formal_dut$p2_empty p2_empty(
+        .d(p2_empty$d),
+        .q(p2_empty$q),
+        .clock(p2_empty$clock)
+    );
+    lm_tracker_formal_dut$p2_g0 p2_g0(
+        .d(p2_g0$d),
+        .q(p2_g0$q),
+        .clock(p2_g0$clock)
+    );
+    lm_tracker_formal_dut$p3_valid p3_valid(
+        .d(p3_valid$d),
+        .q(p3_valid$q),
+        .clock(p3_valid$clock)
+    );
+    lm_tracker_formal_dut$p3_cr p3_cr(
+        .d(p3_cr$d),
+        .q(p3_cr$q),
+        .clock(p3_cr$clock)
+    );
+    lm_tracker_formal_dut$p3_wrap p3_wrap(
+        .d(p3_wrap$d),
+        .q(p3_wrap$q),
+        .clock(p3_wrap$clock)
+    );
+    lm_tracker_formal_dut$p3_oob p3_oob(
+        .d(p3_oob$d),
+        .q(p3_oob$q),
+        .clock(p3_oob$clock)
+    );
+    lm_tracker_formal_dut$p3_empty p3_empty(
+        .d(p3_empty$d),
+        .q(p3_empty$q),
+        .clock(p3_empty$clock)
+    );
+    lm_tracker_formal_dut$p3_g0 p3_g0(
+        .d(p3_g0$d),
+        .q(p3_g0$q),
+        .clock(p3_g0$clock)
+    );
+    lm_tracker_formal_dut$p3_glraw p3_glraw(
+        .d(p3_glraw$d),
+        .q(p3_glraw$q),
+        .clock(p3_glraw$clock)
+    );
+    lm_tracker_formal_dut$p3_gapm1 p3_gapm1(
+        .d(p3_gapm1$d),
+        .q(p3_gapm1$q),
+        .clock(p3_gapm1$clock)
+    );
+    lm_tracker_formal_dut$mk_valid mk_valid(
+        .d(mk_valid$d),
+        .q(mk_valid$q),
+        .clock(mk_valid$clock)
+    );
+    lm_tracker_formal_dut$mk_hi mk_hi(
+        .d(mk_hi$d),
+        .q(mk_hi$q),
+        .clock(mk_hi$clock)
+    );
+    lm_tracker_formal_dut$mk_err mk_err(
+        .d(mk_err$d),
+        .q(mk_err$q),
+        .clock(mk_err$clock)
     );
     lm_tracker_formal_dut$b_valid b_valid(
         .d(b_valid$d),
@@ -1136,6 +1487,31 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         .q(s3_cnt1$q),
         .clock(s3_cnt1$clock)
     );
+    lm_tracker_formal_dut$s4_valid s4_valid(
+        .d(s4_valid$d),
+        .q(s4_valid$q),
+        .clock(s4_valid$clock)
+    );
+    lm_tracker_formal_dut$s4_kind s4_kind(
+        .d(s4_kind$d),
+        .q(s4_kind$q),
+        .clock(s4_kind$clock)
+    );
+    lm_tracker_formal_dut$s4_cnt1 s4_cnt1(
+        .d(s4_cnt1$d),
+        .q(s4_cnt1$q),
+        .clock(s4_cnt1$clock)
+    );
+    lm_tracker_formal_dut$s4_pc s4_pc(
+        .d(s4_pc$d),
+        .q(s4_pc$q),
+        .clock(s4_pc$clock)
+    );
+    lm_tracker_formal_dut$s4_skipc s4_skipc(
+        .d(s4_skipc$d),
+        .q(s4_skipc$q),
+        .clock(s4_skipc$clock)
+    );
     lm_tracker_formal_dut$s2_hit0 s2_hit0(
         .d(s2_hit0$d),
         .q(s2_hit0$q),
@@ -1205,6 +1581,8 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         geo_sticky$clock = clock;
         plan_end$clock = clock;
         cursor$clock = clock;
+        plan_last$clock = clock;
+        win_open$clock = clock;
         sel$clock = clock;
         swap_count$clock = clock;
         cnt0$clock = clock;
@@ -1239,6 +1617,23 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         cmd_op$clock = clock;
         cmd_src$clock = clock;
         cstate$clock = clock;
+        cx_nop$clock = clock;
+        cx_bad$clock = clock;
+        cx_trk$clock = clock;
+        cx_strm$clock = clock;
+        cx_ldst$clock = clock;
+        cx_start$clock = clock;
+        cx_slm_tracker_formal_dut$clock = clock;
+        cx_query$clock = clock;
+        cx_swap$clock = clock;
+        cx_release$clock = clock;
+        cx_plan$clock = clock;
+        cx_mark$clock = clock;
+        x_err_state$clock = clock;
+        x_req_bad$clock = clock;
+        x_geo_diff$clock = clock;
+        pas_nz$clock = clock;
+        drained_q$clock = clock;
         clr_active$clock = clock;
         clr_w$clock = clock;
         clr_last$clock = clock;
@@ -1246,6 +1641,27 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         clr_ram1$clock = clock;
         clr_bg$clock = clock;
         clr_irq$clock = clock;
+        p1_valid$clock = clock;
+        p1_cr$clock = clock;
+        p1_slba$clock = clock;
+        p1_nlb$clock = clock;
+        p2_valid$clock = clock;
+        p2_cr$clock = clock;
+        p2_last$clock = clock;
+        p2_s63$clock = clock;
+        p2_empty$clock = clock;
+        p2_g0$clock = clock;
+        p3_valid$clock = clock;
+        p3_cr$clock = clock;
+        p3_wrap$clock = clock;
+        p3_oob$clock = clock;
+        p3_empty$clock = clock;
+        p3_g0$clock = clock;
+        p3_glraw$clock = clock;
+        p3_gapm1$clock = clock;
+        mk_valid$clock = clock;
+        mk_hi$clock = clock;
+        mk_err$clock = clock;
         b_valid$clock = clock;
         b_kind$clock = clock;
         b_w$clock = clock;
@@ -1287,6 +1703,11 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         s3_change$clock = clock;
         s3_skip$clock = clock;
         s3_cnt1$clock = clock;
+        s4_valid$clock = clock;
+        s4_kind$clock = clock;
+        s4_cnt1$clock = clock;
+        s4_pc$clock = clock;
+        s4_skipc$clock = clock;
         s2_hit0$clock = clock;
         fwd0_data$clock = clock;
         s2_hit1$clock = clock;
@@ -1317,6 +1738,8 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         geo_sticky$d = geo_sticky$q;
         plan_end$d = plan_end$q;
         cursor$d = cursor$q;
+        plan_last$d = plan_last$q;
+        win_open$d = win_open$q;
         sel$d = sel$q;
         swap_count$d = swap_count$q;
         cnt0$d = cnt0$q;
@@ -1351,6 +1774,23 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         cmd_op$d = cmd_op$q;
         cmd_src$d = cmd_src$q;
         cstate$d = cstate$q;
+        cx_nop$d = cx_nop$q;
+        cx_bad$d = cx_bad$q;
+        cx_trk$d = cx_trk$q;
+        cx_strm$d = cx_strm$q;
+        cx_ldst$d = cx_ldst$q;
+        cx_start$d = cx_start$q;
+        cx_slm_tracker_formal_dut$d = cx_slm_tracker_formal_dut$q;
+        cx_query$d = cx_query$q;
+        cx_swap$d = cx_swap$q;
+        cx_release$d = cx_release$q;
+        cx_plan$d = cx_plan$q;
+        cx_mark$d = cx_mark$q;
+        x_err_state$d = x_err_state$q;
+        x_req_bad$d = x_req_bad$q;
+        x_geo_diff$d = x_geo_diff$q;
+        pas_nz$d = pas_nz$q;
+        drained_q$d = drained_q$q;
         clr_active$d = clr_active$q;
         clr_w$d = clr_w$q;
         clr_last$d = clr_last$q;
@@ -1358,6 +1798,27 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         clr_ram1$d = clr_ram1$q;
         clr_bg$d = clr_bg$q;
         clr_irq$d = clr_irq$q;
+        p1_valid$d = p1_valid$q;
+        p1_cr$d = p1_cr$q;
+        p1_slba$d = p1_slba$q;
+        p1_nlb$d = p1_nlb$q;
+        p2_valid$d = p2_valid$q;
+        p2_cr$d = p2_cr$q;
+        p2_last$d = p2_last$q;
+        p2_s63$d = p2_s63$q;
+        p2_empty$d = p2_empty$q;
+        p2_g0$d = p2_g0$q;
+        p3_valid$d = p3_valid$q;
+        p3_cr$d = p3_cr$q;
+        p3_wrap$d = p3_wrap$q;
+        p3_oob$d = p3_oob$q;
+        p3_empty$d = p3_empty$q;
+        p3_g0$d = p3_g0$q;
+        p3_glraw$d = p3_glraw$q;
+        p3_gapm1$d = p3_gapm1$q;
+        mk_valid$d = mk_valid$q;
+        mk_hi$d = mk_hi$q;
+        mk_err$d = mk_err$q;
         b_valid$d = b_valid$q;
         b_kind$d = b_kind$q;
         b_w$d = b_w$q;
@@ -1399,6 +1860,11 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         s3_change$d = s3_change$q;
         s3_skip$d = s3_skip$q;
         s3_cnt1$d = s3_cnt1$q;
+        s4_valid$d = s4_valid$q;
+        s4_kind$d = s4_kind$q;
+        s4_cnt1$d = s4_cnt1$q;
+        s4_pc$d = s4_pc$q;
+        s4_skipc$d = s4_skipc$q;
         s2_hit0$d = s2_hit0$q;
         fwd0_data$d = fwd0_data$q;
         s2_hit1$d = s2_hit1$q;
@@ -1419,7 +1885,8 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         s1_is_q = (s1_kind$q == Kind$QrdA) | (s1_kind$q == Kind$QrdP);
         s2_is_q = (s2_kind$q == Kind$QrdA) | (s2_kind$q == Kind$QrdP);
         s3_is_q = (s3_kind$q == Kind$QrdA) | (s3_kind$q == Kind$QrdP);
-        pipe_busy = (b_valid$q & ~b_is_q) | (s1_valid$q & ~s1_is_q) | (s2_valid$q & ~s2_is_q) | (s3_valid$q & ~s3_is_q);
+        p_empty = ~p1_valid$q & ~p2_valid$q & ~p3_valid$q;
+        pipe_busy = ~p_empty | (b_valid$q & ~b_is_q) | (s1_valid$q & ~s1_is_q) | (s2_valid$q & ~s2_is_q) | (s3_valid$q & ~s3_is_q) | s4_valid$q;
         drained = ~pipe_busy & ~b_valid$q & ~clr_active$q;
         cmd_busy = cmd_pending$q | (cstate$q != Cmd$Idle) | clr_active$q;
         blocked = cmd_pending$q | (cstate$q != Cmd$Idle) | (clr_active$q & ~clr_bg$q);
@@ -1437,6 +1904,7 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         end
         status = (((tracking$q) & 32'hffffffff) << k_f_tracking) | (((busy) & 32'hffffffff) << k_f_busy) | (((q_open$q) & 32'hffffffff) << k_f_query_open) | (((load_open$q) & 32'hffffffff) << k_f_load_open) | (((method$q) & 32'hffffffff) << k_f_latched_method);
         raise_acc = 64'h0;
+        raise_pipe = 64'h0;
         raise_cmd = 64'h0;
         raise_s2 = 64'h0;
         err_clear = 64'h0;
@@ -1444,7 +1912,8 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         irq_clear = 64'h0;
         b_last_word = b_w$q == b_wlast$q;
         q_pop = (qf_count$q != 32'h0) & q_tready;
-        q_credit = (((qf_count$q) & 4'hf) + (((((b_valid$q & b_is_q)) & 1'h1)) & 4'hf) + (((((s1_valid$q & s1_is_q)) & 1'h1)) & 4'hf) + (((((s2_valid$q & s2_is_q)) & 1'h1)) & 4'hf) - ((((q_pop) & 1'h1)) & 4'hf)) < 32'h4;
+        q_held = ((qf_count$q) & 4'hf) + (((((b_valid$q & b_is_q)) & 1'h1)) & 4'hf) + (((((s1_valid$q & s1_is_q)) & 1'h1)) & 4'hf) + (((((s2_valid$q & s2_is_q)) & 1'h1)) & 4'hf);
+        q_credit = (q_held < k_q_depth) | (q_pop & (q_held == k_q_depth));
         q_fetch = |q_open$q & (q_next$q != ns_words$q) & q_credit;
         b_free = ~b_valid$q | b_last_word;
         rm_lo = 64'h0;
@@ -1469,7 +1938,9 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         rm_le = rm_le3 | (rm_le3 << 32'h20);
         rm = (rm_gt | (rm_eq & rm_ge)) & (rm_lt | (rm_eqh & rm_le));
         win_lo = cursor$q;
-        win_hi = plan_end$q - 32'h1;
+        plan_last$d = plan_end$q - 32'h1;
+        win_open$d = cursor$q < plan_end$q;
+        win_hi = plan_last$q;
         win_wl = win_lo >> 32'h6;
         win_wh = win_hi >> 32'h6;
         wm_lo = 64'h0;
@@ -1516,18 +1987,32 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
             op_slba = cr_slba;
             op_nlb = cr_nlb;
         end
-        op_last = op_slba + ((op_nlb) & 64'hffffffffffffffff);
-        op_wrap = op_slba[32'h3f] & ~op_last[32'h3f];
-        op_oob = op_wrap | (op_last >= ns_lbas$q);
-        op_empty = op_slba >= ns_lbas$q;
-        op_g0 = ((op_slba >> shift$q) & 32'hffffffff) & k_imask;
-        op_gl = ((op_last >> shift$q) & 32'hffffffff) & k_imask;
+        a_lo = ((p1_slba$q[(32'h0)+:(16)]) & 17'h1ffff) + ((p1_nlb$q) & 17'h1ffff);
+        a_mid = p1_slba$q[(32'h10)+:(32)];
+        if (a_lo[32'h10]) begin
+            a_mid = p1_slba$q[(32'h10)+:(32)] + 32'h1;
+        end
+        a_top = p1_slba$q[(32'h30)+:(16)];
+        if (a_lo[32'h10] & &p1_slba$q[(32'h10)+:(32)]) begin
+            a_top = p1_slba$q[(32'h30)+:(16)] + 32'h1;
+        end
+        op_last = ((a_lo[(32'h0)+:(16)]) & 64'hffffffffffffffff) | (((a_mid) & 64'hffffffffffffffff) << 32'h10) | (((a_top) & 64'hffffffffffffffff) << 32'h30);
+        a_empty = (p1_slba$q[(32'h20)+:(32)] > ns_lbas$q[(32'h20)+:(32)]) | ((p1_slba$q[(32'h20)+:(32)] == ns_lbas$q[(32'h20)+:(32)]) & (p1_slba$q[(32'h0)+:(32)] >= ns_lbas$q[(32'h0)+:(32)]));
+        a_g0 = ((p1_slba$q >> shift$q) & 32'hffffffff) & k_imask;
+        x_wrap = p2_s63$q & ~p2_last$q[32'h3f];
+        x_oob = x_wrap | (p2_last$q[(32'h20)+:(32)] > ns_lbas$q[(32'h20)+:(32)]) | ((p2_last$q[(32'h20)+:(32)] == ns_lbas$q[(32'h20)+:(32)]) & (p2_last$q[(32'h0)+:(32)] >= ns_lbas$q[(32'h0)+:(32)]));
+        x_glraw = ((p2_last$q >> shift$q) & 32'hffffffff) & k_imask;
+        gap_end = p2_g0$q;
+        if (plan_end$q < p2_g0$q) begin
+            gap_end = plan_end$q;
+        end
+        op_wrap = p3_wrap$q;
+        op_oob = p3_oob$q;
+        op_empty = p3_empty$q;
+        op_g0 = p3_g0$q;
+        op_gl = p3_glraw$q;
         if (op_oob) begin
             op_gl = (ns_granules$q - 32'h1) & k_imask;
-        end
-        gap_end = op_g0;
-        if (plan_end$q < op_g0) begin
-            gap_end = plan_end$q;
         end
         ci_valid = 1'b0;
         ci_kind = Kind$Mark;
@@ -1545,11 +2030,18 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         req_ok = (req_shift <= k_max_shift) & (r_ns_lbas$q != 32'h0);
         geo_granules = (((geo_val$q) & 32'hffffffff) & k_gmask) + ((((geo_sticky$q) & 1'h1)) & 32'hffffffff);
         geo_fits = ((geo_val$q >> k_gbits) == 32'h0) | ((geo_val$q == ((k_capacity_value) & 64'hffffffffffffffff)) & ~geo_sticky$q);
-        mark_end = r_mark_end$q;
+        mk_valid$d = (r_mark_first$q < r_mark_end$q) & (r_mark_first$q < ns_granules$q);
+        mk_hi$d = (r_mark_end$q - 32'h1) & k_gmask;
         if (r_mark_end$q > ns_granules$q) begin
-            mark_end = ns_granules$q;
+            mk_hi$d = (ns_granules$q - 32'h1) & k_gmask;
         end
-        op_needs_tracking = (cmd_op$q == k_op_stop) | (cmd_op$q == k_op_query) | (cmd_op$q == k_op_swap) | (cmd_op$q == k_op_release) | (cmd_op$q == k_op_set_plan) | (cmd_op$q == k_op_mark);
+        mk_err$d = (r_mark_first$q > r_mark_end$q) | (r_mark_end$q > ns_granules$q);
+        op_needs_tracking = cx_trk$q;
+        x_err_state$d = ~cx_nop$q & ((op_needs_tracking != |tracking$q) | cx_bad$q);
+        x_req_bad$d = ~req_ok;
+        x_geo_diff$d = loaded$q & ((ns_lbas$q != r_ns_lbas$q) | (shift$q != req_shift));
+        pas_nz$d = cnt_passive != 32'h0;
+        drained_q$d = drained;
         case (cstate$q)
             Cmd$Idle:
                 begin
@@ -1561,65 +2053,63 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
                 begin
                     cmd_pending$d = 1'b0;
                     cstate$d = Cmd$Idle;
-                    if (cmd_op$q == k_op_nop) begin
-                    end
-                    else if ((op_needs_tracking != |tracking$q) | (cmd_op$q > k_op_mark)) begin
+                    if (x_err_state$q) begin
                         raise_cmd = k_e_cmd_state;
                     end
-                    else if ((|q_open$q | |load_open$q) & (cmd_op$q != k_op_stop) & (cmd_op$q != k_op_mark) & (cmd_op$q != k_op_set_plan)) begin
+                    else if ((|q_open$q | |load_open$q) & cx_strm$q) begin
                         raise_cmd = k_e_stream_busy;
                     end
-                    else if ((cmd_op$q == k_op_load) | (cmd_op$q == k_op_start)) begin
-                        if (~req_ok | ((cmd_op$q == k_op_start) & loaded$q & ((ns_lbas$q != r_ns_lbas$q) | (shift$q != req_shift)))) begin
-                            raise_cmd = k_e_config;
+                    else begin
+                        if (cx_ldst$q) begin
+                            if (x_req_bad$q | (cx_start$q & x_geo_diff$q)) begin
+                                raise_cmd = k_e_config;
+                            end
+                            else begin
+                                geo_val$d = r_ns_lbas$q;
+                                geo_cnt$d = req_shift;
+                                geo_sticky$d = 1'b0;
+                                cstate$d = Cmd$Geo;
+                            end
                         end
-                        else begin
-                            geo_val$d = r_ns_lbas$q;
-                            geo_cnt$d = req_shift;
-                            geo_sticky$d = 1'b0;
-                            cstate$d = Cmd$Geo;
+                        if (cx_slm_tracker_formal_dut$q) begin
+                            tracking$d = 64'h0;
+                            loaded$d = 1'b0;
+                            q_open$d = 64'h0;
+                            qf_count$d = 64'h0;
+                            qf_rd$d = 64'h0;
+                            qf_wr$d = 64'h0;
+                            clr_active$d = 1'b1;
+                            clr_w$d = 64'h0;
+                            clr_last$d = k_cap_last_word;
+                            clr_ram0$d = 1'b1;
+                            clr_ram1$d = 1'b1;
+                            clr_bg$d = 1'b0;
+                            clr_irq$d = 1'b1;
+                            cstate$d = Cmd$StopClear;
                         end
-                    end
-                    else if (cmd_op$q == k_op_stop) begin
-                        tracking$d = 64'h0;
-                        loaded$d = 1'b0;
-                        q_open$d = 64'h0;
-                        qf_count$d = 64'h0;
-                        qf_rd$d = 64'h0;
-                        qf_wr$d = 64'h0;
-                        clr_active$d = 1'b1;
-                        clr_w$d = 64'h0;
-                        clr_last$d = k_cap_last_word;
-                        clr_ram0$d = 1'b1;
-                        clr_ram1$d = 1'b1;
-                        clr_bg$d = 1'b0;
-                        clr_irq$d = 1'b1;
-                        cstate$d = Cmd$StopClear;
-                    end
-                    else if (cmd_op$q == k_op_query) begin
-                        q_open$d = 64'h1;
-                        q_next$d = 64'h0;
-                        q_src_active$d = cmd_src$q;
-                    end
-                    else if (cmd_op$q == k_op_swap) begin
-                        if (is_cursor & (cursor$q < plan_end$q)) begin
-                            ci_valid = 1'b1;
-                            ci_kind = Kind$Mark;
-                            ci_lo = win_lo;
-                            ci_hi = plan_end$q - 32'h1;
+                        if (cx_query$q) begin
+                            q_open$d = 64'h1;
+                            q_next$d = 64'h0;
+                            q_src_active$d = cmd_src$q;
                         end
-                        cursor$d = plan_end$q;
-                        if (ci_valid | (cnt_passive != 32'h0)) begin
-                            cstate$d = Cmd$SwapDrain;
+                        if (cx_swap$q) begin
+                            if (is_cursor & win_open$q) begin
+                                ci_valid = 1'b1;
+                                ci_kind = Kind$Mark;
+                                ci_lo = win_lo;
+                                ci_hi = plan_end$q - 32'h1;
+                            end
+                            cursor$d = plan_end$q;
+                            if (ci_valid | pas_nz$q) begin
+                                cstate$d = Cmd$SwapDrain;
+                            end
+                            else begin
+                                sel$d = ~sel$q;
+                                swap_count$d = cnt_active;
+                                irq_set = k_i_swap_done;
+                            end
                         end
-                        else begin
-                            sel$d = ~sel$q;
-                            swap_count$d = cnt_active;
-                            irq_set = k_i_swap_done;
-                        end
-                    end
-                    else if (cmd_op$q == k_op_release) begin
-                        if (~is_bitmap) begin
+                        if (cx_release$q & ~is_bitmap) begin
                             clr_active$d = 1'b1;
                             clr_w$d = 64'h0;
                             clr_last$d = (ns_words$q - 32'h1) & k_wmask;
@@ -1628,38 +2118,38 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
                             clr_bg$d = 1'b1;
                             clr_irq$d = 1'b1;
                         end
-                    end
-                    else if (cmd_op$q == k_op_set_plan) begin
-                        if (~is_cursor) begin
-                            raise_cmd = k_e_cmd_state;
-                        end
-                        else begin
-                            if (cursor$q < plan_end$q) begin
-                                ci_valid = 1'b1;
-                                ci_kind = Kind$Mark;
-                                ci_lo = win_lo;
-                                ci_hi = plan_end$q - 32'h1;
-                            end
-                            if ((r_plan_start$q > r_plan_end$q) | (r_plan_end$q > ns_granules$q)) begin
-                                raise_cmd = k_e_plan_range;
-                                plan_end$d = 64'h0;
-                                cursor$d = 64'h0;
+                        if (cx_plan$q) begin
+                            if (~is_cursor) begin
+                                raise_cmd = k_e_cmd_state;
                             end
                             else begin
-                                plan_end$d = r_plan_end$q & k_gmask;
-                                cursor$d = r_plan_start$q & k_gmask;
+                                if (win_open$q) begin
+                                    ci_valid = 1'b1;
+                                    ci_kind = Kind$Mark;
+                                    ci_lo = win_lo;
+                                    ci_hi = plan_end$q - 32'h1;
+                                end
+                                if ((r_plan_start$q > r_plan_end$q) | (r_plan_end$q > ns_granules$q)) begin
+                                    raise_cmd = k_e_plan_range;
+                                    plan_end$d = 64'h0;
+                                    cursor$d = 64'h0;
+                                end
+                                else begin
+                                    plan_end$d = r_plan_end$q & k_gmask;
+                                    cursor$d = r_plan_start$q & k_gmask;
+                                end
                             end
                         end
-                    end
-                    else begin
-                        if ((r_mark_first$q > r_mark_end$q) | (r_mark_end$q > ns_granules$q)) begin
-                            raise_cmd = k_e_mark_range;
-                        end
-                        if (r_mark_first$q < mark_end) begin
-                            ci_valid = 1'b1;
-                            ci_kind = Kind$Mark;
-                            ci_lo = r_mark_first$q;
-                            ci_hi = mark_end - 32'h1;
+                        if (cx_mark$q) begin
+                            if (mk_err$q) begin
+                                raise_cmd = k_e_mark_range;
+                            end
+                            if (mk_valid$q) begin
+                                ci_valid = 1'b1;
+                                ci_kind = Kind$Mark;
+                                ci_lo = r_mark_first$q;
+                                ci_hi = mk_hi$q;
+                            end
                         end
                     end
                 end
@@ -1707,8 +2197,8 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
                 end
             Cmd$SwapDrain:
                 begin
-                    if (drained) begin
-                        if (cnt_passive == 32'h0) begin
+                    if (drained & drained_q$q) begin
+                        if (~pas_nz$q) begin
                             cstate$d = Cmd$Flip;
                         end
                         else if (is_bitmap) begin
@@ -1771,35 +2261,50 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
                     end
                 end
         endcase
+        p_go = ~p3_valid$q | b_free;
+        p3_fire = p3_valid$q & b_free;
+        b_direct = ~blocked & b_free & p_empty;
+        acc_ok = ~blocked & p_go & ~q_fetch & ~(|load_open$q & ld_tvalid);
+        if (b_direct & q_fetch) begin
+            take_q = 1'b1;
+        end
+        else if (b_direct & |load_open$q & ld_tvalid) begin
+            take_ld = 1'b1;
+        end
+        if (acc_ok & |tracking$q & cr_valid) begin
+            take_cr = 1'b1;
+        end
+        else if (acc_ok & |tracking$q & uw_valid) begin
+            take_uw = 1'b1;
+        end
+        if (p_go) begin
+            p1_valid$d = take_cr | take_uw;
+            p1_cr$d = take_cr;
+            p1_slba$d = op_slba;
+            p1_nlb$d = op_nlb;
+            p2_valid$d = p1_valid$q;
+            p2_cr$d = p1_cr$q;
+            p2_last$d = op_last;
+            p2_s63$d = p1_slba$q[32'h3f];
+            p2_empty$d = a_empty;
+            p2_g0$d = a_g0;
+            p3_valid$d = p2_valid$q;
+            p3_cr$d = p2_cr$q;
+            p3_wrap$d = x_wrap;
+            p3_oob$d = x_oob;
+            p3_empty$d = p2_empty$q;
+            p3_g0$d = p2_g0$q;
+            p3_glraw$d = x_glraw;
+            p3_gapm1$d = gap_end - 32'h1;
+        end
         if (ci_valid) begin
             lb_valid = 1'b1;
             lb_kind = ci_kind;
             lb_lo = ci_lo;
             lb_hi = ci_hi;
         end
-        else if (~blocked & b_free) begin
-            if (q_fetch) begin
-                take_q = 1'b1;
-                lb_valid = 1'b1;
-                lb_kind = Kind$QrdP;
-                if (q_src_active$q) begin
-                    lb_kind = Kind$QrdA;
-                end
-                lb_lo = q_next$q << 32'h6;
-                lb_hi = (q_next$q << 32'h6) + 32'h3f;
-            end
-            else if (|load_open$q & ld_tvalid) begin
-                take_ld = 1'b1;
-                lb_valid = 1'b1;
-                lb_kind = Kind$Load;
-                lb_lo = load_next$q << 32'h6;
-                lb_hi = (load_next$q << 32'h6) + 32'h3f;
-                if ((load_next$q + 32'h1) == ns_words$q) begin
-                    lb_hi = ns_granules$q - 32'h1;
-                end
-            end
-            else if (|tracking$q & cr_valid) begin
-                take_cr = 1'b1;
+        else if (p3_fire) begin
+            if (p3_cr$q) begin
                 if (~op_oob & ~op_empty) begin
                     if (is_bitmap | is_clear) begin
                         lb_valid = 1'b1;
@@ -1814,25 +2319,40 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
                         lb_valid = 1'b1;
                         lb_kind = Kind$Mark;
                         lb_lo = cursor$q;
-                        lb_hi = gap_end - 32'h1;
+                        lb_hi = p3_gapm1$q;
                     end
                 end
             end
-            else if (|tracking$q & uw_valid) begin
-                take_uw = 1'b1;
-                if (~op_empty) begin
-                    lb_valid = 1'b1;
-                    lb_kind = Kind$Mark;
-                    if ((is_cursor | is_bitmap) & ~op_oob) begin
-                        lb_kind = Kind$Uw;
-                    end
-                    lb_lo = op_g0;
-                    lb_hi = op_gl;
+            else if (~op_empty) begin
+                lb_valid = 1'b1;
+                lb_kind = Kind$Mark;
+                if ((is_cursor | is_bitmap) & ~op_oob) begin
+                    lb_kind = Kind$Uw;
                 end
+                lb_lo = op_g0;
+                lb_hi = op_gl;
             end
         end
-        if (lb_valid) begin
-            b_valid$d = 1'b1;
+        else if (take_q) begin
+            lb_valid = 1'b1;
+            lb_kind = Kind$QrdP;
+            if (q_src_active$q) begin
+                lb_kind = Kind$QrdA;
+            end
+            lb_lo = q_next$q << 32'h6;
+            lb_hi = (q_next$q << 32'h6) + 32'h3f;
+        end
+        else if (take_ld) begin
+            lb_valid = 1'b1;
+            lb_kind = Kind$Load;
+            lb_lo = load_next$q << 32'h6;
+            lb_hi = (load_next$q << 32'h6) + 32'h3f;
+            if ((load_next$q + 32'h1) == ns_words$q) begin
+                lb_hi = ns_granules$q - 32'h1;
+            end
+        end
+        if (b_free) begin
+            b_valid$d = lb_valid;
             b_kind$d = lb_kind;
             b_w$d = (lb_lo & k_gmask) >> 32'h6;
             b_wlast$d = (lb_hi & k_gmask) >> 32'h6;
@@ -1856,26 +2376,26 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         if (ld_tvalid & ~|load_open$q & ~blocked) begin
             raise_acc = k_e_load;
         end
-        if (take_cr) begin
+        if (p3_fire & p3_cr$q) begin
             c_copies$d = (c_copies$q + 32'h1) & k_cmask;
             if (is_cursor & ~op_oob & ~op_empty) begin
                 if ((op_g0 > cursor$q) & (cursor$q < plan_end$q)) begin
-                    raise_acc = k_e_cursor_gap;
+                    raise_pipe = k_e_cursor_gap;
                 end
-                if (op_gl + 32'h1 > cursor$q) begin
+                if (op_gl >= cursor$q) begin
                     cursor$d = (op_gl + 32'h1) & k_gmask;
                 end
             end
         end
-        if (take_uw) begin
+        if (p3_fire & ~p3_cr$q) begin
             c_writes$d = (c_writes$q + 32'h1) & k_cmask;
         end
-        if (take_cr | take_uw) begin
+        if (p3_fire) begin
             if (op_wrap) begin
-                raise_acc = k_e_lba_wrap;
+                raise_pipe = k_e_lba_wrap;
             end
             else if (op_oob) begin
-                raise_acc = k_e_lba_range;
+                raise_pipe = k_e_lba_range;
             end
         end
         ram0$read_address = ((s1_w$q) & 2'h3);
@@ -2068,23 +2588,28 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         s3_cnt1$d = s2_cnt1$q;
         pop_change$word = s3_change$q;
         pop_skip$word = s3_skip$q;
-        pc = ((pop_change$count) & 32'hffffffff);
+        s4_valid$d = s3_valid$q & ~s3_is_q;
+        s4_kind$d = s3_kind$q;
+        s4_cnt1$d = s3_cnt1$q;
+        s4_pc$d = pop_change$count;
+        s4_skipc$d = pop_skip$count;
+        pc = ((s4_pc$q) & 32'hffffffff);
         d_cnt = pc;
-        if ((s3_kind$q == Kind$Crb) | (s3_kind$q == Kind$Crc)) begin
+        if ((s4_kind$q == Kind$Crb) | (s4_kind$q == Kind$Crc)) begin
             d_cnt = ~pc + 32'h1;
         end
-        if (s3_valid$q) begin
-            if (s3_cnt1$q) begin
+        if (s4_valid$q) begin
+            if (s4_cnt1$q) begin
                 cnt1$d = (cnt1$q + d_cnt) & k_gmask;
             end
             else begin
                 cnt0$d = (cnt0$q + d_cnt) & k_gmask;
             end
-            case (s3_kind$q)
+            case (s4_kind$q)
                 Kind$Uw:
                     begin
                         c_set$d = (c_set$q + ((pc) & 64'hffffffffffffffff)) & k_cmask;
-                        c_skipped$d = (c_skipped$q + ((pop_skip$count) & 64'hffffffffffffffff)) & k_cmask;
+                        c_skipped$d = (c_skipped$q + ((s4_skipc$q) & 64'hffffffffffffffff)) & k_cmask;
                     end
                 Kind$Mark:
                     begin
@@ -2183,6 +2708,7 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         if (~q_push & q_pop) begin
             qf_count$d = qf_count$q - 32'h1;
         end
+        wr_op = ((s_axil_wdata >> k_f_opcode) & 4'hf);
         aw_take = s_axil_awvalid & s_axil_wvalid & ~axi_bvalid$q;
         s_axil_awready = aw_take;
         s_axil_wready = aw_take;
@@ -2212,7 +2738,19 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
                 end
                 else begin
                     cmd_pending$d = 1'b1;
-                    cmd_op$d = ((s_axil_wdata >> k_f_opcode) & 4'hf);
+                    cmd_op$d = wr_op;
+                    cx_nop$d = wr_op == k_op_nop;
+                    cx_bad$d = wr_op > k_op_mark;
+                    cx_trk$d = (wr_op == k_op_stop) | (wr_op == k_op_query) | (wr_op == k_op_swap) | (wr_op == k_op_release) | (wr_op == k_op_set_plan) | (wr_op == k_op_mark);
+                    cx_strm$d = (wr_op != k_op_nop) & (wr_op != k_op_stop) & (wr_op != k_op_mark) & (wr_op != k_op_set_plan);
+                    cx_ldst$d = (wr_op == k_op_load) | (wr_op == k_op_start);
+                    cx_start$d = wr_op == k_op_start;
+                    cx_slm_tracker_formal_dut$d = wr_op == k_op_stop;
+                    cx_query$d = wr_op == k_op_query;
+                    cx_swap$d = wr_op == k_op_swap;
+                    cx_release$d = wr_op == k_op_release;
+                    cx_plan$d = wr_op == k_op_set_plan;
+                    cx_mark$d = wr_op == k_op_mark;
                     cmd_src$d = |(s_axil_wdata & (((32'h1) & 32'hffffffff) << k_f_query_src));
                 end
             end
@@ -2387,10 +2925,10 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
             end
         end
         irq_err = 64'h0;
-        if (|(raise_acc | raise_cmd | raise_s2)) begin
+        if (|(raise_acc | raise_pipe | raise_cmd | raise_s2)) begin
             irq_err = k_i_error;
         end
-        r_err$d = ((r_err$q & ~err_clear) | raise_acc | raise_cmd | raise_s2) & k_err_mask;
+        r_err$d = ((r_err$q & ~err_clear) | raise_acc | raise_pipe | raise_cmd | raise_s2) & k_err_mask;
         r_irq_status$d = ((r_irq_status$q & ~irq_clear) | irq_set | irq_err) & k_irq_mask;
         irq = |(r_irq_status$q & r_irq_enable$q);
         if (reset) begin
@@ -2429,10 +2967,14 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
             qf_count$d = 64'h0;
             cmd_pending$d = 1'b0;
             cstate$d = Cmd$Idle;
+            p1_valid$d = 1'b0;
+            p2_valid$d = 1'b0;
+            p3_valid$d = 1'b0;
             b_valid$d = 1'b0;
             s1_valid$d = 1'b0;
             s2_valid$d = 1'b0;
             s3_valid$d = 1'b0;
+            s4_valid$d = 1'b0;
             s2_hit0$d = 1'b0;
             s2_hit1$d = 1'b0;
             axi_bvalid$d = 1'b0;
@@ -3079,6 +3621,253 @@ module lm_tracker_formal_dut$cursor(d,q,clock);
 endmodule // lm_tracker_formal_dut$cursor
 
 
+module lm_tracker_formal_dut$cx_bad(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$cx_bad
+
+
+module lm_tracker_formal_dut$cx_ldst(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$cx_ldst
+
+
+module lm_tracker_formal_dut$cx_mark(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$cx_mark
+
+
+module lm_tracker_formal_dut$cx_nop(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$cx_nop
+
+
+module lm_tracker_formal_dut$cx_plan(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$cx_plan
+
+
+module lm_tracker_formal_dut$cx_query(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$cx_query
+
+
+module lm_tracker_formal_dut$cx_release(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$cx_release
+
+
+module lm_tracker_formal_dut$cx_start(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$cx_start
+
+
+module lm_tracker_formal_dut$cx_stop(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$cx_stop
+
+
+module lm_tracker_formal_dut$cx_strm(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$cx_strm
+
+
+module lm_tracker_formal_dut$cx_swap(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$cx_swap
+
+
+module lm_tracker_formal_dut$cx_trk(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$cx_trk
+
+
+module lm_tracker_formal_dut$drained_q(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$drained_q
+
+
 module lm_tracker_formal_dut$fwd0_data(d,q,clock);
     
     // Module arguments
@@ -3345,6 +4134,63 @@ module lm_tracker_formal_dut$method(d,q,clock);
 endmodule // lm_tracker_formal_dut$method
 
 
+module lm_tracker_formal_dut$mk_err(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$mk_err
+
+
+module lm_tracker_formal_dut$mk_hi(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$mk_hi
+
+
+module lm_tracker_formal_dut$mk_valid(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$mk_valid
+
+
 module lm_tracker_formal_dut$ns_granules(d,q,clock);
     
     // Module arguments
@@ -3402,6 +4248,367 @@ module lm_tracker_formal_dut$ns_words(d,q,clock);
 endmodule // lm_tracker_formal_dut$ns_words
 
 
+module lm_tracker_formal_dut$p1_cr(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$p1_cr
+
+
+module lm_tracker_formal_dut$p1_nlb(d,q,clock);
+    
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$p1_nlb
+
+
+module lm_tracker_formal_dut$p1_slba(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$p1_slba
+
+
+module lm_tracker_formal_dut$p1_valid(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$p1_valid
+
+
+module lm_tracker_formal_dut$p2_cr(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$p2_cr
+
+
+module lm_tracker_formal_dut$p2_empty(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$p2_empty
+
+
+module lm_tracker_formal_dut$p2_g0(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$p2_g0
+
+
+module lm_tracker_formal_dut$p2_last(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$p2_last
+
+
+module lm_tracker_formal_dut$p2_s63(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$p2_s63
+
+
+module lm_tracker_formal_dut$p2_valid(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$p2_valid
+
+
+module lm_tracker_formal_dut$p3_cr(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$p3_cr
+
+
+module lm_tracker_formal_dut$p3_empty(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$p3_empty
+
+
+module lm_tracker_formal_dut$p3_g0(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$p3_g0
+
+
+module lm_tracker_formal_dut$p3_gapm1(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$p3_gapm1
+
+
+module lm_tracker_formal_dut$p3_glraw(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$p3_glraw
+
+
+module lm_tracker_formal_dut$p3_oob(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$p3_oob
+
+
+module lm_tracker_formal_dut$p3_valid(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$p3_valid
+
+
+module lm_tracker_formal_dut$p3_wrap(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$p3_wrap
+
+
+module lm_tracker_formal_dut$pas_nz(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$pas_nz
+
+
 module lm_tracker_formal_dut$plan_end(d,q,clock);
     
     // Module arguments
@@ -3419,6 +4626,25 @@ module lm_tracker_formal_dut$plan_end(d,q,clock);
     end
           
 endmodule // lm_tracker_formal_dut$plan_end
+
+
+module lm_tracker_formal_dut$plan_last(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$plan_last
 
 
 module lm_tracker_formal_dut$pop_change(word,count);
@@ -4735,6 +5961,111 @@ module lm_tracker_formal_dut$s3_valid(d,q,clock);
 endmodule // lm_tracker_formal_dut$s3_valid
 
 
+module lm_tracker_formal_dut$s4_cnt1(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$s4_cnt1
+
+
+module lm_tracker_formal_dut$s4_kind(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Enums
+    localparam Kind$Uw = 0;
+    localparam Kind$Mark = 1;
+    localparam Kind$Crb = 2;
+    localparam Kind$Crc = 3;
+    localparam Kind$Fold = 4;
+    localparam Kind$Load = 5;
+    localparam Kind$QrdA = 6;
+    localparam Kind$QrdP = 7;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$s4_kind
+
+
+module lm_tracker_formal_dut$s4_pc(d,q,clock);
+    
+    // Module arguments
+    input wire  [6:0] d;
+    output reg  [6:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 7'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$s4_pc
+
+
+module lm_tracker_formal_dut$s4_skipc(d,q,clock);
+    
+    // Module arguments
+    input wire  [6:0] d;
+    output reg  [6:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 7'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$s4_skipc
+
+
+module lm_tracker_formal_dut$s4_valid(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$s4_valid
+
+
 module lm_tracker_formal_dut$sel(d,q,clock);
     
     // Module arguments
@@ -4809,3 +6140,79 @@ module lm_tracker_formal_dut$tracking(d,q,clock);
     end
           
 endmodule // lm_tracker_formal_dut$tracking
+
+
+module lm_tracker_formal_dut$win_open(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$win_open
+
+
+module lm_tracker_formal_dut$x_err_state(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$x_err_state
+
+
+module lm_tracker_formal_dut$x_geo_diff(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$x_geo_diff
+
+
+module lm_tracker_formal_dut$x_req_bad(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$x_req_bad

@@ -31,12 +31,19 @@ pub const WRAPPER: &str = include_str!("../../hdl/formal/lm_tracker_props.sv");
 pub const HELPER_PREFIX: &str = "inv_";
 /// Default BMC depth in clock cycles (the reset's clear engine takes the first 5).
 pub const DEFAULT_DEPTH: u32 = 24;
+/// Default depth of the cover search. A reached cover costs little (ABC stops at it), so
+/// this is deeper than the BMC: every cover lies within it (README, Formal).
+pub const DEFAULT_COVER_DEPTH: u32 = 26;
 /// Default PDR time limit per property, in seconds.
 pub const DEFAULT_PDR_SECONDS: u32 = 60;
 
 pub struct Options {
     pub depth: u32,
     pub covers: bool,
+    /// Search only these covers (all when empty).
+    pub only_covers: Vec<String>,
+    /// Depth of the cover search.
+    pub cover_depth: u32,
     /// k of the k-induction run per property, if any.
     pub induction: Option<u32>,
     /// PDR time limit per property in seconds; 0 skips PDR.
@@ -57,6 +64,7 @@ pub struct Report {
     pub cover: Option<Verdict>,
     pub induction: Vec<(String, u32, Verdict)>,
     pub proofs: Vec<Proof>,
+    pub cover_depth: u32,
     /// The PDR time limit the proofs ran with.
     pub pdr_seconds: u32,
 }
@@ -124,15 +132,7 @@ fn bmc(dir: &WorkDir, depth: u32, progress: bool) -> Result<Verdict> {
         );
     }
     match outcome {
-        Bmc::Holds { .. } => Ok(Verdict {
-            passed: true,
-            failed: Vec::new(),
-            step: None,
-            reached: Vec::new(),
-            unreached: Vec::new(),
-            vcd: None,
-            seconds,
-        }),
+        Bmc::Holds { .. } => Ok(Verdict::new(true, seconds)),
         Bmc::Fails { frame } => {
             let mut v = smtbmc::run(dir, script::MODEL_FILE, Mode::Replay, 0, progress)?;
             if v.passed || v.failed.is_empty() {
@@ -151,6 +151,13 @@ fn bmc(dir: &WorkDir, depth: u32, progress: bool) -> Result<Verdict> {
 pub fn run(opts: &Options) -> Result<Report> {
     if opts.depth < 2 {
         bail!("--depth must be at least 2 cycles (reset, then one step)");
+    }
+    let known = labels(WRAPPER, COVER);
+    if let Some(bad) = opts.only_covers.iter().find(|c| !known.contains(c)) {
+        bail!(
+            "unknown cover `{bad}`: the wrapper has {}",
+            known.join(", ")
+        );
     }
     let yosys = tool_version("yosys", "-V")?;
     tool_version("yosys-smtbmc", "-h")?;
@@ -196,7 +203,12 @@ pub fn run(opts: &Options) -> Result<Report> {
     // A mutant only has to be caught; covers and proofs say nothing about it.
     let checks = opts.mutant.is_none() && bmc.passed;
     let cover = if opts.covers && checks {
-        Some(covers(&dir, opts.depth, opts.progress)?)
+        let names = if opts.only_covers.is_empty() {
+            known
+        } else {
+            opts.only_covers.clone()
+        };
+        Some(covers(&dir, &names, opts.cover_depth, opts.progress)?)
     } else {
         None
     };
@@ -241,6 +253,7 @@ pub fn run(opts: &Options) -> Result<Report> {
         cover,
         induction,
         proofs,
+        cover_depth: opts.cover_depth,
         pdr_seconds: opts.pdr_seconds,
     };
     if !report.bmc.passed || report.pdr_failures().next().is_some() {
@@ -251,20 +264,11 @@ pub fn run(opts: &Options) -> Result<Report> {
 
 /// Searches each cover with ABC's BMC on the control model: a cover is reached in the
 /// step of the "counterexample" to its negation.
-fn covers(dir: &WorkDir, depth: u32, progress: bool) -> Result<Verdict> {
+fn covers(dir: &WorkDir, names: &[String], depth: u32, progress: bool) -> Result<Verdict> {
     let sub = WorkDir::new(Some(&dir.path), Model::Covers.name())?;
-    let names = labels(WRAPPER, COVER);
-    build(&sub, Model::Covers, None, &names, &names)?;
-    let mut v = Verdict {
-        passed: true,
-        failed: Vec::new(),
-        step: None,
-        reached: Vec::new(),
-        unreached: Vec::new(),
-        vcd: None,
-        seconds: 0.0,
-    };
-    for c in names {
+    build(&sub, Model::Covers, None, names, names)?;
+    let mut v = Verdict::new(true, 0.0);
+    for c in names.iter().cloned() {
         let (outcome, seconds) = abc::bmc(&sub, &script::aiger_file(&c), depth)?;
         if progress {
             eprintln!("  formal cover: {c}: {outcome:?} ({seconds:.1} s)");
@@ -283,15 +287,7 @@ fn covers(dir: &WorkDir, depth: u32, progress: bool) -> Result<Verdict> {
 
 /// The verdicts of the two models' bounded checks as one.
 fn merge<'a>(verdicts: impl Iterator<Item = &'a Verdict>) -> Verdict {
-    let mut all = Verdict {
-        passed: true,
-        failed: Vec::new(),
-        step: None,
-        reached: Vec::new(),
-        unreached: Vec::new(),
-        vcd: None,
-        seconds: 0.0,
-    };
+    let mut all = Verdict::new(true, 0.0);
     for v in verdicts {
         all.passed &= v.passed;
         all.failed.extend(v.failed.iter().cloned());
@@ -338,8 +334,8 @@ impl Report {
         if let Some(c) = &self.cover {
             if !c.unreached.is_empty() {
                 bail!(
-                    "covers not reached within {} steps: {} (the check may be vacuous; raise --depth)",
-                    self.depth,
+                    "covers not reached within {} steps: {} (the check may be vacuous; raise --cover-depth)",
+                    self.cover_depth,
                     c.unreached.join(", ")
                 );
             }
@@ -409,12 +405,16 @@ impl Report {
             let _ = writeln!(s, "| {p} | {bounded} | {pdr} | {induction} |");
         }
         if let Some(c) = &self.cover {
-            let _ = writeln!(s, "\ncovers ({:.1} s):", c.seconds);
+            let _ = writeln!(
+                s,
+                "\ncovers, searched to depth {} ({:.1} s):",
+                self.cover_depth, c.seconds
+            );
             for (name, step) in &c.reached {
                 let _ = writeln!(s, "  {name}: reached in step {step}");
             }
             for name in &c.unreached {
-                let _ = writeln!(s, "  {name}: NOT REACHED within {} steps", self.depth);
+                let _ = writeln!(s, "  {name}: NOT REACHED within {} steps", self.cover_depth);
             }
         }
         if let Some(vcd) = self.bmc.vcd.as_deref().filter(|_| !self.bmc.passed) {
@@ -438,6 +438,7 @@ impl Report {
         };
         Json::Obj(vec![
             ("depth", self.depth.into()),
+            ("cover_depth", self.cover_depth.into()),
             ("granules", self.granules.into()),
             ("mutant", self.mutant.map_or(Json::Null, |m| m.name.into())),
             ("tools", self.tools.as_str().into()),

@@ -40,7 +40,7 @@ pub const MUTANTS: &[Mutant] = &[
         effect: "SWAP flips the buffers without clearing the passive one, so the new active \
                  buffer starts with the bits of two passes ago",
         caught_by: "swap_clean",
-        from: "if (cnt_passive == 32'h0) begin\n                            cstate$d = Cmd$Flip;",
+        from: "if (~pas_nz$q) begin\n                            cstate$d = Cmd$Flip;",
         to: "if (1'b1) begin\n                            cstate$d = Cmd$Flip;",
     },
     Mutant {

@@ -48,6 +48,21 @@ pub struct Verdict {
     pub seconds: f64,
 }
 
+impl Verdict {
+    /// A verdict with nothing failed, reached or written yet.
+    pub fn new(passed: bool, seconds: f64) -> Verdict {
+        Verdict {
+            passed,
+            failed: Vec::new(),
+            step: None,
+            reached: Vec::new(),
+            unreached: Vec::new(),
+            vcd: None,
+            seconds,
+        }
+    }
+}
+
 /// The label in parentheses at the end of a smtbmc property line, e.g.
 /// `Assert failed in top: file.sv:12.5-12.30 (safety_active)`.
 fn label(line: &str) -> Option<String> {
@@ -69,15 +84,7 @@ fn step_of(line: &str) -> Option<u32> {
 
 /// Reads smtbmc's log into a verdict.
 pub fn parse(log: &str, seconds: f64) -> Result<Verdict> {
-    let mut v = Verdict {
-        passed: false,
-        failed: Vec::new(),
-        step: None,
-        reached: Vec::new(),
-        unreached: Vec::new(),
-        vcd: None,
-        seconds,
-    };
+    let mut v = Verdict::new(false, seconds);
     let mut status = None;
     let mut last_step = None;
     for raw in log.lines() {

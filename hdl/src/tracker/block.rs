@@ -1,12 +1,12 @@
 //! `lm_tracker`: the snoop block, one Rust-HDL module.
 //!
 //! ```text
-//!  uw_* ─┐                  ┌──────── command engine (CMD: LOAD START STOP QUERY SWAP ...)
+//!  uw_* ─┐  P1 ─ P2 ─ P3     ┌──────── command engine (CMD: LOAD START STOP QUERY SWAP ...)
 //!  cr_* ─┤  accept:         │            │ MARK / FOLD ranges        clear engine ──┐
 //!  ld_* ─┤  LBA -> granule, ▼            ▼                           (walks words)  │
 //!  query ┘  range checks,  ┌───────────────┐   ┌────┐   ┌──────────────┐   ┌─────┐  │
-//!           cursor   ───▶  │ B: range walk │──▶│ S1 │──▶│ S2: modify,  │──▶│ S3: │  │
-//!                          │ word + mask   │   │read│   │ write, fwd   │   │ pop │  │
+//!           cursor   ───▶  │ B: range walk │──▶│ S1 │──▶│ S2: modify,  │──▶│S3,4:│  │
+//!                          │ word + mask   │   │read│   │ write, fwd   │   │pop,+│  │
 //!                          └───────────────┘   └─┬──┘   └──┬────────┬──┘   └─────┘  │
 //!                                                │ addr    │ data   │ query words    │
 //!                                          ┌─────▼─────────▼──┐     ▼                │
@@ -14,13 +14,20 @@
 //!                                          └───────────────────┘   q FIFO ─▶ q_*
 //! ```
 //!
+//! The accept stage is three register stages deep (P1 captures the snoop, P2 holds
+//! SLBA + NLB, the empty check and the first granule, P3 the range check and the last
+//! granule; the cursor logic runs as P3 hands the operation to B), with no carry chain longer
+//! than 32 bits in any of them. The stages move together, only when B can take P3's
+//! operation, so snoops reach B in the order they were accepted. Query and load words skip
+//! them (no arithmetic): they enter B directly, and only when the stages are empty.
+//!
 //! One operation enters the range walker per cycle; it leaves one word operation per cycle
 //! (range mask per word, never a loop over bits). S1 presents the word address to both
 //! RAMs, S2 gets their data one cycle later, forwards the previous cycle's write when the
 //! address matches (a RAM read in the cycle of a write to the same word returns old data),
 //! computes the new words, and writes them back; S1 has already turned kind, method and the
 //! select bit into per-RAM set/clear/zero/or-in controls, so S2 is one AND-OR per bit. S3
-//! counts the changed bits. Which RAM is active is one select bit; a swap flips it.
+//! counts the changed bits, S4 adds the counts to the live popcounts and the counters. Which RAM is active is one select bit; a swap flips it.
 //!
 //! The query engine is one more source of word operations: it fetches a word whenever the
 //! 4-word output FIFO will have room for it, so it streams one word per cycle to a ready
@@ -143,6 +150,10 @@ pub struct LmTracker<const A: usize> {
     geo_sticky: DFF<Bit>,
     plan_end: DFF<Bits<32>>,
     cursor: DFF<Bits<32>>,
+    /// PLAN_END - 1, one cycle behind PLAN_END.
+    plan_last: DFF<Bits<32>>,
+    /// CURSOR < PLAN_END, one cycle behind them (read by commands only).
+    win_open: DFF<Bit>,
     sel: DFF<Bit>,
     swap_count: DFF<Bits<32>>,
     cnt0: DFF<Bits<32>>,
@@ -181,6 +192,30 @@ pub struct LmTracker<const A: usize> {
     cmd_op: DFF<Bits<4>>,
     cmd_src: DFF<Bit>,
     cstate: DFF<Cmd>,
+    // The opcode decoded as it is written (CMD is refused while a command is pending), so
+    // that Exec starts from flops: NOP, beyond the last opcode, needs tracking, refused
+    // while a stream is open, LOAD or START, START, STOP, QUERY, SWAP, RELEASE, SET_PLAN.
+    cx_nop: DFF<Bit>,
+    cx_bad: DFF<Bit>,
+    cx_trk: DFF<Bit>,
+    cx_strm: DFF<Bit>,
+    cx_ldst: DFF<Bit>,
+    cx_start: DFF<Bit>,
+    cx_stop: DFF<Bit>,
+    cx_query: DFF<Bit>,
+    cx_swap: DFF<Bit>,
+    cx_release: DFF<Bit>,
+    cx_plan: DFF<Bit>,
+    cx_mark: DFF<Bit>,
+    /// ERR_CMD_STATE for the pending command, one cycle behind the flags and TRACKING.
+    x_err_state: DFF<Bit>,
+    /// Register checks of LOAD/START and the passive count, one cycle behind their inputs
+    /// (all settled for cycles before a command executes).
+    x_req_bad: DFF<Bit>,
+    x_geo_diff: DFF<Bit>,
+    pas_nz: DFF<Bit>,
+    /// `drained` one cycle ago.
+    drained_q: DFF<Bit>,
     // Clear engine: zeroes words clr_w..=clr_last of the selected RAMs, one per cycle.
     clr_active: DFF<Bit>,
     clr_w: DFF<Bits<32>>,
@@ -189,6 +224,38 @@ pub struct LmTracker<const A: usize> {
     clr_ram1: DFF<Bit>,
     clr_bg: DFF<Bit>,
     clr_irq: DFF<Bit>,
+    // Accept pipeline (snoops only; see `update`). P1: the accepted request as it came.
+    p1_valid: DFF<Bit>,
+    /// The operation is a copy read (else a user write).
+    p1_cr: DFF<Bit>,
+    p1_slba: DFF<Bits<64>>,
+    p1_nlb: DFF<Bits<16>>,
+    // P2: SLBA + NLB, the empty check and the first granule.
+    p2_valid: DFF<Bit>,
+    p2_cr: DFF<Bit>,
+    p2_last: DFF<Bits<64>>,
+    p2_s63: DFF<Bit>,
+    p2_empty: DFF<Bit>,
+    p2_g0: DFF<Bits<32>>,
+    // P3: the full decode (`op_*` read it); the cursor decision and the hand-off to B.
+    p3_valid: DFF<Bit>,
+    p3_cr: DFF<Bit>,
+    p3_wrap: DFF<Bit>,
+    p3_oob: DFF<Bit>,
+    p3_empty: DFF<Bit>,
+    p3_g0: DFF<Bits<32>>,
+    /// The last granule before the clamp to the namespace.
+    p3_glraw: DFF<Bits<32>>,
+    /// min(plan end, first granule) - 1: the end of a cursor gap.
+    p3_gapm1: DFF<Bits<32>>,
+    // MARK_DIRTY's range, decoded one cycle ahead from MARK_FIRST, MARK_END and the
+    // namespace (all stable for cycles before the command executes), off the command path.
+    /// MARK_FIRST < min(MARK_END, granules): there is a range to mark.
+    mk_valid: DFF<Bit>,
+    /// min(MARK_END, granules) - 1: its last granule.
+    mk_hi: DFF<Bits<32>>,
+    /// MARK_FIRST > MARK_END or MARK_END > granules: ERR_MARK_RANGE.
+    mk_err: DFF<Bit>,
     // Range walker (stage B).
     b_valid: DFF<Bit>,
     b_kind: DFF<Kind>,
@@ -241,6 +308,12 @@ pub struct LmTracker<const A: usize> {
     s3_change: DFF<Bits<64>>,
     s3_skip: DFF<Bits<64>>,
     s3_cnt1: DFF<Bit>,
+    // Add stage: the popcounts of S3's word, added into the counters.
+    s4_valid: DFF<Bit>,
+    s4_kind: DFF<Kind>,
+    s4_cnt1: DFF<Bit>,
+    s4_pc: DFF<Bits<7>>,
+    s4_skipc: DFF<Bits<7>>,
     // The previous cycle's RAM writes, for forwarding.
     /// S2's RAM0 word was written in the previous cycle (the RAM read returned old data).
     s2_hit0: DFF<Bit>,
@@ -264,6 +337,8 @@ pub struct LmTracker<const A: usize> {
     blocked: Signal<Local, Bit>,
     b_last_word: Signal<Local, Bit>,
     q_credit: Signal<Local, Bit>,
+    /// Query words in the FIFO and in flight (B, S1, S2).
+    q_held: Signal<Local, Bits<4>>,
     s3_is_q: Signal<Local, Bit>,
     q_fetch: Signal<Local, Bit>,
     b_free: Signal<Local, Bit>,
@@ -278,6 +353,26 @@ pub struct LmTracker<const A: usize> {
     op_g0: Signal<Local, Bits<32>>,
     op_gl: Signal<Local, Bits<32>>,
     gap_end: Signal<Local, Bits<32>>,
+    /// SLBA[15:0] + NLB with its carry; SLBA[47:16] and SLBA[63:48] then take the carry by
+    /// carry select (two short incrementers beside it instead of one 64-bit chain).
+    a_lo: Signal<Local, Bits<17>>,
+    a_mid: Signal<Local, Bits<32>>,
+    a_top: Signal<Local, Bits<16>>,
+    a_empty: Signal<Local, Bit>,
+    a_g0: Signal<Local, Bits<32>>,
+    x_wrap: Signal<Local, Bit>,
+    x_oob: Signal<Local, Bit>,
+    x_glraw: Signal<Local, Bits<32>>,
+    /// The accept pipeline holds no operation.
+    p_empty: Signal<Local, Bit>,
+    /// The accept pipeline advances (all its stages together): P3 is empty or B takes it.
+    p_go: Signal<Local, Bit>,
+    /// P3 hands its operation to B this cycle.
+    p3_fire: Signal<Local, Bit>,
+    /// A query or load word may enter B directly: B is free and nothing is ahead of it.
+    b_direct: Signal<Local, Bit>,
+    /// A snoop may be accepted into P1.
+    acc_ok: Signal<Local, Bit>,
     take_q: Signal<Local, Bit>,
     take_ld: Signal<Local, Bit>,
     take_cr: Signal<Local, Bit>,
@@ -357,10 +452,12 @@ pub struct LmTracker<const A: usize> {
     /// The counted buffer's popcount change, two's complement.
     d_cnt: Signal<Local, Bits<32>>,
     op_needs_tracking: Signal<Local, Bit>,
-    mark_end: Signal<Local, Bits<32>>,
+    /// The opcode of a CMD write.
+    wr_op: Signal<Local, Bits<4>>,
     irq_err: Signal<Local, Bits<32>>,
     pc: Signal<Local, Bits<32>>,
     raise_acc: Signal<Local, Bits<32>>,
+    raise_pipe: Signal<Local, Bits<32>>,
     raise_cmd: Signal<Local, Bits<32>>,
     raise_s2: Signal<Local, Bits<32>>,
     err_clear: Signal<Local, Bits<32>>,
@@ -375,6 +472,8 @@ pub struct LmTracker<const A: usize> {
     ones: Constant<Bits<64>>,
     byte_ones: Constant<Bits<64>>,
     bit_top: Constant<Bits<3>>,
+    /// Depth of the query FIFO.
+    k_q_depth: Constant<Bits<4>>,
     k_config: Constant<Bits<12>>,
     k_ns_lo: Constant<Bits<12>>,
     k_ns_hi: Constant<Bits<12>>,
@@ -584,6 +683,8 @@ impl<const A: usize> LmTracker<A> {
             geo_sticky: Default::default(),
             plan_end: Default::default(),
             cursor: Default::default(),
+            plan_last: Default::default(),
+            win_open: Default::default(),
             sel: Default::default(),
             swap_count: Default::default(),
             cnt0: Default::default(),
@@ -618,6 +719,23 @@ impl<const A: usize> LmTracker<A> {
             cmd_op: Default::default(),
             cmd_src: Default::default(),
             cstate: Default::default(),
+            cx_nop: Default::default(),
+            cx_bad: Default::default(),
+            cx_trk: Default::default(),
+            cx_strm: Default::default(),
+            cx_ldst: Default::default(),
+            cx_start: Default::default(),
+            cx_stop: Default::default(),
+            cx_query: Default::default(),
+            cx_swap: Default::default(),
+            cx_release: Default::default(),
+            cx_plan: Default::default(),
+            cx_mark: Default::default(),
+            x_err_state: Default::default(),
+            x_req_bad: Default::default(),
+            x_geo_diff: Default::default(),
+            pas_nz: Default::default(),
+            drained_q: Default::default(),
             clr_active: Default::default(),
             clr_w: Default::default(),
             clr_last: Default::default(),
@@ -625,6 +743,27 @@ impl<const A: usize> LmTracker<A> {
             clr_ram1: Default::default(),
             clr_bg: Default::default(),
             clr_irq: Default::default(),
+            p1_valid: Default::default(),
+            p1_cr: Default::default(),
+            p1_slba: Default::default(),
+            p1_nlb: Default::default(),
+            p2_valid: Default::default(),
+            p2_cr: Default::default(),
+            p2_last: Default::default(),
+            p2_s63: Default::default(),
+            p2_empty: Default::default(),
+            p2_g0: Default::default(),
+            p3_valid: Default::default(),
+            p3_cr: Default::default(),
+            p3_wrap: Default::default(),
+            p3_oob: Default::default(),
+            p3_empty: Default::default(),
+            p3_g0: Default::default(),
+            p3_glraw: Default::default(),
+            p3_gapm1: Default::default(),
+            mk_valid: Default::default(),
+            mk_hi: Default::default(),
+            mk_err: Default::default(),
             b_valid: Default::default(),
             b_kind: Default::default(),
             b_w: Default::default(),
@@ -666,6 +805,11 @@ impl<const A: usize> LmTracker<A> {
             s3_change: Default::default(),
             s3_skip: Default::default(),
             s3_cnt1: Default::default(),
+            s4_valid: Default::default(),
+            s4_kind: Default::default(),
+            s4_cnt1: Default::default(),
+            s4_pc: Default::default(),
+            s4_skipc: Default::default(),
             s2_hit0: Default::default(),
             fwd0_data: Default::default(),
             s2_hit1: Default::default(),
@@ -684,6 +828,7 @@ impl<const A: usize> LmTracker<A> {
             blocked: Default::default(),
             b_last_word: Default::default(),
             q_credit: Default::default(),
+            q_held: Default::default(),
             s3_is_q: Default::default(),
             q_fetch: Default::default(),
             b_free: Default::default(),
@@ -698,6 +843,19 @@ impl<const A: usize> LmTracker<A> {
             op_g0: Default::default(),
             op_gl: Default::default(),
             gap_end: Default::default(),
+            a_lo: Default::default(),
+            a_mid: Default::default(),
+            a_top: Default::default(),
+            a_empty: Default::default(),
+            a_g0: Default::default(),
+            x_wrap: Default::default(),
+            x_oob: Default::default(),
+            x_glraw: Default::default(),
+            p_empty: Default::default(),
+            p_go: Default::default(),
+            p3_fire: Default::default(),
+            b_direct: Default::default(),
+            acc_ok: Default::default(),
             take_q: Default::default(),
             take_ld: Default::default(),
             take_cr: Default::default(),
@@ -747,6 +905,7 @@ impl<const A: usize> LmTracker<A> {
             ones: Constant::new(Bits::<64>::mask()),
             byte_ones: Constant::new(0xFFu64.to_bits()),
             bit_top: Constant::new(7u64.to_bits()),
+            k_q_depth: Constant::new(4u64.to_bits()),
             own0: Default::default(),
             own1: Default::default(),
             skip: Default::default(),
@@ -778,10 +937,11 @@ impl<const A: usize> LmTracker<A> {
             op_nlb: Default::default(),
             d_cnt: Default::default(),
             op_needs_tracking: Default::default(),
-            mark_end: Default::default(),
+            wr_op: Default::default(),
             irq_err: Default::default(),
             pc: Default::default(),
             raise_acc: Default::default(),
+            raise_pipe: Default::default(),
             raise_cmd: Default::default(),
             raise_s2: Default::default(),
             err_clear: Default::default(),
@@ -886,6 +1046,8 @@ impl<const A: usize> Logic for LmTracker<A> {
             geo_sticky,
             plan_end,
             cursor,
+            plan_last,
+            win_open,
             sel,
             swap_count,
             cnt0,
@@ -920,6 +1082,23 @@ impl<const A: usize> Logic for LmTracker<A> {
             cmd_op,
             cmd_src,
             cstate,
+            cx_nop,
+            cx_bad,
+            cx_trk,
+            cx_strm,
+            cx_ldst,
+            cx_start,
+            cx_stop,
+            cx_query,
+            cx_swap,
+            cx_release,
+            cx_plan,
+            cx_mark,
+            x_err_state,
+            x_req_bad,
+            x_geo_diff,
+            pas_nz,
+            drained_q,
             clr_active,
             clr_w,
             clr_last,
@@ -927,6 +1106,27 @@ impl<const A: usize> Logic for LmTracker<A> {
             clr_ram1,
             clr_bg,
             clr_irq,
+            p1_valid,
+            p1_cr,
+            p1_slba,
+            p1_nlb,
+            p2_valid,
+            p2_cr,
+            p2_last,
+            p2_s63,
+            p2_empty,
+            p2_g0,
+            p3_valid,
+            p3_cr,
+            p3_wrap,
+            p3_oob,
+            p3_empty,
+            p3_g0,
+            p3_glraw,
+            p3_gapm1,
+            mk_valid,
+            mk_hi,
+            mk_err,
             b_valid,
             b_kind,
             b_w,
@@ -968,6 +1168,11 @@ impl<const A: usize> Logic for LmTracker<A> {
             s3_change,
             s3_skip,
             s3_cnt1,
+            s4_valid,
+            s4_kind,
+            s4_cnt1,
+            s4_pc,
+            s4_skipc,
             s2_hit0,
             fwd0_data,
             s2_hit1,
@@ -997,12 +1202,17 @@ impl<const A: usize> Logic for LmTracker<A> {
             (self.s2_kind.q.val() == Kind::QrdA) | (self.s2_kind.q.val() == Kind::QrdP);
         self.s3_is_q.next =
             (self.s3_kind.q.val() == Kind::QrdA) | (self.s3_kind.q.val() == Kind::QrdP);
-        self.pipe_busy.next = (self.b_valid.q.val() & !self.b_is_q.val())
+        // The accept pipeline holds snoops only: every one of them counts.
+        self.p_empty.next =
+            !self.p1_valid.q.val() & !self.p2_valid.q.val() & !self.p3_valid.q.val();
+        self.pipe_busy.next = !self.p_empty.val()
+            | (self.b_valid.q.val() & !self.b_is_q.val())
             | (self.s1_valid.q.val() & !self.s1_is_q.val())
             | (self.s2_valid.q.val() & !self.s2_is_q.val())
-            | (self.s3_valid.q.val() & !self.s3_is_q.val());
-        // A command runs with the walker empty (a query word leaves it in one cycle); query
-        // words further down only read, and go to the FIFO.
+            | (self.s3_valid.q.val() & !self.s3_is_q.val())
+            | self.s4_valid.q.val();
+        // A command runs with the accept pipeline and the walker empty (a query word leaves
+        // B in one cycle); query words further down only read, and go to the FIFO.
         self.drained.next =
             !self.pipe_busy.val() & !self.b_valid.q.val() & !self.clr_active.q.val();
         self.cmd_busy.next =
@@ -1030,6 +1240,7 @@ impl<const A: usize> Logic for LmTracker<A> {
 
         // Default: nothing raised, nothing cleared this cycle.
         self.raise_acc.next = 0u64.into();
+        self.raise_pipe.next = 0u64.into();
         self.raise_cmd.next = 0u64.into();
         self.raise_s2.next = 0u64.into();
         self.err_clear.next = 0u64.into();
@@ -1042,16 +1253,18 @@ impl<const A: usize> Logic for LmTracker<A> {
         // and for every word already in flight, counting this cycle's pop: 1 word per cycle
         // while the consumer keeps up, none while it does not, and snoops go by meanwhile.
         self.q_pop.next = (self.qf_count.q.val() != 0) & self.q_tready.val();
-        self.q_credit.next = (bit_cast::<4, 3>(self.qf_count.q.val())
+        // The words held and in flight are summed from flops only (4 bits wide: an
+        // unsized literal would widen the sum to 32); the pop only picks one of two compares.
+        self.q_held.next = bit_cast::<4, 3>(self.qf_count.q.val())
             + bit_cast::<4, 1>(bits::<1>((self.b_valid.q.val() & self.b_is_q.val()).into()))
             + bit_cast::<4, 1>(bits::<1>(
                 (self.s1_valid.q.val() & self.s1_is_q.val()).into(),
             ))
             + bit_cast::<4, 1>(bits::<1>(
                 (self.s2_valid.q.val() & self.s2_is_q.val()).into(),
-            ))
-            - bit_cast::<4, 1>(bits::<1>(self.q_pop.val().into())))
-            < 4;
+            ));
+        self.q_credit.next = (self.q_held.val() < self.k_q_depth.val())
+            | (self.q_pop.val() & (self.q_held.val() == self.k_q_depth.val()));
         self.q_fetch.next = self.q_open.q.val().any()
             & (self.q_next.q.val() != self.ns_words.q.val())
             & self.q_credit.val();
@@ -1092,7 +1305,13 @@ impl<const A: usize> Logic for LmTracker<A> {
         // CURSOR >= PLAN_START always (SET_PLAN sets it there, it only moves up, SWAP moves
         // it to PLAN_END), so the window still to copy starts at the cursor.
         self.win_lo.next = self.cursor.q.val();
-        self.win_hi.next = self.plan_end.q.val() - 1;
+        // PLAN_END - 1 from a flop: PLAN_END changes only in a command, and the first snoop
+        // after it reaches B several cycles later.
+        self.plan_last.d.next = self.plan_end.q.val() - 1;
+        // CURSOR < PLAN_END for the command engine, from flops: a command executes at least
+        // two cycles after the last snoop moved the cursor.
+        self.win_open.d.next = self.cursor.q.val() < self.plan_end.q.val();
+        self.win_hi.next = self.plan_last.q.val();
         self.win_wl.next = self.win_lo.val() >> 6;
         self.win_wh.next = self.win_hi.val() >> 6;
         self.wm_lo.next = 0u64.into();
@@ -1149,30 +1368,69 @@ impl<const A: usize> Logic for LmTracker<A> {
         }
 
         // ------------------------------------------------------------ accept stage -------
-        // The snoop candidate: a copy read goes before a user write in the same cycle.
-        // Select first, then one adder and one pair of shifters serve both streams.
+        // Snoops go through three stages before B; every stage moves when P3 is empty or B
+        // takes P3's operation (`p_go`), so they reach B in the order they were accepted.
+        // Query and load words need no arithmetic: they enter B directly, and only when the
+        // pipeline is empty, so they too keep the accepted order (a query word that finds
+        // snoops ahead of it holds new snoops back until those have left the pipeline).
+        //
+        // Accept: the snoop candidate; a copy read goes before a user write in the same
+        // cycle. P1 captures it unchanged, so no arithmetic sits between a port and a flop.
         self.op_slba.next = self.uw_slba.val();
         self.op_nlb.next = self.uw_nlb.val();
         if self.cr_valid.val() {
             self.op_slba.next = self.cr_slba.val();
             self.op_nlb.next = self.cr_nlb.val();
         }
-        self.op_last.next = self.op_slba.val() + bit_cast::<64, 16>(self.op_nlb.val());
-        // NLB < 2^16, so the sum wraps exactly when it leaves the top half of the space.
-        self.op_wrap.next = self.op_slba.val().get_bit(63) & !self.op_last.val().get_bit(63);
-        self.op_oob.next = self.op_wrap.val() | (self.op_last.val() >= self.ns_lbas.q.val());
-        self.op_empty.next = self.op_slba.val() >= self.ns_lbas.q.val();
+        // P1 -> P2: SLBA + NLB. NLB has 16 bits, so bits 16..63 are SLBA's plus a carry:
+        // a 17-bit add, and incrementers of bits 16..47 and 48..63 selected by its carry.
+        self.a_lo.next = bit_cast::<17, 16>(self.p1_slba.q.val().get_bits::<16>(0))
+            + bit_cast::<17, 16>(self.p1_nlb.q.val());
+        self.a_mid.next = self.p1_slba.q.val().get_bits::<32>(16);
+        if self.a_lo.val().get_bit(16) {
+            self.a_mid.next = self.p1_slba.q.val().get_bits::<32>(16) + 1;
+        }
+        self.a_top.next = self.p1_slba.q.val().get_bits::<16>(48);
+        if self.a_lo.val().get_bit(16) & self.p1_slba.q.val().get_bits::<32>(16).all() {
+            self.a_top.next = self.p1_slba.q.val().get_bits::<16>(48) + 1;
+        }
+        self.op_last.next = bit_cast::<64, 16>(self.a_lo.val().get_bits::<16>(0))
+            | (bit_cast::<64, 32>(self.a_mid.val()) << 16)
+            | (bit_cast::<64, 16>(self.a_top.val()) << 48);
+        // 64-bit compares as two 32-bit halves side by side.
+        self.a_empty.next = (self.p1_slba.q.val().get_bits::<32>(32)
+            > self.ns_lbas.q.val().get_bits::<32>(32))
+            | ((self.p1_slba.q.val().get_bits::<32>(32)
+                == self.ns_lbas.q.val().get_bits::<32>(32))
+                & (self.p1_slba.q.val().get_bits::<32>(0)
+                    >= self.ns_lbas.q.val().get_bits::<32>(0)));
         // Only granules inside the namespace are used: log2(capacity) bits.
-        self.op_g0.next =
-            bit_cast::<32, 64>(self.op_slba.val() >> self.shift.q.val()) & self.k_imask.val();
-        self.op_gl.next =
-            bit_cast::<32, 64>(self.op_last.val() >> self.shift.q.val()) & self.k_imask.val();
+        self.a_g0.next =
+            bit_cast::<32, 64>(self.p1_slba.q.val() >> self.shift.q.val()) & self.k_imask.val();
+        // P2 -> P3: the range check and the last granule.
+        // NLB < 2^16, so the sum wraps exactly when it leaves the top half of the space.
+        self.x_wrap.next = self.p2_s63.q.val() & !self.p2_last.q.val().get_bit(63);
+        self.x_oob.next = self.x_wrap.val()
+            | (self.p2_last.q.val().get_bits::<32>(32) > self.ns_lbas.q.val().get_bits::<32>(32))
+            | ((self.p2_last.q.val().get_bits::<32>(32)
+                == self.ns_lbas.q.val().get_bits::<32>(32))
+                & (self.p2_last.q.val().get_bits::<32>(0)
+                    >= self.ns_lbas.q.val().get_bits::<32>(0)));
+        self.x_glraw.next =
+            bit_cast::<32, 64>(self.p2_last.q.val() >> self.shift.q.val()) & self.k_imask.val();
+        // PLAN_END only changes in a command, which runs with the pipeline empty.
+        self.gap_end.next = self.p2_g0.q.val();
+        if self.plan_end.q.val() < self.p2_g0.q.val() {
+            self.gap_end.next = self.plan_end.q.val();
+        }
+        // P3: the decode of the operation B takes next (`p3_fire`).
+        self.op_wrap.next = self.p3_wrap.q.val();
+        self.op_oob.next = self.p3_oob.q.val();
+        self.op_empty.next = self.p3_empty.q.val();
+        self.op_g0.next = self.p3_g0.q.val();
+        self.op_gl.next = self.p3_glraw.q.val();
         if self.op_oob.val() {
             self.op_gl.next = (self.ns_granules.q.val() - 1) & self.k_imask.val();
-        }
-        self.gap_end.next = self.op_g0.val();
-        if self.plan_end.q.val() < self.op_g0.val() {
-            self.gap_end.next = self.plan_end.q.val();
         }
 
         // Ranges the command engine asks for (set below, loaded into B with priority).
@@ -1203,17 +1461,28 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.geo_fits.next = ((self.geo_val.q.val() >> self.k_gbits.val()) == 0)
             | ((self.geo_val.q.val() == bit_cast::<64, 32>(self.k_capacity_value.val()))
                 & !self.geo_sticky.q.val());
-        // MARK_DIRTY's end, clamped to the namespace.
-        self.mark_end.next = self.r_mark_end.q.val();
+        // MARK_DIRTY's end, clamped to the namespace: compares and decrements side by side.
+        // The registers it reads were last written at least two cycles before a command
+        // executes (an AXI write takes two cycles; a CMD write reaches Exec two cycles later).
+        self.mk_valid.d.next = (self.r_mark_first.q.val() < self.r_mark_end.q.val())
+            & (self.r_mark_first.q.val() < self.ns_granules.q.val());
+        self.mk_hi.d.next = (self.r_mark_end.q.val() - 1) & self.k_gmask.val();
         if self.r_mark_end.q.val() > self.ns_granules.q.val() {
-            self.mark_end.next = self.ns_granules.q.val();
+            self.mk_hi.d.next = (self.ns_granules.q.val() - 1) & self.k_gmask.val();
         }
-        self.op_needs_tracking.next = (self.cmd_op.q.val() == self.k_op_stop.val())
-            | (self.cmd_op.q.val() == self.k_op_query.val())
-            | (self.cmd_op.q.val() == self.k_op_swap.val())
-            | (self.cmd_op.q.val() == self.k_op_release.val())
-            | (self.cmd_op.q.val() == self.k_op_set_plan.val())
-            | (self.cmd_op.q.val() == self.k_op_mark.val());
+        self.mk_err.d.next = (self.r_mark_first.q.val() > self.r_mark_end.q.val())
+            | (self.r_mark_end.q.val() > self.ns_granules.q.val());
+        self.op_needs_tracking.next = self.cx_trk.q.val();
+        self.x_err_state.d.next = !self.cx_nop.q.val()
+            & ((self.op_needs_tracking.val() != self.tracking.q.val().any()) | self.cx_bad.q.val());
+        self.x_req_bad.d.next = !self.req_ok.val();
+        self.x_geo_diff.d.next = self.loaded.q.val()
+            & ((self.ns_lbas.q.val() != self.r_ns_lbas.q.val())
+                | (self.shift.q.val() != self.req_shift.val()));
+        // A command executes at least one cycle after the last count moved (it waits for
+        // the pipeline to drain), so the flop has caught up by then.
+        self.pas_nz.d.next = self.cnt_passive.val() != 0;
+        self.drained_q.d.next = self.drained.val();
         match self.cstate.q.val() {
             Cmd::Idle => {
                 if self.cmd_pending.q.val() & self.drained.val() {
@@ -1223,75 +1492,69 @@ impl<const A: usize> Logic for LmTracker<A> {
             Cmd::Exec => {
                 self.cmd_pending.d.next = false;
                 self.cstate.d.next = Cmd::Idle;
-                if self.cmd_op.q.val() == self.k_op_nop.val() {
-                    // nothing
-                } else if (self.op_needs_tracking.val() != self.tracking.q.val().any())
-                    | (self.cmd_op.q.val() > self.k_op_mark.val())
-                {
+                // The opcode flags are one-hot (none for NOP), so each action is one `if`.
+                if self.x_err_state.q.val() {
                     self.raise_cmd.next = self.k_e_cmd_state.val();
                 } else if (self.q_open.q.val().any() | self.load_open.q.val().any())
-                    & (self.cmd_op.q.val() != self.k_op_stop.val())
-                    & (self.cmd_op.q.val() != self.k_op_mark.val())
-                    & (self.cmd_op.q.val() != self.k_op_set_plan.val())
+                    & self.cx_strm.q.val()
                 {
                     self.raise_cmd.next = self.k_e_stream_busy.val();
-                } else if (self.cmd_op.q.val() == self.k_op_load.val())
-                    | (self.cmd_op.q.val() == self.k_op_start.val())
-                {
-                    // A bad shift, an empty namespace, or a START whose geometry is not the
-                    // loaded BMP's is refused; otherwise the geometry engine runs.
-                    if !self.req_ok.val()
-                        | ((self.cmd_op.q.val() == self.k_op_start.val())
-                            & self.loaded.q.val()
-                            & ((self.ns_lbas.q.val() != self.r_ns_lbas.q.val())
-                                | (self.shift.q.val() != self.req_shift.val())))
-                    {
-                        self.raise_cmd.next = self.k_e_config.val();
-                    } else {
-                        self.geo_val.d.next = self.r_ns_lbas.q.val();
-                        self.geo_cnt.d.next = self.req_shift.val();
-                        self.geo_sticky.d.next = false;
-                        self.cstate.d.next = Cmd::Geo;
+                } else {
+                    if self.cx_ldst.q.val() {
+                        // A bad shift, an empty namespace, or a START whose geometry is not the
+                        // loaded BMP's is refused; otherwise the geometry engine runs.
+                        if self.x_req_bad.q.val()
+                            | (self.cx_start.q.val() & self.x_geo_diff.q.val())
+                        {
+                            self.raise_cmd.next = self.k_e_config.val();
+                        } else {
+                            self.geo_val.d.next = self.r_ns_lbas.q.val();
+                            self.geo_cnt.d.next = self.req_shift.val();
+                            self.geo_sticky.d.next = false;
+                            self.cstate.d.next = Cmd::Geo;
+                        }
                     }
-                } else if self.cmd_op.q.val() == self.k_op_stop.val() {
-                    self.tracking.d.next = 0u64.into();
-                    self.loaded.d.next = false;
-                    // Close a query; words still in flight are dropped at the FIFO.
-                    self.q_open.d.next = 0u64.into();
-                    self.qf_count.d.next = 0u64.into();
-                    self.qf_rd.d.next = 0u64.into();
-                    self.qf_wr.d.next = 0u64.into();
-                    self.clr_active.d.next = true;
-                    self.clr_w.d.next = 0u64.into();
-                    self.clr_last.d.next = self.k_cap_last_word.val();
-                    self.clr_ram0.d.next = true;
-                    self.clr_ram1.d.next = true;
-                    self.clr_bg.d.next = false;
-                    self.clr_irq.d.next = true;
-                    self.cstate.d.next = Cmd::StopClear;
-                } else if self.cmd_op.q.val() == self.k_op_query.val() {
-                    self.q_open.d.next = 1u64.into();
-                    self.q_next.d.next = 0u64.into();
-                    self.q_src_active.d.next = self.cmd_src.q.val();
-                } else if self.cmd_op.q.val() == self.k_op_swap.val() {
-                    // Close the cursor window: what it still promised goes into the active buffer.
-                    if self.is_cursor.val() & (self.cursor.q.val() < self.plan_end.q.val()) {
-                        self.ci_valid.next = true;
-                        self.ci_kind.next = Kind::Mark;
-                        self.ci_lo.next = self.win_lo.val();
-                        self.ci_hi.next = self.plan_end.q.val() - 1;
+                    if self.cx_stop.q.val() {
+                        self.tracking.d.next = 0u64.into();
+                        self.loaded.d.next = false;
+                        // Close a query; words still in flight are dropped at the FIFO.
+                        self.q_open.d.next = 0u64.into();
+                        self.qf_count.d.next = 0u64.into();
+                        self.qf_rd.d.next = 0u64.into();
+                        self.qf_wr.d.next = 0u64.into();
+                        self.clr_active.d.next = true;
+                        self.clr_w.d.next = 0u64.into();
+                        self.clr_last.d.next = self.k_cap_last_word.val();
+                        self.clr_ram0.d.next = true;
+                        self.clr_ram1.d.next = true;
+                        self.clr_bg.d.next = false;
+                        self.clr_irq.d.next = true;
+                        self.cstate.d.next = Cmd::StopClear;
                     }
-                    self.cursor.d.next = self.plan_end.q.val();
-                    if self.ci_valid.val() | (self.cnt_passive.val() != 0) {
-                        self.cstate.d.next = Cmd::SwapDrain;
-                    } else {
-                        // The passive buffer is drained (the pipeline is, too): flip now.
-                        self.sel.d.next = !self.sel.q.val();
-                        self.swap_count.d.next = self.cnt_active.val();
-                        self.irq_set.next = self.k_i_swap_done.val();
+                    if self.cx_query.q.val() {
+                        self.q_open.d.next = 1u64.into();
+                        self.q_next.d.next = 0u64.into();
+                        self.q_src_active.d.next = self.cmd_src.q.val();
                     }
-                } else if self.cmd_op.q.val() == self.k_op_release.val() {
-                    if !self.is_bitmap.val() {
+                    if self.cx_swap.q.val() {
+                        // Close the cursor window: what it still promised goes into the active buffer.
+                        if self.is_cursor.val() & self.win_open.q.val() {
+                            self.ci_valid.next = true;
+                            self.ci_kind.next = Kind::Mark;
+                            self.ci_lo.next = self.win_lo.val();
+                            self.ci_hi.next = self.plan_end.q.val() - 1;
+                        }
+                        self.cursor.d.next = self.plan_end.q.val();
+                        if self.ci_valid.val() | self.pas_nz.q.val() {
+                            self.cstate.d.next = Cmd::SwapDrain;
+                        } else {
+                            // The passive buffer is drained (the pipeline is, too): flip now.
+                            self.sel.d.next = !self.sel.q.val();
+                            self.swap_count.d.next = self.cnt_active.val();
+                            self.irq_set.next = self.k_i_swap_done.val();
+                        }
+                    }
+                    if self.cx_release.q.val() & !self.is_bitmap.val() {
                         // The host holds the plan: wipe it in the background, snoops go on.
                         self.clr_active.d.next = true;
                         self.clr_w.d.next = 0u64.into();
@@ -1301,39 +1564,39 @@ impl<const A: usize> Logic for LmTracker<A> {
                         self.clr_bg.d.next = true;
                         self.clr_irq.d.next = true;
                     }
-                } else if self.cmd_op.q.val() == self.k_op_set_plan.val() {
-                    if !self.is_cursor.val() {
-                        self.raise_cmd.next = self.k_e_cmd_state.val();
-                    } else {
-                        if self.cursor.q.val() < self.plan_end.q.val() {
+                    if self.cx_plan.q.val() {
+                        if !self.is_cursor.val() {
+                            self.raise_cmd.next = self.k_e_cmd_state.val();
+                        } else {
+                            if self.win_open.q.val() {
+                                self.ci_valid.next = true;
+                                self.ci_kind.next = Kind::Mark;
+                                self.ci_lo.next = self.win_lo.val();
+                                self.ci_hi.next = self.plan_end.q.val() - 1;
+                            }
+                            if (self.r_plan_start.q.val() > self.r_plan_end.q.val())
+                                | (self.r_plan_end.q.val() > self.ns_granules.q.val())
+                            {
+                                self.raise_cmd.next = self.k_e_plan_range.val();
+                                self.plan_end.d.next = 0u64.into();
+                                self.cursor.d.next = 0u64.into();
+                            } else {
+                                self.plan_end.d.next = self.r_plan_end.q.val() & self.k_gmask.val();
+                                self.cursor.d.next = self.r_plan_start.q.val() & self.k_gmask.val();
+                            }
+                        }
+                    }
+                    if self.cx_mark.q.val() {
+                        // MARK_DIRTY
+                        if self.mk_err.q.val() {
+                            self.raise_cmd.next = self.k_e_mark_range.val();
+                        }
+                        if self.mk_valid.q.val() {
                             self.ci_valid.next = true;
                             self.ci_kind.next = Kind::Mark;
-                            self.ci_lo.next = self.win_lo.val();
-                            self.ci_hi.next = self.plan_end.q.val() - 1;
+                            self.ci_lo.next = self.r_mark_first.q.val();
+                            self.ci_hi.next = self.mk_hi.q.val();
                         }
-                        if (self.r_plan_start.q.val() > self.r_plan_end.q.val())
-                            | (self.r_plan_end.q.val() > self.ns_granules.q.val())
-                        {
-                            self.raise_cmd.next = self.k_e_plan_range.val();
-                            self.plan_end.d.next = 0u64.into();
-                            self.cursor.d.next = 0u64.into();
-                        } else {
-                            self.plan_end.d.next = self.r_plan_end.q.val() & self.k_gmask.val();
-                            self.cursor.d.next = self.r_plan_start.q.val() & self.k_gmask.val();
-                        }
-                    }
-                } else {
-                    // MARK_DIRTY
-                    if (self.r_mark_first.q.val() > self.r_mark_end.q.val())
-                        | (self.r_mark_end.q.val() > self.ns_granules.q.val())
-                    {
-                        self.raise_cmd.next = self.k_e_mark_range.val();
-                    }
-                    if self.r_mark_first.q.val() < self.mark_end.val() {
-                        self.ci_valid.next = true;
-                        self.ci_kind.next = Kind::Mark;
-                        self.ci_lo.next = self.r_mark_first.q.val();
-                        self.ci_hi.next = self.mark_end.val() - 1;
                     }
                 }
             }
@@ -1380,8 +1643,9 @@ impl<const A: usize> Logic for LmTracker<A> {
                 }
             }
             Cmd::SwapDrain => {
-                if self.drained.val() {
-                    if self.cnt_passive.val() == 0 {
+                // Drained for two cycles: the counts have settled, and `pas_nz` with them.
+                if self.drained.val() & self.drained_q.q.val() {
+                    if !self.pas_nz.q.val() {
                         self.cstate.d.next = Cmd::Flip;
                     } else if self.is_bitmap.val() {
                         // Residual plan bits were promised: fold them into the next plan.
@@ -1439,32 +1703,54 @@ impl<const A: usize> Logic for LmTracker<A> {
         }
 
         // ------------------------------------------------------- B load arbitration -------
+        self.p_go.next = !self.p3_valid.q.val() | self.b_free.val();
+        self.p3_fire.next = self.p3_valid.q.val() & self.b_free.val();
+        self.b_direct.next = !self.blocked.val() & self.b_free.val() & self.p_empty.val();
+        // Priority as ever: query word, load word, copy read, user write. A query word that
+        // waits for the pipeline to empty holds snoops back meanwhile.
+        self.acc_ok.next = !self.blocked.val()
+            & self.p_go.val()
+            & !self.q_fetch.val()
+            & !(self.load_open.q.val().any() & self.ld_tvalid.val());
+        if self.b_direct.val() & self.q_fetch.val() {
+            self.take_q.next = true;
+        } else if self.b_direct.val() & self.load_open.q.val().any() & self.ld_tvalid.val() {
+            self.take_ld.next = true;
+        }
+        if self.acc_ok.val() & self.tracking.q.val().any() & self.cr_valid.val() {
+            self.take_cr.next = true;
+        } else if self.acc_ok.val() & self.tracking.q.val().any() & self.uw_valid.val() {
+            self.take_uw.next = true;
+        }
+        if self.p_go.val() {
+            self.p1_valid.d.next = self.take_cr.val() | self.take_uw.val();
+            self.p1_cr.d.next = self.take_cr.val();
+            self.p1_slba.d.next = self.op_slba.val();
+            self.p1_nlb.d.next = self.op_nlb.val();
+            self.p2_valid.d.next = self.p1_valid.q.val();
+            self.p2_cr.d.next = self.p1_cr.q.val();
+            self.p2_last.d.next = self.op_last.val();
+            self.p2_s63.d.next = self.p1_slba.q.val().get_bit(63);
+            self.p2_empty.d.next = self.a_empty.val();
+            self.p2_g0.d.next = self.a_g0.val();
+            self.p3_valid.d.next = self.p2_valid.q.val();
+            self.p3_cr.d.next = self.p2_cr.q.val();
+            self.p3_wrap.d.next = self.x_wrap.val();
+            self.p3_oob.d.next = self.x_oob.val();
+            self.p3_empty.d.next = self.p2_empty.q.val();
+            self.p3_g0.d.next = self.p2_g0.q.val();
+            self.p3_glraw.d.next = self.x_glraw.val();
+            self.p3_gapm1.d.next = self.gap_end.val() - 1;
+        }
         if self.ci_valid.val() {
             self.lb_valid.next = true;
             self.lb_kind.next = self.ci_kind.val();
             self.lb_lo.next = self.ci_lo.val();
             self.lb_hi.next = self.ci_hi.val();
-        } else if !self.blocked.val() & self.b_free.val() {
-            if self.q_fetch.val() {
-                self.take_q.next = true;
-                self.lb_valid.next = true;
-                self.lb_kind.next = Kind::QrdP;
-                if self.q_src_active.q.val() {
-                    self.lb_kind.next = Kind::QrdA;
-                }
-                self.lb_lo.next = self.q_next.q.val() << 6;
-                self.lb_hi.next = (self.q_next.q.val() << 6) + 63;
-            } else if self.load_open.q.val().any() & self.ld_tvalid.val() {
-                self.take_ld.next = true;
-                self.lb_valid.next = true;
-                self.lb_kind.next = Kind::Load;
-                self.lb_lo.next = self.load_next.q.val() << 6;
-                self.lb_hi.next = (self.load_next.q.val() << 6) + 63;
-                if (self.load_next.q.val() + 1) == self.ns_words.q.val() {
-                    self.lb_hi.next = self.ns_granules.q.val() - 1;
-                }
-            } else if self.tracking.q.val().any() & self.cr_valid.val() {
-                self.take_cr.next = true;
+        } else if self.p3_fire.val() {
+            // The cursor is read and moved only here, as the operation enters B, so an
+            // operation sees every earlier one's cursor move.
+            if self.p3_cr.q.val() {
                 if !self.op_oob.val() & !self.op_empty.val() {
                     if self.is_bitmap.val() | self.is_clear.val() {
                         self.lb_valid.next = true;
@@ -1483,24 +1769,39 @@ impl<const A: usize> Logic for LmTracker<A> {
                         self.lb_valid.next = true;
                         self.lb_kind.next = Kind::Mark;
                         self.lb_lo.next = self.cursor.q.val();
-                        self.lb_hi.next = self.gap_end.val() - 1;
+                        self.lb_hi.next = self.p3_gapm1.q.val();
                     }
                 }
-            } else if self.tracking.q.val().any() & self.uw_valid.val() {
-                self.take_uw.next = true;
-                if !self.op_empty.val() {
-                    self.lb_valid.next = true;
-                    self.lb_kind.next = Kind::Mark;
-                    if (self.is_cursor.val() | self.is_bitmap.val()) & !self.op_oob.val() {
-                        self.lb_kind.next = Kind::Uw;
-                    }
-                    self.lb_lo.next = self.op_g0.val();
-                    self.lb_hi.next = self.op_gl.val();
+            } else if !self.op_empty.val() {
+                self.lb_valid.next = true;
+                self.lb_kind.next = Kind::Mark;
+                if (self.is_cursor.val() | self.is_bitmap.val()) & !self.op_oob.val() {
+                    self.lb_kind.next = Kind::Uw;
                 }
+                self.lb_lo.next = self.op_g0.val();
+                self.lb_hi.next = self.op_gl.val();
+            }
+        } else if self.take_q.val() {
+            self.lb_valid.next = true;
+            self.lb_kind.next = Kind::QrdP;
+            if self.q_src_active.q.val() {
+                self.lb_kind.next = Kind::QrdA;
+            }
+            self.lb_lo.next = self.q_next.q.val() << 6;
+            self.lb_hi.next = (self.q_next.q.val() << 6) + 63;
+        } else if self.take_ld.val() {
+            self.lb_valid.next = true;
+            self.lb_kind.next = Kind::Load;
+            self.lb_lo.next = self.load_next.q.val() << 6;
+            self.lb_hi.next = (self.load_next.q.val() << 6) + 63;
+            if (self.load_next.q.val() + 1) == self.ns_words.q.val() {
+                self.lb_hi.next = self.ns_granules.q.val() - 1;
             }
         }
-        if self.lb_valid.val() {
-            self.b_valid.d.next = true;
+        // B loads whenever it is free (lb_valid implies b_free), so its many flops are
+        // enabled by b_free and only b_valid waits for the arbitration.
+        if self.b_free.val() {
+            self.b_valid.d.next = self.lb_valid.val();
             self.b_kind.d.next = self.lb_kind.val();
             self.b_w.d.next = (self.lb_lo.val() & self.k_gmask.val()) >> 6;
             self.b_wlast.d.next = (self.lb_hi.val() & self.k_gmask.val()) >> 6;
@@ -1529,27 +1830,29 @@ impl<const A: usize> Logic for LmTracker<A> {
         if self.ld_tvalid.val() & !self.load_open.q.val().any() & !self.blocked.val() {
             self.raise_acc.next = self.k_e_load.val();
         }
-        if self.take_cr.val() {
+        // Counters, the cursor and range errors: as the snoop enters B.
+        if self.p3_fire.val() & self.p3_cr.q.val() {
             self.c_copies.d.next = (self.c_copies.q.val() + 1) & self.k_cmask.val();
             if self.is_cursor.val() & !self.op_oob.val() & !self.op_empty.val() {
                 if (self.op_g0.val() > self.cursor.q.val())
                     & (self.cursor.q.val() < self.plan_end.q.val())
                 {
-                    self.raise_acc.next = self.k_e_cursor_gap.val();
+                    self.raise_pipe.next = self.k_e_cursor_gap.val();
                 }
-                if self.op_gl.val() + 1 > self.cursor.q.val() {
+                // op_gl < capacity, so this is op_gl + 1 > cursor without the carry.
+                if self.op_gl.val() >= self.cursor.q.val() {
                     self.cursor.d.next = (self.op_gl.val() + 1) & self.k_gmask.val();
                 }
             }
         }
-        if self.take_uw.val() {
+        if self.p3_fire.val() & !self.p3_cr.q.val() {
             self.c_writes.d.next = (self.c_writes.q.val() + 1) & self.k_cmask.val();
         }
-        if self.take_cr.val() | self.take_uw.val() {
+        if self.p3_fire.val() {
             if self.op_wrap.val() {
-                self.raise_acc.next = self.k_e_lba_wrap.val();
+                self.raise_pipe.next = self.k_e_lba_wrap.val();
             } else if self.op_oob.val() {
-                self.raise_acc.next = self.k_e_lba_range.val();
+                self.raise_pipe.next = self.k_e_lba_range.val();
             }
         }
 
@@ -1750,28 +2053,36 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.s3_cnt1.d.next = self.s2_cnt1.q.val();
 
         // ---------------------------------------------------------- S3: count -------------
-        // Each word operation changes the active or the passive popcount by the changed bits.
+        // Each word operation changes the active or the passive popcount by the changed bits:
+        // S3 counts them, S4 adds the counts (a query word changes nothing: it stops here).
         self.pop_change.word.next = self.s3_change.q.val();
         self.pop_skip.word.next = self.s3_skip.q.val();
-        self.pc.next = bit_cast::<32, 7>(self.pop_change.count.val());
+        self.s4_valid.d.next = self.s3_valid.q.val() & !self.s3_is_q.val();
+        self.s4_kind.d.next = self.s3_kind.q.val();
+        self.s4_cnt1.d.next = self.s3_cnt1.q.val();
+        self.s4_pc.d.next = self.pop_change.count.val();
+        self.s4_skipc.d.next = self.pop_skip.count.val();
+
+        // ---------------------------------------------------------- S4: add ---------------
+        self.pc.next = bit_cast::<32, 7>(self.s4_pc.q.val());
         self.d_cnt.next = self.pc.val();
-        if (self.s3_kind.q.val() == Kind::Crb) | (self.s3_kind.q.val() == Kind::Crc) {
+        if (self.s4_kind.q.val() == Kind::Crb) | (self.s4_kind.q.val() == Kind::Crc) {
             self.d_cnt.next = !self.pc.val() + 1;
         }
-        if self.s3_valid.q.val() {
-            // Only the counted buffer's popcount moves (a query's change is zero).
-            if self.s3_cnt1.q.val() {
+        if self.s4_valid.q.val() {
+            // Only the counted buffer's popcount moves.
+            if self.s4_cnt1.q.val() {
                 self.cnt1.d.next = (self.cnt1.q.val() + self.d_cnt.val()) & self.k_gmask.val();
             } else {
                 self.cnt0.d.next = (self.cnt0.q.val() + self.d_cnt.val()) & self.k_gmask.val();
             }
             // The statistics counters wrap at regs::COUNTER_BITS.
-            match self.s3_kind.q.val() {
+            match self.s4_kind.q.val() {
                 Kind::Uw => {
                     self.c_set.d.next = (self.c_set.q.val() + bit_cast::<64, 32>(self.pc.val()))
                         & self.k_cmask.val();
                     self.c_skipped.d.next = (self.c_skipped.q.val()
-                        + bit_cast::<64, 7>(self.pop_skip.count.val()))
+                        + bit_cast::<64, 7>(self.s4_skipc.q.val()))
                         & self.k_cmask.val();
                 }
                 Kind::Mark => {
@@ -1797,7 +2108,7 @@ impl<const A: usize> Logic for LmTracker<A> {
         }
 
         // ----------------------------------------------------------- clear engine ---------
-        // After S3, so that the count of a buffer cleared this cycle ends at zero.
+        // After S4, so that the count of a buffer cleared this cycle ends at zero.
         if self.clr_active.q.val() {
             self.clr_w.d.next = (self.clr_w.q.val() + 1) & self.k_wmask.val();
             if self.clr_w.q.val() == self.clr_last.q.val() {
@@ -1869,6 +2180,7 @@ impl<const A: usize> Logic for LmTracker<A> {
         }
 
         // ------------------------------------------------------ AXI4-Lite slave -----------
+        self.wr_op.next = bit_cast::<4, 32>(self.s_axil_wdata.val() >> self.k_f_opcode.val());
         self.aw_take.next =
             self.s_axil_awvalid.val() & self.s_axil_wvalid.val() & !self.axi_bvalid.q.val();
         self.s_axil_awready.next = self.aw_take.val();
@@ -1898,8 +2210,28 @@ impl<const A: usize> Logic for LmTracker<A> {
                     self.raise_cmd.next = self.k_e_cmd_state.val();
                 } else {
                     self.cmd_pending.d.next = true;
-                    self.cmd_op.d.next =
-                        bit_cast::<4, 32>(self.s_axil_wdata.val() >> self.k_f_opcode.val());
+                    self.cmd_op.d.next = self.wr_op.val();
+                    self.cx_nop.d.next = self.wr_op.val() == self.k_op_nop.val();
+                    self.cx_bad.d.next = self.wr_op.val() > self.k_op_mark.val();
+                    self.cx_trk.d.next = (self.wr_op.val() == self.k_op_stop.val())
+                        | (self.wr_op.val() == self.k_op_query.val())
+                        | (self.wr_op.val() == self.k_op_swap.val())
+                        | (self.wr_op.val() == self.k_op_release.val())
+                        | (self.wr_op.val() == self.k_op_set_plan.val())
+                        | (self.wr_op.val() == self.k_op_mark.val());
+                    self.cx_strm.d.next = (self.wr_op.val() != self.k_op_nop.val())
+                        & (self.wr_op.val() != self.k_op_stop.val())
+                        & (self.wr_op.val() != self.k_op_mark.val())
+                        & (self.wr_op.val() != self.k_op_set_plan.val());
+                    self.cx_ldst.d.next = (self.wr_op.val() == self.k_op_load.val())
+                        | (self.wr_op.val() == self.k_op_start.val());
+                    self.cx_start.d.next = self.wr_op.val() == self.k_op_start.val();
+                    self.cx_stop.d.next = self.wr_op.val() == self.k_op_stop.val();
+                    self.cx_query.d.next = self.wr_op.val() == self.k_op_query.val();
+                    self.cx_swap.d.next = self.wr_op.val() == self.k_op_swap.val();
+                    self.cx_release.d.next = self.wr_op.val() == self.k_op_release.val();
+                    self.cx_plan.d.next = self.wr_op.val() == self.k_op_set_plan.val();
+                    self.cx_mark.d.next = self.wr_op.val() == self.k_op_mark.val();
                     self.cmd_src.d.next = (self.s_axil_wdata.val()
                         & (bits::<32>(1) << self.k_f_query_src.val()))
                     .any();
@@ -1993,12 +2325,18 @@ impl<const A: usize> Logic for LmTracker<A> {
 
         // ------------------------------------------------- error flags and interrupt ------
         self.irq_err.next = 0u64.into();
-        if (self.raise_acc.val() | self.raise_cmd.val() | self.raise_s2.val()).any() {
+        if (self.raise_acc.val()
+            | self.raise_pipe.val()
+            | self.raise_cmd.val()
+            | self.raise_s2.val())
+        .any()
+        {
             self.irq_err.next = self.k_i_error.val();
         }
         // Masked to the defined flags, so that synthesis keeps no flops for the rest.
         self.r_err.d.next = ((self.r_err.q.val() & !self.err_clear.val())
             | self.raise_acc.val()
+            | self.raise_pipe.val()
             | self.raise_cmd.val()
             | self.raise_s2.val())
             & self.k_err_mask.val();
@@ -2045,10 +2383,14 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.qf_count.d.next = 0u64.into();
             self.cmd_pending.d.next = false;
             self.cstate.d.next = Cmd::Idle;
+            self.p1_valid.d.next = false;
+            self.p2_valid.d.next = false;
+            self.p3_valid.d.next = false;
             self.b_valid.d.next = false;
             self.s1_valid.d.next = false;
             self.s2_valid.d.next = false;
             self.s3_valid.d.next = false;
+            self.s4_valid.d.next = false;
             self.s2_hit0.d.next = false;
             self.s2_hit1.d.next = false;
             self.axi_bvalid.d.next = false;
