@@ -1,5 +1,5 @@
-//! Running the external hardware tools (Yosys, nextpnr, yosys-smtbmc, z3, yosys-abc): the install
-//! hint when one is missing, version probes, and the work directory a flow runs in.
+//! Running the external hardware tools (Yosys, nextpnr, yosys-smtbmc, z3, yosys-abc): the
+//! install hint when one is missing, version probes, and the work directory a flow runs in.
 
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -46,14 +46,18 @@ pub fn spawn(tool: &str, cmd: &mut Command) -> Result<Child> {
     cmd.spawn().map_err(|e| start_error(tool, e))
 }
 
-/// The first line a tool prints for its version, which also proves it runs.
-pub fn tool_version(tool: &str, flag: &str) -> Result<String> {
-    let out = run(tool, &[flag], Path::new("."))?;
-    let text = format!(
+/// What a tool printed: standard output, then standard error.
+pub fn output_text(out: &Output) -> String {
+    format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
-    );
+    )
+}
+
+/// The first line a tool prints for its version, which also proves it runs.
+pub fn tool_version(tool: &str, flag: &str) -> Result<String> {
+    let text = output_text(&run(tool, &[flag], Path::new("."))?);
     Ok(text
         .lines()
         .map(str::trim)

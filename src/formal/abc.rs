@@ -10,9 +10,9 @@
 //! a real trace from reset: ABC writes it as an AIGER witness, which yosys-smtbmc replays
 //! on the SMT2 model to name the assertion and write the VCD.
 
-use crate::tools::{spawn, WorkDir};
+use super::script::aiger_file;
+use crate::tools::WorkDir;
 use anyhow::{bail, Context, Result};
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 /// What PDR concluded about one assertion.
@@ -72,6 +72,13 @@ fn number_after(line: &str, key: &str) -> Option<i64> {
     rest[..end].parse().ok()
 }
 
+/// The frame of ABC's "Output N of miter "x" was asserted in frame F." line, if any.
+fn asserted_frame(log: &str) -> Option<u32> {
+    log.lines()
+        .find_map(|l| number_after(l, "was asserted in frame"))
+        .map(|f| f.max(0) as u32)
+}
+
 /// The number of properties ABC reports after preparing the model.
 fn outputs(log: &str) -> Option<i64> {
     log.lines()
@@ -82,8 +89,8 @@ fn outputs(log: &str) -> Option<i64> {
 /// What `bmc3` concluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bmc {
-    /// No assertion fails in frames 0..depth.
-    Holds { depth: u32 },
+    /// No assertion fails in the frames asked for.
+    Holds,
     /// An assertion fails in this frame; the witness is in [`WITNESS`].
     Fails { frame: u32 },
 }
@@ -94,41 +101,22 @@ pub fn parse_bmc(log: &str, depth: u32) -> Result<Bmc> {
     if !outputs(&log).is_some_and(|n| n >= 1) {
         bail!("ABC saw no property in the AIGER model:\n{log}");
     }
-    if let Some(frame) = log
-        .lines()
-        .find_map(|l| number_after(l, "was asserted in frame"))
-    {
-        return Ok(Bmc::Fails {
-            frame: frame.max(0) as u32,
-        });
+    if let Some(frame) = asserted_frame(&log) {
+        return Ok(Bmc::Fails { frame });
     }
     match log
         .lines()
         .find_map(|l| number_after(l, "No output asserted in"))
     {
-        Some(n) if n >= i64::from(depth) => Ok(Bmc::Holds { depth }),
+        Some(n) if n >= i64::from(depth) => Ok(Bmc::Holds),
         _ => bail!("ABC's bmc3 did not finish {depth} frames:\n{log}"),
     }
 }
 
 /// Runs `script` with yosys-abc in `dir`, keeping the output as `log`.
 fn run_abc(dir: &WorkDir, script: &str, log: &str) -> Result<String> {
-    let out = spawn(
-        "yosys-abc",
-        Command::new("yosys-abc")
-            .args(["-c", script])
-            .current_dir(&dir.path)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped()),
-    )?
-    .wait_with_output()
-    .context("waiting for yosys-abc")?;
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = crate::tools::run("yosys-abc", &["-c", script], &dir.path)?;
+    let text = crate::tools::output_text(&out);
     dir.write(log, &text)?;
     Ok(text)
 }
@@ -147,7 +135,7 @@ pub fn bmc(dir: &WorkDir, aig: &str, depth: u32) -> Result<(Bmc, f64)> {
 
 /// Reads the log of a PDR run. The model must have exactly one property after `fold`: a
 /// file whose assertion was lost would otherwise be "proven" trivially.
-pub fn parse(log: &str) -> Result<Outcome> {
+pub fn parse_pdr(log: &str) -> Result<Outcome> {
     let log = strip_ansi(log);
     let outputs = outputs(&log);
     if outputs != Some(1) {
@@ -164,26 +152,23 @@ pub fn parse(log: &str) -> Result<Outcome> {
     let frames = number_after(status, "Frames =").unwrap_or(0).max(0) as u32;
     Ok(match code {
         1 => Outcome::Proven { frames },
-        0 => {
-            // "Output 0 of miter "x" was asserted in frame N."
-            let frame = log
-                .lines()
-                .find_map(|l| number_after(l, "was asserted in frame"))
-                .map_or(frames, |f| f.max(0) as u32);
-            Outcome::Fails { frame }
-        }
+        0 => Outcome::Fails {
+            frame: asserted_frame(&log).unwrap_or(frames),
+        },
         _ => Outcome::Undecided { frames },
     })
 }
 
-/// Runs PDR on `aig` in `dir` for at most `seconds`, keeping ABC's log as `<aig>.pdr.log`.
-pub fn prove(dir: &WorkDir, property: &str, aig: &str, seconds: u32) -> Result<Proof> {
+/// Runs PDR on the AIGER file of `property` in `dir` for at most `seconds`, keeping ABC's
+/// log as `<file>.pdr.log`.
+pub fn prove(dir: &WorkDir, property: &str, seconds: u32) -> Result<Proof> {
     let started = Instant::now();
-    let script = format!("{}; pdr -T {seconds}; print_status", prepare(aig, false));
+    let aig = aiger_file(property);
+    let script = format!("{}; pdr -T {seconds}; print_status", prepare(&aig, false));
     let log = run_abc(dir, &script, &format!("{aig}.pdr.log"))?;
     Ok(Proof {
         property: property.to_string(),
-        outcome: parse(&log)?,
+        outcome: parse_pdr(&log)?,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -202,7 +187,7 @@ mod tests {
              Property proved.  Time =     0.06 sec\n\
              Status = 1  Frames = 3   Cex is not defined.\n"
         );
-        assert_eq!(parse(&log).unwrap(), Outcome::Proven { frames: 3 });
+        assert_eq!(parse_pdr(&log).unwrap(), Outcome::Proven { frames: 3 });
     }
 
     #[test]
@@ -212,12 +197,12 @@ mod tests {
              Property UNDECIDED.  Time =   150.03 sec\n\
              Status = -1  Frames = 8   Cex is not defined.\n"
         );
-        assert_eq!(parse(&log).unwrap(), Outcome::Undecided { frames: 8 });
+        assert_eq!(parse_pdr(&log).unwrap(), Outcome::Undecided { frames: 8 });
         let log = format!(
             "{STATS}Output 0 of miter \"x\" was asserted in frame 19.  Time = 3.1 sec\n\
              Status = 0  Frames = 19\n"
         );
-        assert_eq!(parse(&log).unwrap(), Outcome::Fails { frame: 19 });
+        assert_eq!(parse_pdr(&log).unwrap(), Outcome::Fails { frame: 19 });
     }
 
     #[test]
@@ -226,7 +211,7 @@ mod tests {
             "{STATS}No output asserted in 24 frames. Resource limit reached (conf limit 0).\n\
              Status = -1  Frames = 23   Cex is not defined.\n"
         );
-        assert_eq!(parse_bmc(&pass, 24).unwrap(), Bmc::Holds { depth: 24 });
+        assert_eq!(parse_bmc(&pass, 24).unwrap(), Bmc::Holds);
         assert!(parse_bmc(&pass, 25).is_err(), "fewer frames than asked");
         let fail = format!(
             "{STATS}Output 1 of miter \"model\" was asserted in frame 5. Time = 0.14 sec\n\
@@ -238,7 +223,7 @@ mod tests {
     #[test]
     fn a_model_without_exactly_one_property_is_an_error() {
         let log = "\u{1b}[1;37mx :\u{1b}[0m i/o = 3436/    0  lat = 1\nStatus = 1  Frames = 1\n";
-        assert!(parse(log).is_err());
-        assert!(parse("Status = 1  Frames = 1\n").is_err());
+        assert!(parse_pdr(log).is_err());
+        assert!(parse_pdr("Status = 1  Frames = 1\n").is_err());
     }
 }

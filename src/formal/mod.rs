@@ -4,9 +4,10 @@
 //! symbolic granule and asserts the properties a hardware team needs (a skipped bit is
 //! never a lost update, only copy reads and swaps clear active bits, a swap presents a
 //! clean active buffer). Yosys joins it with the Verilog of the formal build
-//! ([`FORMAL_ADDR_BITS`]); yosys-smtbmc with z3 runs a bounded model check and the covers
-//! (so a pass is not vacuous), ABC's PDR tries an unbounded proof of each property
-//! ([`pdr`]), and on request k-induction runs per property. [`mutants`] are broken
+//! ([`FORMAL_ADDR_BITS`]) into a decode model and a control model ([`script::Model`]).
+//! ABC ([`abc`]) runs the bounded model check, the cover search (so a pass is not vacuous)
+//! and a PDR proof attempt per property; yosys-smtbmc with z3 replays counterexamples into
+//! VCD traces and, on request, runs k-induction per property. [`mutants`] are broken
 //! variants the check must reject with a counterexample trace.
 
 pub mod abc;
@@ -60,6 +61,8 @@ pub struct Report {
     pub tools: String,
     /// Assertion labels of the wrapper, in source order.
     pub properties: Vec<String>,
+    /// Those whose model was not checked because an earlier model failed.
+    pub unchecked: Vec<String>,
     pub bmc: Verdict,
     pub cover: Option<Verdict>,
     pub induction: Vec<(String, u32, Verdict)>,
@@ -116,7 +119,7 @@ fn build(
     dir.write(script::DUT_FILE, &verilog)?;
     dir.write(script::DEFS_FILE, &script::defs())?;
     dir.write(script::WRAPPER_FILE, WRAPPER)?;
-    let ys = script::yosys_script(&script::probes(WRAPPER)?, model, Some(keep), per_property);
+    let ys = script::yosys_script(&script::probes(WRAPPER)?, model, keep, per_property);
     dir.write("formal.ys", &ys)?;
     crate::tools::yosys_logged(dir, "formal.ys", "yosys.log")
 }
@@ -132,9 +135,9 @@ fn bmc(dir: &WorkDir, depth: u32, progress: bool) -> Result<Verdict> {
         );
     }
     match outcome {
-        Bmc::Holds { .. } => Ok(Verdict::new(true, seconds)),
+        Bmc::Holds => Ok(Verdict::new(true, seconds)),
         Bmc::Fails { frame } => {
-            let mut v = smtbmc::run(dir, script::MODEL_FILE, Mode::Replay, 0, progress)?;
+            let mut v = smtbmc::run(dir, script::MODEL_FILE, Mode::Replay, progress)?;
             if v.passed || v.failed.is_empty() {
                 bail!(
                     "ABC's counterexample (frame {frame}) did not replay on the SMT2 model in {}",
@@ -177,12 +180,6 @@ pub fn run(opts: &Options) -> Result<Report> {
     // The control model first: it holds the properties a slip in the block usually breaks,
     // and a failure there ends the run as a failing BMC step would.
     for model in [Model::Control, Model::Decode] {
-        if models
-            .iter()
-            .any(|(_, _, _, v): &(Model, WorkDir, Vec<String>, Verdict)| !v.passed)
-        {
-            break;
-        }
         let sub = WorkDir::new(Some(&dir.path), model.name())?;
         let keep: Vec<String> = properties
             .iter()
@@ -197,8 +194,18 @@ pub fn run(opts: &Options) -> Result<Report> {
             if prove { &keep } else { &[] },
         )?;
         let verdict = bmc(&sub, opts.depth, opts.progress)?;
+        let failed = !verdict.passed;
         models.push((model, sub, keep, verdict));
+        if failed {
+            break;
+        }
     }
+    // Properties of a model the run never reached (it stops at the first failing one).
+    let unchecked: Vec<String> = properties
+        .iter()
+        .filter(|p| !models.iter().any(|(m, ..)| *m == model_of(p)))
+        .cloned()
+        .collect();
     let bmc = merge(models.iter().map(|(_, _, _, v)| v));
     // A mutant only has to be caught; covers and proofs say nothing about it.
     let checks = opts.mutant.is_none() && bmc.passed;
@@ -216,7 +223,7 @@ pub fn run(opts: &Options) -> Result<Report> {
     if prove && checks {
         for (_, sub, keep, _) in &models {
             for p in keep {
-                let proof = abc::prove(sub, p, &script::aiger_file(p), opts.pdr_seconds)?;
+                let proof = abc::prove(sub, p, opts.pdr_seconds)?;
                 if opts.progress {
                     eprintln!(
                         "  formal pdr: {p}: {:?} ({:.1} s)",
@@ -239,7 +246,7 @@ pub fn run(opts: &Options) -> Result<Report> {
                 .cloned()
                 .collect();
             build(&sub, model_of(p), None, &keep, &[])?;
-            let v = smtbmc::run(&sub, script::MODEL_FILE, Mode::Induction, k, opts.progress)?;
+            let v = smtbmc::run(&sub, script::MODEL_FILE, Mode::Induction(k), opts.progress)?;
             induction.push((p.clone(), k, v));
         }
     }
@@ -249,6 +256,7 @@ pub fn run(opts: &Options) -> Result<Report> {
         mutant: opts.mutant,
         tools: format!("{yosys}; {z3}"),
         properties,
+        unchecked,
         bmc,
         cover,
         induction,
@@ -276,7 +284,7 @@ fn covers(dir: &WorkDir, names: &[String], depth: u32, progress: bool) -> Result
         v.seconds += seconds;
         match outcome {
             Bmc::Fails { frame } => v.reached.push((c, frame)),
-            Bmc::Holds { .. } => {
+            Bmc::Holds => {
                 v.passed = false;
                 v.unreached.push(c);
             }
@@ -371,7 +379,9 @@ impl Report {
         );
         let _ = writeln!(s, "|---|---|---|---|");
         for p in &self.properties {
-            let bounded = if self.bmc.failed.contains(p) {
+            let bounded = if self.unchecked.contains(p) {
+                "not checked (the run stopped at the other model's failure)".to_string()
+            } else if self.bmc.failed.contains(p) {
                 format!("FAILS in step {}", self.bmc.step.unwrap_or(0))
             } else if self.bmc.passed {
                 "holds".to_string()
@@ -445,6 +455,10 @@ impl Report {
             (
                 "properties",
                 Json::Arr(self.properties.iter().map(|p| p.as_str().into()).collect()),
+            ),
+            (
+                "unchecked",
+                Json::Arr(self.unchecked.iter().map(|p| p.as_str().into()).collect()),
             ),
             ("bmc", verdict(&self.bmc)),
             (

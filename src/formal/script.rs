@@ -126,7 +126,7 @@ impl Model {
     }
 }
 
-/// The AIGER file of one assertion, for ABC's PDR.
+/// The AIGER file of one assertion, for ABC's PDR (or, of the covers model, its search).
 pub fn aiger_file(property: &str) -> String {
     format!("{property}.aig")
 }
@@ -135,12 +135,12 @@ pub fn aiger_file(property: &str) -> String {
 pub const AIGER_MODEL: &str = "model.aig";
 pub const AIGER_MAP: &str = "model.aim";
 
-/// The Yosys script of one model: read, flatten, drive the probes (and cut the decode for
-/// [`Model::Control`]), keep the assertions in `keep` (`None`: all), then write
-/// - the SMT2 model yosys-smtbmc checks ([`MODEL_FILE`]),
+/// The Yosys script of one model: read, flatten, drive the probes (and cut the decode, but
+/// for [`Model::Decode`]), keep the assertions in `keep`, then write
+/// - the SMT2 model yosys-smtbmc checks ([`MODEL_FILE`]; not for [`Model::Covers`]),
 /// - the bit-blasted AIGER model with its map ([`AIGER_MODEL`], [`AIGER_MAP`]) for ABC's
 ///   BMC, whose counterexamples yosys-smtbmc replays on the SMT2 model into a VCD,
-/// - one AIGER file per name in `per_property` ([`aiger_file`]), for PDR.
+/// - one AIGER file per name in `per_property` ([`aiger_file`]).
 ///
 /// The small RAMs become flip-flops (`memory_map`): z3 then meets plain bit-vectors
 /// instead of arrays, and the AIGER writer needs it. Assumptions become AIGER
@@ -149,7 +149,7 @@ pub const AIGER_MAP: &str = "model.aim";
 pub fn yosys_script(
     probes: &[Probe],
     model: Model,
-    keep: Option<&[String]>,
+    keep: &[String],
     per_property: &[String],
 ) -> String {
     let cut = model != Model::Decode;
@@ -175,15 +175,13 @@ pub fn yosys_script(
         }
     }
     s.push_str("cd ..\n");
-    if let Some(keep) = keep {
-        let names: Vec<String> = keep.iter().map(|k| format!("{TOP}/{k}")).collect();
-        let unions = " %u".repeat(keep.len().saturating_sub(1));
-        let _ = writeln!(
-            s,
-            "chformal -assert -remove t:$assert {}{unions} %d",
-            names.join(" ")
-        );
-    }
+    let names: Vec<String> = keep.iter().map(|k| format!("{TOP}/{k}")).collect();
+    let unions = " %u".repeat(keep.len().saturating_sub(1));
+    let _ = writeln!(
+        s,
+        "chformal -assert -remove t:$assert {}{unions} %d",
+        names.join(" ")
+    );
     let _ = write!(
         s,
         "opt_clean\n\
@@ -191,13 +189,22 @@ pub fn yosys_script(
          memory_nordff\n\
          memory_map\n\
          opt -fast\n\
-         async2sync\n\
-         design -save prepared\n\
-         dffunmap\n\
-         stat\n\
-         write_smt2 -wires {MODEL_FILE}\n\
-         design -load prepared\n\
-         chformal -assume -early\n\
+         async2sync\n"
+    );
+    // The covers model is searched by ABC only: it needs no SMT2 model for replays.
+    if model != Model::Covers {
+        let _ = write!(
+            s,
+            "design -save prepared\n\
+             dffunmap\n\
+             stat\n\
+             write_smt2 -wires {MODEL_FILE}\n\
+             design -load prepared\n"
+        );
+    }
+    let _ = write!(
+        s,
+        "chformal -assume -early\n\
          chformal -cover -remove\n\
          setundef -undriven -anyseq\n\
          opt -keepdc -fast\n\

@@ -12,11 +12,9 @@ use std::time::Instant;
 /// What a run checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
-    /// Every assertion in every step 0..depth (bounded model check).
-    Bmc,
-    /// k-induction with k = depth: the induction step only; with a passing BMC of at least
+    /// k-induction with this k: the induction step only; with a passing BMC of at least
     /// that depth as its base case, a pass proves the assertions for every depth.
-    Induction,
+    Induction(u32),
     /// Replay ABC's counterexample (AIGER witness) on the SMT2 model: names the failing
     /// assertions and writes the VCD.
     Replay,
@@ -25,8 +23,7 @@ pub enum Mode {
 impl Mode {
     pub fn name(self) -> &'static str {
         match self {
-            Mode::Bmc => "bmc",
-            Mode::Induction => "induction",
+            Mode::Induction(_) => "induction",
             Mode::Replay => "bmc",
         }
     }
@@ -130,20 +127,16 @@ fn tail(text: &str, n: usize) -> String {
 
 /// Runs yosys-smtbmc on the model in `dir`, streaming its step lines to stderr when
 /// `progress` is set, and keeps the log as `<mode>.log`.
-pub fn run(dir: &WorkDir, model: &str, mode: Mode, depth: u32, progress: bool) -> Result<Verdict> {
+pub fn run(dir: &WorkDir, model: &str, mode: Mode, progress: bool) -> Result<Verdict> {
     let vcd = format!("{}.vcd", mode.name());
     let mut args: Vec<String> = vec!["--unroll".into(), "-s".into(), "z3".into()];
     match mode {
-        Mode::Bmc => {}
-        Mode::Induction => args.push("-i".into()),
+        Mode::Induction(k) => args.extend(["-i".into(), "-t".into(), k.to_string()]),
         Mode::Replay => args.extend([
             "--aig".into(),
             format!("{}:{}", super::script::AIGER_MAP, super::abc::WITNESS),
             "--aig-noheader".into(),
         ]),
-    }
-    if mode != Mode::Replay {
-        args.extend(["-t".into(), depth.to_string()]);
     }
     args.extend(["--dump-vcd".into(), vcd]);
     args.extend(["--noprogress".into(), model.to_string()]);
