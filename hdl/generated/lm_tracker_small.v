@@ -185,6 +185,9 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  [31:0] ns_granules$d;
     wire  [31:0] ns_granules$q;
     reg  ns_granules$clock;
+    reg  [31:0] ns_last$d;
+    wire  [31:0] ns_last$q;
+    reg  ns_last$clock;
     reg  [31:0] ns_words$d;
     wire  [31:0] ns_words$q;
     reg  ns_words$clock;
@@ -302,6 +305,9 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  [2:0] qf_count$d;
     wire  [2:0] qf_count$q;
     reg  qf_count$clock;
+    reg  [3:0] q_held_r$d;
+    wire  [3:0] q_held_r$q;
+    reg  q_held_r$clock;
     reg  cmd_pending$d;
     wire  cmd_pending$q;
     reg  cmd_pending$clock;
@@ -434,9 +440,9 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  [31:0] p3_g0$d;
     wire  [31:0] p3_g0$q;
     reg  p3_g0$clock;
-    reg  [31:0] p3_glraw$d;
-    wire  [31:0] p3_glraw$q;
-    reg  p3_glraw$clock;
+    reg  [31:0] p3_gl$d;
+    wire  [31:0] p3_gl$q;
+    reg  p3_gl$clock;
     reg  [31:0] p3_gapm1$d;
     wire  [31:0] p3_gapm1$q;
     reg  p3_gapm1$clock;
@@ -842,6 +848,11 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .q(ns_granules$q),
         .clock(ns_granules$clock)
     );
+    lm_tracker_small$ns_last ns_last(
+        .d(ns_last$d),
+        .q(ns_last$q),
+        .clock(ns_last$clock)
+    );
     lm_tracker_small$ns_words ns_words(
         .d(ns_words$d),
         .q(ns_words$q),
@@ -1036,6 +1047,11 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .d(qf_count$d),
         .q(qf_count$q),
         .clock(qf_count$clock)
+    );
+    lm_tracker_small$q_held_r q_held_r(
+        .d(q_held_r$d),
+        .q(q_held_r$q),
+        .clock(q_held_r$clock)
     );
     lm_tracker_small$cmd_pending cmd_pending(
         .d(cmd_pending$d),
@@ -1257,10 +1273,10 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .q(p3_g0$q),
         .clock(p3_g0$clock)
     );
-    lm_tracker_small$p3_glraw p3_glraw(
-        .d(p3_glraw$d),
-        .q(p3_glraw$q),
-        .clock(p3_glraw$clock)
+    lm_tracker_small$p3_gl p3_gl(
+        .d(p3_gl$d),
+        .q(p3_gl$q),
+        .clock(p3_gl$clock)
     );
     lm_tracker_small$p3_gapm1 p3_gapm1(
         .d(p3_gapm1$d),
@@ -1574,6 +1590,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         shift$clock = clock;
         ns_lbas$clock = clock;
         ns_granules$clock = clock;
+        ns_last$clock = clock;
         ns_words$clock = clock;
         loaded$clock = clock;
         geo_val$clock = clock;
@@ -1613,6 +1630,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         qf_rd$clock = clock;
         qf_wr$clock = clock;
         qf_count$clock = clock;
+        q_held_r$clock = clock;
         cmd_pending$clock = clock;
         cmd_op$clock = clock;
         cmd_src$clock = clock;
@@ -1657,7 +1675,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         p3_oob$clock = clock;
         p3_empty$clock = clock;
         p3_g0$clock = clock;
-        p3_glraw$clock = clock;
+        p3_gl$clock = clock;
         p3_gapm1$clock = clock;
         mk_valid$clock = clock;
         mk_hi$clock = clock;
@@ -1731,6 +1749,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         shift$d = shift$q;
         ns_lbas$d = ns_lbas$q;
         ns_granules$d = ns_granules$q;
+        ns_last$d = ns_last$q;
         ns_words$d = ns_words$q;
         loaded$d = loaded$q;
         geo_val$d = geo_val$q;
@@ -1770,6 +1789,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         qf_rd$d = qf_rd$q;
         qf_wr$d = qf_wr$q;
         qf_count$d = qf_count$q;
+        q_held_r$d = q_held_r$q;
         cmd_pending$d = cmd_pending$q;
         cmd_op$d = cmd_op$q;
         cmd_src$d = cmd_src$q;
@@ -1814,7 +1834,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         p3_oob$d = p3_oob$q;
         p3_empty$d = p3_empty$q;
         p3_g0$d = p3_g0$q;
-        p3_glraw$d = p3_glraw$q;
+        p3_gl$d = p3_gl$q;
         p3_gapm1$d = p3_gapm1$q;
         mk_valid$d = mk_valid$q;
         mk_hi$d = mk_hi$q;
@@ -1913,7 +1933,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         b_last_word = b_w$q == b_wlast$q;
         q_pop = (qf_count$q != 32'h0) & q_tready;
         q_held = ((qf_count$q) & 4'hf) + (((((b_valid$q & b_is_q)) & 1'h1)) & 4'hf) + (((((s1_valid$q & s1_is_q)) & 1'h1)) & 4'hf) + (((((s2_valid$q & s2_is_q)) & 1'h1)) & 4'hf);
-        q_credit = (q_held < k_q_depth) | (q_pop & (q_held == k_q_depth));
+        q_credit = (q_held_r$q < k_q_depth) | (q_pop & (q_held_r$q == k_q_depth));
         q_fetch = |q_open$q & (q_next$q != ns_words$q) & q_credit;
         b_free = ~b_valid$q | b_last_word;
         rm_lo = 64'h0;
@@ -1939,6 +1959,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         rm = (rm_gt | (rm_eq & rm_ge)) & (rm_lt | (rm_eqh & rm_le));
         win_lo = cursor$q;
         plan_last$d = plan_end$q - 32'h1;
+        ns_last$d = (ns_granules$q - 32'h1) & k_imask;
         win_open$d = cursor$q < plan_end$q;
         win_hi = plan_last$q;
         win_wl = win_lo >> 32'h6;
@@ -2010,10 +2031,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         op_oob = p3_oob$q;
         op_empty = p3_empty$q;
         op_g0 = p3_g0$q;
-        op_gl = p3_glraw$q;
-        if (op_oob) begin
-            op_gl = (ns_granules$q - 32'h1) & k_imask;
-        end
+        op_gl = p3_gl$q;
         ci_valid = 1'b0;
         ci_kind = Kind$Mark;
         ci_lo = 64'h0;
@@ -2294,7 +2312,10 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             p3_oob$d = x_oob;
             p3_empty$d = p2_empty$q;
             p3_g0$d = p2_g0$q;
-            p3_glraw$d = x_glraw;
+            p3_gl$d = x_glraw;
+            if (x_oob) begin
+                p3_gl$d = ns_last$q;
+            end
             p3_gapm1$d = gap_end - 32'h1;
         end
         if (ci_valid) begin
@@ -2315,7 +2336,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                         lb_lo = op_g0;
                         lb_hi = op_gl;
                     end
-                    if (is_cursor & (op_g0 > cursor$q) & (cursor$q < plan_end$q)) begin
+                    if (is_cursor & (op_g0 > cursor$q) & win_open$q) begin
                         lb_valid = 1'b1;
                         lb_kind = Kind$Mark;
                         lb_lo = cursor$q;
@@ -2348,7 +2369,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             lb_lo = load_next$q << 32'h6;
             lb_hi = (load_next$q << 32'h6) + 32'h3f;
             if ((load_next$q + 32'h1) == ns_words$q) begin
-                lb_hi = ns_granules$q - 32'h1;
+                lb_hi = ns_last$q;
             end
         end
         if (b_free) begin
@@ -2361,6 +2382,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             b_first$d = 1'b1;
             b_data$d = ld_tdata;
         end
+        q_held_r$d = q_held + ((((take_q) & 1'h1)) & 4'hf) - ((((q_pop) & 1'h1)) & 4'hf);
         if (take_q) begin
             q_next$d = (q_next$q + 32'h1) & k_wmask;
         end
@@ -2379,11 +2401,12 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         if (p3_fire & p3_cr$q) begin
             c_copies$d = (c_copies$q + 32'h1) & k_cmask;
             if (is_cursor & ~op_oob & ~op_empty) begin
-                if ((op_g0 > cursor$q) & (cursor$q < plan_end$q)) begin
+                if ((op_g0 > cursor$q) & win_open$q) begin
                     raise_pipe = k_e_cursor_gap;
                 end
                 if (op_gl >= cursor$q) begin
                     cursor$d = (op_gl + 32'h1) & k_gmask;
+                    win_open$d = |plan_end$q & (op_gl < plan_last$q);
                 end
             end
         end
@@ -2965,6 +2988,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             qf_rd$d = 64'h0;
             qf_wr$d = 64'h0;
             qf_count$d = 64'h0;
+            q_held_r$d = 64'h0;
             cmd_pending$d = 1'b0;
             cstate$d = Cmd$Idle;
             p1_valid$d = 1'b0;
@@ -4210,6 +4234,25 @@ module lm_tracker_small$ns_granules(d,q,clock);
 endmodule // lm_tracker_small$ns_granules
 
 
+module lm_tracker_small$ns_last(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$ns_last
+
+
 module lm_tracker_small$ns_lbas(d,q,clock);
     
     // Module arguments
@@ -4514,7 +4557,7 @@ module lm_tracker_small$p3_gapm1(d,q,clock);
 endmodule // lm_tracker_small$p3_gapm1
 
 
-module lm_tracker_small$p3_glraw(d,q,clock);
+module lm_tracker_small$p3_gl(d,q,clock);
     
     // Module arguments
     input wire  [31:0] d;
@@ -4530,7 +4573,7 @@ module lm_tracker_small$p3_glraw(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$p3_glraw
+endmodule // lm_tracker_small$p3_gl
 
 
 module lm_tracker_small$p3_oob(d,q,clock);
@@ -4769,6 +4812,25 @@ module lm_tracker_small$pop_skip(word,count);
     end
     
 endmodule // lm_tracker_small$pop_skip
+
+
+module lm_tracker_small$q_held_r(d,q,clock);
+    
+    // Module arguments
+    input wire  [3:0] d;
+    output reg  [3:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 4'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$q_held_r
 
 
 module lm_tracker_small$q_next(d,q,clock);

@@ -142,6 +142,8 @@ pub struct LmTracker<const A: usize> {
     shift: DFF<Bits<6>>,
     ns_lbas: DFF<Bits<64>>,
     ns_granules: DFF<Bits<32>>,
+    /// NS granules - 1, one cycle behind it: the clamp of an out-of-range snoop.
+    ns_last: DFF<Bits<32>>,
     ns_words: DFF<Bits<32>>,
     loaded: DFF<Bit>,
     // Geometry engine: NS_LBAS shifted right one bit per cycle, remainder kept sticky.
@@ -152,7 +154,8 @@ pub struct LmTracker<const A: usize> {
     cursor: DFF<Bits<32>>,
     /// PLAN_END - 1, one cycle behind PLAN_END.
     plan_last: DFF<Bits<32>>,
-    /// CURSOR < PLAN_END, one cycle behind them (read by commands only).
+    /// CURSOR < PLAN_END. Exact whenever a snoop reads it: a snoop's cursor move updates it
+    /// in the same cycle, a command's one cycle later (the next snoop is cycles behind).
     win_open: DFF<Bit>,
     sel: DFF<Bit>,
     swap_count: DFF<Bits<32>>,
@@ -187,6 +190,10 @@ pub struct LmTracker<const A: usize> {
     qf_rd: DFF<Bits<2>>,
     qf_wr: DFF<Bits<2>>,
     qf_count: DFF<Bits<3>>,
+    /// Query words held and in flight, as they will be next cycle if no query word is
+    /// dropped (a STOP or QUERY end drops them; then it is high by those for one cycle,
+    /// which only delays a fetch).
+    q_held_r: DFF<Bits<4>>,
     // Command engine.
     cmd_pending: DFF<Bit>,
     cmd_op: DFF<Bits<4>>,
@@ -244,8 +251,8 @@ pub struct LmTracker<const A: usize> {
     p3_oob: DFF<Bit>,
     p3_empty: DFF<Bit>,
     p3_g0: DFF<Bits<32>>,
-    /// The last granule before the clamp to the namespace.
-    p3_glraw: DFF<Bits<32>>,
+    /// The last granule, clamped to the namespace.
+    p3_gl: DFF<Bits<32>>,
     /// min(plan end, first granule) - 1: the end of a cursor gap.
     p3_gapm1: DFF<Bits<32>>,
     // MARK_DIRTY's range, decoded one cycle ahead from MARK_FIRST, MARK_END and the
@@ -676,6 +683,7 @@ impl<const A: usize> LmTracker<A> {
             shift: Default::default(),
             ns_lbas: Default::default(),
             ns_granules: Default::default(),
+            ns_last: Default::default(),
             ns_words: Default::default(),
             loaded: Default::default(),
             geo_val: Default::default(),
@@ -715,6 +723,7 @@ impl<const A: usize> LmTracker<A> {
             qf_rd: Default::default(),
             qf_wr: Default::default(),
             qf_count: Default::default(),
+            q_held_r: Default::default(),
             cmd_pending: Default::default(),
             cmd_op: Default::default(),
             cmd_src: Default::default(),
@@ -759,7 +768,7 @@ impl<const A: usize> LmTracker<A> {
             p3_oob: Default::default(),
             p3_empty: Default::default(),
             p3_g0: Default::default(),
-            p3_glraw: Default::default(),
+            p3_gl: Default::default(),
             p3_gapm1: Default::default(),
             mk_valid: Default::default(),
             mk_hi: Default::default(),
@@ -1039,6 +1048,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             shift,
             ns_lbas,
             ns_granules,
+            ns_last,
             ns_words,
             loaded,
             geo_val,
@@ -1078,6 +1088,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             qf_rd,
             qf_wr,
             qf_count,
+            q_held_r,
             cmd_pending,
             cmd_op,
             cmd_src,
@@ -1122,7 +1133,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             p3_oob,
             p3_empty,
             p3_g0,
-            p3_glraw,
+            p3_gl,
             p3_gapm1,
             mk_valid,
             mk_hi,
@@ -1253,8 +1264,11 @@ impl<const A: usize> Logic for LmTracker<A> {
         // and for every word already in flight, counting this cycle's pop: 1 word per cycle
         // while the consumer keeps up, none while it does not, and snoops go by meanwhile.
         self.q_pop.next = (self.qf_count.q.val() != 0) & self.q_tready.val();
-        // The words held and in flight are summed from flops only (4 bits wide: an
-        // unsized literal would widen the sum to 32); the pop only picks one of two compares.
+        // The words held and in flight, summed from flops (4 bits wide: an unsized literal
+        // would widen the sum to 32). The credit compares last cycle's prediction of it
+        // (`q_held_r`), so that no adder sits between the flops and the fetch decision
+        // (nor behind it the snoop and load ready outputs); the pop only picks one of two
+        // compares.
         self.q_held.next = bit_cast::<4, 3>(self.qf_count.q.val())
             + bit_cast::<4, 1>(bits::<1>((self.b_valid.q.val() & self.b_is_q.val()).into()))
             + bit_cast::<4, 1>(bits::<1>(
@@ -1263,8 +1277,8 @@ impl<const A: usize> Logic for LmTracker<A> {
             + bit_cast::<4, 1>(bits::<1>(
                 (self.s2_valid.q.val() & self.s2_is_q.val()).into(),
             ));
-        self.q_credit.next = (self.q_held.val() < self.k_q_depth.val())
-            | (self.q_pop.val() & (self.q_held.val() == self.k_q_depth.val()));
+        self.q_credit.next = (self.q_held_r.q.val() < self.k_q_depth.val())
+            | (self.q_pop.val() & (self.q_held_r.q.val() == self.k_q_depth.val()));
         self.q_fetch.next = self.q_open.q.val().any()
             & (self.q_next.q.val() != self.ns_words.q.val())
             & self.q_credit.val();
@@ -1308,8 +1322,9 @@ impl<const A: usize> Logic for LmTracker<A> {
         // PLAN_END - 1 from a flop: PLAN_END changes only in a command, and the first snoop
         // after it reaches B several cycles later.
         self.plan_last.d.next = self.plan_end.q.val() - 1;
-        // CURSOR < PLAN_END for the command engine, from flops: a command executes at least
-        // two cycles after the last snoop moved the cursor.
+        // NS granules only change in a command, too.
+        self.ns_last.d.next = (self.ns_granules.q.val() - 1) & self.k_imask.val();
+        // CURSOR < PLAN_END, from flops; a snoop's cursor move overrides this below.
         self.win_open.d.next = self.cursor.q.val() < self.plan_end.q.val();
         self.win_hi.next = self.plan_last.q.val();
         self.win_wl.next = self.win_lo.val() >> 6;
@@ -1428,10 +1443,7 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.op_oob.next = self.p3_oob.q.val();
         self.op_empty.next = self.p3_empty.q.val();
         self.op_g0.next = self.p3_g0.q.val();
-        self.op_gl.next = self.p3_glraw.q.val();
-        if self.op_oob.val() {
-            self.op_gl.next = (self.ns_granules.q.val() - 1) & self.k_imask.val();
-        }
+        self.op_gl.next = self.p3_gl.q.val();
 
         // Ranges the command engine asks for (set below, loaded into B with priority).
         self.ci_valid.next = false;
@@ -1739,7 +1751,10 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.p3_oob.d.next = self.x_oob.val();
             self.p3_empty.d.next = self.p2_empty.q.val();
             self.p3_g0.d.next = self.p2_g0.q.val();
-            self.p3_glraw.d.next = self.x_glraw.val();
+            self.p3_gl.d.next = self.x_glraw.val();
+            if self.x_oob.val() {
+                self.p3_gl.d.next = self.ns_last.q.val();
+            }
             self.p3_gapm1.d.next = self.gap_end.val() - 1;
         }
         if self.ci_valid.val() {
@@ -1763,7 +1778,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                     }
                     if self.is_cursor.val()
                         & (self.op_g0.val() > self.cursor.q.val())
-                        & (self.cursor.q.val() < self.plan_end.q.val())
+                        & self.win_open.q.val()
                     {
                         // The server jumped over promised granules: they must be copied again.
                         self.lb_valid.next = true;
@@ -1795,7 +1810,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.lb_lo.next = self.load_next.q.val() << 6;
             self.lb_hi.next = (self.load_next.q.val() << 6) + 63;
             if (self.load_next.q.val() + 1) == self.ns_words.q.val() {
-                self.lb_hi.next = self.ns_granules.q.val() - 1;
+                self.lb_hi.next = self.ns_last.q.val();
             }
         }
         // B loads whenever it is free (lb_valid implies b_free), so its many flops are
@@ -1810,6 +1825,9 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.b_first.d.next = true;
             self.b_data.d.next = self.ld_tdata.val();
         }
+        self.q_held_r.d.next = self.q_held.val()
+            + bit_cast::<4, 1>(bits::<1>(self.take_q.val().into()))
+            - bit_cast::<4, 1>(bits::<1>(self.q_pop.val().into()));
         if self.take_q.val() {
             self.q_next.d.next = (self.q_next.q.val() + 1) & self.k_wmask.val();
         }
@@ -1834,14 +1852,15 @@ impl<const A: usize> Logic for LmTracker<A> {
         if self.p3_fire.val() & self.p3_cr.q.val() {
             self.c_copies.d.next = (self.c_copies.q.val() + 1) & self.k_cmask.val();
             if self.is_cursor.val() & !self.op_oob.val() & !self.op_empty.val() {
-                if (self.op_g0.val() > self.cursor.q.val())
-                    & (self.cursor.q.val() < self.plan_end.q.val())
-                {
+                if (self.op_g0.val() > self.cursor.q.val()) & self.win_open.q.val() {
                     self.raise_pipe.next = self.k_e_cursor_gap.val();
                 }
                 // op_gl < capacity, so this is op_gl + 1 > cursor without the carry.
                 if self.op_gl.val() >= self.cursor.q.val() {
                     self.cursor.d.next = (self.op_gl.val() + 1) & self.k_gmask.val();
+                    // The new CURSOR < PLAN_END, also without the carry.
+                    self.win_open.d.next =
+                        self.plan_end.q.val().any() & (self.op_gl.val() < self.plan_last.q.val());
                 }
             }
         }
@@ -2381,6 +2400,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.qf_rd.d.next = 0u64.into();
             self.qf_wr.d.next = 0u64.into();
             self.qf_count.d.next = 0u64.into();
+            self.q_held_r.d.next = 0u64.into();
             self.cmd_pending.d.next = false;
             self.cstate.d.next = Cmd::Idle;
             self.p1_valid.d.next = false;
