@@ -80,6 +80,16 @@ struct FormalArgs {
     /// Keep the work files (Verilog, SMT2 model, logs, VCD traces) under this directory.
     #[arg(long, value_name = "DIR")]
     keep: Option<PathBuf>,
+    /// Check only this assertion (repeatable); all of them by default.
+    #[arg(long = "property", value_name = "NAME")]
+    only_properties: Vec<String>,
+    /// Time limit of each property's bounded check in seconds (0: none); a property that
+    /// runs out is reported with the steps it reached and the check does not pass.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    bmc_seconds: u32,
+    /// Solver runs at a time, each checking one property (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    jobs: Option<u32>,
     /// One JSON object instead of the table.
     #[arg(long)]
     json: bool,
@@ -663,6 +673,11 @@ fn formal_cmd(args: FormalArgs) -> Result<()> {
         mutant,
         keep: args.keep.clone(),
         progress: !args.json,
+        jobs: args
+            .jobs
+            .map_or_else(formal::pool::default_jobs, |n| n as usize),
+        only_properties: args.only_properties,
+        bmc_seconds: args.bmc_seconds,
     })?;
     if args.json {
         println!("{}", report.json());

@@ -206,6 +206,15 @@ fn bad_requests_fail_clearly() {
         "{}",
         text(&out.stderr)
     );
+    let out = lmsnoop(&["formal", "--depth", "2", "--property", "nothing_holds"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("unknown property `nothing_holds`"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = lmsnoop(&["formal", "--depth", "2", "--jobs", "0"]);
+    assert!(!out.status.success(), "--jobs 0 accepted");
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! ABC (`yosys-abc`, part of Yosys) on the bit-blasted AIGER models: bounded model
 //! checking (`bmc3`) and unbounded proofs (IC3/PDR, `pdr`), one assertion per PDR run.
 //!
-//! Both start by folding the assumptions into the property (`fold`); BMC also merges
+//! Each run checks one assertion's AIGER file, so its cone is that assertion's alone and
+//! runs go side by side on the cores. Both start by folding the assumptions into the
+//! property (`fold`); BMC also merges
 //! equivalent flip-flops (`scorr`: the datapath's 64-bit control masks are copies of one
 //! bit), and is then about ten times faster than z3 on this design. k-induction
 //! (yosys-smtbmc `-i`) fails here unless someone writes invariants tying every pipeline
@@ -40,8 +42,10 @@ fn prepare(aig: &str, merge: bool) -> String {
     format!("read_aiger {aig}; fold; strash; {merge}print_stats")
 }
 
-/// The AIGER witness ABC writes for a counterexample.
-pub const WITNESS: &str = "cex.aiw";
+/// The AIGER witness ABC writes for a counterexample to `property`.
+pub fn witness_file(property: &str) -> String {
+    format!("{property}.aiw")
+}
 
 fn strip_ansi(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -91,8 +95,10 @@ fn outputs(log: &str) -> Option<i64> {
 pub enum Bmc {
     /// No assertion fails in the frames asked for.
     Holds,
-    /// An assertion fails in this frame; the witness is in [`WITNESS`].
+    /// The assertion fails in this frame; the witness is in [`witness_file`].
     Fails { frame: u32 },
+    /// The time limit came first: no failure in the first `frames` frames.
+    Incomplete { frames: u32 },
 }
 
 /// Reads the log of a `bmc3` run over `depth` frames.
@@ -109,9 +115,15 @@ pub fn parse_bmc(log: &str, depth: u32) -> Result<Bmc> {
         .find_map(|l| number_after(l, "No output asserted in"))
     {
         Some(n) if n >= i64::from(depth) => Ok(Bmc::Holds),
-        _ => bail!("ABC's bmc3 did not finish {depth} frames:\n{log}"),
+        Some(n) => Ok(Bmc::Incomplete {
+            frames: n.max(0) as u32,
+        }),
+        None => bail!("ABC's bmc3 did not finish {depth} frames:\n{log}"),
     }
 }
+
+/// What bmc3 says about a model without flip-flops.
+const COMBINATIONAL: &str = "Does not work for combinational networks";
 
 /// Runs `script` with yosys-abc in `dir`, keeping the output as `log`.
 fn run_abc(dir: &WorkDir, script: &str, log: &str) -> Result<String> {
@@ -121,15 +133,28 @@ fn run_abc(dir: &WorkDir, script: &str, log: &str) -> Result<String> {
     Ok(text)
 }
 
-/// Bounded model check of `aig` in `dir` over `depth` frames; a counterexample is written
-/// to [`WITNESS`].
-pub fn bmc(dir: &WorkDir, aig: &str, depth: u32) -> Result<(Bmc, f64)> {
+/// Bounded model check of `property`'s AIGER file in `dir` over `depth` frames, for at
+/// most `seconds` (0: no limit); a counterexample is written to [`witness_file`].
+///
+/// The SAT solver is Satoko (`-s`): on `no_lost_active`, the hardest property, it reaches
+/// depth 20 about 2.5 times sooner than the default solver, and it is no slower on the rest.
+pub fn bmc(dir: &WorkDir, property: &str, depth: u32, seconds: u32) -> Result<(Bmc, f64)> {
     let started = Instant::now();
-    let script = format!(
-        "{}; bmc3 -F {depth}; print_status; write_cex -a {WITNESS}",
-        prepare(aig, true)
-    );
-    let log = run_abc(dir, &script, &format!("{aig}.bmc3.log"))?;
+    let aig = aiger_file(property);
+    let script = |merge| {
+        format!(
+            "{}; bmc3 -s -F {depth} -T {seconds}; print_status; write_cex -a {}",
+            prepare(&aig, merge),
+            witness_file(property)
+        )
+    };
+    let log_file = format!("{aig}.bmc3.log");
+    let mut log = run_abc(dir, &script(true), &log_file)?;
+    if log.contains(COMBINATIONAL) {
+        // `scorr` proved every flip-flop the property reads equivalent to a constant or to
+        // another, leaving no state, and bmc3 wants some: unroll the model as it is.
+        log = run_abc(dir, &script(false), &log_file)?;
+    }
     Ok((parse_bmc(&log, depth)?, started.elapsed().as_secs_f64()))
 }
 
@@ -212,7 +237,12 @@ mod tests {
              Status = -1  Frames = 23   Cex is not defined.\n"
         );
         assert_eq!(parse_bmc(&pass, 24).unwrap(), Bmc::Holds);
-        assert!(parse_bmc(&pass, 25).is_err(), "fewer frames than asked");
+        assert_eq!(
+            parse_bmc(&pass, 25).unwrap(),
+            Bmc::Incomplete { frames: 24 },
+            "fewer frames than asked"
+        );
+        assert!(parse_bmc(STATS, 25).is_err(), "no verdict at all");
         let fail = format!(
             "{STATS}Output 1 of miter \"model\" was asserted in frame 5. Time = 0.14 sec\n\
              Status = 0  Frames = 4\n"

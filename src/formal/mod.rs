@@ -6,12 +6,14 @@
 //! clean active buffer). Yosys joins it with the Verilog of the formal build
 //! ([`FORMAL_ADDR_BITS`]) into a decode model and a control model ([`script::Model`]).
 //! ABC ([`abc`]) runs the bounded model check, the cover search (so a pass is not vacuous)
-//! and a PDR proof attempt per property; yosys-smtbmc with z3 replays counterexamples into
-//! VCD traces and, on request, runs k-induction per property. [`mutants`] are broken
+//! and a PDR proof attempt, each on one property's cone and side by side on the cores
+//! ([`pool`]); yosys-smtbmc with z3 replays counterexamples into VCD traces and, on
+//! request, runs k-induction per property. [`mutants`] are broken
 //! variants the check must reject with a counterexample trace.
 
 pub mod abc;
 pub mod mutants;
+pub mod pool;
 pub mod script;
 pub mod smtbmc;
 
@@ -25,6 +27,7 @@ use script::Model;
 use smtbmc::{Mode, Verdict};
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::time::Instant;
 
 /// The property wrapper, compiled in so the binary checks what it was built with.
 pub const WRAPPER: &str = include_str!("../../hdl/formal/lm_tracker_props.sv");
@@ -52,6 +55,12 @@ pub struct Options {
     pub mutant: Option<&'static Mutant>,
     pub keep: Option<PathBuf>,
     pub progress: bool,
+    /// Solver runs at a time (each property is its own run).
+    pub jobs: usize,
+    /// Check only these assertions (all when empty).
+    pub only_properties: Vec<String>,
+    /// Time limit of each property's bounded check in seconds; 0: none.
+    pub bmc_seconds: u32,
 }
 
 pub struct Report {
@@ -59,10 +68,13 @@ pub struct Report {
     pub granules: u64,
     pub mutant: Option<&'static Mutant>,
     pub tools: String,
+    /// Solver runs at a time.
+    pub jobs: usize,
     /// Assertion labels of the wrapper, in source order.
     pub properties: Vec<String>,
-    /// Those whose model was not checked because an earlier model failed.
-    pub unchecked: Vec<String>,
+    /// Each property's bounded check, in the order of `properties`.
+    pub bounded: Vec<Check>,
+    /// All of them as one verdict, in wall-clock seconds.
     pub bmc: Verdict,
     pub cover: Option<Verdict>,
     pub induction: Vec<(String, u32, Verdict)>,
@@ -103,14 +115,13 @@ pub fn model_of(property: &str) -> Model {
     }
 }
 
-/// Writes the work files of `model` into `dir` and runs Yosys: the SMT2 model, the
-/// AIGER model of the assertions in `keep`, and one AIGER file per name in `per_property`.
+/// Writes the work files of `model` into `dir` and runs Yosys: the SMT2 model and one
+/// AIGER file per assertion in `properties`.
 fn build(
     dir: &WorkDir,
     model: Model,
     mutant: Option<&Mutant>,
-    keep: &[String],
-    per_property: &[String],
+    properties: &[String],
 ) -> Result<()> {
     let mut verilog = verilog_of::<FORMAL_ADDR_BITS>(script::DUT_TOP);
     if let Some(m) = mutant {
@@ -119,36 +130,68 @@ fn build(
     dir.write(script::DUT_FILE, &verilog)?;
     dir.write(script::DEFS_FILE, &script::defs())?;
     dir.write(script::WRAPPER_FILE, WRAPPER)?;
-    let ys = script::yosys_script(&script::probes(WRAPPER)?, model, keep, per_property);
+    let ys = script::yosys_script(&script::probes(WRAPPER)?, model, properties);
     dir.write("formal.ys", &ys)?;
     crate::tools::yosys_logged(dir, "formal.ys", "yosys.log")
 }
 
-/// Bounded check of one model with ABC; a counterexample is replayed by yosys-smtbmc,
+/// One property's bounded check.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bounded {
+    Holds,
+    /// Fails: yosys-smtbmc's replay of ABC's counterexample (assertions, step, VCD).
+    Fails(Verdict),
+    /// The time limit came first: no failure in steps 0..frames-1.
+    Incomplete {
+        frames: u32,
+    },
+    /// Not run: the run stopped at another property's failure.
+    NotRun,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    pub property: String,
+    pub outcome: Bounded,
+    pub seconds: f64,
+}
+
+/// Bounded check of `property` with ABC; a counterexample is replayed by yosys-smtbmc,
 /// which names the failing assertions and writes the VCD.
-fn bmc(dir: &WorkDir, depth: u32, progress: bool) -> Result<Verdict> {
-    let (outcome, seconds) = abc::bmc(dir, script::AIGER_MODEL, depth)?;
+fn check_bounded(dir: &WorkDir, property: &str, opts: &Options) -> Result<Check> {
+    let (depth, progress) = (opts.depth, opts.progress);
+    let (outcome, seconds) = abc::bmc(dir, property, depth, opts.bmc_seconds)?;
     if progress {
-        eprintln!(
-            "  formal bmc ({}): {outcome:?} ({seconds:.1} s)",
-            dir.path.display()
-        );
+        eprintln!("  formal bmc: {property}: {outcome:?} to depth {depth} ({seconds:.1} s)");
     }
-    match outcome {
-        Bmc::Holds => Ok(Verdict::new(true, seconds)),
+    let outcome = match outcome {
+        Bmc::Holds => Bounded::Holds,
+        Bmc::Incomplete { frames } => Bounded::Incomplete { frames },
         Bmc::Fails { frame } => {
-            let mut v = smtbmc::run(dir, script::MODEL_FILE, Mode::Replay, progress)?;
+            let replay = Mode::Replay(property.to_string());
+            let mut v = smtbmc::run(dir, script::MODEL_FILE, replay, progress)?;
             if v.passed || v.failed.is_empty() {
                 bail!(
-                    "ABC's counterexample (frame {frame}) did not replay on the SMT2 model in {}",
+                    "ABC's counterexample to {property} (frame {frame}) did not replay on the \
+                     SMT2 model in {}",
                     dir.path.display()
                 );
             }
             v.step = Some(frame);
             v.seconds += seconds;
-            Ok(v)
+            Bounded::Fails(v)
         }
-    }
+    };
+    Ok(Check {
+        property: property.to_string(),
+        outcome,
+        seconds,
+    })
+}
+
+/// The results of a pool run, with the first error (in item order) returned.
+fn collect<R>(results: Vec<Option<Result<R>>>) -> Result<Vec<Option<R>>> {
+    results.into_iter().map(|r| r.transpose()).collect()
 }
 
 pub fn run(opts: &Options) -> Result<Report> {
@@ -162,6 +205,23 @@ pub fn run(opts: &Options) -> Result<Report> {
             known.join(", ")
         );
     }
+    let mut properties = labels(WRAPPER, "assert");
+    if !properties.iter().any(|p| p == DECODE_PROPERTY) {
+        bail!("the wrapper has no `{DECODE_PROPERTY}` assertion");
+    }
+    if let Some(bad) = opts
+        .only_properties
+        .iter()
+        .find(|p| !properties.contains(p))
+    {
+        bail!(
+            "unknown property `{bad}`: the wrapper asserts {}",
+            properties.join(", ")
+        );
+    }
+    if !opts.only_properties.is_empty() {
+        properties.retain(|p| opts.only_properties.contains(p));
+    }
     let yosys = tool_version("yosys", "-V")?;
     tool_version("yosys-smtbmc", "-h")?;
     tool_version("yosys-abc", "-h")?;
@@ -171,71 +231,83 @@ pub fn run(opts: &Options) -> Result<Report> {
         None => "formal".to_string(),
     };
     let mut dir = WorkDir::new(opts.keep.as_deref(), &label)?;
-    let properties = labels(WRAPPER, "assert");
-    if !properties.iter().any(|p| p == DECODE_PROPERTY) {
-        bail!("the wrapper has no `{DECODE_PROPERTY}` assertion");
-    }
-    let prove = opts.pdr_seconds > 0 && opts.mutant.is_none();
-    let mut models = Vec::new();
-    // The control model first: it holds the properties a slip in the block usually breaks,
-    // and a failure there ends the run as a failing BMC step would.
-    for model in [Model::Control, Model::Decode] {
-        let sub = WorkDir::new(Some(&dir.path), model.name())?;
+    let jobs = opts.jobs.max(1);
+    let models = [Model::Control, Model::Decode];
+    let mut subs = Vec::new();
+    for model in models {
         let keep: Vec<String> = properties
             .iter()
             .filter(|p| model_of(p) == model)
             .cloned()
             .collect();
-        build(
-            &sub,
-            model,
-            opts.mutant,
-            &keep,
-            if prove { &keep } else { &[] },
-        )?;
-        let verdict = bmc(&sub, opts.depth, opts.progress)?;
-        let failed = !verdict.passed;
-        models.push((model, sub, keep, verdict));
-        if failed {
-            break;
+        if keep.is_empty() {
+            continue;
         }
+        subs.push((model, WorkDir::new(Some(&dir.path), model.name())?, keep));
     }
-    // Properties of a model the run never reached (it stops at the first failing one).
-    let unchecked: Vec<String> = properties
+    collect(pool::run_all(
+        &subs,
+        jobs,
+        Result::is_err,
+        |(model, sub, keep)| build(sub, *model, opts.mutant, keep),
+    ))?;
+    let sub_of = |p: &str| {
+        &subs
+            .iter()
+            .find(|(m, ..)| *m == model_of(p))
+            .expect("model")
+            .1
+    };
+    // One ABC run per property; a mutant's target first, so its failure ends the run soon.
+    let mut order = properties.clone();
+    if let Some(m) = opts.mutant {
+        order.sort_by_key(|p| p != m.caught_by);
+    }
+    let started = Instant::now();
+    let stop = |r: &Result<Check>| r.as_ref().map_or(true, |c| c.outcome != Bounded::Holds);
+    let checks = collect(pool::run_all(&order, jobs, stop, |p| {
+        check_bounded(sub_of(p), p, opts)
+    }))?;
+    let bounded: Vec<Check> = properties
         .iter()
-        .filter(|p| !models.iter().any(|(m, ..)| *m == model_of(p)))
-        .cloned()
+        .map(|p| {
+            let at = order.iter().position(|q| q == p).expect("ordered");
+            checks[at].clone().unwrap_or_else(|| Check {
+                property: p.clone(),
+                outcome: Bounded::NotRun,
+                seconds: 0.0,
+            })
+        })
         .collect();
-    let bmc = merge(models.iter().map(|(_, _, _, v)| v));
+    let bmc = merge(&bounded, started.elapsed().as_secs_f64());
     // A mutant only has to be caught; covers and proofs say nothing about it.
-    let checks = opts.mutant.is_none() && bmc.passed;
-    let cover = if opts.covers && checks {
+    let checked = opts.mutant.is_none() && bmc.passed;
+    let cover = if opts.covers && checked {
         let names = if opts.only_covers.is_empty() {
             known
         } else {
             opts.only_covers.clone()
         };
-        Some(covers(&dir, &names, opts.cover_depth, opts.progress)?)
+        Some(covers(&dir, &names, opts.cover_depth, jobs, opts.progress)?)
     } else {
         None
     };
     let mut proofs = Vec::new();
-    if prove && checks {
-        for (_, sub, keep, _) in &models {
-            for p in keep {
-                let proof = abc::prove(sub, p, opts.pdr_seconds)?;
-                if opts.progress {
-                    eprintln!(
-                        "  formal pdr: {p}: {:?} ({:.1} s)",
-                        proof.outcome, proof.seconds
-                    );
-                }
-                proofs.push(proof);
+    if opts.pdr_seconds > 0 && checked {
+        let done = collect(pool::run_all(&properties, jobs, Result::is_err, |p| {
+            let proof = abc::prove(sub_of(p), p, opts.pdr_seconds)?;
+            if opts.progress {
+                eprintln!(
+                    "  formal pdr: {p}: {:?} ({:.1} s)",
+                    proof.outcome, proof.seconds
+                );
             }
-        }
+            Ok(proof)
+        }))?;
+        proofs.extend(done.into_iter().flatten());
     }
     let mut induction = Vec::new();
-    if let (Some(k), true) = (opts.induction, checks) {
+    if let (Some(k), true) = (opts.induction, checked) {
         for p in &properties {
             let sub = WorkDir::new(Some(&dir.path), &format!("induction-{p}"))?;
             // None of the other properties may be assumed; the helpers are proven along.
@@ -245,7 +317,7 @@ pub fn run(opts: &Options) -> Result<Report> {
                 .filter(|q| model_of(q) == model_of(p))
                 .cloned()
                 .collect();
-            build(&sub, model_of(p), None, &keep, &[])?;
+            build(&sub, model_of(p), None, &keep)?;
             let v = smtbmc::run(&sub, script::MODEL_FILE, Mode::Induction(k), opts.progress)?;
             induction.push((p.clone(), k, v));
         }
@@ -255,8 +327,9 @@ pub fn run(opts: &Options) -> Result<Report> {
         granules: LmTracker::<FORMAL_ADDR_BITS>::CAPACITY,
         mutant: opts.mutant,
         tools: format!("{yosys}; {z3}"),
+        jobs,
         properties,
-        unchecked,
+        bounded,
         bmc,
         cover,
         induction,
@@ -270,42 +343,63 @@ pub fn run(opts: &Options) -> Result<Report> {
     Ok(report)
 }
 
-/// Searches each cover with ABC's BMC on the control model: a cover is reached in the
+/// Searches each cover with ABC's BMC on the covers model: a cover is reached in the
 /// step of the "counterexample" to its negation.
-fn covers(dir: &WorkDir, names: &[String], depth: u32, progress: bool) -> Result<Verdict> {
+fn covers(
+    dir: &WorkDir,
+    names: &[String],
+    depth: u32,
+    jobs: usize,
+    progress: bool,
+) -> Result<Verdict> {
     let sub = WorkDir::new(Some(&dir.path), Model::Covers.name())?;
-    build(&sub, Model::Covers, None, names, names)?;
-    let mut v = Verdict::new(true, 0.0);
-    for c in names.iter().cloned() {
-        let (outcome, seconds) = abc::bmc(&sub, &script::aiger_file(&c), depth)?;
+    build(&sub, Model::Covers, None, names)?;
+    let started = Instant::now();
+    let found = collect(pool::run_all(names, jobs, Result::is_err, |c| {
+        let (outcome, seconds) = abc::bmc(&sub, c, depth, 0)?;
         if progress {
             eprintln!("  formal cover: {c}: {outcome:?} ({seconds:.1} s)");
         }
-        v.seconds += seconds;
+        Ok(outcome)
+    }))?;
+    let mut v = Verdict::new(true, started.elapsed().as_secs_f64());
+    for (c, outcome) in names.iter().zip(found.into_iter().flatten()) {
         match outcome {
-            Bmc::Fails { frame } => v.reached.push((c, frame)),
-            Bmc::Holds => {
+            Bmc::Fails { frame } => v.reached.push((c.clone(), frame)),
+            Bmc::Holds | Bmc::Incomplete { .. } => {
                 v.passed = false;
-                v.unreached.push(c);
+                v.unreached.push(c.clone());
             }
         }
     }
     Ok(v)
 }
 
-/// The verdicts of the two models' bounded checks as one.
-fn merge<'a>(verdicts: impl Iterator<Item = &'a Verdict>) -> Verdict {
-    let mut all = Verdict::new(true, 0.0);
-    for v in verdicts {
-        all.passed &= v.passed;
-        all.failed.extend(v.failed.iter().cloned());
-        all.step = match (all.step, v.step) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        all.vcd = all.vcd.take().or_else(|| v.vcd.clone());
-        all.seconds += v.seconds;
+/// The per-property bounded checks as one verdict (the earliest failure's trace), taking
+/// `seconds` of wall time.
+fn merge(checks: &[Check], seconds: f64) -> Verdict {
+    let mut all = Verdict::new(true, seconds);
+    let mut failures: Vec<&Verdict> = checks
+        .iter()
+        .filter_map(|c| match &c.outcome {
+            Bounded::Fails(v) => Some(v),
+            _ => None,
+        })
+        .collect();
+    failures.sort_by_key(|v| v.step);
+    for v in &failures {
+        all.passed = false;
+        for f in &v.failed {
+            if !all.failed.contains(f) {
+                all.failed.push(f.clone());
+            }
+        }
     }
+    if let Some(first) = failures.first() {
+        all.step = first.step;
+        all.vcd = first.vcd.clone();
+    }
+    all.passed &= checks.iter().all(|c| c.outcome == Bounded::Holds);
     all
 }
 
@@ -320,6 +414,22 @@ impl Report {
 
     /// An error when the block fails a property or the proof may be vacuous.
     pub fn check(&self) -> Result<()> {
+        let short: Vec<String> = self
+            .bounded
+            .iter()
+            .filter_map(|c| match c.outcome {
+                Bounded::Incomplete { frames } => Some(format!("{} ({frames})", c.property)),
+                _ => None,
+            })
+            .collect();
+        if self.bmc.failed.is_empty() && !short.is_empty() {
+            bail!(
+                "formal check INCOMPLETE: the time limit came before depth {} for {} \
+                 (steps checked in parentheses)",
+                self.depth,
+                short.join(", ")
+            );
+        }
         if !self.bmc.passed {
             let vcd = self.bmc.vcd.as_deref().unwrap_or("(no trace written)");
             bail!(
@@ -366,11 +476,16 @@ impl Report {
                 m.name, m.effect, m.caught_by
             );
         }
-        let verdict = if self.bmc.passed { "PASSED" } else { "FAILED" };
+        let verdict = match (self.bmc.passed, self.bmc.failed.is_empty()) {
+            (true, _) => "PASSED",
+            (false, true) => "INCOMPLETE",
+            (false, false) => "FAILED",
+        };
+        let cpu: f64 = self.bounded.iter().map(|c| c.seconds).sum();
         let _ = writeln!(
             s,
-            "bmc, depth {} cycles: {verdict} in {:.1} s",
-            self.depth, self.bmc.seconds
+            "bmc, depth {} cycles: {verdict} in {:.1} s ({cpu:.1} s of solver time, {} at a time)",
+            self.depth, self.bmc.seconds, self.jobs
         );
         let _ = writeln!(
             s,
@@ -378,19 +493,16 @@ impl Report {
             self.depth, self.pdr_seconds
         );
         let _ = writeln!(s, "|---|---|---|---|");
-        for p in &self.properties {
-            let bounded = if self.unchecked.contains(p) {
-                "not checked (the run stopped at the other model's failure)".to_string()
-            } else if self.bmc.failed.contains(p) {
-                format!("FAILS in step {}", self.bmc.step.unwrap_or(0))
-            } else if self.bmc.passed {
-                "holds".to_string()
-            } else {
-                let s = self.bmc.step.unwrap_or(0);
-                format!(
-                    "holds in steps 0..{} (the run stopped at the failure)",
-                    s.saturating_sub(1)
-                )
+        for (p, check) in self.properties.iter().zip(&self.bounded) {
+            let bounded = match &check.outcome {
+                Bounded::Holds => format!("holds ({:.1} s)", check.seconds),
+                Bounded::Fails(v) => format!("FAILS in step {}", v.step.unwrap_or(0)),
+                Bounded::Incomplete { frames } => format!(
+                    "INCOMPLETE: holds in steps 0..{} (time limit, {:.1} s)",
+                    frames.saturating_sub(1),
+                    check.seconds
+                ),
+                Bounded::NotRun => "not checked (the run stopped at a failure)".to_string(),
             };
             let induction = match self.induction.iter().find(|(n, _, _)| n == p) {
                 Some((_, k, v)) if v.passed => format!("proven (k = {k}, {:.1} s)", v.seconds),
@@ -456,11 +568,42 @@ impl Report {
                 "properties",
                 Json::Arr(self.properties.iter().map(|p| p.as_str().into()).collect()),
             ),
+            ("jobs", (self.jobs as u64).into()),
             (
                 "unchecked",
-                Json::Arr(self.unchecked.iter().map(|p| p.as_str().into()).collect()),
+                Json::Arr(
+                    self.bounded
+                        .iter()
+                        .filter(|c| c.outcome == Bounded::NotRun)
+                        .map(|c| c.property.as_str().into())
+                        .collect(),
+                ),
             ),
             ("bmc", verdict(&self.bmc)),
+            (
+                "bounded",
+                Json::Arr(
+                    self.bounded
+                        .iter()
+                        .map(|c| {
+                            // `frames`: the steps checked without a failure.
+                            let (outcome, step, frames) = match &c.outcome {
+                                Bounded::Holds => ("holds", None, self.depth),
+                                Bounded::Fails(v) => ("fails", v.step, v.step.unwrap_or(0)),
+                                Bounded::Incomplete { frames } => ("incomplete", None, *frames),
+                                Bounded::NotRun => ("not_run", None, 0),
+                            };
+                            Json::Obj(vec![
+                                ("property", c.property.as_str().into()),
+                                ("outcome", outcome.into()),
+                                ("step", step.map_or(Json::Null, Json::from)),
+                                ("frames", frames.into()),
+                                ("seconds", c.seconds.into()),
+                            ])
+                        })
+                        .collect(),
+                ),
+            ),
             (
                 "covers",
                 self.cover.as_ref().map_or(Json::Null, |c| {

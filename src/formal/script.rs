@@ -126,32 +126,30 @@ impl Model {
     }
 }
 
-/// The AIGER file of one assertion, for ABC's PDR (or, of the covers model, its search).
+/// The AIGER file of one assertion: ABC's BMC, PDR and (of the covers model) cover search
+/// each run on one, since a single assertion's cone is far smaller than the model's (the
+/// statistics counters, for one, reach only the CSR read checks).
 pub fn aiger_file(property: &str) -> String {
     format!("{property}.aig")
 }
 
-/// The AIGER file and map of the whole model (every assertion it keeps), for ABC's BMC.
-pub const AIGER_MODEL: &str = "model.aig";
-pub const AIGER_MAP: &str = "model.aim";
+/// The map of [`aiger_file`]: which AIGER input and latch is which wire, for replaying a
+/// witness on the SMT2 model.
+pub fn aiger_map(property: &str) -> String {
+    format!("{property}.aim")
+}
 
 /// The Yosys script of one model: read, flatten, drive the probes (and cut the decode, but
-/// for [`Model::Decode`]), keep the assertions in `keep`, then write
+/// for [`Model::Decode`]), keep the assertions in `properties`, then write
 /// - the SMT2 model yosys-smtbmc checks ([`MODEL_FILE`]; not for [`Model::Covers`]),
-/// - the bit-blasted AIGER model with its map ([`AIGER_MODEL`], [`AIGER_MAP`]) for ABC's
-///   BMC, whose counterexamples yosys-smtbmc replays on the SMT2 model into a VCD,
-/// - one AIGER file per name in `per_property` ([`aiger_file`]).
+///   on which it replays ABC's counterexamples into a VCD and runs k-induction,
+/// - one bit-blasted AIGER file with its map per assertion ([`aiger_file`], [`aiger_map`]).
 ///
 /// The small RAMs become flip-flops (`memory_map`): z3 then meets plain bit-vectors
 /// instead of arrays, and the AIGER writer needs it. Assumptions become AIGER
 /// constraints, covers are dropped there, and flip-flops without a reset value (the
 /// block's registers before reset, the RAM words, the symbolic granule) start at any value.
-pub fn yosys_script(
-    probes: &[Probe],
-    model: Model,
-    keep: &[String],
-    per_property: &[String],
-) -> String {
+pub fn yosys_script(probes: &[Probe], model: Model, properties: &[String]) -> String {
     let cut = model != Model::Decode;
     let define = match model {
         Model::Decode => "",
@@ -175,8 +173,8 @@ pub fn yosys_script(
         }
     }
     s.push_str("cd ..\n");
-    let names: Vec<String> = keep.iter().map(|k| format!("{TOP}/{k}")).collect();
-    let unions = " %u".repeat(keep.len().saturating_sub(1));
+    let names: Vec<String> = properties.iter().map(|k| format!("{TOP}/{k}")).collect();
+    let unions = " %u".repeat(properties.len().saturating_sub(1));
     let _ = writeln!(
         s,
         "chformal -assert -remove t:$assert {}{unions} %d",
@@ -213,17 +211,17 @@ pub fn yosys_script(
          dffunmap\n\
          abc -g AND -fast\n\
          opt_clean\n\
-         write_aiger -I -B -zinit -map {AIGER_MAP} {AIGER_MODEL}\n\
          design -save bitblasted\n"
     );
-    for p in per_property {
+    for p in properties {
         let _ = write!(
             s,
             "design -load bitblasted\n\
              chformal -assert -remove t:$assert {TOP}/{p} %d\n\
              select -assert-count 1 t:$assert\n\
              opt_clean\n\
-             write_aiger -I -B -zinit {}\n",
+             write_aiger -I -B -zinit -map {} {}\n",
+            aiger_map(p),
             aiger_file(p)
         );
     }

@@ -10,21 +10,22 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 /// What a run checks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// k-induction with this k: the induction step only; with a passing BMC of at least
     /// that depth as its base case, a pass proves the assertions for every depth.
     Induction(u32),
-    /// Replay ABC's counterexample (AIGER witness) on the SMT2 model: names the failing
-    /// assertions and writes the VCD.
-    Replay,
+    /// Replay ABC's counterexample to this assertion (its AIGER witness) on the SMT2
+    /// model: names the failing assertions and writes the VCD.
+    Replay(String),
 }
 
 impl Mode {
-    pub fn name(self) -> &'static str {
+    /// The stem of the run's log and VCD.
+    pub fn name(&self) -> String {
         match self {
-            Mode::Induction(_) => "induction",
-            Mode::Replay => "bmc",
+            Mode::Induction(_) => "induction".to_string(),
+            Mode::Replay(p) => format!("bmc-{p}"),
         }
     }
 }
@@ -130,11 +131,15 @@ fn tail(text: &str, n: usize) -> String {
 pub fn run(dir: &WorkDir, model: &str, mode: Mode, progress: bool) -> Result<Verdict> {
     let vcd = format!("{}.vcd", mode.name());
     let mut args: Vec<String> = vec!["--unroll".into(), "-s".into(), "z3".into()];
-    match mode {
+    match &mode {
         Mode::Induction(k) => args.extend(["-i".into(), "-t".into(), k.to_string()]),
-        Mode::Replay => args.extend([
+        Mode::Replay(p) => args.extend([
             "--aig".into(),
-            format!("{}:{}", super::script::AIGER_MAP, super::abc::WITNESS),
+            format!(
+                "{}:{}",
+                super::script::aiger_map(p),
+                super::abc::witness_file(p)
+            ),
             "--aig-noheader".into(),
         ]),
     }
