@@ -3,8 +3,9 @@
 //! The block must pass the bounded check of both models, PDR must prove the read-path
 //! properties and refute nothing, the covers CI searches must be reached, and the mutants
 //! must fail with a counterexample trace. `LMSNOOP_FORMAL_DEPTH` sets the depth; the
-//! default, 20 cycles, is what fits CI (ABC's BMC takes a few minutes to 20 on the 2-core
-//! machine and about 2.5 times longer per further cycle: README, Formal).
+//! default, 20 cycles, keeps the test to a few minutes on the 2-core machine: one property
+//! at a time, the hardest ones cost 2.5 to 4.5 times more per further cycle, and depth 24
+//! takes about half an hour (README, Formal).
 //! `LMSNOOP_FORMAL_COVERS` names the covers to search (comma-separated, `all` or `none`;
 //! the default is those reached within the cover depth), `LMSNOOP_FORMAL_MUTANTS` the mutants to
 //! run (comma-separated or `all`; the default is those caught within 20 cycles) and
