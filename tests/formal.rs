@@ -216,6 +216,42 @@ fn bad_requests_fail_clearly() {
     );
     let out = lmsnoop(&["formal", "--depth", "2", "--jobs", "0"]);
     assert!(!out.status.success(), "--jobs 0 accepted");
+    let out = lmsnoop(&[
+        "formal",
+        "--mutate",
+        "skip-below-cursor",
+        "--depth",
+        "2",
+        "--property",
+        "conservative",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("which --property leaves out"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_mutant_the_depth_does_not_reach_is_not_a_pass() {
+    // skip-below-cursor needs about 27 cycles; in 3 it cannot show.
+    let out = lmsnoop(&[
+        "formal",
+        "--mutate",
+        "skip-below-cursor",
+        "--depth",
+        "3",
+        "--property",
+        "safety_active",
+        "--no-covers",
+    ]);
+    assert!(!out.status.success(), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("mutant skip-below-cursor NOT caught"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

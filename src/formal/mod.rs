@@ -222,6 +222,16 @@ pub fn run(opts: &Options) -> Result<Report> {
     if !opts.only_properties.is_empty() {
         properties.retain(|p| opts.only_properties.contains(p));
     }
+    if let Some(m) = opts
+        .mutant
+        .filter(|m| !properties.iter().any(|p| p == m.caught_by))
+    {
+        bail!(
+            "mutant {} is caught by {}, which --property leaves out",
+            m.name,
+            m.caught_by
+        );
+    }
     let yosys = tool_version("yosys", "-V")?;
     tool_version("yosys-smtbmc", "-h")?;
     tool_version("yosys-abc", "-h")?;
@@ -422,6 +432,15 @@ impl Report {
                 _ => None,
             })
             .collect();
+        if let (Some(m), true) = (self.mutant, self.bmc.passed) {
+            bail!(
+                "mutant {} NOT caught: {} holds to depth {} on the broken block (a deeper \
+                 --depth may reach the bug; else the properties miss it)",
+                m.name,
+                m.caught_by,
+                self.depth
+            );
+        }
         if self.bmc.failed.is_empty() && !short.is_empty() {
             bail!(
                 "formal check INCOMPLETE: the time limit came before depth {} for {} \
