@@ -115,13 +115,15 @@ pub fn model_of(property: &str) -> Model {
     }
 }
 
-/// Writes the work files of `model` into `dir` and runs Yosys: the SMT2 model and one
-/// AIGER file per assertion in `properties`.
+/// Writes the work files of `model` into `dir` and runs Yosys: the SMT2 model and, with
+/// `aiger` (for ABC; k-induction needs only the SMT2), one AIGER file per assertion in
+/// `properties`.
 fn build(
     dir: &WorkDir,
     model: Model,
     mutant: Option<&Mutant>,
     properties: &[String],
+    aiger: bool,
 ) -> Result<()> {
     let mut verilog = verilog_of::<FORMAL_ADDR_BITS>(script::DUT_TOP);
     if let Some(m) = mutant {
@@ -130,7 +132,7 @@ fn build(
     dir.write(script::DUT_FILE, &verilog)?;
     dir.write(script::DEFS_FILE, &script::defs())?;
     dir.write(script::WRAPPER_FILE, WRAPPER)?;
-    let ys = script::yosys_script(&script::probes(WRAPPER)?, model, properties);
+    let ys = script::yosys_script(&script::probes(WRAPPER)?, model, properties, aiger);
     dir.write("formal.ys", &ys)?;
     crate::tools::yosys_logged(dir, "formal.ys", "yosys.log")
 }
@@ -187,11 +189,6 @@ fn check_bounded(dir: &WorkDir, property: &str, opts: &Options) -> Result<Check>
         outcome,
         seconds,
     })
-}
-
-/// The results of a pool run, with the first error (in item order) returned.
-fn collect<R>(results: Vec<Option<Result<R>>>) -> Result<Vec<Option<R>>> {
-    results.into_iter().map(|r| r.transpose()).collect()
 }
 
 pub fn run(opts: &Options) -> Result<Report> {
@@ -255,12 +252,9 @@ pub fn run(opts: &Options) -> Result<Report> {
         }
         subs.push((model, WorkDir::new(Some(&dir.path), model.name())?, keep));
     }
-    collect(pool::run_all(
-        &subs,
-        jobs,
-        Result::is_err,
-        |(model, sub, keep)| build(sub, *model, opts.mutant, keep),
-    ))?;
+    pool::try_run_all(&subs, jobs, |(model, sub, keep)| {
+        build(sub, *model, opts.mutant, keep, true)
+    })?;
     let sub_of = |p: &str| {
         &subs
             .iter()
@@ -275,9 +269,11 @@ pub fn run(opts: &Options) -> Result<Report> {
     }
     let started = Instant::now();
     let stop = |r: &Result<Check>| r.as_ref().map_or(true, |c| c.outcome != Bounded::Holds);
-    let checks = collect(pool::run_all(&order, jobs, stop, |p| {
-        check_bounded(sub_of(p), p, opts)
-    }))?;
+    let checks: Vec<Option<Check>> =
+        pool::run_all(&order, jobs, stop, |p| check_bounded(sub_of(p), p, opts))
+            .into_iter()
+            .map(Option::transpose)
+            .collect::<Result<_>>()?;
     let bounded: Vec<Check> = properties
         .iter()
         .map(|p| {
@@ -304,7 +300,7 @@ pub fn run(opts: &Options) -> Result<Report> {
     };
     let mut proofs = Vec::new();
     if opts.pdr_seconds > 0 && checked {
-        let done = collect(pool::run_all(&properties, jobs, Result::is_err, |p| {
+        proofs = pool::try_run_all(&properties, jobs, |p| {
             let proof = abc::prove(sub_of(p), p, opts.pdr_seconds)?;
             if opts.progress {
                 eprintln!(
@@ -313,8 +309,7 @@ pub fn run(opts: &Options) -> Result<Report> {
                 );
             }
             Ok(proof)
-        }))?;
-        proofs.extend(done.into_iter().flatten());
+        })?;
     }
     let mut induction = Vec::new();
     if let (Some(k), true) = (opts.induction, checked) {
@@ -327,7 +322,7 @@ pub fn run(opts: &Options) -> Result<Report> {
                 .filter(|q| model_of(q) == model_of(p))
                 .cloned()
                 .collect();
-            build(&sub, model_of(p), None, &keep)?;
+            build(&sub, model_of(p), None, &keep, false)?;
             let v = smtbmc::run(&sub, script::MODEL_FILE, Mode::Induction(k), opts.progress)?;
             induction.push((p.clone(), k, v));
         }
@@ -363,17 +358,17 @@ fn covers(
     progress: bool,
 ) -> Result<Verdict> {
     let sub = WorkDir::new(Some(&dir.path), Model::Covers.name())?;
-    build(&sub, Model::Covers, None, names)?;
+    build(&sub, Model::Covers, None, names, true)?;
     let started = Instant::now();
-    let found = collect(pool::run_all(names, jobs, Result::is_err, |c| {
+    let found = pool::try_run_all(names, jobs, |c| {
         let (outcome, seconds) = abc::bmc(&sub, c, depth, 0)?;
         if progress {
             eprintln!("  formal cover: {c}: {outcome:?} ({seconds:.1} s)");
         }
         Ok(outcome)
-    }))?;
+    })?;
     let mut v = Verdict::new(true, started.elapsed().as_secs_f64());
-    for (c, outcome) in names.iter().zip(found.into_iter().flatten()) {
+    for (c, outcome) in names.iter().zip(found) {
         match outcome {
             Bmc::Fails { frame } => v.reached.push((c.clone(), frame)),
             Bmc::Holds | Bmc::Incomplete { .. } => {
@@ -398,7 +393,6 @@ fn merge(checks: &[Check], seconds: f64) -> Verdict {
         .collect();
     failures.sort_by_key(|v| v.step);
     for v in &failures {
-        all.passed = false;
         for f in &v.failed {
             if !all.failed.contains(f) {
                 all.failed.push(f.clone());

@@ -41,6 +41,21 @@ pub fn run_all<T: Sync, R: Send>(
         .collect()
 }
 
+/// [`run_all`] for runs that can fail: all results in item order, or the first error
+/// (after which no further item starts).
+pub fn try_run_all<T: Sync, R: Send>(
+    items: &[T],
+    jobs: usize,
+    f: impl Fn(&T) -> anyhow::Result<R> + Sync,
+) -> anyhow::Result<Vec<R>> {
+    // Items start in order and only an error stops them, so an error comes before the
+    // first item that never ran.
+    run_all(items, jobs, anyhow::Result::is_err, f)
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(anyhow::anyhow!("a run was skipped without an error"))))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,6 +65,20 @@ mod tests {
         let items: Vec<u32> = (0..20).collect();
         let out = run_all(&items, 3, |_| false, |x| x * 2);
         assert_eq!(out, items.iter().map(|x| Some(x * 2)).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn try_run_all_returns_the_first_error() {
+        let items: Vec<u32> = (0..10).collect();
+        let ok = try_run_all(&items, 2, |x| Ok(x + 1)).unwrap();
+        assert_eq!(ok, (1..11).collect::<Vec<_>>());
+        let err = try_run_all(&items, 1, |x| {
+            if *x >= 3 {
+                anyhow::bail!("item {x}")
+            }
+            Ok(*x)
+        });
+        assert_eq!(err.unwrap_err().to_string(), "item 3");
     }
 
     #[test]

@@ -143,13 +143,14 @@ pub fn aiger_map(property: &str) -> String {
 /// for [`Model::Decode`]), keep the assertions in `properties`, then write
 /// - the SMT2 model yosys-smtbmc checks ([`MODEL_FILE`]; not for [`Model::Covers`]),
 ///   on which it replays ABC's counterexamples into a VCD and runs k-induction,
-/// - one bit-blasted AIGER file with its map per assertion ([`aiger_file`], [`aiger_map`]).
+/// - with `aiger`, one bit-blasted AIGER file with its map per assertion ([`aiger_file`],
+///   [`aiger_map`]).
 ///
 /// The small RAMs become flip-flops (`memory_map`): z3 then meets plain bit-vectors
 /// instead of arrays, and the AIGER writer needs it. Assumptions become AIGER
 /// constraints, covers are dropped there, and flip-flops without a reset value (the
 /// block's registers before reset, the RAM words, the symbolic granule) start at any value.
-pub fn yosys_script(probes: &[Probe], model: Model, properties: &[String]) -> String {
+pub fn yosys_script(probes: &[Probe], model: Model, properties: &[String], aiger: bool) -> String {
     let cut = model != Model::Decode;
     let define = match model {
         Model::Decode => "",
@@ -199,6 +200,9 @@ pub fn yosys_script(probes: &[Probe], model: Model, properties: &[String]) -> St
              write_smt2 -wires {MODEL_FILE}\n\
              design -load prepared\n"
         );
+    }
+    if !aiger {
+        return s;
     }
     let _ = write!(
         s,
