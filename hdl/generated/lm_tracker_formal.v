@@ -65,6 +65,11 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
     localparam  k_wmask = 32'h7;
     localparam  k_gbits = 7'b1000;
     localparam  k_imask = 32'hff;
+    localparam  k_sh_hi = 6'b110000;
+    localparam  k_sh_mid = 6'b1100;
+    localparam  k_sh_lo = 6'b11;
+    localparam  k_sh_m1 = 64'h7fffff;
+    localparam  k_sh_m2 = 64'h7ff;
     localparam  k_err_mask = 32'h1ff;
     localparam  k_cmask = 64'hffffffffffff;
     localparam  k_irq_mask = 32'hf;
@@ -446,6 +451,9 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
     reg  [31:0] p3_gapm1$d;
     wire  [31:0] p3_gapm1$q;
     reg  p3_gapm1$clock;
+    reg  p3_gt$d;
+    wire  p3_gt$q;
+    reg  p3_gt$clock;
     reg  mk_valid$d;
     wire  mk_valid$q;
     reg  mk_valid$clock;
@@ -455,6 +463,9 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
     reg  mk_err$d;
     wire  mk_err$q;
     reg  mk_err$clock;
+    reg  pl_err$d;
+    wire  pl_err$q;
+    reg  pl_err$clock;
     reg  b_valid$d;
     wire  b_valid$q;
     reg  b_valid$clock;
@@ -651,9 +662,14 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
     reg  [15:0] a_top;
     reg  a_empty;
     reg  [31:0] a_g0;
+    reg  [63:0] a_sh1;
+    reg  [63:0] a_sh2;
+    reg  [63:0] x_sh1;
+    reg  [63:0] x_sh2;
     reg  x_wrap;
     reg  x_oob;
     reg  [31:0] x_glraw;
+    reg  x_moves;
     reg  p_empty;
     reg  p_go;
     reg  p3_fire;
@@ -1283,6 +1299,11 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         .q(p3_gapm1$q),
         .clock(p3_gapm1$clock)
     );
+    lm_tracker_formal_dut$p3_gt p3_gt(
+        .d(p3_gt$d),
+        .q(p3_gt$q),
+        .clock(p3_gt$clock)
+    );
     lm_tracker_formal_dut$mk_valid mk_valid(
         .d(mk_valid$d),
         .q(mk_valid$q),
@@ -1297,6 +1318,11 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         .d(mk_err$d),
         .q(mk_err$q),
         .clock(mk_err$clock)
+    );
+    lm_tracker_formal_dut$pl_err pl_err(
+        .d(pl_err$d),
+        .q(pl_err$q),
+        .clock(pl_err$clock)
     );
     lm_tracker_formal_dut$b_valid b_valid(
         .d(b_valid$d),
@@ -1677,9 +1703,11 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         p3_g0$clock = clock;
         p3_gl$clock = clock;
         p3_gapm1$clock = clock;
+        p3_gt$clock = clock;
         mk_valid$clock = clock;
         mk_hi$clock = clock;
         mk_err$clock = clock;
+        pl_err$clock = clock;
         b_valid$clock = clock;
         b_kind$clock = clock;
         b_w$clock = clock;
@@ -1836,9 +1864,11 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         p3_g0$d = p3_g0$q;
         p3_gl$d = p3_gl$q;
         p3_gapm1$d = p3_gapm1$q;
+        p3_gt$d = p3_gt$q;
         mk_valid$d = mk_valid$q;
         mk_hi$d = mk_hi$q;
         mk_err$d = mk_err$q;
+        pl_err$d = pl_err$q;
         b_valid$d = b_valid$q;
         b_kind$d = b_kind$q;
         b_w$d = b_w$q;
@@ -2019,10 +2049,14 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         end
         op_last = ((a_lo[(32'h0)+:(16)]) & 64'hffffffffffffffff) | (((a_mid) & 64'hffffffffffffffff) << 32'h10) | (((a_top) & 64'hffffffffffffffff) << 32'h30);
         a_empty = (p1_slba$q[(32'h20)+:(32)] > ns_lbas$q[(32'h20)+:(32)]) | ((p1_slba$q[(32'h20)+:(32)] == ns_lbas$q[(32'h20)+:(32)]) & (p1_slba$q[(32'h0)+:(32)] >= ns_lbas$q[(32'h0)+:(32)]));
-        a_g0 = ((p1_slba$q >> shift$q) & 32'hffffffff) & k_imask;
+        a_sh1 = (p1_slba$q >> (shift$q & k_sh_hi)) & k_sh_m1;
+        a_sh2 = (a_sh1 >> (shift$q & k_sh_mid)) & k_sh_m2;
+        a_g0 = ((a_sh2 >> (shift$q & k_sh_lo)) & 32'hffffffff) & k_imask;
         x_wrap = p2_s63$q & ~p2_last$q[32'h3f];
         x_oob = x_wrap | (p2_last$q[(32'h20)+:(32)] > ns_lbas$q[(32'h20)+:(32)]) | ((p2_last$q[(32'h20)+:(32)] == ns_lbas$q[(32'h20)+:(32)]) & (p2_last$q[(32'h0)+:(32)] >= ns_lbas$q[(32'h0)+:(32)]));
-        x_glraw = ((p2_last$q >> shift$q) & 32'hffffffff) & k_imask;
+        x_sh1 = (p2_last$q >> (shift$q & k_sh_hi)) & k_sh_m1;
+        x_sh2 = (x_sh1 >> (shift$q & k_sh_mid)) & k_sh_m2;
+        x_glraw = ((x_sh2 >> (shift$q & k_sh_lo)) & 32'hffffffff) & k_imask;
         gap_end = p2_g0$q;
         if (plan_end$q < p2_g0$q) begin
             gap_end = plan_end$q;
@@ -2054,6 +2088,7 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
             mk_hi$d = (ns_granules$q - 32'h1) & k_gmask;
         end
         mk_err$d = (r_mark_first$q > r_mark_end$q) | (r_mark_end$q > ns_granules$q);
+        pl_err$d = (r_plan_start$q > r_plan_end$q) | (r_plan_end$q > ns_granules$q);
         op_needs_tracking = cx_trk$q;
         x_err_state$d = ~cx_nop$q & ((op_needs_tracking != |tracking$q) | cx_bad$q);
         x_req_bad$d = ~req_ok;
@@ -2115,7 +2150,7 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
                                 ci_valid = 1'b1;
                                 ci_kind = Kind$Mark;
                                 ci_lo = win_lo;
-                                ci_hi = plan_end$q - 32'h1;
+                                ci_hi = plan_last$q;
                             end
                             cursor$d = plan_end$q;
                             if (ci_valid | pas_nz$q) begin
@@ -2145,9 +2180,9 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
                                     ci_valid = 1'b1;
                                     ci_kind = Kind$Mark;
                                     ci_lo = win_lo;
-                                    ci_hi = plan_end$q - 32'h1;
+                                    ci_hi = plan_last$q;
                                 end
-                                if ((r_plan_start$q > r_plan_end$q) | (r_plan_end$q > ns_granules$q)) begin
+                                if (pl_err$q) begin
                                     raise_cmd = k_e_plan_range;
                                     plan_end$d = 64'h0;
                                     cursor$d = 64'h0;
@@ -2281,6 +2316,7 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         endcase
         p_go = ~p3_valid$q | b_free;
         p3_fire = p3_valid$q & b_free;
+        x_moves = p3_fire & p3_cr$q & is_cursor & ~op_oob & ~op_empty & (op_gl >= cursor$q);
         b_direct = ~blocked & b_free & p_empty;
         acc_ok = ~blocked & p_go & ~q_fetch & ~(|load_open$q & ld_tvalid);
         if (b_direct & q_fetch) begin
@@ -2317,6 +2353,10 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
                 p3_gl$d = ns_last$q;
             end
             p3_gapm1$d = gap_end - 32'h1;
+            p3_gt$d = p2_g0$q > cursor$q;
+            if (x_moves) begin
+                p3_gt$d = p2_g0$q > ((op_gl + 32'h1) & k_gmask);
+            end
         end
         if (ci_valid) begin
             lb_valid = 1'b1;
@@ -2336,7 +2376,7 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
                         lb_lo = op_g0;
                         lb_hi = op_gl;
                     end
-                    if (is_cursor & (op_g0 > cursor$q) & win_open$q) begin
+                    if (is_cursor & p3_gt$q & win_open$q) begin
                         lb_valid = 1'b1;
                         lb_kind = Kind$Mark;
                         lb_lo = cursor$q;
@@ -2401,10 +2441,10 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         if (p3_fire & p3_cr$q) begin
             c_copies$d = (c_copies$q + 32'h1) & k_cmask;
             if (is_cursor & ~op_oob & ~op_empty) begin
-                if ((op_g0 > cursor$q) & win_open$q) begin
+                if (p3_gt$q & win_open$q) begin
                     raise_pipe = k_e_cursor_gap;
                 end
-                if (op_gl >= cursor$q) begin
+                if (x_moves) begin
                     cursor$d = (op_gl + 32'h1) & k_gmask;
                     win_open$d = |plan_end$q & (op_gl < plan_last$q);
                 end
@@ -4576,6 +4616,25 @@ module lm_tracker_formal_dut$p3_gl(d,q,clock);
 endmodule // lm_tracker_formal_dut$p3_gl
 
 
+module lm_tracker_formal_dut$p3_gt(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$p3_gt
+
+
 module lm_tracker_formal_dut$p3_oob(d,q,clock);
     
     // Module arguments
@@ -4650,6 +4709,25 @@ module lm_tracker_formal_dut$pas_nz(d,q,clock);
     end
           
 endmodule // lm_tracker_formal_dut$pas_nz
+
+
+module lm_tracker_formal_dut$pl_err(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$pl_err
 
 
 module lm_tracker_formal_dut$plan_end(d,q,clock);

@@ -255,6 +255,10 @@ pub struct LmTracker<const A: usize> {
     p3_gl: DFF<Bits<32>>,
     /// min(plan end, first granule) - 1: the end of a cursor gap.
     p3_gapm1: DFF<Bits<32>>,
+    /// P3's first granule lies above the cursor it meets as it enters B. Compared as it
+    /// enters P3, against the cursor that the operation in P3 leaves behind, so that no
+    /// compare sits between the cursor and B's load.
+    p3_gt: DFF<Bit>,
     // MARK_DIRTY's range, decoded one cycle ahead from MARK_FIRST, MARK_END and the
     // namespace (all stable for cycles before the command executes), off the command path.
     /// MARK_FIRST < min(MARK_END, granules): there is a range to mark.
@@ -263,6 +267,9 @@ pub struct LmTracker<const A: usize> {
     mk_hi: DFF<Bits<32>>,
     /// MARK_FIRST > MARK_END or MARK_END > granules: ERR_MARK_RANGE.
     mk_err: DFF<Bit>,
+    /// SET_PLAN's range check (PLAN_START > PLAN_END or PLAN_END > NS granules), decoded
+    /// one cycle ahead like MARK_DIRTY's.
+    pl_err: DFF<Bit>,
     // Range walker (stage B).
     b_valid: DFF<Bit>,
     b_kind: DFF<Kind>,
@@ -367,9 +374,16 @@ pub struct LmTracker<const A: usize> {
     a_top: Signal<Local, Bits<16>>,
     a_empty: Signal<Local, Bit>,
     a_g0: Signal<Local, Bits<32>>,
+    /// LBA >> shift as three 4:1 stages, largest step first (see `k_sh_*`).
+    a_sh1: Signal<Local, Bits<64>>,
+    a_sh2: Signal<Local, Bits<64>>,
+    x_sh1: Signal<Local, Bits<64>>,
+    x_sh2: Signal<Local, Bits<64>>,
     x_wrap: Signal<Local, Bit>,
     x_oob: Signal<Local, Bit>,
     x_glraw: Signal<Local, Bits<32>>,
+    /// The copy read in P3 moves the cursor to op_gl + 1 as it enters B.
+    x_moves: Signal<Local, Bit>,
     /// The accept pipeline holds no operation.
     p_empty: Signal<Local, Bit>,
     /// The accept pipeline advances (all its stages together): P3 is empty or B takes it.
@@ -505,6 +519,15 @@ pub struct LmTracker<const A: usize> {
     k_gbits: Constant<Bits<7>>,
     /// Granule indices inside the buffer: log2(capacity) bits.
     k_imask: Constant<Bits<32>>,
+    /// The LBA-to-granule shift in stages of shift[5:4], [3:2], [1:0]. Yosys expands a
+    /// variable shift smallest step first, so every stage is 64 bits wide; largest first,
+    /// each stage keeps only the bits the later ones can still move into the index
+    /// (index + 15, index + 3): 78 instead of about 240 LUT6 per shifter at 2^20 granules.
+    k_sh_hi: Constant<Bits<6>>,
+    k_sh_mid: Constant<Bits<6>>,
+    k_sh_lo: Constant<Bits<6>>,
+    k_sh_m1: Constant<Bits<64>>,
+    k_sh_m2: Constant<Bits<64>>,
     k_err_mask: Constant<Bits<32>>,
     k_cmask: Constant<Bits<64>>,
     k_irq_mask: Constant<Bits<32>>,
@@ -770,9 +793,11 @@ impl<const A: usize> LmTracker<A> {
             p3_g0: Default::default(),
             p3_gl: Default::default(),
             p3_gapm1: Default::default(),
+            p3_gt: Default::default(),
             mk_valid: Default::default(),
             mk_hi: Default::default(),
             mk_err: Default::default(),
+            pl_err: Default::default(),
             b_valid: Default::default(),
             b_kind: Default::default(),
             b_w: Default::default(),
@@ -857,9 +882,14 @@ impl<const A: usize> LmTracker<A> {
             a_top: Default::default(),
             a_empty: Default::default(),
             a_g0: Default::default(),
+            a_sh1: Default::default(),
+            a_sh2: Default::default(),
+            x_sh1: Default::default(),
+            x_sh2: Default::default(),
             x_wrap: Default::default(),
             x_oob: Default::default(),
             x_glraw: Default::default(),
+            x_moves: Default::default(),
             p_empty: Default::default(),
             p_go: Default::default(),
             p3_fire: Default::default(),
@@ -979,6 +1009,11 @@ impl<const A: usize> LmTracker<A> {
             k_wmask: word((2u32 << A) - 1),
             k_gbits: Constant::new(((A + 6) as u64).to_bits()),
             k_imask: word(Self::CAPACITY as u32 - 1),
+            k_sh_hi: Constant::new(0x30u64.to_bits()),
+            k_sh_mid: Constant::new(0x0Cu64.to_bits()),
+            k_sh_lo: Constant::new(0x03u64.to_bits()),
+            k_sh_m1: Constant::new(((Self::CAPACITY << 15) - 1).to_bits()),
+            k_sh_m2: Constant::new(((Self::CAPACITY << 3) - 1).to_bits()),
             k_err_mask: word(regs::ERR_MASK),
             k_cmask: Constant::new(((1u64 << regs::COUNTER_BITS) - 1).to_bits()),
             k_irq_mask: word(regs::IRQ_MASK),
@@ -1135,9 +1170,11 @@ impl<const A: usize> Logic for LmTracker<A> {
             p3_g0,
             p3_gl,
             p3_gapm1,
+            p3_gt,
             mk_valid,
             mk_hi,
             mk_err,
+            pl_err,
             b_valid,
             b_kind,
             b_w,
@@ -1319,8 +1356,9 @@ impl<const A: usize> Logic for LmTracker<A> {
         // CURSOR >= PLAN_START always (SET_PLAN sets it there, it only moves up, SWAP moves
         // it to PLAN_END), so the window still to copy starts at the cursor.
         self.win_lo.next = self.cursor.q.val();
-        // PLAN_END - 1 from a flop: PLAN_END changes only in a command, and the first snoop
-        // after it reaches B several cycles later.
+        // PLAN_END - 1 from a flop: PLAN_END changes only in a command's Exec cycle; the
+        // first snoop after it reaches B several cycles later, the next command's Exec two
+        // cycles later (Exec, Idle, Exec).
         self.plan_last.d.next = self.plan_end.q.val() - 1;
         // NS granules only change in a command, too.
         self.ns_last.d.next = (self.ns_granules.q.val() - 1) & self.k_imask.val();
@@ -1420,8 +1458,13 @@ impl<const A: usize> Logic for LmTracker<A> {
                 & (self.p1_slba.q.val().get_bits::<32>(0)
                     >= self.ns_lbas.q.val().get_bits::<32>(0)));
         // Only granules inside the namespace are used: log2(capacity) bits.
+        self.a_sh1.next = (self.p1_slba.q.val() >> (self.shift.q.val() & self.k_sh_hi.val()))
+            & self.k_sh_m1.val();
+        self.a_sh2.next =
+            (self.a_sh1.val() >> (self.shift.q.val() & self.k_sh_mid.val())) & self.k_sh_m2.val();
         self.a_g0.next =
-            bit_cast::<32, 64>(self.p1_slba.q.val() >> self.shift.q.val()) & self.k_imask.val();
+            bit_cast::<32, 64>(self.a_sh2.val() >> (self.shift.q.val() & self.k_sh_lo.val()))
+                & self.k_imask.val();
         // P2 -> P3: the range check and the last granule.
         // NLB < 2^16, so the sum wraps exactly when it leaves the top half of the space.
         self.x_wrap.next = self.p2_s63.q.val() & !self.p2_last.q.val().get_bit(63);
@@ -1431,8 +1474,13 @@ impl<const A: usize> Logic for LmTracker<A> {
                 == self.ns_lbas.q.val().get_bits::<32>(32))
                 & (self.p2_last.q.val().get_bits::<32>(0)
                     >= self.ns_lbas.q.val().get_bits::<32>(0)));
+        self.x_sh1.next = (self.p2_last.q.val() >> (self.shift.q.val() & self.k_sh_hi.val()))
+            & self.k_sh_m1.val();
+        self.x_sh2.next =
+            (self.x_sh1.val() >> (self.shift.q.val() & self.k_sh_mid.val())) & self.k_sh_m2.val();
         self.x_glraw.next =
-            bit_cast::<32, 64>(self.p2_last.q.val() >> self.shift.q.val()) & self.k_imask.val();
+            bit_cast::<32, 64>(self.x_sh2.val() >> (self.shift.q.val() & self.k_sh_lo.val()))
+                & self.k_imask.val();
         // PLAN_END only changes in a command, which runs with the pipeline empty.
         self.gap_end.next = self.p2_g0.q.val();
         if self.plan_end.q.val() < self.p2_g0.q.val() {
@@ -1484,6 +1532,8 @@ impl<const A: usize> Logic for LmTracker<A> {
         }
         self.mk_err.d.next = (self.r_mark_first.q.val() > self.r_mark_end.q.val())
             | (self.r_mark_end.q.val() > self.ns_granules.q.val());
+        self.pl_err.d.next = (self.r_plan_start.q.val() > self.r_plan_end.q.val())
+            | (self.r_plan_end.q.val() > self.ns_granules.q.val());
         self.op_needs_tracking.next = self.cx_trk.q.val();
         self.x_err_state.d.next = !self.cx_nop.q.val()
             & ((self.op_needs_tracking.val() != self.tracking.q.val().any()) | self.cx_bad.q.val());
@@ -1554,7 +1604,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                             self.ci_valid.next = true;
                             self.ci_kind.next = Kind::Mark;
                             self.ci_lo.next = self.win_lo.val();
-                            self.ci_hi.next = self.plan_end.q.val() - 1;
+                            self.ci_hi.next = self.plan_last.q.val();
                         }
                         self.cursor.d.next = self.plan_end.q.val();
                         if self.ci_valid.val() | self.pas_nz.q.val() {
@@ -1584,11 +1634,9 @@ impl<const A: usize> Logic for LmTracker<A> {
                                 self.ci_valid.next = true;
                                 self.ci_kind.next = Kind::Mark;
                                 self.ci_lo.next = self.win_lo.val();
-                                self.ci_hi.next = self.plan_end.q.val() - 1;
+                                self.ci_hi.next = self.plan_last.q.val();
                             }
-                            if (self.r_plan_start.q.val() > self.r_plan_end.q.val())
-                                | (self.r_plan_end.q.val() > self.ns_granules.q.val())
-                            {
+                            if self.pl_err.q.val() {
                                 self.raise_cmd.next = self.k_e_plan_range.val();
                                 self.plan_end.d.next = 0u64.into();
                                 self.cursor.d.next = 0u64.into();
@@ -1717,6 +1765,12 @@ impl<const A: usize> Logic for LmTracker<A> {
         // ------------------------------------------------------- B load arbitration -------
         self.p_go.next = !self.p3_valid.q.val() | self.b_free.val();
         self.p3_fire.next = self.p3_valid.q.val() & self.b_free.val();
+        self.x_moves.next = self.p3_fire.val()
+            & self.p3_cr.q.val()
+            & self.is_cursor.val()
+            & !self.op_oob.val()
+            & !self.op_empty.val()
+            & (self.op_gl.val() >= self.cursor.q.val());
         self.b_direct.next = !self.blocked.val() & self.b_free.val() & self.p_empty.val();
         // Priority as ever: query word, load word, copy read, user write. A query word that
         // waits for the pipeline to empty holds snoops back meanwhile.
@@ -1756,6 +1810,13 @@ impl<const A: usize> Logic for LmTracker<A> {
                 self.p3_gl.d.next = self.ns_last.q.val();
             }
             self.p3_gapm1.d.next = self.gap_end.val() - 1;
+            // Only a copy read in P3 moves the cursor while snoops are in the pipeline
+            // (commands run with it empty), and only when it fires, which p_go includes.
+            self.p3_gt.d.next = self.p2_g0.q.val() > self.cursor.q.val();
+            if self.x_moves.val() {
+                self.p3_gt.d.next =
+                    self.p2_g0.q.val() > ((self.op_gl.val() + 1) & self.k_gmask.val());
+            }
         }
         if self.ci_valid.val() {
             self.lb_valid.next = true;
@@ -1776,10 +1837,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                         self.lb_lo.next = self.op_g0.val();
                         self.lb_hi.next = self.op_gl.val();
                     }
-                    if self.is_cursor.val()
-                        & (self.op_g0.val() > self.cursor.q.val())
-                        & self.win_open.q.val()
-                    {
+                    if self.is_cursor.val() & self.p3_gt.q.val() & self.win_open.q.val() {
                         // The server jumped over promised granules: they must be copied again.
                         self.lb_valid.next = true;
                         self.lb_kind.next = Kind::Mark;
@@ -1852,11 +1910,11 @@ impl<const A: usize> Logic for LmTracker<A> {
         if self.p3_fire.val() & self.p3_cr.q.val() {
             self.c_copies.d.next = (self.c_copies.q.val() + 1) & self.k_cmask.val();
             if self.is_cursor.val() & !self.op_oob.val() & !self.op_empty.val() {
-                if (self.op_g0.val() > self.cursor.q.val()) & self.win_open.q.val() {
+                if self.p3_gt.q.val() & self.win_open.q.val() {
                     self.raise_pipe.next = self.k_e_cursor_gap.val();
                 }
                 // op_gl < capacity, so this is op_gl + 1 > cursor without the carry.
-                if self.op_gl.val() >= self.cursor.q.val() {
+                if self.x_moves.val() {
                     self.cursor.d.next = (self.op_gl.val() + 1) & self.k_gmask.val();
                     // The new CURSOR < PLAN_END, also without the carry.
                     self.win_open.d.next =
