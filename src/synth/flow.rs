@@ -54,6 +54,7 @@ pub fn yosys_script(target: Target) -> String {
         "read_verilog lm_tracker.v\n\
          {synth}\n\
          tee -q -o stat.txt stat\n\
+         write_blif block.blif\n\
          delete {cut}\n\
          {classify}\
          tee -q -o ltp.txt ltp -noff lm_tracker\n",

@@ -2,9 +2,11 @@
 //! on iCE40, place and route it with nextpnr), report its area, logic depth and timing, and
 //! fail loudly when the bitmaps did not become RAM.
 //!
-//! [`flow`] runs the tools, [`parse`] reads their reports, [`fit`] holds the memory
-//! arithmetic and the Alveo fit analysis, [`harness`] the iCE40 I/O harness.
+//! [`flow`] runs the tools, [`parse`] reads their reports, [`cones`] charges the LUTs to
+//! the block's units, [`fit`] holds the memory arithmetic and the Alveo fit analysis,
+//! [`harness`] the iCE40 I/O harness.
 
+pub mod cones;
 pub mod fit;
 pub mod flow;
 pub mod harness;
@@ -171,6 +173,8 @@ pub struct Report {
     /// Every cell of the block, by Yosys name.
     pub cells: Cells,
     pub block: CellCounts,
+    /// The block's LUTs by functional unit.
+    pub lut_share: cones::LutShare,
     pub plan: MemoryPlan,
     /// Register bits of the generated Verilog, and the flip-flop bound built on them.
     pub register_bits: u64,
@@ -257,6 +261,7 @@ pub fn run(opts: &Options) -> Result<Report> {
         bail!("yosys's statistics name no module lm_tracker:\n{stat}");
     };
     let block = classify(&cells);
+    let lut_share = cones::lut_share(&dir.read("block.blif")?);
     let harness = match opts.target {
         Target::Ice40Hx8k => {
             let stat = dir.read("harness_stat.txt")?;
@@ -308,6 +313,7 @@ pub fn run(opts: &Options) -> Result<Report> {
         yosys: yosys_version,
         cells,
         block,
+        lut_share,
         plan,
         register_bits,
         ff_bound,
@@ -381,6 +387,38 @@ impl Report {
         )
     }
 
+    /// `[{unit, luts}]`, the unclaimed registers last as `{register, luts}`.
+    fn lut_units_json(&self) -> Json {
+        let round = |v: f64| Json::Num((v * 10.0).round() / 10.0);
+        let share = &self.lut_share;
+        let units = share
+            .units
+            .iter()
+            .map(|(u, v)| Json::Obj(vec![("unit", (*u).into()), ("luts", round(*v))]));
+        let unclaimed = share
+            .unclaimed
+            .iter()
+            .map(|(r, v)| Json::Obj(vec![("register", r.as_str().into()), ("luts", round(*v))]));
+        Json::Arr(units.chain(unclaimed).collect())
+    }
+
+    /// The LUTs by unit, one line each.
+    pub fn lut_lines(&self) -> Vec<String> {
+        let share = &self.lut_share;
+        let mut lines: Vec<String> = share
+            .units
+            .iter()
+            .map(|(u, v)| format!("{u:<40} {v:>6.0}"))
+            .collect();
+        for (r, v) in &share.unclaimed {
+            lines.push(format!("{:<40} {v:>6.0}", format!("{r} (no unit)")));
+        }
+        if share.dangling > 0 {
+            lines.push(format!("{:<40} {:>6}", "reaching nothing", share.dangling));
+        }
+        lines
+    }
+
     pub fn json(&self) -> Json {
         let p = self.placement.as_ref();
         let path = self.path.as_ref();
@@ -398,6 +436,7 @@ impl Report {
             ("ffs", self.block.ffs.into()),
             ("carries", self.block.carries.into()),
             ("muxes", self.block.muxes.into()),
+            ("lut_units", self.lut_units_json()),
             ("brams", self.block.brams.into()),
             ("brams_expected", self.plan.brams.into()),
             ("bram_primitive", self.plan.primitive.into()),
@@ -521,6 +560,14 @@ impl Report {
             None => {
                 let _ = writeln!(s, "{:<16} {:>8}", "logic depth", "-");
             }
+        }
+        let _ = writeln!(
+            s,
+            "\nLUTs by unit (a LUT is split among the registers, RAM ports and outputs it \
+             reaches):"
+        );
+        for line in self.lut_lines() {
+            let _ = writeln!(s, "  {line}");
         }
         let _ = writeln!(s);
         let verdict = if self.memory_problems.is_empty() {

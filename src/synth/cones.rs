@@ -1,0 +1,395 @@
+//! Where the LUTs go. Each LUT of the synthesised block is charged to what its output
+//! reaches through combinational cells (registers, RAM ports, block outputs), split evenly
+//! among them, and the registers are grouped into the block's functional units. A LUT
+//! shared by two units counts half in each, so the units add up to the LUT total.
+//!
+//! The netlist is Yosys's BLIF (`write_blif`), written right after synthesis: one
+//! `.subckt` per cell, nets named after the RTL signals where Yosys kept a name (a flop's
+//! output is `<register>.q[bit]`).
+
+use std::collections::{BTreeMap, HashMap};
+
+/// A functional unit of `lm_tracker` and the register-name prefixes that belong to it.
+/// The first matching prefix wins, so longer prefixes go before shorter ones.
+const UNITS: &[(&str, &[&str])] = &[
+    (
+        "accept: LBA -> granule, range checks",
+        &["p1_", "p2_", "p3_", "uw_", "cr_"],
+    ),
+    ("range walker B, word and window masks", &["b_", "s1_"]),
+    (
+        "S1/S2 read-modify-write, forwarding",
+        &[
+            "s2_",
+            "s3_",
+            "fwd",
+            "pop_change.word",
+            "pop_skip.word",
+            "RAM data",
+        ],
+    ),
+    ("popcounts (S3)", &["s4_", "pc"]),
+    (
+        "live counts, statistics counters",
+        &["cnt0", "cnt1", "c_", "swap_count"],
+    ),
+    ("CSR read mux", &["axi_r", "h_"]),
+    ("CSR writes, error and IRQ flags", &["axi_", "r_", "irq"]),
+    (
+        "command engine, geometry, cursor",
+        &[
+            "cstate", "cmd_", "cx_", "x_", "geo_", "mk_", "cursor", "plan_", "win_open", "ns_",
+            "sel", "tracking", "method", "shift", "loaded", "pas_nz", "drained", "pl_err", "sd_",
+        ],
+    ),
+    (
+        "query FIFO, load and query streams",
+        &["qf_", "q_", "load_", "ld_"],
+    ),
+    ("clear engine", &["clr_"]),
+    ("RAM addresses and enables", &["RAM "]),
+];
+
+/// LUTs by unit, largest first, and the registers no unit claims (with their LUTs).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LutShare {
+    pub units: Vec<(&'static str, f64)>,
+    pub unclaimed: Vec<(String, f64)>,
+    /// LUTs whose output reaches nothing (Yosys should have removed them).
+    pub dangling: u64,
+}
+
+impl LutShare {
+    pub fn total(&self) -> f64 {
+        self.units.iter().map(|u| u.1).sum::<f64>()
+            + self.unclaimed.iter().map(|u| u.1).sum::<f64>()
+            + self.dangling as f64
+    }
+}
+
+/// What a cell does to the cone walk.
+enum Role {
+    /// Counted: a LUT.
+    Lut,
+    /// Passed through at no cost: carry, wide mux, inverter, buffer.
+    Through,
+    /// Where a cone ends; the string is its group.
+    Sink(String),
+    /// Sources (input buffers, constants): nothing to walk.
+    Source,
+}
+
+struct Cell {
+    role: Role,
+    outs: Vec<usize>,
+}
+
+fn is_lut(kind: &str) -> bool {
+    kind == "SB_LUT4" || (kind.starts_with("LUT") && kind.len() == 4)
+}
+
+fn is_through(kind: &str) -> bool {
+    kind.starts_with("MUXF")
+        || kind.starts_with("CARRY")
+        || kind == "SB_CARRY"
+        || kind == "INV"
+        || kind == "BUFG"
+}
+
+/// The register a flop output net belongs to: `s1_win.q[5]` -> `s1_win`.
+fn register_of(net: &str) -> String {
+    let base = net.split('[').next().unwrap_or(net);
+    base.strip_suffix(".q").unwrap_or(base).to_string()
+}
+
+/// `.subckt` port names that are outputs.
+fn is_output_port(kind: &str, port: &str) -> bool {
+    let base = port.split('[').next().unwrap_or(port);
+    if is_lut(kind) || is_through(kind) {
+        return matches!(base, "O" | "CO");
+    }
+    if kind.starts_with("FD") || kind.starts_with("SB_DFF") {
+        return base == "Q";
+    }
+    if kind == "IBUF" || kind == "OBUF" {
+        return base == "O";
+    }
+    // RAMs: data outputs (DO*, RDATA, DOUT).
+    base.starts_with("DO") || base == "RDATA" || base == "DOUT"
+}
+
+/// The group a RAM input port belongs to: data or the rest.
+fn ram_group(port: &str) -> String {
+    let base = port.split('[').next().unwrap_or(port);
+    if base.starts_with("DI") || base == "WDATA" || base == "DIN" || base == "MASK" {
+        "RAM data".to_string()
+    } else {
+        "RAM addresses and enables".to_string()
+    }
+}
+
+struct Builder {
+    nets: HashMap<String, usize>,
+    /// Per net: (cell, group when the consumer is a sink) for each consumer.
+    consumers: Vec<Vec<(usize, Option<String>)>>,
+    cells: Vec<Cell>,
+}
+
+impl Builder {
+    fn net(&mut self, name: &str) -> usize {
+        if let Some(&n) = self.nets.get(name) {
+            return n;
+        }
+        let n = self.consumers.len();
+        self.nets.insert(name.to_string(), n);
+        self.consumers.push(Vec::new());
+        n
+    }
+
+    fn subckt(&mut self, fields: &[&str]) {
+        let Some((&kind, ports)) = fields.split_first() else {
+            return;
+        };
+        let pins: Vec<(&str, &str)> = ports.iter().filter_map(|p| p.split_once('=')).collect();
+        let id = self.cells.len();
+        let mut outs = Vec::new();
+        let mut q_name = None;
+        for &(port, net) in &pins {
+            if is_output_port(kind, port) {
+                outs.push(self.net(net));
+                q_name.get_or_insert(net);
+            }
+        }
+        let role = if is_lut(kind) {
+            Role::Lut
+        } else if is_through(kind) {
+            Role::Through
+        } else if kind == "IBUF" {
+            Role::Source
+        } else if kind == "OBUF" {
+            Role::Sink(String::new())
+        } else if kind.starts_with("FD") || kind.starts_with("SB_DFF") {
+            Role::Sink(register_of(q_name.unwrap_or("?")))
+        } else {
+            Role::Sink(String::new()) // RAMs: grouped per port below
+        };
+        for &(port, net) in &pins {
+            if is_output_port(kind, port) {
+                continue;
+            }
+            let group = match &role {
+                Role::Sink(g) if g.is_empty() && kind == "OBUF" => {
+                    Some(format!("output {}", pins_out(&pins)))
+                }
+                Role::Sink(g) if g.is_empty() => Some(ram_group(port)),
+                Role::Sink(g) => Some(g.clone()),
+                _ => None,
+            };
+            let n = self.net(net);
+            self.consumers[n].push((id, group));
+        }
+        self.cells.push(Cell { role, outs });
+    }
+}
+
+fn pins_out(pins: &[(&str, &str)]) -> String {
+    pins.iter()
+        .find(|(p, _)| *p == "O")
+        .map_or("?".to_string(), |(_, n)| register_of(n))
+}
+
+/// Charges every LUT of the BLIF netlist `blif` (module `top`) to the units.
+pub fn lut_share(blif: &str) -> LutShare {
+    let mut b = Builder {
+        nets: HashMap::new(),
+        consumers: Vec::new(),
+        cells: Vec::new(),
+    };
+    let mut outputs: Vec<String> = Vec::new();
+    // BLIF continues a line with a trailing backslash.
+    let text = blif.replace("\\\n", " ");
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        match fields.first().copied() {
+            Some(".subckt") => b.subckt(&fields[1..]),
+            Some(".outputs") => outputs.extend(fields[1..].iter().map(|s| s.to_string())),
+            // A buffer from one net to another: one input, cover "1 1".
+            Some(".names")
+                if fields.len() == 3 && lines.peek().map(|l| l.trim()) == Some("1 1") =>
+            {
+                let (from, to) = (b.net(fields[1]), b.net(fields[2]));
+                let id = b.cells.len();
+                b.cells.push(Cell {
+                    role: Role::Through,
+                    outs: vec![to],
+                });
+                b.consumers[from].push((id, None));
+            }
+            _ => {}
+        }
+    }
+    let sink_groups: Vec<(usize, String)> = outputs
+        .iter()
+        .map(|o| (b.net(o), format!("output {}", register_of(o))))
+        .collect();
+    let mut extra_sinks: HashMap<usize, Vec<String>> = HashMap::new();
+    for (n, g) in sink_groups {
+        extra_sinks.entry(n).or_default().push(g);
+    }
+    let Builder {
+        consumers, cells, ..
+    } = b;
+    let mut groups: HashMap<usize, Vec<String>> = HashMap::new();
+    let mut luts_by_group: BTreeMap<String, f64> = BTreeMap::new();
+    let mut dangling = 0;
+    for id in 0..cells.len() {
+        if !matches!(cells[id].role, Role::Lut) {
+            continue;
+        }
+        let reach = reach(id, &cells, &consumers, &extra_sinks, &mut groups);
+        if reach.is_empty() {
+            dangling += 1;
+            continue;
+        }
+        let share = 1.0 / reach.len() as f64;
+        for g in reach {
+            *luts_by_group.entry(g).or_default() += share;
+        }
+    }
+    let mut units: BTreeMap<&'static str, f64> = BTreeMap::new();
+    let mut unclaimed = Vec::new();
+    for (group, luts) in luts_by_group {
+        match unit_of(&group) {
+            Some(u) => *units.entry(u).or_default() += luts,
+            None => unclaimed.push((group, luts)),
+        }
+    }
+    let mut units: Vec<(&'static str, f64)> = units.into_iter().collect();
+    units.sort_by(|a, b| b.1.total_cmp(&a.1));
+    unclaimed.sort_by(|a, b| b.1.total_cmp(&a.1));
+    LutShare {
+        units,
+        unclaimed,
+        dangling,
+    }
+}
+
+/// The unit of a register group, RAM port group or output.
+fn unit_of(group: &str) -> Option<&'static str> {
+    let name = group.strip_prefix("output ").unwrap_or(group);
+    if let Some(port) = name.strip_prefix("s_axil_") {
+        return Some(if port.starts_with('r') {
+            "CSR read mux"
+        } else {
+            "CSR writes, error and IRQ flags"
+        });
+    }
+    UNITS
+        .iter()
+        .find(|(_, prefixes)| prefixes.iter().any(|p| name.starts_with(p)))
+        .map(|(u, _)| *u)
+}
+
+/// The sink groups cell `id`'s outputs reach, memoised per cell (cones share their tails).
+fn reach(
+    id: usize,
+    cells: &[Cell],
+    consumers: &[Vec<(usize, Option<String>)>],
+    extra_sinks: &HashMap<usize, Vec<String>>,
+    memo: &mut HashMap<usize, Vec<String>>,
+) -> Vec<String> {
+    if let Some(r) = memo.get(&id) {
+        return r.clone();
+    }
+    // Guards a combinational loop (none should exist): the cell reaches nothing new.
+    memo.insert(id, Vec::new());
+    let mut out: Vec<String> = Vec::new();
+    for &net in &cells[id].outs {
+        if let Some(g) = extra_sinks.get(&net) {
+            out.extend(g.iter().cloned());
+        }
+        for (next, group) in &consumers[net] {
+            match (&cells[*next].role, group) {
+                (_, Some(g)) => out.push(g.clone()),
+                (Role::Lut | Role::Through, None) => {
+                    out.extend(reach(*next, cells, consumers, extra_sinks, memo))
+                }
+                _ => {}
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    memo.insert(id, out.clone());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NET: &str = "\
+.model top
+.inputs a b clk
+.outputs y
+.names $false
+.subckt LUT2 I0=a I1=b O=n1
+.subckt LUT2 I0=n1 I1=a O=n2
+.subckt FDRE C=clk CE=$true D=n2 Q=s1_win.q[0] R=$false
+.subckt LUT1 I0=n1 O=n3
+.names n3 n4
+1 1
+.subckt FDRE C=clk CE=n4 D=b Q=cnt0.q[3] R=$false
+.subckt LUT1 I0=s1_win.q[0] \\
+ O=y
+.subckt LUT1 I0=a O=nowhere
+.subckt FDRE C=clk CE=$true D=a Q=mystery.q R=$false
+.subckt LUT1 I0=b O=m
+.subckt FDRE C=clk CE=$true D=m Q=mystery.q R=$false
+.end
+";
+
+    #[test]
+    fn luts_are_split_among_the_registers_they_reach() {
+        let s = lut_share(NET);
+        // n1 reaches s1_win and cnt0 (through n3 and the buffer): half each.
+        // n2 -> s1_win, n3 -> cnt0, y -> an output with no unit, m -> mystery.
+        let unit = |name: &str| s.units.iter().find(|u| u.0 == name).map(|u| u.1);
+        assert_eq!(unit("range walker B, word and window masks"), Some(1.5));
+        assert_eq!(unit("live counts, statistics counters"), Some(1.5));
+        assert_eq!(
+            s.unclaimed,
+            vec![("mystery".to_string(), 1.0), ("output y".to_string(), 1.0)]
+        );
+        assert_eq!(s.dangling, 1);
+        assert_eq!(s.total(), 6.0);
+    }
+
+    #[test]
+    fn every_prefix_names_one_unit() {
+        assert_eq!(
+            unit_of("s1_win"),
+            Some("range walker B, word and window masks")
+        );
+        assert_eq!(unit_of("axi_rdata"), Some("CSR read mux"));
+        assert_eq!(
+            unit_of("axi_bresp"),
+            Some("CSR writes, error and IRQ flags")
+        );
+        assert_eq!(unit_of("output s_axil_rdata"), Some("CSR read mux"));
+        assert_eq!(
+            unit_of("output q_tdata"),
+            Some("query FIFO, load and query streams")
+        );
+        assert_eq!(
+            unit_of("RAM data"),
+            Some("S1/S2 read-modify-write, forwarding")
+        );
+        assert_eq!(
+            unit_of("output uw_ready"),
+            Some("accept: LBA -> granule, range checks")
+        );
+        assert_eq!(unit_of("unknown"), None);
+    }
+}
