@@ -376,6 +376,9 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
     reg  drained_q$d;
     wire  drained_q$q;
     reg  drained_q$clock;
+    reg  sd_settled$d;
+    wire  sd_settled$q;
+    reg  sd_settled$clock;
     reg  clr_active$d;
     wire  clr_active$q;
     reg  clr_active$clock;
@@ -1174,6 +1177,11 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         .q(drained_q$q),
         .clock(drained_q$clock)
     );
+    lm_tracker_formal_dut$sd_settled sd_settled(
+        .d(sd_settled$d),
+        .q(sd_settled$q),
+        .clock(sd_settled$clock)
+    );
     lm_tracker_formal_dut$clr_active clr_active(
         .d(clr_active$d),
         .q(clr_active$q),
@@ -1678,6 +1686,7 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         x_geo_diff$clock = clock;
         pas_nz$clock = clock;
         drained_q$clock = clock;
+        sd_settled$clock = clock;
         clr_active$clock = clock;
         clr_w$clock = clock;
         clr_last$clock = clock;
@@ -1839,6 +1848,7 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         x_geo_diff$d = x_geo_diff$q;
         pas_nz$d = pas_nz$q;
         drained_q$d = drained_q$q;
+        sd_settled$d = sd_settled$q;
         clr_active$d = clr_active$q;
         clr_w$d = clr_w$q;
         clr_last$d = clr_last$q;
@@ -2095,6 +2105,7 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
         x_geo_diff$d = loaded$q & ((ns_lbas$q != r_ns_lbas$q) | (shift$q != req_shift));
         pas_nz$d = cnt_passive != 32'h0;
         drained_q$d = drained;
+        sd_settled$d = (cstate$q == Cmd$SwapDrain) & drained & drained_q$q;
         case (cstate$q)
             Cmd$Idle:
                 begin
@@ -2250,7 +2261,7 @@ module lm_tracker_formal_dut(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awr
                 end
             Cmd$SwapDrain:
                 begin
-                    if (drained & drained_q$q) begin
+                    if (sd_settled$q) begin
                         if (~pas_nz$q) begin
                             cstate$d = Cmd$Flip;
                         end
@@ -6204,6 +6215,25 @@ module lm_tracker_formal_dut$s4_valid(d,q,clock);
     end
           
 endmodule // lm_tracker_formal_dut$s4_valid
+
+
+module lm_tracker_formal_dut$sd_settled(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_formal_dut$sd_settled
 
 
 module lm_tracker_formal_dut$sel(d,q,clock);

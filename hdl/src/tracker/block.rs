@@ -223,6 +223,10 @@ pub struct LmTracker<const A: usize> {
     pas_nz: DFF<Bit>,
     /// `drained` one cycle ago.
     drained_q: DFF<Bit>,
+    /// SwapDrain saw the pipeline drained this cycle and the one before: registered, so
+    /// that the wide OR behind `drained` does not reach the many flops SwapDrain's exit
+    /// loads. Nothing enters the pipeline in SwapDrain, so it stays drained.
+    sd_settled: DFF<Bit>,
     // Clear engine: zeroes words clr_w..=clr_last of the selected RAMs, one per cycle.
     clr_active: DFF<Bit>,
     clr_w: DFF<Bits<32>>,
@@ -768,6 +772,7 @@ impl<const A: usize> LmTracker<A> {
             x_geo_diff: Default::default(),
             pas_nz: Default::default(),
             drained_q: Default::default(),
+            sd_settled: Default::default(),
             clr_active: Default::default(),
             clr_w: Default::default(),
             clr_last: Default::default(),
@@ -1145,6 +1150,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             x_geo_diff,
             pas_nz,
             drained_q,
+            sd_settled,
             clr_active,
             clr_w,
             clr_last,
@@ -1545,6 +1551,8 @@ impl<const A: usize> Logic for LmTracker<A> {
         // the pipeline to drain), so the flop has caught up by then.
         self.pas_nz.d.next = self.cnt_passive.val() != 0;
         self.drained_q.d.next = self.drained.val();
+        self.sd_settled.d.next =
+            (self.cstate.q.val() == Cmd::SwapDrain) & self.drained.val() & self.drained_q.q.val();
         match self.cstate.q.val() {
             Cmd::Idle => {
                 if self.cmd_pending.q.val() & self.drained.val() {
@@ -1704,7 +1712,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             }
             Cmd::SwapDrain => {
                 // Drained for two cycles: the counts have settled, and `pas_nz` with them.
-                if self.drained.val() & self.drained_q.q.val() {
+                if self.sd_settled.q.val() {
                     if !self.pas_nz.q.val() {
                         self.cstate.d.next = Cmd::Flip;
                     } else if self.is_bitmap.val() {
