@@ -29,6 +29,24 @@ fn number(json: &str, key: &str) -> f64 {
         .unwrap_or_else(|_| panic!("{key} is {v}, not a number, in {json}"))
 }
 
+/// Every LUT is charged to a unit of the block: the units add up to the total, and no
+/// register is left without a unit (a renamed or new register shows up here).
+fn units_cover_the_luts(json: &str) {
+    let at = json.find("\"lut_units\":[").expect("lut_units") + "\"lut_units\":[".len();
+    let units = &json[at..at + json[at..].find(']').expect("end of lut_units")];
+    assert!(
+        !units.contains("\"register\""),
+        "registers with no unit: {units}"
+    );
+    let entries: Vec<&str> = units.split('{').skip(1).collect();
+    assert!(entries.len() >= 8, "{units}");
+    let sum: f64 = entries.iter().map(|e| number(e, "luts")).sum();
+    assert!(
+        (sum - number(json, "luts")).abs() < 1.0,
+        "units add to {sum}: {units}"
+    );
+}
+
 const KEYS: [&str; 12] = [
     "target",
     "granules",
@@ -66,21 +84,7 @@ fn xc7_maps_the_bitmaps_to_block_ram() {
     assert!(number(&json, "luts") > 0.0 && number(&json, "carries") > 0.0);
     assert!(number(&json, "ffs") <= number(&json, "ffs_bound"), "{json}");
     assert!(number(&json, "logic_depth") > 0.0, "{json}");
-    // Every LUT is charged to a unit of the block: the units add up to the total, and
-    // no register is left without a unit (a renamed register would show up here).
-    let at = json.find("\"lut_units\":[").expect("lut_units") + "\"lut_units\":[".len();
-    let units = &json[at..at + json[at..].find(']').expect("end of lut_units")];
-    assert!(
-        !units.contains("\"register\""),
-        "registers with no unit: {units}"
-    );
-    let entries: Vec<&str> = units.split('{').skip(1).collect();
-    assert!(entries.len() >= 8, "{units}");
-    let sum: f64 = entries.iter().map(|e| number(e, "luts")).sum();
-    assert!(
-        (sum - number(&json, "luts")).abs() < 1.0,
-        "units add to {sum}: {units}"
-    );
+    units_cover_the_luts(&json);
     // Yosys has no Xilinx timing model and nothing is placed.
     assert_eq!(field(&json, "fmax_mhz"), "null");
     assert_eq!(field(&json, "fits"), "null");
@@ -110,6 +114,7 @@ fn ice40_runs_nextpnr_and_reports_fmax() {
     assert_eq!(number(&json, "brams_expected"), 16.0);
     assert!(field(&json, "nextpnr").contains("nextpnr-ice40"), "{json}");
     assert!(json.contains("\"harness\":{\"luts\":"), "{json}");
+    units_cover_the_luts(&json);
     // nextpnr ran and reported the device's logic cells, fit or not.
     assert!(json.contains("\"device_lcs\":{\"used\":"), "{json}");
     match field(&json, "fits") {

@@ -285,6 +285,14 @@ fn unit_of(group: &str) -> Option<&'static str> {
             "CSR writes, error and IRQ flags"
         });
     }
+    // Registers Yosys adds at a RAM's ports (iCE40), named after the port.
+    if name.starts_with("ram0.") || name.starts_with("ram1.") {
+        return unit_of(if name.contains("DATA") {
+            "RAM data"
+        } else {
+            "RAM addresses and enables"
+        });
+    }
     UNITS
         .iter()
         .find(|(_, prefixes)| prefixes.iter().any(|p| name.starts_with(p)))
@@ -389,6 +397,14 @@ mod tests {
         assert_eq!(
             unit_of("output uw_ready"),
             Some("accept: LBA -> granule, range checks")
+        );
+        assert_eq!(
+            unit_of("ram0.mem.0.0_WDATA"),
+            Some("S1/S2 read-modify-write, forwarding")
+        );
+        assert_eq!(
+            unit_of("ram1.write_enable_SB_DFF_D_Q"),
+            Some("RAM addresses and enables")
         );
         assert_eq!(unit_of("unknown"), None);
     }
