@@ -73,10 +73,8 @@ enum Role {
     Lut,
     /// Passed through at no cost: carry, wide mux, inverter, buffer.
     Through,
-    /// Where a cone ends; the string is its group.
-    Sink(String),
-    /// Sources (input buffers, constants): nothing to walk.
-    Source,
+    /// Where a cone ends (flop, RAM, output buffer), or an input buffer.
+    End,
 }
 
 struct Cell {
@@ -86,6 +84,10 @@ struct Cell {
 
 fn is_lut(kind: &str) -> bool {
     kind == "SB_LUT4" || (kind.starts_with("LUT") && kind.len() == 4)
+}
+
+fn is_flop(kind: &str) -> bool {
+    kind.starts_with("FD") || kind.starts_with("SB_DFF")
 }
 
 fn is_through(kind: &str) -> bool {
@@ -108,7 +110,7 @@ fn is_output_port(kind: &str, port: &str) -> bool {
     if is_lut(kind) || is_through(kind) {
         return matches!(base, "O" | "CO");
     }
-    if kind.starts_with("FD") || kind.starts_with("SB_DFF") {
+    if is_flop(kind) {
         return base == "Q";
     }
     if kind == "IBUF" || kind == "OBUF" {
@@ -164,27 +166,22 @@ impl Builder {
             Role::Lut
         } else if is_through(kind) {
             Role::Through
-        } else if kind == "IBUF" {
-            Role::Source
-        } else if kind == "OBUF" {
-            Role::Sink(String::new())
-        } else if kind.starts_with("FD") || kind.starts_with("SB_DFF") {
-            Role::Sink(register_of(q_name.unwrap_or("?")))
         } else {
-            Role::Sink(String::new()) // RAMs: grouped per port below
+            Role::End
+        };
+        // The group a cone ends in when it reaches this cell through `port`.
+        let group_of = |port: &str| match role {
+            _ if kind == "IBUF" => None,
+            Role::End if kind == "OBUF" => Some(format!("output {}", pins_out(&pins))),
+            Role::End if is_flop(kind) => Some(register_of(q_name.unwrap_or("?"))),
+            Role::End => Some(ram_group(port)),
+            Role::Lut | Role::Through => None,
         };
         for &(port, net) in &pins {
             if is_output_port(kind, port) {
                 continue;
             }
-            let group = match &role {
-                Role::Sink(g) if g.is_empty() && kind == "OBUF" => {
-                    Some(format!("output {}", pins_out(&pins)))
-                }
-                Role::Sink(g) if g.is_empty() => Some(ram_group(port)),
-                Role::Sink(g) => Some(g.clone()),
-                _ => None,
-            };
+            let group = group_of(port);
             let n = self.net(net);
             self.consumers[n].push((id, group));
         }
@@ -198,7 +195,7 @@ fn pins_out(pins: &[(&str, &str)]) -> String {
         .map_or("?".to_string(), |(_, n)| register_of(n))
 }
 
-/// Charges every LUT of the BLIF netlist `blif` (module `top`) to the units.
+/// Charges every LUT of the BLIF netlist `blif` (one flattened module) to the units.
 pub fn lut_share(blif: &str) -> LutShare {
     let mut b = Builder {
         nets: HashMap::new(),
