@@ -403,7 +403,7 @@ impl Report {
     }
 
     /// The LUTs by unit, one line each.
-    pub fn lut_lines(&self) -> Vec<String> {
+    fn lut_lines(&self) -> Vec<String> {
         let share = &self.lut_share;
         let mut lines: Vec<String> = share
             .units
