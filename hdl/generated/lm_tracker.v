@@ -114,12 +114,13 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     localparam Cmd$Idle = 0;
     localparam Cmd$Exec = 1;
     localparam Cmd$Geo = 2;
-    localparam Cmd$SwapDrain = 3;
-    localparam Cmd$SwapFold = 4;
-    localparam Cmd$SwapClear = 5;
-    localparam Cmd$Flip = 6;
-    localparam Cmd$LoadClear = 7;
-    localparam Cmd$StopClear = 8;
+    localparam Cmd$GeoEnd = 3;
+    localparam Cmd$SwapDrain = 4;
+    localparam Cmd$SwapFold = 5;
+    localparam Cmd$SwapClear = 6;
+    localparam Cmd$Flip = 7;
+    localparam Cmd$LoadClear = 8;
+    localparam Cmd$StopClear = 9;
     localparam Kind$Uw = 0;
     localparam Kind$Mark = 1;
     localparam Kind$Crb = 2;
@@ -196,6 +197,9 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     reg  [31:0] ns_words$d;
     wire  [31:0] ns_words$q;
     reg  ns_words$clock;
+    reg  [31:0] ns_last_w$d;
+    wire  [31:0] ns_last_w$q;
+    reg  ns_last_w$clock;
     reg  loaded$d;
     wire  loaded$q;
     reg  loaded$clock;
@@ -205,6 +209,12 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     reg  [5:0] geo_cnt$d;
     wire  [5:0] geo_cnt$q;
     reg  geo_cnt$clock;
+    reg  geo_fits$d;
+    wire  geo_fits$q;
+    reg  geo_fits$clock;
+    reg  [31:0] geo_granules$d;
+    wire  [31:0] geo_granules$q;
+    reg  geo_granules$clock;
     reg  geo_sticky$d;
     wire  geo_sticky$q;
     reg  geo_sticky$clock;
@@ -364,6 +374,9 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     reg  x_err_state$d;
     wire  x_err_state$q;
     reg  x_err_state$clock;
+    reg  x_sbusy$d;
+    wire  x_sbusy$q;
+    reg  x_sbusy$clock;
     reg  x_req_bad$d;
     wire  x_req_bad$q;
     reg  x_req_bad$clock;
@@ -385,9 +398,9 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     reg  [31:0] clr_w$d;
     wire  [31:0] clr_w$q;
     reg  clr_w$clock;
-    reg  [31:0] clr_last$d;
-    wire  [31:0] clr_last$q;
-    reg  clr_last$clock;
+    reg  clr_whole$d;
+    wire  clr_whole$q;
+    reg  clr_whole$clock;
     reg  clr_ram0$d;
     wire  clr_ram0$q;
     reg  clr_ram0$clock;
@@ -508,6 +521,9 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     reg  [63:0] s1_win$d;
     wire  [63:0] s1_win$q;
     reg  s1_win$clock;
+    reg  s1_win_in$d;
+    wire  s1_win_in$q;
+    reg  s1_win_in$clock;
     reg  [63:0] s1_data$d;
     wire  [63:0] s1_data$q;
     reg  s1_data$clock;
@@ -637,6 +653,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     
     // Local signals
     reg  drained;
+    reg  clr_end;
     reg  b_is_q;
     reg  s1_is_q;
     reg  s2_is_q;
@@ -750,8 +767,6 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     reg  [31:0] cnt_passive;
     reg  [5:0] req_shift;
     reg  req_ok;
-    reg  geo_fits;
-    reg  [31:0] geo_granules;
     reg  [15:0] op_nlb;
     reg  [31:0] d_cnt;
     reg  op_needs_tracking;
@@ -877,6 +892,11 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         .q(ns_words$q),
         .clock(ns_words$clock)
     );
+    lm_tracker$ns_last_w ns_last_w(
+        .d(ns_last_w$d),
+        .q(ns_last_w$q),
+        .clock(ns_last_w$clock)
+    );
     lm_tracker$loaded loaded(
         .d(loaded$d),
         .q(loaded$q),
@@ -891,6 +911,16 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         .d(geo_cnt$d),
         .q(geo_cnt$q),
         .clock(geo_cnt$clock)
+    );
+    lm_tracker$geo_fits geo_fits(
+        .d(geo_fits$d),
+        .q(geo_fits$q),
+        .clock(geo_fits$clock)
+    );
+    lm_tracker$geo_granules geo_granules(
+        .d(geo_granules$d),
+        .q(geo_granules$q),
+        .clock(geo_granules$clock)
     );
     lm_tracker$geo_sticky geo_sticky(
         .d(geo_sticky$d),
@@ -1157,6 +1187,11 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         .q(x_err_state$q),
         .clock(x_err_state$clock)
     );
+    lm_tracker$x_sbusy x_sbusy(
+        .d(x_sbusy$d),
+        .q(x_sbusy$q),
+        .clock(x_sbusy$clock)
+    );
     lm_tracker$x_req_bad x_req_bad(
         .d(x_req_bad$d),
         .q(x_req_bad$q),
@@ -1192,10 +1227,10 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         .q(clr_w$q),
         .clock(clr_w$clock)
     );
-    lm_tracker$clr_last clr_last(
-        .d(clr_last$d),
-        .q(clr_last$q),
-        .clock(clr_last$clock)
+    lm_tracker$clr_whole clr_whole(
+        .d(clr_whole$d),
+        .q(clr_whole$q),
+        .clock(clr_whole$clock)
     );
     lm_tracker$clr_ram0 clr_ram0(
         .d(clr_ram0$d),
@@ -1396,6 +1431,11 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         .d(s1_win$d),
         .q(s1_win$q),
         .clock(s1_win$clock)
+    );
+    lm_tracker$s1_win_in s1_win_in(
+        .d(s1_win_in$d),
+        .q(s1_win_in$q),
+        .clock(s1_win_in$clock)
     );
     lm_tracker$s1_data s1_data(
         .d(s1_data$d),
@@ -1626,9 +1666,12 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         ns_granules$clock = clock;
         ns_last$clock = clock;
         ns_words$clock = clock;
+        ns_last_w$clock = clock;
         loaded$clock = clock;
         geo_val$clock = clock;
         geo_cnt$clock = clock;
+        geo_fits$clock = clock;
+        geo_granules$clock = clock;
         geo_sticky$clock = clock;
         plan_end$clock = clock;
         cursor$clock = clock;
@@ -1682,6 +1725,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         cx_plan$clock = clock;
         cx_mark$clock = clock;
         x_err_state$clock = clock;
+        x_sbusy$clock = clock;
         x_req_bad$clock = clock;
         x_geo_diff$clock = clock;
         pas_nz$clock = clock;
@@ -1689,7 +1733,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         sd_settled$clock = clock;
         clr_active$clock = clock;
         clr_w$clock = clock;
-        clr_last$clock = clock;
+        clr_whole$clock = clock;
         clr_ram0$clock = clock;
         clr_ram1$clock = clock;
         clr_bg$clock = clock;
@@ -1730,6 +1774,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         s1_w$clock = clock;
         s1_mask$clock = clock;
         s1_win$clock = clock;
+        s1_win_in$clock = clock;
         s1_data$clock = clock;
         s2_valid$clock = clock;
         s2_kind$clock = clock;
@@ -1788,9 +1833,12 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         ns_granules$d = ns_granules$q;
         ns_last$d = ns_last$q;
         ns_words$d = ns_words$q;
+        ns_last_w$d = ns_last_w$q;
         loaded$d = loaded$q;
         geo_val$d = geo_val$q;
         geo_cnt$d = geo_cnt$q;
+        geo_fits$d = geo_fits$q;
+        geo_granules$d = geo_granules$q;
         geo_sticky$d = geo_sticky$q;
         plan_end$d = plan_end$q;
         cursor$d = cursor$q;
@@ -1844,6 +1892,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         cx_plan$d = cx_plan$q;
         cx_mark$d = cx_mark$q;
         x_err_state$d = x_err_state$q;
+        x_sbusy$d = x_sbusy$q;
         x_req_bad$d = x_req_bad$q;
         x_geo_diff$d = x_geo_diff$q;
         pas_nz$d = pas_nz$q;
@@ -1851,7 +1900,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         sd_settled$d = sd_settled$q;
         clr_active$d = clr_active$q;
         clr_w$d = clr_w$q;
-        clr_last$d = clr_last$q;
+        clr_whole$d = clr_whole$q;
         clr_ram0$d = clr_ram0$q;
         clr_ram1$d = clr_ram1$q;
         clr_bg$d = clr_bg$q;
@@ -1892,6 +1941,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         s1_w$d = s1_w$q;
         s1_mask$d = s1_mask$q;
         s1_win$d = s1_win$q;
+        s1_win_in$d = s1_win_in$q;
         s1_data$d = s1_data$q;
         s2_valid$d = s2_valid$q;
         s2_kind$d = s2_kind$q;
@@ -2032,10 +2082,8 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
             s1_w$d = b_w$q;
             s1_mask$d = rm;
             s1_data$d = b_data$q;
-            s1_win$d = 64'h0;
-            if ((plan_end$q > win_lo) & (b_w$q >= win_wl) & (b_w$q <= win_wh)) begin
-                s1_win$d = wm;
-            end
+            s1_win$d = wm;
+            s1_win_in$d = (plan_end$q > win_lo) & (b_w$q >= win_wl) & (b_w$q <= win_wh);
             b_first$d = 1'b0;
             b_w$d = (b_w$q + 32'h1) & k_wmask;
             if (b_last_word) begin
@@ -2090,8 +2138,8 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         lb_hi = 64'h0;
         req_shift = ((r_config$q >> k_f_shift) & 6'h3f);
         req_ok = (req_shift <= k_max_shift) & (r_ns_lbas$q != 32'h0);
-        geo_granules = (((geo_val$q) & 32'hffffffff) & k_gmask) + ((((geo_sticky$q) & 1'h1)) & 32'hffffffff);
-        geo_fits = ((geo_val$q >> k_gbits) == 32'h0) | ((geo_val$q == ((k_capacity_value) & 64'hffffffffffffffff)) & ~geo_sticky$q);
+        geo_granules$d = (((geo_val$q) & 32'hffffffff) & k_gmask) + ((((geo_sticky$q) & 1'h1)) & 32'hffffffff);
+        geo_fits$d = ((geo_val$q >> k_gbits) == 32'h0) | ((geo_val$q == ((k_capacity_value) & 64'hffffffffffffffff)) & ~geo_sticky$q);
         mk_valid$d = (r_mark_first$q < r_mark_end$q) & (r_mark_first$q < ns_granules$q);
         mk_hi$d = (r_mark_end$q - 32'h1) & k_gmask;
         if (r_mark_end$q > ns_granules$q) begin
@@ -2101,6 +2149,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         pl_err$d = (r_plan_start$q > r_plan_end$q) | (r_plan_end$q > ns_granules$q);
         op_needs_tracking = cx_trk$q;
         x_err_state$d = ~cx_nop$q & ((op_needs_tracking != |tracking$q) | cx_bad$q);
+        x_sbusy$d = cx_strm$q & (|q_open$q | |load_open$q);
         x_req_bad$d = ~req_ok;
         x_geo_diff$d = loaded$q & ((ns_lbas$q != r_ns_lbas$q) | (shift$q != req_shift));
         pas_nz$d = cnt_passive != 32'h0;
@@ -2120,7 +2169,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
                     if (x_err_state$q) begin
                         raise_cmd = k_e_cmd_state;
                     end
-                    else if ((|q_open$q | |load_open$q) & cx_strm$q) begin
+                    else if (x_sbusy$q) begin
                         raise_cmd = k_e_stream_busy;
                     end
                     else begin
@@ -2143,8 +2192,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
                             qf_rd$d = 64'h0;
                             qf_wr$d = 64'h0;
                             clr_active$d = 1'b1;
-                            clr_w$d = 64'h0;
-                            clr_last$d = k_cap_last_word;
+                            clr_whole$d = 1'b1;
                             clr_ram0$d = 1'b1;
                             clr_ram1$d = 1'b1;
                             clr_bg$d = 1'b0;
@@ -2175,8 +2223,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
                         end
                         if (cx_release$q & ~is_bitmap) begin
                             clr_active$d = 1'b1;
-                            clr_w$d = 64'h0;
-                            clr_last$d = (ns_words$q - 32'h1) & k_wmask;
+                            clr_whole$d = 1'b0;
                             clr_ram0$d = sel$q;
                             clr_ram1$d = ~sel$q;
                             clr_bg$d = 1'b1;
@@ -2224,21 +2271,27 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
                         geo_sticky$d = geo_sticky$q | geo_val$q[32'h0];
                         geo_cnt$d = geo_cnt$q - 32'h1;
                     end
-                    else if (~geo_fits) begin
+                    else begin
+                        cstate$d = Cmd$GeoEnd;
+                    end
+                end
+            Cmd$GeoEnd:
+                begin
+                    if (~geo_fits$q) begin
                         raise_cmd = k_e_config;
                         cstate$d = Cmd$Idle;
                     end
                     else begin
                         shift$d = req_shift;
                         ns_lbas$d = r_ns_lbas$q;
-                        ns_granules$d = geo_granules;
-                        ns_words$d = ((geo_granules + 32'h3f) >> 32'h6) & k_wmask;
+                        ns_granules$d = geo_granules$q;
+                        ns_words$d = ((geo_granules$q + 32'h3f) >> 32'h6) & k_wmask;
+                        ns_last_w$d = ((geo_granules$q - 32'h1) >> 32'h6) & k_wmask;
                         cstate$d = Cmd$Idle;
                         if (cmd_op$q == k_op_load) begin
                             loaded$d = 1'b1;
                             clr_active$d = 1'b1;
-                            clr_w$d = 64'h0;
-                            clr_last$d = k_cap_last_word;
+                            clr_whole$d = 1'b1;
                             clr_ram0$d = sel$q;
                             clr_ram1$d = ~sel$q;
                             clr_bg$d = 1'b0;
@@ -2274,8 +2327,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
                         end
                         else begin
                             clr_active$d = 1'b1;
-                            clr_w$d = 64'h0;
-                            clr_last$d = (ns_words$q - 32'h1) & k_wmask;
+                            clr_whole$d = 1'b0;
                             clr_ram0$d = sel$q;
                             clr_ram1$d = ~sel$q;
                             clr_bg$d = 1'b0;
@@ -2419,7 +2471,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
             lb_kind = Kind$Load;
             lb_lo = load_next$q << 32'h6;
             lb_hi = (load_next$q << 32'h6) + 32'h3f;
-            if ((load_next$q + 32'h1) == ns_words$q) begin
+            if (load_next$q == ns_last_w$q) begin
                 lb_hi = ns_last$q;
             end
         end
@@ -2439,7 +2491,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         end
         if (take_ld) begin
             load_next$d = (load_next$q + 32'h1) & k_wmask;
-            if (load_next$q + 32'h1 == ns_words$q) begin
+            if (load_next$q == ns_last_w$q) begin
                 load_open$d = 64'h0;
             end
         end
@@ -2496,8 +2548,10 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
                     end
                     else begin
                         la_set = 1'b1;
-                        s2_mask$d = s1_mask$q & ~s1_win$q;
-                        s2_skipc$d = s1_mask$q & s1_win$q;
+                        if (s1_win_in$q) begin
+                            s2_mask$d = s1_mask$q & ~s1_win$q;
+                            s2_skipc$d = s1_mask$q & s1_win$q;
+                        end
                     end
                 end
             Kind$Mark:
@@ -2706,10 +2760,15 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
                     end
             endcase
         end
+        clr_end = clr_w$q == ns_last_w$q;
+        if (clr_whole$q) begin
+            clr_end = clr_w$q == k_cap_last_word;
+        end
         if (clr_active$q) begin
             clr_w$d = (clr_w$q + 32'h1) & k_wmask;
-            if (clr_w$q == clr_last$q) begin
+            if (clr_end) begin
                 clr_active$d = 1'b0;
+                clr_w$d = 64'h0;
                 if (clr_ram0$q) begin
                     cnt0$d = 64'h0;
                 end
@@ -2749,22 +2808,22 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
                 0:
                     begin
                         qf_d0$d = q_push_data;
-                        qf_l0$d = s2_w$q + 32'h1 == ns_words$q;
+                        qf_l0$d = s2_w$q == ns_last_w$q;
                     end
                 1:
                     begin
                         qf_d1$d = q_push_data;
-                        qf_l1$d = s2_w$q + 32'h1 == ns_words$q;
+                        qf_l1$d = s2_w$q == ns_last_w$q;
                     end
                 2:
                     begin
                         qf_d2$d = q_push_data;
-                        qf_l2$d = s2_w$q + 32'h1 == ns_words$q;
+                        qf_l2$d = s2_w$q == ns_last_w$q;
                     end
                 default:
                     begin
                         qf_d3$d = q_push_data;
-                        qf_l3$d = s2_w$q + 32'h1 == ns_words$q;
+                        qf_l3$d = s2_w$q == ns_last_w$q;
                     end
             endcase
             qf_wr$d = qf_wr$q + 32'h1;
@@ -3021,6 +3080,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
             ns_lbas$d = 64'h0;
             ns_granules$d = 64'h0;
             ns_words$d = 64'h0;
+            ns_last_w$d = 64'h0;
             loaded$d = 1'b0;
             plan_end$d = 64'h0;
             cursor$d = 64'h0;
@@ -3056,7 +3116,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
             axi_rvalid$d = 1'b0;
             clr_active$d = 1'b1;
             clr_w$d = 64'h0;
-            clr_last$d = k_cap_last_word;
+            clr_whole$d = 1'b1;
             clr_ram0$d = 1'b1;
             clr_ram1$d = 1'b1;
             clr_bg$d = 1'b0;
@@ -3476,25 +3536,6 @@ module lm_tracker$clr_irq(d,q,clock);
 endmodule // lm_tracker$clr_irq
 
 
-module lm_tracker$clr_last(d,q,clock);
-    
-    // Module arguments
-    input wire  [31:0] d;
-    output reg  [31:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 32'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker$clr_last
-
-
 module lm_tracker$clr_ram0(d,q,clock);
     
     // Module arguments
@@ -3550,6 +3591,25 @@ module lm_tracker$clr_w(d,q,clock);
     end
           
 endmodule // lm_tracker$clr_w
+
+
+module lm_tracker$clr_whole(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker$clr_whole
 
 
 module lm_tracker$cmd_op(d,q,clock);
@@ -3658,12 +3718,13 @@ module lm_tracker$cstate(d,q,clock);
     localparam Cmd$Idle = 0;
     localparam Cmd$Exec = 1;
     localparam Cmd$Geo = 2;
-    localparam Cmd$SwapDrain = 3;
-    localparam Cmd$SwapFold = 4;
-    localparam Cmd$SwapClear = 5;
-    localparam Cmd$Flip = 6;
-    localparam Cmd$LoadClear = 7;
-    localparam Cmd$StopClear = 8;
+    localparam Cmd$GeoEnd = 3;
+    localparam Cmd$SwapDrain = 4;
+    localparam Cmd$SwapFold = 5;
+    localparam Cmd$SwapClear = 6;
+    localparam Cmd$Flip = 7;
+    localparam Cmd$LoadClear = 8;
+    localparam Cmd$StopClear = 9;
     
     // Update code (custom)
     initial begin
@@ -4000,6 +4061,44 @@ module lm_tracker$geo_cnt(d,q,clock);
 endmodule // lm_tracker$geo_cnt
 
 
+module lm_tracker$geo_fits(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker$geo_fits
+
+
+module lm_tracker$geo_granules(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker$geo_granules
+
+
 module lm_tracker$geo_sticky(d,q,clock);
     
     // Module arguments
@@ -4302,6 +4401,25 @@ module lm_tracker$ns_last(d,q,clock);
     end
           
 endmodule // lm_tracker$ns_last
+
+
+module lm_tracker$ns_last_w(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker$ns_last_w
 
 
 module lm_tracker$ns_lbas(d,q,clock);
@@ -5541,6 +5659,25 @@ module lm_tracker$s1_win(d,q,clock);
 endmodule // lm_tracker$s1_win
 
 
+module lm_tracker$s1_win_in(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker$s1_win_in
+
+
 module lm_tracker$s2_bmskip(d,q,clock);
     
     // Module arguments
@@ -6386,3 +6523,22 @@ module lm_tracker$x_req_bad(d,q,clock);
     end
           
 endmodule // lm_tracker$x_req_bad
+
+
+module lm_tracker$x_sbusy(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker$x_sbusy

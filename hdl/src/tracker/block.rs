@@ -66,6 +66,8 @@ pub enum Cmd {
     Exec,
     /// LOAD or START: granules = ceil(NS_LBAS / 2^shift), one shift step per cycle.
     Geo,
+    /// The shifted value's checks are in flops: take the geometry or refuse it.
+    GeoEnd,
     SwapDrain,
     SwapFold,
     SwapClear,
@@ -145,10 +147,17 @@ pub struct LmTracker<const A: usize> {
     /// NS granules - 1, one cycle behind it: the clamp of an out-of-range snoop.
     ns_last: DFF<Bits<32>>,
     ns_words: DFF<Bits<32>>,
+    /// NS words - 1: the last word a load, a query or a namespace clear touches.
+    ns_last_w: DFF<Bits<32>>,
     loaded: DFF<Bit>,
     // Geometry engine: NS_LBAS shifted right one bit per cycle, remainder kept sticky.
     geo_val: DFF<Bits<64>>,
     geo_cnt: DFF<Bits<6>>,
+    /// The result of the shifted value, one cycle behind it: Geo's exit loads the
+    /// geometry, zeroes the counters and starts tracking, too many flops to hang behind a
+    /// 64-bit compare; GeoEnd reads them.
+    geo_fits: DFF<Bit>,
+    geo_granules: DFF<Bits<32>>,
     geo_sticky: DFF<Bit>,
     plan_end: DFF<Bits<32>>,
     cursor: DFF<Bits<32>>,
@@ -216,6 +225,10 @@ pub struct LmTracker<const A: usize> {
     cx_mark: DFF<Bit>,
     /// ERR_CMD_STATE for the pending command, one cycle behind the flags and TRACKING.
     x_err_state: DFF<Bit>,
+    /// ERR_STREAM_BUSY for the pending command, one cycle behind the streams. Only the
+    /// query stream can close meanwhile (load beats wait while a command is pending), and
+    /// a CMD written after the last query word's handshake sees it closed.
+    x_sbusy: DFF<Bit>,
     /// Register checks of LOAD/START and the passive count, one cycle behind their inputs
     /// (all settled for cycles before a command executes).
     x_req_bad: DFF<Bit>,
@@ -227,10 +240,13 @@ pub struct LmTracker<const A: usize> {
     /// that the wide OR behind `drained` does not reach the many flops SwapDrain's exit
     /// loads. Nothing enters the pipeline in SwapDrain, so it stays drained.
     sd_settled: DFF<Bit>,
-    // Clear engine: zeroes words clr_w..=clr_last of the selected RAMs, one per cycle.
+    // Clear engine: zeroes words 0..=last of the selected RAMs, one per cycle, where last
+    // is the capacity's last word (`clr_whole`) or the namespace's. Idle, `clr_w` rests at
+    // zero, so that a start loads only one-bit flags: Exec's decode fans out to six flops,
+    // not to the address counter.
     clr_active: DFF<Bit>,
     clr_w: DFF<Bits<32>>,
-    clr_last: DFF<Bits<32>>,
+    clr_whole: DFF<Bit>,
     clr_ram0: DFF<Bit>,
     clr_ram1: DFF<Bit>,
     clr_bg: DFF<Bit>,
@@ -289,6 +305,9 @@ pub struct LmTracker<const A: usize> {
     s1_w: DFF<Bits<32>>,
     s1_mask: DFF<Bits<64>>,
     s1_win: DFF<Bits<64>>,
+    /// B's word lies in the window: gates `s1_win` in S1, so that the word compares behind
+    /// it reach one flop instead of resetting 64.
+    s1_win_in: DFF<Bit>,
     s1_data: DFF<Bits<64>>,
     // Modify/write stage.
     s2_valid: DFF<Bit>,
@@ -347,6 +366,8 @@ pub struct LmTracker<const A: usize> {
 
     // Combinational signals.
     drained: Signal<Local, Bit>,
+    /// The clear engine is at its last word.
+    clr_end: Signal<Local, Bit>,
     b_is_q: Signal<Local, Bit>,
     s1_is_q: Signal<Local, Bit>,
     s2_is_q: Signal<Local, Bit>,
@@ -471,8 +492,6 @@ pub struct LmTracker<const A: usize> {
     cnt_passive: Signal<Local, Bits<32>>,
     req_shift: Signal<Local, Bits<6>>,
     req_ok: Signal<Local, Bit>,
-    geo_fits: Signal<Local, Bit>,
-    geo_granules: Signal<Local, Bits<32>>,
     op_nlb: Signal<Local, Bits<16>>,
     /// The counted buffer's popcount change, two's complement.
     d_cnt: Signal<Local, Bits<32>>,
@@ -712,9 +731,12 @@ impl<const A: usize> LmTracker<A> {
             ns_granules: Default::default(),
             ns_last: Default::default(),
             ns_words: Default::default(),
+            ns_last_w: Default::default(),
             loaded: Default::default(),
             geo_val: Default::default(),
             geo_cnt: Default::default(),
+            geo_fits: Default::default(),
+            geo_granules: Default::default(),
             geo_sticky: Default::default(),
             plan_end: Default::default(),
             cursor: Default::default(),
@@ -768,6 +790,7 @@ impl<const A: usize> LmTracker<A> {
             cx_plan: Default::default(),
             cx_mark: Default::default(),
             x_err_state: Default::default(),
+            x_sbusy: Default::default(),
             x_req_bad: Default::default(),
             x_geo_diff: Default::default(),
             pas_nz: Default::default(),
@@ -775,7 +798,7 @@ impl<const A: usize> LmTracker<A> {
             sd_settled: Default::default(),
             clr_active: Default::default(),
             clr_w: Default::default(),
-            clr_last: Default::default(),
+            clr_whole: Default::default(),
             clr_ram0: Default::default(),
             clr_ram1: Default::default(),
             clr_bg: Default::default(),
@@ -816,6 +839,7 @@ impl<const A: usize> LmTracker<A> {
             s1_w: Default::default(),
             s1_mask: Default::default(),
             s1_win: Default::default(),
+            s1_win_in: Default::default(),
             s1_data: Default::default(),
             s2_valid: Default::default(),
             s2_kind: Default::default(),
@@ -859,6 +883,7 @@ impl<const A: usize> LmTracker<A> {
             axi_rdata: Default::default(),
             axi_rresp: Default::default(),
             drained: Default::default(),
+            clr_end: Default::default(),
             b_is_q: Default::default(),
             s1_is_q: Default::default(),
             s2_is_q: Default::default(),
@@ -976,8 +1001,6 @@ impl<const A: usize> LmTracker<A> {
             cnt_passive: Default::default(),
             req_shift: Default::default(),
             req_ok: Default::default(),
-            geo_fits: Default::default(),
-            geo_granules: Default::default(),
             op_nlb: Default::default(),
             d_cnt: Default::default(),
             op_needs_tracking: Default::default(),
@@ -1090,9 +1113,12 @@ impl<const A: usize> Logic for LmTracker<A> {
             ns_granules,
             ns_last,
             ns_words,
+            ns_last_w,
             loaded,
             geo_val,
             geo_cnt,
+            geo_fits,
+            geo_granules,
             geo_sticky,
             plan_end,
             cursor,
@@ -1146,6 +1172,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             cx_plan,
             cx_mark,
             x_err_state,
+            x_sbusy,
             x_req_bad,
             x_geo_diff,
             pas_nz,
@@ -1153,7 +1180,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             sd_settled,
             clr_active,
             clr_w,
-            clr_last,
+            clr_whole,
             clr_ram0,
             clr_ram1,
             clr_bg,
@@ -1194,6 +1221,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             s1_w,
             s1_mask,
             s1_win,
+            s1_win_in,
             s1_data,
             s2_valid,
             s2_kind,
@@ -1412,13 +1440,10 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.s1_w.d.next = self.b_w.q.val();
             self.s1_mask.d.next = self.rm.val();
             self.s1_data.d.next = self.b_data.q.val();
-            self.s1_win.d.next = 0u64.into();
-            if (self.plan_end.q.val() > self.win_lo.val())
+            self.s1_win.d.next = self.wm.val();
+            self.s1_win_in.d.next = (self.plan_end.q.val() > self.win_lo.val())
                 & (self.b_w.q.val() >= self.win_wl.val())
-                & (self.b_w.q.val() <= self.win_wh.val())
-            {
-                self.s1_win.d.next = self.wm.val();
-            }
+                & (self.b_w.q.val() <= self.win_wh.val());
             self.b_first.d.next = false;
             self.b_w.d.next = (self.b_w.q.val() + 1) & self.k_wmask.val();
             if self.b_last_word.val() {
@@ -1522,9 +1547,9 @@ impl<const A: usize> Logic for LmTracker<A> {
         // set; it fits when at most the capacity: below it, or exactly it with nothing
         // shifted out. (`lmsnoop formal` found the earlier test, which let any value with
         // only bit log2(capacity) set above the index bits through.)
-        self.geo_granules.next = (bit_cast::<32, 64>(self.geo_val.q.val()) & self.k_gmask.val())
+        self.geo_granules.d.next = (bit_cast::<32, 64>(self.geo_val.q.val()) & self.k_gmask.val())
             + bit_cast::<32, 1>(bits::<1>(self.geo_sticky.q.val().into()));
-        self.geo_fits.next = ((self.geo_val.q.val() >> self.k_gbits.val()) == 0)
+        self.geo_fits.d.next = ((self.geo_val.q.val() >> self.k_gbits.val()) == 0)
             | ((self.geo_val.q.val() == bit_cast::<64, 32>(self.k_capacity_value.val()))
                 & !self.geo_sticky.q.val());
         // MARK_DIRTY's end, clamped to the namespace: compares and decrements side by side.
@@ -1543,6 +1568,8 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.op_needs_tracking.next = self.cx_trk.q.val();
         self.x_err_state.d.next = !self.cx_nop.q.val()
             & ((self.op_needs_tracking.val() != self.tracking.q.val().any()) | self.cx_bad.q.val());
+        self.x_sbusy.d.next =
+            self.cx_strm.q.val() & (self.q_open.q.val().any() | self.load_open.q.val().any());
         self.x_req_bad.d.next = !self.req_ok.val();
         self.x_geo_diff.d.next = self.loaded.q.val()
             & ((self.ns_lbas.q.val() != self.r_ns_lbas.q.val())
@@ -1565,9 +1592,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                 // The opcode flags are one-hot (none for NOP), so each action is one `if`.
                 if self.x_err_state.q.val() {
                     self.raise_cmd.next = self.k_e_cmd_state.val();
-                } else if (self.q_open.q.val().any() | self.load_open.q.val().any())
-                    & self.cx_strm.q.val()
-                {
+                } else if self.x_sbusy.q.val() {
                     self.raise_cmd.next = self.k_e_stream_busy.val();
                 } else {
                     if self.cx_ldst.q.val() {
@@ -1593,8 +1618,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                         self.qf_rd.d.next = 0u64.into();
                         self.qf_wr.d.next = 0u64.into();
                         self.clr_active.d.next = true;
-                        self.clr_w.d.next = 0u64.into();
-                        self.clr_last.d.next = self.k_cap_last_word.val();
+                        self.clr_whole.d.next = true;
                         self.clr_ram0.d.next = true;
                         self.clr_ram1.d.next = true;
                         self.clr_bg.d.next = false;
@@ -1627,8 +1651,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                     if self.cx_release.q.val() & !self.is_bitmap.val() {
                         // The host holds the plan: wipe it in the background, snoops go on.
                         self.clr_active.d.next = true;
-                        self.clr_w.d.next = 0u64.into();
-                        self.clr_last.d.next = (self.ns_words.q.val() - 1) & self.k_wmask.val();
+                        self.clr_whole.d.next = false;
                         self.clr_ram0.d.next = self.sel.q.val();
                         self.clr_ram1.d.next = !self.sel.q.val();
                         self.clr_bg.d.next = true;
@@ -1674,22 +1697,29 @@ impl<const A: usize> Logic for LmTracker<A> {
                     self.geo_sticky.d.next =
                         self.geo_sticky.q.val() | self.geo_val.q.val().get_bit(0);
                     self.geo_cnt.d.next = self.geo_cnt.q.val() - 1;
-                } else if !self.geo_fits.val() {
+                } else {
+                    self.cstate.d.next = Cmd::GeoEnd;
+                }
+            }
+            Cmd::GeoEnd => {
+                if !self.geo_fits.q.val() {
                     self.raise_cmd.next = self.k_e_config.val();
                     self.cstate.d.next = Cmd::Idle;
                 } else {
                     self.shift.d.next = self.req_shift.val();
                     self.ns_lbas.d.next = self.r_ns_lbas.q.val();
-                    self.ns_granules.d.next = self.geo_granules.val();
+                    self.ns_granules.d.next = self.geo_granules.q.val();
                     self.ns_words.d.next =
-                        ((self.geo_granules.val() + 63) >> 6) & self.k_wmask.val();
+                        ((self.geo_granules.q.val() + 63) >> 6) & self.k_wmask.val();
+                    // At least one granule: START and LOAD refuse an empty namespace.
+                    self.ns_last_w.d.next =
+                        ((self.geo_granules.q.val() - 1) >> 6) & self.k_wmask.val();
                     self.cstate.d.next = Cmd::Idle;
                     if self.cmd_op.q.val() == self.k_op_load.val() {
                         self.loaded.d.next = true;
                         // A BMP of an earlier, larger LOAD must not leak: clear it all.
                         self.clr_active.d.next = true;
-                        self.clr_w.d.next = 0u64.into();
-                        self.clr_last.d.next = self.k_cap_last_word.val();
+                        self.clr_whole.d.next = true;
                         self.clr_ram0.d.next = self.sel.q.val();
                         self.clr_ram1.d.next = !self.sel.q.val();
                         self.clr_bg.d.next = false;
@@ -1724,8 +1754,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                         self.cstate.d.next = Cmd::SwapFold;
                     } else {
                         self.clr_active.d.next = true;
-                        self.clr_w.d.next = 0u64.into();
-                        self.clr_last.d.next = (self.ns_words.q.val() - 1) & self.k_wmask.val();
+                        self.clr_whole.d.next = false;
                         self.clr_ram0.d.next = self.sel.q.val();
                         self.clr_ram1.d.next = !self.sel.q.val();
                         self.clr_bg.d.next = false;
@@ -1875,7 +1904,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.lb_kind.next = Kind::Load;
             self.lb_lo.next = self.load_next.q.val() << 6;
             self.lb_hi.next = (self.load_next.q.val() << 6) + 63;
-            if (self.load_next.q.val() + 1) == self.ns_words.q.val() {
+            if self.load_next.q.val() == self.ns_last_w.q.val() {
                 self.lb_hi.next = self.ns_last.q.val();
             }
         }
@@ -1899,7 +1928,7 @@ impl<const A: usize> Logic for LmTracker<A> {
         }
         if self.take_ld.val() {
             self.load_next.d.next = (self.load_next.q.val() + 1) & self.k_wmask.val();
-            if self.load_next.q.val() + 1 == self.ns_words.q.val() {
+            if self.load_next.q.val() == self.ns_last_w.q.val() {
                 self.load_open.d.next = 0u64.into();
             }
         }
@@ -1967,8 +1996,10 @@ impl<const A: usize> Logic for LmTracker<A> {
                 } else {
                     // Cursor: the window's bits are skipped, the rest set.
                     self.la_set.next = true;
-                    self.s2_mask.d.next = self.s1_mask.q.val() & !self.s1_win.q.val();
-                    self.s2_skipc.d.next = self.s1_mask.q.val() & self.s1_win.q.val();
+                    if self.s1_win_in.q.val() {
+                        self.s2_mask.d.next = self.s1_mask.q.val() & !self.s1_win.q.val();
+                        self.s2_skipc.d.next = self.s1_mask.q.val() & self.s1_win.q.val();
+                    }
                 }
             }
             Kind::Mark => self.la_set.next = true,
@@ -2194,10 +2225,15 @@ impl<const A: usize> Logic for LmTracker<A> {
 
         // ----------------------------------------------------------- clear engine ---------
         // After S4, so that the count of a buffer cleared this cycle ends at zero.
+        self.clr_end.next = self.clr_w.q.val() == self.ns_last_w.q.val();
+        if self.clr_whole.q.val() {
+            self.clr_end.next = self.clr_w.q.val() == self.k_cap_last_word.val();
+        }
         if self.clr_active.q.val() {
             self.clr_w.d.next = (self.clr_w.q.val() + 1) & self.k_wmask.val();
-            if self.clr_w.q.val() == self.clr_last.q.val() {
+            if self.clr_end.val() {
                 self.clr_active.d.next = false;
+                self.clr_w.d.next = 0u64.into();
                 if self.clr_ram0.q.val() {
                     self.cnt0.d.next = 0u64.into();
                 }
@@ -2233,19 +2269,19 @@ impl<const A: usize> Logic for LmTracker<A> {
             match self.qf_wr.q.val().index() {
                 0 => {
                     self.qf_d0.d.next = self.q_push_data.val();
-                    self.qf_l0.d.next = self.s2_w.q.val() + 1 == self.ns_words.q.val();
+                    self.qf_l0.d.next = self.s2_w.q.val() == self.ns_last_w.q.val();
                 }
                 1 => {
                     self.qf_d1.d.next = self.q_push_data.val();
-                    self.qf_l1.d.next = self.s2_w.q.val() + 1 == self.ns_words.q.val();
+                    self.qf_l1.d.next = self.s2_w.q.val() == self.ns_last_w.q.val();
                 }
                 2 => {
                     self.qf_d2.d.next = self.q_push_data.val();
-                    self.qf_l2.d.next = self.s2_w.q.val() + 1 == self.ns_words.q.val();
+                    self.qf_l2.d.next = self.s2_w.q.val() == self.ns_last_w.q.val();
                 }
                 _ => {
                     self.qf_d3.d.next = self.q_push_data.val();
-                    self.qf_l3.d.next = self.s2_w.q.val() + 1 == self.ns_words.q.val();
+                    self.qf_l3.d.next = self.s2_w.q.val() == self.ns_last_w.q.val();
                 }
             }
             self.qf_wr.d.next = self.qf_wr.q.val() + 1;
@@ -2448,6 +2484,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.ns_lbas.d.next = 0u64.into();
             self.ns_granules.d.next = 0u64.into();
             self.ns_words.d.next = 0u64.into();
+            self.ns_last_w.d.next = 0u64.into();
             self.loaded.d.next = false;
             self.plan_end.d.next = 0u64.into();
             self.cursor.d.next = 0u64.into();
@@ -2484,7 +2521,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             // The RAMs are not reset by the FPGA: the clear engine wipes them whole.
             self.clr_active.d.next = true;
             self.clr_w.d.next = 0u64.into();
-            self.clr_last.d.next = self.k_cap_last_word.val();
+            self.clr_whole.d.next = true;
             self.clr_ram0.d.next = true;
             self.clr_ram1.d.next = true;
             self.clr_bg.d.next = false;
