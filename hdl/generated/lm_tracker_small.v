@@ -65,11 +65,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     localparam  k_wmask = 32'h1f;
     localparam  k_gbits = 7'b1010;
     localparam  k_imask = 32'h3ff;
-    localparam  k_sh_hi = 6'b110000;
-    localparam  k_sh_mid = 6'b1100;
-    localparam  k_sh_lo = 6'b11;
-    localparam  k_sh_m1 = 64'h1ffffff;
-    localparam  k_sh_m2 = 64'h1fff;
+    localparam  k_low6 = 32'h3f;
     localparam  k_err_mask = 32'h1ff;
     localparam  k_cmask = 64'hffffffffffff;
     localparam  k_irq_mask = 32'hf;
@@ -129,6 +125,13 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     localparam Kind$Load = 5;
     localparam Kind$QrdA = 6;
     localparam Kind$QrdP = 7;
+    localparam RamOp$Keep = 0;
+    localparam RamOp$Set = 1;
+    localparam RamOp$SetNp = 2;
+    localparam RamOp$Clr = 3;
+    localparam RamOp$OrIn = 4;
+    localparam RamOp$Zero = 5;
+    localparam RamOp$Load = 6;
     
     // Stub signals
     reg  [3:0] ram0$read_address;
@@ -145,6 +148,12 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  ram1$write_clock;
     reg  [63:0] ram1$write_data;
     reg  ram1$write_enable;
+    reg  [63:0] a_shift$lba;
+    reg  [5:0] a_shift$shift;
+    wire  [31:0] a_shift$granule;
+    reg  [63:0] x_shift$lba;
+    reg  [5:0] x_shift$shift;
+    wire  [31:0] x_shift$granule;
     reg  [63:0] pop_change$word;
     wire  [6:0] pop_change$count;
     reg  [63:0] pop_skip$word;
@@ -407,6 +416,15 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  clr_ram1$d;
     wire  clr_ram1$q;
     reg  clr_ram1$clock;
+    reg  clr_we0$d;
+    wire  clr_we0$q;
+    reg  clr_we0$clock;
+    reg  clr_we1$d;
+    wire  clr_we1$q;
+    reg  clr_we1$clock;
+    reg  [31:0] clr_wa$d;
+    wire  [31:0] clr_wa$q;
+    reg  clr_wa$clock;
     reg  clr_bg$d;
     wire  clr_bg$q;
     reg  clr_bg$clock;
@@ -542,36 +560,12 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  [63:0] s2_skipc$d;
     wire  [63:0] s2_skipc$q;
     reg  s2_skipc$clock;
-    reg  [63:0] s2_set0$d;
-    wire  [63:0] s2_set0$q;
-    reg  s2_set0$clock;
-    reg  [63:0] s2_setnp0$d;
-    wire  [63:0] s2_setnp0$q;
-    reg  s2_setnp0$clock;
-    reg  [63:0] s2_clr0$d;
-    wire  [63:0] s2_clr0$q;
-    reg  s2_clr0$clock;
-    reg  [63:0] s2_zero0$d;
-    wire  [63:0] s2_zero0$q;
-    reg  s2_zero0$clock;
-    reg  [63:0] s2_orin0$d;
-    wire  [63:0] s2_orin0$q;
-    reg  s2_orin0$clock;
-    reg  [63:0] s2_set1$d;
-    wire  [63:0] s2_set1$q;
-    reg  s2_set1$clock;
-    reg  [63:0] s2_setnp1$d;
-    wire  [63:0] s2_setnp1$q;
-    reg  s2_setnp1$clock;
-    reg  [63:0] s2_clr1$d;
-    wire  [63:0] s2_clr1$q;
-    reg  s2_clr1$clock;
-    reg  [63:0] s2_zero1$d;
-    wire  [63:0] s2_zero1$q;
-    reg  s2_zero1$clock;
-    reg  [63:0] s2_orin1$d;
-    wire  [63:0] s2_orin1$q;
-    reg  s2_orin1$clock;
+    reg  [2:0] s2_op0$d;
+    wire  [2:0] s2_op0$q;
+    reg  s2_op0$clock;
+    reg  [2:0] s2_op1$d;
+    wire  [2:0] s2_op1$q;
+    reg  s2_op1$clock;
     reg  [63:0] s2_bmskip$d;
     wire  [63:0] s2_bmskip$q;
     reg  s2_bmskip$clock;
@@ -682,10 +676,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  [15:0] a_top;
     reg  a_empty;
     reg  [31:0] a_g0;
-    reg  [63:0] a_sh1;
-    reg  [63:0] a_sh2;
-    reg  [63:0] x_sh1;
-    reg  [63:0] x_sh2;
     reg  x_wrap;
     reg  x_oob;
     reg  [31:0] x_glraw;
@@ -707,6 +697,9 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  [2:0] ci_kind;
     reg  [31:0] ci_lo;
     reg  [31:0] ci_hi;
+    reg  zero_stats;
+    reg  zero_cnt0;
+    reg  zero_cnt1;
     reg  [31:0] win_lo;
     reg  [31:0] win_wl;
     reg  [31:0] win_wh;
@@ -746,13 +739,8 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  [63:0] skip;
     reg  [63:0] new0;
     reg  [63:0] new1;
-    reg  la_set;
-    reg  la_setnp;
-    reg  la_clr;
-    reg  la_orp;
-    reg  lp_set;
-    reg  lp_clr;
-    reg  lp_zero;
+    reg  [2:0] la_op;
+    reg  [2:0] lp_op;
     reg  [63:0] change;
     reg  q_push;
     reg  [63:0] q_push_data;
@@ -769,6 +757,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  req_ok;
     reg  [15:0] op_nlb;
     reg  [31:0] d_cnt;
+    reg  [31:0] d_neg;
     reg  op_needs_tracking;
     reg  [3:0] wr_op;
     reg  [31:0] irq_err;
@@ -803,6 +792,16 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .write_clock(ram1$write_clock),
         .write_data(ram1$write_data),
         .write_enable(ram1$write_enable)
+    );
+    lm_tracker_small$a_shift a_shift(
+        .lba(a_shift$lba),
+        .shift(a_shift$shift),
+        .granule(a_shift$granule)
+    );
+    lm_tracker_small$x_shift x_shift(
+        .lba(x_shift$lba),
+        .shift(x_shift$shift),
+        .granule(x_shift$granule)
     );
     lm_tracker_small$pop_change pop_change(
         .word(pop_change$word),
@@ -1242,6 +1241,21 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .q(clr_ram1$q),
         .clock(clr_ram1$clock)
     );
+    lm_tracker_small$clr_we0 clr_we0(
+        .d(clr_we0$d),
+        .q(clr_we0$q),
+        .clock(clr_we0$clock)
+    );
+    lm_tracker_small$clr_we1 clr_we1(
+        .d(clr_we1$d),
+        .q(clr_we1$q),
+        .clock(clr_we1$clock)
+    );
+    lm_tracker_small$clr_wa clr_wa(
+        .d(clr_wa$d),
+        .q(clr_wa$q),
+        .clock(clr_wa$clock)
+    );
     lm_tracker_small$clr_bg clr_bg(
         .d(clr_bg$d),
         .q(clr_bg$q),
@@ -1467,55 +1481,15 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .q(s2_skipc$q),
         .clock(s2_skipc$clock)
     );
-    lm_tracker_small$s2_set0 s2_set0(
-        .d(s2_set0$d),
-        .q(s2_set0$q),
-        .clock(s2_set0$clock)
+    lm_tracker_small$s2_op0 s2_op0(
+        .d(s2_op0$d),
+        .q(s2_op0$q),
+        .clock(s2_op0$clock)
     );
-    lm_tracker_small$s2_setnp0 s2_setnp0(
-        .d(s2_setnp0$d),
-        .q(s2_setnp0$q),
-        .clock(s2_setnp0$clock)
-    );
-    lm_tracker_small$s2_clr0 s2_clr0(
-        .d(s2_clr0$d),
-        .q(s2_clr0$q),
-        .clock(s2_clr0$clock)
-    );
-    lm_tracker_small$s2_zero0 s2_zero0(
-        .d(s2_zero0$d),
-        .q(s2_zero0$q),
-        .clock(s2_zero0$clock)
-    );
-    lm_tracker_small$s2_orin0 s2_orin0(
-        .d(s2_orin0$d),
-        .q(s2_orin0$q),
-        .clock(s2_orin0$clock)
-    );
-    lm_tracker_small$s2_set1 s2_set1(
-        .d(s2_set1$d),
-        .q(s2_set1$q),
-        .clock(s2_set1$clock)
-    );
-    lm_tracker_small$s2_setnp1 s2_setnp1(
-        .d(s2_setnp1$d),
-        .q(s2_setnp1$q),
-        .clock(s2_setnp1$clock)
-    );
-    lm_tracker_small$s2_clr1 s2_clr1(
-        .d(s2_clr1$d),
-        .q(s2_clr1$q),
-        .clock(s2_clr1$clock)
-    );
-    lm_tracker_small$s2_zero1 s2_zero1(
-        .d(s2_zero1$d),
-        .q(s2_zero1$q),
-        .clock(s2_zero1$clock)
-    );
-    lm_tracker_small$s2_orin1 s2_orin1(
-        .d(s2_orin1$d),
-        .q(s2_orin1$q),
-        .clock(s2_orin1$clock)
+    lm_tracker_small$s2_op1 s2_op1(
+        .d(s2_op1$d),
+        .q(s2_op1$q),
+        .clock(s2_op1$clock)
     );
     lm_tracker_small$s2_bmskip s2_bmskip(
         .d(s2_bmskip$d),
@@ -1736,6 +1710,9 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         clr_whole$clock = clock;
         clr_ram0$clock = clock;
         clr_ram1$clock = clock;
+        clr_we0$clock = clock;
+        clr_we1$clock = clock;
+        clr_wa$clock = clock;
         clr_bg$clock = clock;
         clr_irq$clock = clock;
         p1_valid$clock = clock;
@@ -1781,16 +1758,8 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         s2_w$clock = clock;
         s2_mask$clock = clock;
         s2_skipc$clock = clock;
-        s2_set0$clock = clock;
-        s2_setnp0$clock = clock;
-        s2_clr0$clock = clock;
-        s2_zero0$clock = clock;
-        s2_orin0$clock = clock;
-        s2_set1$clock = clock;
-        s2_setnp1$clock = clock;
-        s2_clr1$clock = clock;
-        s2_zero1$clock = clock;
-        s2_orin1$clock = clock;
+        s2_op0$clock = clock;
+        s2_op1$clock = clock;
         s2_bmskip$clock = clock;
         s2_we0$clock = clock;
         s2_we1$clock = clock;
@@ -1903,6 +1872,9 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         clr_whole$d = clr_whole$q;
         clr_ram0$d = clr_ram0$q;
         clr_ram1$d = clr_ram1$q;
+        clr_we0$d = clr_we0$q;
+        clr_we1$d = clr_we1$q;
+        clr_wa$d = clr_wa$q;
         clr_bg$d = clr_bg$q;
         clr_irq$d = clr_irq$q;
         p1_valid$d = p1_valid$q;
@@ -1948,16 +1920,8 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         s2_w$d = s2_w$q;
         s2_mask$d = s2_mask$q;
         s2_skipc$d = s2_skipc$q;
-        s2_set0$d = s2_set0$q;
-        s2_setnp0$d = s2_setnp0$q;
-        s2_clr0$d = s2_clr0$q;
-        s2_zero0$d = s2_zero0$q;
-        s2_orin0$d = s2_orin0$q;
-        s2_set1$d = s2_set1$q;
-        s2_setnp1$d = s2_setnp1$q;
-        s2_clr1$d = s2_clr1$q;
-        s2_zero1$d = s2_zero1$q;
-        s2_orin1$d = s2_orin1$q;
+        s2_op0$d = s2_op0$q;
+        s2_op1$d = s2_op1$q;
         s2_bmskip$d = s2_bmskip$q;
         s2_we0$d = s2_we0$q;
         s2_we1$d = s2_we1$q;
@@ -1988,6 +1952,8 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         ram0$write_clock = clock;
         ram1$read_clock = clock;
         ram1$write_clock = clock;
+        cursor$d = cursor$q & k_gmask;
+        swap_count$d = swap_count$q & k_gmask;
         is_cursor = method$q == k_m_cursor;
         is_bitmap = method$q == k_m_bitmap;
         is_clear = method$q == k_m_clear;
@@ -2048,8 +2014,9 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         rm_le = rm_le3 | (rm_le3 << 32'h20);
         rm = (rm_gt | (rm_eq & rm_ge)) & (rm_lt | (rm_eqh & rm_le));
         win_lo = cursor$q;
-        plan_last$d = plan_end$q - 32'h1;
+        plan_last$d = (plan_end$q - 32'h1) & k_gmask;
         ns_last$d = (ns_granules$q - 32'h1) & k_imask;
+        ns_last_w$d = (ns_words$q - 32'h1) & k_wmask;
         win_open$d = cursor$q < plan_end$q;
         win_hi = plan_last$q;
         win_wl = win_lo >> 32'h6;
@@ -2107,14 +2074,14 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         end
         op_last = ((a_lo[(32'h0)+:(16)]) & 64'hffffffffffffffff) | (((a_mid) & 64'hffffffffffffffff) << 32'h10) | (((a_top) & 64'hffffffffffffffff) << 32'h30);
         a_empty = (p1_slba$q[(32'h20)+:(32)] > ns_lbas$q[(32'h20)+:(32)]) | ((p1_slba$q[(32'h20)+:(32)] == ns_lbas$q[(32'h20)+:(32)]) & (p1_slba$q[(32'h0)+:(32)] >= ns_lbas$q[(32'h0)+:(32)]));
-        a_sh1 = (p1_slba$q >> (shift$q & k_sh_hi)) & k_sh_m1;
-        a_sh2 = (a_sh1 >> (shift$q & k_sh_mid)) & k_sh_m2;
-        a_g0 = ((a_sh2 >> (shift$q & k_sh_lo)) & 32'hffffffff) & k_imask;
+        a_shift$lba = p1_slba$q;
+        a_shift$shift = shift$q;
+        a_g0 = a_shift$granule;
         x_wrap = p2_s63$q & ~p2_last$q[32'h3f];
         x_oob = x_wrap | (p2_last$q[(32'h20)+:(32)] > ns_lbas$q[(32'h20)+:(32)]) | ((p2_last$q[(32'h20)+:(32)] == ns_lbas$q[(32'h20)+:(32)]) & (p2_last$q[(32'h0)+:(32)] >= ns_lbas$q[(32'h0)+:(32)]));
-        x_sh1 = (p2_last$q >> (shift$q & k_sh_hi)) & k_sh_m1;
-        x_sh2 = (x_sh1 >> (shift$q & k_sh_mid)) & k_sh_m2;
-        x_glraw = ((x_sh2 >> (shift$q & k_sh_lo)) & 32'hffffffff) & k_imask;
+        x_shift$lba = p2_last$q;
+        x_shift$shift = shift$q;
+        x_glraw = x_shift$granule;
         gap_end = p2_g0$q;
         if (plan_end$q < p2_g0$q) begin
             gap_end = plan_end$q;
@@ -2125,6 +2092,9 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         op_g0 = p3_g0$q;
         op_gl = p3_gl$q;
         ci_valid = 1'b0;
+        zero_stats = 1'b0;
+        zero_cnt0 = 1'b0;
+        zero_cnt1 = 1'b0;
         ci_kind = Kind$Mark;
         ci_lo = 64'h0;
         ci_hi = 64'h0;
@@ -2286,7 +2256,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                         ns_lbas$d = r_ns_lbas$q;
                         ns_granules$d = geo_granules$q;
                         ns_words$d = ((geo_granules$q + 32'h3f) >> 32'h6) & k_wmask;
-                        ns_last_w$d = ((geo_granules$q - 32'h1) >> 32'h6) & k_wmask;
                         cstate$d = Cmd$Idle;
                         if (cmd_op$q == k_op_load) begin
                             loaded$d = 1'b1;
@@ -2301,11 +2270,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                         else begin
                             method$d = ((r_config$q >> k_f_method) & 2'h3);
                             tracking$d = 64'h1;
-                            c_writes$d = 64'h0;
-                            c_set$d = 64'h0;
-                            c_skipped$d = 64'h0;
-                            c_copies$d = 64'h0;
-                            c_cleared$d = 64'h0;
+                            zero_stats = 1'b1;
                             swap_count$d = 64'h0;
                             plan_end$d = 64'h0;
                             cursor$d = 64'h0;
@@ -2322,7 +2287,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                             ci_valid = 1'b1;
                             ci_kind = Kind$Fold;
                             ci_lo = 64'h0;
-                            ci_hi = (ns_words$q << 32'h6) - 32'h1;
+                            ci_hi = (ns_last_w$q << 32'h6) | k_low6;
                             cstate$d = Cmd$SwapFold;
                         end
                         else begin
@@ -2339,12 +2304,8 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             Cmd$SwapFold:
                 begin
                     if (drained) begin
-                        if (sel$q) begin
-                            cnt0$d = 64'h0;
-                        end
-                        else begin
-                            cnt1$d = 64'h0;
-                        end
+                        zero_cnt0 = sel$q;
+                        zero_cnt1 = ~sel$q;
                         irq_set = k_i_clear_done;
                         cstate$d = Cmd$Flip;
                     end
@@ -2464,13 +2425,13 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                 lb_kind = Kind$QrdA;
             end
             lb_lo = q_next$q << 32'h6;
-            lb_hi = (q_next$q << 32'h6) + 32'h3f;
+            lb_hi = (q_next$q << 32'h6) | k_low6;
         end
         else if (take_ld) begin
             lb_valid = 1'b1;
             lb_kind = Kind$Load;
             lb_lo = load_next$q << 32'h6;
-            lb_hi = (load_next$q << 32'h6) + 32'h3f;
+            lb_hi = (load_next$q << 32'h6) | k_low6;
             if (load_next$q == ns_last_w$q) begin
                 lb_hi = ns_last$q;
             end
@@ -2531,23 +2492,20 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         s2_w$d = s1_w$q;
         s2_mask$d = s1_mask$q;
         s2_skipc$d = 64'h0;
-        la_set = 1'b0;
-        la_setnp = 1'b0;
-        la_clr = 1'b0;
-        la_orp = 1'b0;
-        lp_set = 1'b0;
-        lp_clr = 1'b0;
-        lp_zero = 1'b0;
+        la_op = RamOp$Keep;
+        lp_op = RamOp$Keep;
+        s2_bmskip$d = 64'h0;
         s2_qpush$d = 1'b0;
         s2_qfrom1$d = ~sel$q;
         case (s1_kind$q)
             Kind$Uw:
                 begin
                     if (is_bitmap) begin
-                        la_setnp = 1'b1;
+                        la_op = RamOp$SetNp;
+                        s2_bmskip$d = ones;
                     end
                     else begin
-                        la_set = 1'b1;
+                        la_op = RamOp$Set;
                         if (s1_win_in$q) begin
                             s2_mask$d = s1_mask$q & ~s1_win$q;
                             s2_skipc$d = s1_mask$q & s1_win$q;
@@ -2556,25 +2514,24 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                 end
             Kind$Mark:
                 begin
-                    la_set = 1'b1;
+                    la_op = RamOp$Set;
                 end
             Kind$Crb:
                 begin
-                    lp_clr = 1'b1;
+                    lp_op = RamOp$Clr;
                 end
             Kind$Crc:
                 begin
-                    la_clr = 1'b1;
+                    la_op = RamOp$Clr;
                 end
             Kind$Fold:
                 begin
-                    la_orp = 1'b1;
-                    lp_zero = 1'b1;
+                    la_op = RamOp$OrIn;
+                    lp_op = RamOp$Zero;
                 end
             Kind$Load:
                 begin
-                    lp_zero = 1'b1;
-                    lp_set = 1'b1;
+                    lp_op = RamOp$Load;
                     s2_mask$d = s1_data$q & s1_mask$q;
                     if (|(s1_data$q & ~s1_mask$q) & s1_valid$q) begin
                         raise_s2 = k_e_load;
@@ -2590,76 +2547,31 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                     s2_qpush$d = s1_valid$q;
                 end
         endcase
-        s2_set0$d = 64'h0;
-        s2_setnp0$d = 64'h0;
-        s2_clr0$d = 64'h0;
-        s2_zero0$d = 64'h0;
-        s2_orin0$d = 64'h0;
-        s2_set1$d = 64'h0;
-        s2_setnp1$d = 64'h0;
-        s2_clr1$d = 64'h0;
-        s2_zero1$d = 64'h0;
-        s2_orin1$d = 64'h0;
-        s2_bmskip$d = 64'h0;
-        if (la_setnp) begin
-            s2_bmskip$d = ones;
-        end
-        s2_cnt1$d = sel$q ^ (lp_clr | lp_set);
+        s2_cnt1$d = sel$q ^ ((s1_kind$q == Kind$Crb) | (s1_kind$q == Kind$Load));
         s2_pas1$d = ~sel$q;
-        s2_we0$d = 1'b0;
-        s2_we1$d = 1'b0;
-        if (s1_valid$q) begin
-            if (sel$q) begin
-                s2_we1$d = la_set | la_setnp | la_clr | la_orp;
-                s2_we0$d = lp_set | lp_clr | lp_zero;
-                if (la_set) begin
-                    s2_set1$d = ones;
-                end
-                if (la_setnp) begin
-                    s2_setnp1$d = ones;
-                end
-                if (la_clr) begin
-                    s2_clr1$d = ones;
-                end
-                if (la_orp) begin
-                    s2_orin1$d = ones;
-                end
-                if (lp_set) begin
-                    s2_set0$d = ones;
-                end
-                if (lp_clr) begin
-                    s2_clr0$d = ones;
-                end
-                if (lp_zero) begin
-                    s2_zero0$d = ones;
-                end
-            end
-            else begin
-                s2_we0$d = la_set | la_setnp | la_clr | la_orp;
-                s2_we1$d = lp_set | lp_clr | lp_zero;
-                if (la_set) begin
-                    s2_set0$d = ones;
-                end
-                if (la_setnp) begin
-                    s2_setnp0$d = ones;
-                end
-                if (la_clr) begin
-                    s2_clr0$d = ones;
-                end
-                if (la_orp) begin
-                    s2_orin0$d = ones;
-                end
-                if (lp_set) begin
-                    s2_set1$d = ones;
-                end
-                if (lp_clr) begin
-                    s2_clr1$d = ones;
-                end
-                if (lp_zero) begin
-                    s2_zero1$d = ones;
-                end
-            end
+        if (~s1_valid$q) begin
+            la_op = RamOp$Keep;
+            lp_op = RamOp$Keep;
         end
+        s2_we0$d = la_op != RamOp$Keep;
+        s2_we1$d = lp_op != RamOp$Keep;
+        s2_op0$d = la_op;
+        s2_op1$d = lp_op;
+        if (sel$q) begin
+            s2_we0$d = lp_op != RamOp$Keep;
+            s2_we1$d = la_op != RamOp$Keep;
+            s2_op0$d = lp_op;
+            s2_op1$d = la_op;
+        end
+        if (clr_active$q & clr_ram0$q) begin
+            s2_op0$d = RamOp$Zero;
+        end
+        if (clr_active$q & clr_ram1$q) begin
+            s2_op1$d = RamOp$Zero;
+        end
+        clr_we0$d = clr_active$q & clr_ram0$q;
+        clr_we1$d = clr_active$q & clr_ram1$q;
+        clr_wa$d = clr_w$q;
         own0 = ram0$read_data;
         if (s2_hit0$q) begin
             own0 = fwd0_data$q;
@@ -2668,8 +2580,66 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         if (s2_hit1$q) begin
             own1 = fwd1_data$q;
         end
-        new0 = (own0 & ~s2_zero0$q & ~(s2_clr0$q & s2_mask$q)) | (s2_set0$q & s2_mask$q) | (s2_setnp0$q & s2_mask$q & ~own1) | (s2_orin0$q & own1);
-        new1 = (own1 & ~s2_zero1$q & ~(s2_clr1$q & s2_mask$q)) | (s2_set1$q & s2_mask$q) | (s2_setnp1$q & s2_mask$q & ~own0) | (s2_orin1$q & own0);
+        case (s2_op0$q)
+            RamOp$Keep:
+                begin
+                    new0 = own0;
+                end
+            RamOp$Set:
+                begin
+                    new0 = own0 | s2_mask$q;
+                end
+            RamOp$SetNp:
+                begin
+                    new0 = own0 | (s2_mask$q & ~own1);
+                end
+            RamOp$Clr:
+                begin
+                    new0 = own0 & ~s2_mask$q;
+                end
+            RamOp$OrIn:
+                begin
+                    new0 = own0 | own1;
+                end
+            RamOp$Zero:
+                begin
+                    new0 = 64'h0;
+                end
+            RamOp$Load:
+                begin
+                    new0 = s2_mask$q;
+                end
+        endcase
+        case (s2_op1$q)
+            RamOp$Keep:
+                begin
+                    new1 = own1;
+                end
+            RamOp$Set:
+                begin
+                    new1 = own1 | s2_mask$q;
+                end
+            RamOp$SetNp:
+                begin
+                    new1 = own1 | (s2_mask$q & ~own0);
+                end
+            RamOp$Clr:
+                begin
+                    new1 = own1 & ~s2_mask$q;
+                end
+            RamOp$OrIn:
+                begin
+                    new1 = own1 | own0;
+                end
+            RamOp$Zero:
+                begin
+                    new1 = 64'h0;
+                end
+            RamOp$Load:
+                begin
+                    new1 = s2_mask$q;
+                end
+        endcase
         change = new0 ^ own0;
         if (s2_cnt1$q) begin
             change = new1 ^ own1;
@@ -2683,22 +2653,18 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         if (s2_qfrom1$q) begin
             q_push_data = own1;
         end
-        we0 = s2_we0$q;
+        we0 = s2_we0$q | clr_we0$q;
         wa0 = s2_w$q;
+        if (clr_we0$q) begin
+            wa0 = clr_wa$q;
+        end
         wd0 = new0;
-        we1 = s2_we1$q;
+        we1 = s2_we1$q | clr_we1$q;
         wa1 = s2_w$q;
+        if (clr_we1$q) begin
+            wa1 = clr_wa$q;
+        end
         wd1 = new1;
-        if (clr_active$q & clr_ram0$q) begin
-            we0 = 1'b1;
-            wa0 = clr_w$q;
-            wd0 = 64'h0;
-        end
-        if (clr_active$q & clr_ram1$q) begin
-            we1 = 1'b1;
-            wa1 = clr_w$q;
-            wd1 = 64'h0;
-        end
         ram0$write_enable = we0;
         ram0$write_address = ((wa0) & 4'hf);
         ram0$write_data = wd0;
@@ -2723,15 +2689,17 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         s4_skipc$d = pop_skip$count;
         pc = ((s4_pc$q) & 32'hffffffff);
         d_cnt = pc;
+        d_neg = 64'h0;
         if ((s4_kind$q == Kind$Crb) | (s4_kind$q == Kind$Crc)) begin
-            d_cnt = ~pc + 32'h1;
+            d_cnt = ~pc;
+            d_neg = 64'h1;
         end
         if (s4_valid$q) begin
             if (s4_cnt1$q) begin
-                cnt1$d = (cnt1$q + d_cnt) & k_gmask;
+                cnt1$d = (cnt1$q + d_cnt + d_neg) & k_gmask;
             end
             else begin
-                cnt0$d = (cnt0$q + d_cnt) & k_gmask;
+                cnt0$d = (cnt0$q + d_cnt + d_neg) & k_gmask;
             end
             case (s4_kind$q)
                 Kind$Uw:
@@ -2770,15 +2738,28 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                 clr_active$d = 1'b0;
                 clr_w$d = 64'h0;
                 if (clr_ram0$q) begin
-                    cnt0$d = 64'h0;
+                    zero_cnt0 = 1'b1;
                 end
                 if (clr_ram1$q) begin
-                    cnt1$d = 64'h0;
+                    zero_cnt1 = 1'b1;
                 end
                 if (clr_irq$q) begin
                     irq_set = k_i_clear_done;
                 end
             end
+        end
+        if (zero_stats) begin
+            c_writes$d = 64'h0;
+            c_set$d = 64'h0;
+            c_skipped$d = 64'h0;
+            c_copies$d = 64'h0;
+            c_cleared$d = 64'h0;
+        end
+        if (zero_cnt0) begin
+            cnt0$d = 64'h0;
+        end
+        if (zero_cnt1) begin
+            cnt1$d = 64'h0;
         end
         q_tvalid = qf_count$q != 32'h0;
         q_tdata = qf_d0$q;
@@ -3080,7 +3061,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             ns_lbas$d = 64'h0;
             ns_granules$d = 64'h0;
             ns_words$d = 64'h0;
-            ns_last_w$d = 64'h0;
             loaded$d = 1'b0;
             plan_end$d = 64'h0;
             cursor$d = 64'h0;
@@ -3125,6 +3105,35 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     end
     
 endmodule // top
+
+
+module lm_tracker_small$a_shift(lba,shift,granule);
+    
+    // Module arguments
+    input wire  [63:0] lba;
+    input wire  [5:0] shift;
+    output reg  [31:0] granule;
+    
+    // Constant declarations
+    localparam  k_hi = 6'b110000;
+    localparam  k_mid = 6'b1100;
+    localparam  k_lo = 6'b11;
+    localparam  k_m16 = 64'h1ffffff;
+    localparam  k_m4 = 64'h1fff;
+    localparam  k_index = 32'h3ff;
+    
+    // Local signals
+    reg  [63:0] by16;
+    reg  [63:0] by4;
+    
+    // Update code
+    always @(*) begin
+        by16 = (lba >> (shift & k_hi)) & k_m16;
+        by4 = (by16 >> (shift & k_mid)) & k_m4;
+        granule = ((by4 >> (shift & k_lo)) & 32'hffffffff) & k_index;
+    end
+    
+endmodule // lm_tracker_small$a_shift
 
 
 module lm_tracker_small$axi_bresp(d,q,clock);
@@ -3591,6 +3600,63 @@ module lm_tracker_small$clr_w(d,q,clock);
     end
           
 endmodule // lm_tracker_small$clr_w
+
+
+module lm_tracker_small$clr_wa(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$clr_wa
+
+
+module lm_tracker_small$clr_we0(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$clr_we0
+
+
+module lm_tracker_small$clr_we1(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$clr_we1
 
 
 module lm_tracker_small$clr_whole(d,q,clock);
@@ -5697,44 +5763,6 @@ module lm_tracker_small$s2_bmskip(d,q,clock);
 endmodule // lm_tracker_small$s2_bmskip
 
 
-module lm_tracker_small$s2_clr0(d,q,clock);
-    
-    // Module arguments
-    input wire  [63:0] d;
-    output reg  [63:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 64'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$s2_clr0
-
-
-module lm_tracker_small$s2_clr1(d,q,clock);
-    
-    // Module arguments
-    input wire  [63:0] d;
-    output reg  [63:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 64'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$s2_clr1
-
-
 module lm_tracker_small$s2_cnt1(d,q,clock);
     
     // Module arguments
@@ -5840,12 +5868,21 @@ module lm_tracker_small$s2_mask(d,q,clock);
 endmodule // lm_tracker_small$s2_mask
 
 
-module lm_tracker_small$s2_orin0(d,q,clock);
+module lm_tracker_small$s2_op0(d,q,clock);
     
     // Module arguments
-    input wire  [63:0] d;
-    output reg  [63:0] q;
+    input wire  [2:0] d;
+    output reg  [2:0] q;
     input wire  clock;
+    
+    // Enums
+    localparam RamOp$Keep = 0;
+    localparam RamOp$Set = 1;
+    localparam RamOp$SetNp = 2;
+    localparam RamOp$Clr = 3;
+    localparam RamOp$OrIn = 4;
+    localparam RamOp$Zero = 5;
+    localparam RamOp$Load = 6;
     
     // Update code (custom)
     initial begin
@@ -5856,15 +5893,24 @@ module lm_tracker_small$s2_orin0(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$s2_orin0
+endmodule // lm_tracker_small$s2_op0
 
 
-module lm_tracker_small$s2_orin1(d,q,clock);
+module lm_tracker_small$s2_op1(d,q,clock);
     
     // Module arguments
-    input wire  [63:0] d;
-    output reg  [63:0] q;
+    input wire  [2:0] d;
+    output reg  [2:0] q;
     input wire  clock;
+    
+    // Enums
+    localparam RamOp$Keep = 0;
+    localparam RamOp$Set = 1;
+    localparam RamOp$SetNp = 2;
+    localparam RamOp$Clr = 3;
+    localparam RamOp$OrIn = 4;
+    localparam RamOp$Zero = 5;
+    localparam RamOp$Load = 6;
     
     // Update code (custom)
     initial begin
@@ -5875,7 +5921,7 @@ module lm_tracker_small$s2_orin1(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$s2_orin1
+endmodule // lm_tracker_small$s2_op1
 
 
 module lm_tracker_small$s2_pas1(d,q,clock);
@@ -5933,82 +5979,6 @@ module lm_tracker_small$s2_qpush(d,q,clock);
     end
           
 endmodule // lm_tracker_small$s2_qpush
-
-
-module lm_tracker_small$s2_set0(d,q,clock);
-    
-    // Module arguments
-    input wire  [63:0] d;
-    output reg  [63:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 64'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$s2_set0
-
-
-module lm_tracker_small$s2_set1(d,q,clock);
-    
-    // Module arguments
-    input wire  [63:0] d;
-    output reg  [63:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 64'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$s2_set1
-
-
-module lm_tracker_small$s2_setnp0(d,q,clock);
-    
-    // Module arguments
-    input wire  [63:0] d;
-    output reg  [63:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 64'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$s2_setnp0
-
-
-module lm_tracker_small$s2_setnp1(d,q,clock);
-    
-    // Module arguments
-    input wire  [63:0] d;
-    output reg  [63:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 64'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$s2_setnp1
 
 
 module lm_tracker_small$s2_skipc(d,q,clock);
@@ -6104,44 +6074,6 @@ module lm_tracker_small$s2_we1(d,q,clock);
     end
           
 endmodule // lm_tracker_small$s2_we1
-
-
-module lm_tracker_small$s2_zero0(d,q,clock);
-    
-    // Module arguments
-    input wire  [63:0] d;
-    output reg  [63:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 64'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$s2_zero0
-
-
-module lm_tracker_small$s2_zero1(d,q,clock);
-    
-    // Module arguments
-    input wire  [63:0] d;
-    output reg  [63:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 64'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$s2_zero1
 
 
 module lm_tracker_small$s3_change(d,q,clock);
@@ -6542,3 +6474,32 @@ module lm_tracker_small$x_sbusy(d,q,clock);
     end
           
 endmodule // lm_tracker_small$x_sbusy
+
+
+module lm_tracker_small$x_shift(lba,shift,granule);
+    
+    // Module arguments
+    input wire  [63:0] lba;
+    input wire  [5:0] shift;
+    output reg  [31:0] granule;
+    
+    // Constant declarations
+    localparam  k_hi = 6'b110000;
+    localparam  k_mid = 6'b1100;
+    localparam  k_lo = 6'b11;
+    localparam  k_m16 = 64'h1ffffff;
+    localparam  k_m4 = 64'h1fff;
+    localparam  k_index = 32'h3ff;
+    
+    // Local signals
+    reg  [63:0] by16;
+    reg  [63:0] by4;
+    
+    // Update code
+    always @(*) begin
+        by16 = (lba >> (shift & k_hi)) & k_m16;
+        by4 = (by16 >> (shift & k_mid)) & k_m4;
+        granule = ((by4 >> (shift & k_lo)) & 32'hffffffff) & k_index;
+    end
+    
+endmodule // lm_tracker_small$x_shift

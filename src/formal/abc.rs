@@ -3,12 +3,12 @@
 //!
 //! Each run checks one assertion's AIGER file, so its cone is that assertion's alone and
 //! runs go side by side on the cores. Both start by folding the assumptions into the
-//! property (`fold`); BMC also merges equivalent flip-flops (`scorr`: the datapath's
-//! 64-bit control masks are copies of one bit), and is then about ten times faster than
-//! z3 on this design. k-induction
-//! (yosys-smtbmc `-i`) fails here unless someone writes invariants tying every pipeline
-//! register to the shadow; PDR finds such invariants itself where they are small and
-//! says "undecided" at its time limit where they are not. A counterexample from either is
+//! property (`fold`); BMC also merges equivalent flip-flops (`scorr`: some datapath
+//! words, such as the bitmap skip mask, are 64 copies of one bit), and is then about ten
+//! times faster than z3 on this design. k-induction (yosys-smtbmc `-i`) fails here
+//! unless someone writes invariants tying every pipeline register to the shadow; PDR finds
+//! such invariants itself where they are small and says "undecided" at its time limit
+//! where they are not. A counterexample from either is
 //! a real trace from reset: ABC writes it as an AIGER witness, which yosys-smtbmc replays
 //! on the SMT2 model to name the assertion and write the VCD.
 

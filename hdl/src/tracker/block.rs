@@ -25,16 +25,19 @@
 //! (range mask per word, never a loop over bits). S1 presents the word address to both
 //! RAMs, S2 gets their data one cycle later, forwards the previous cycle's write when the
 //! address matches (a RAM read in the cycle of a write to the same word returns old data),
-//! computes the new words, and writes them back; S1 has already turned kind, method and the
-//! select bit into per-RAM set/clear/zero/or-in controls, so S2 is one AND-OR per bit. S3
-//! counts the changed bits, S4 adds the counts to the live popcounts and the counters. Which RAM is active is one select bit; a swap flips it.
+//! computes the new words, and writes them back; S1 has already turned kind, method, the
+//! select bit and the clear engine into one `RamOp` code per RAM, so each new bit is one
+//! function of six inputs. S3 counts the changed bits, S4 adds the counts to the live
+//! popcounts and the counters. Which RAM is active is one select bit; a swap flips it.
 //!
 //! The query engine is one more source of word operations: it fetches a word whenever the
 //! 4-word output FIFO will have room for it, so it streams one word per cycle to a ready
 //! consumer and takes no turn from snoops while the consumer stalls. Commands wait until
 //! the snoop operations ahead of them have left the pipeline, then run with it empty.
 
+use super::granule::GranuleShift;
 use super::popcount::Popcount64;
+use super::ramop::RamOp;
 use crate::regs;
 use rust_hdl::prelude::*;
 
@@ -125,6 +128,9 @@ pub struct LmTracker<const A: usize> {
     // The two bitmap buffers.
     ram0: RAM<Bits<64>, A>,
     ram1: RAM<Bits<64>, A>,
+    /// SLBA's granule (P1 -> P2) and the last LBA's (P2 -> P3).
+    a_shift: GranuleShift<A>,
+    x_shift: GranuleShift<A>,
     pop_change: Popcount64,
     pop_skip: Popcount64,
 
@@ -147,7 +153,8 @@ pub struct LmTracker<const A: usize> {
     /// NS granules - 1, one cycle behind it: the clamp of an out-of-range snoop.
     ns_last: DFF<Bits<32>>,
     ns_words: DFF<Bits<32>>,
-    /// NS words - 1: the last word a load, a query or a namespace clear touches.
+    /// NS words - 1, one cycle behind it: the last word a load, a query or a namespace
+    /// clear touches, none of which starts within two cycles of GeoEnd.
     ns_last_w: DFF<Bits<32>>,
     loaded: DFF<Bit>,
     // Geometry engine: NS_LBAS shifted right one bit per cycle, remainder kept sticky.
@@ -249,6 +256,12 @@ pub struct LmTracker<const A: usize> {
     clr_whole: DFF<Bit>,
     clr_ram0: DFF<Bit>,
     clr_ram1: DFF<Bit>,
+    /// The clear engine's RAM writes, one cycle behind it: S1 turns the same condition
+    /// into S2's `Zero` code, so the zero reaches the write data through S2's function
+    /// instead of a gate on every bit.
+    clr_we0: DFF<Bit>,
+    clr_we1: DFF<Bit>,
+    clr_wa: DFF<Bits<32>>,
     clr_bg: DFF<Bit>,
     clr_irq: DFF<Bit>,
     // Accept pipeline (snoops only; see `update`). P1: the accepted request as it came.
@@ -316,19 +329,10 @@ pub struct LmTracker<const A: usize> {
     s2_mask: DFF<Bits<64>>,
     /// Cursor method: the write's bits the window skips (counted, not set).
     s2_skipc: DFF<Bits<64>>,
-    // What S2 does to each physical RAM's word, decided in S1 from kind, method and
-    // `sel`. Each is all ones or all zeros (synthesis keeps one flop of each): per bit,
-    // new = own & !zero & !(clr & mask) | set & mask | setnp & mask & !other | orin & other.
-    s2_set0: DFF<Bits<64>>,
-    s2_setnp0: DFF<Bits<64>>,
-    s2_clr0: DFF<Bits<64>>,
-    s2_zero0: DFF<Bits<64>>,
-    s2_orin0: DFF<Bits<64>>,
-    s2_set1: DFF<Bits<64>>,
-    s2_setnp1: DFF<Bits<64>>,
-    s2_clr1: DFF<Bits<64>>,
-    s2_zero1: DFF<Bits<64>>,
-    s2_orin1: DFF<Bits<64>>,
+    /// What S2 does to each physical RAM's word, decided in S1 from kind, method, `sel`
+    /// and the clear engine.
+    s2_op0: DFF<RamOp>,
+    s2_op1: DFF<RamOp>,
     /// Bitmap method user write: the passive word's set bits are skipped.
     s2_bmskip: DFF<Bits<64>>,
     s2_we0: DFF<Bit>,
@@ -399,11 +403,6 @@ pub struct LmTracker<const A: usize> {
     a_top: Signal<Local, Bits<16>>,
     a_empty: Signal<Local, Bit>,
     a_g0: Signal<Local, Bits<32>>,
-    /// LBA >> shift as three 4:1 stages, largest step first (see `k_sh_*`).
-    a_sh1: Signal<Local, Bits<64>>,
-    a_sh2: Signal<Local, Bits<64>>,
-    x_sh1: Signal<Local, Bits<64>>,
-    x_sh2: Signal<Local, Bits<64>>,
     x_wrap: Signal<Local, Bit>,
     x_oob: Signal<Local, Bit>,
     x_glraw: Signal<Local, Bits<32>>,
@@ -431,6 +430,10 @@ pub struct LmTracker<const A: usize> {
     ci_kind: Signal<Local, Kind>,
     ci_lo: Signal<Local, Bits<32>>,
     ci_hi: Signal<Local, Bits<32>>,
+    /// Zeroes the command and clear engines ask for, applied after S4's adds (see there).
+    zero_stats: Signal<Local, Bit>,
+    zero_cnt0: Signal<Local, Bit>,
+    zero_cnt1: Signal<Local, Bit>,
     win_lo: Signal<Local, Bits<32>>,
     win_wl: Signal<Local, Bits<32>>,
     win_wh: Signal<Local, Bits<32>>,
@@ -471,13 +474,9 @@ pub struct LmTracker<const A: usize> {
     skip: Signal<Local, Bits<64>>,
     new0: Signal<Local, Bits<64>>,
     new1: Signal<Local, Bits<64>>,
-    la_set: Signal<Local, Bit>,
-    la_setnp: Signal<Local, Bit>,
-    la_clr: Signal<Local, Bit>,
-    la_orp: Signal<Local, Bit>,
-    lp_set: Signal<Local, Bit>,
-    lp_clr: Signal<Local, Bit>,
-    lp_zero: Signal<Local, Bit>,
+    /// S1's operation on the active and the passive buffer.
+    la_op: Signal<Local, RamOp>,
+    lp_op: Signal<Local, RamOp>,
     change: Signal<Local, Bits<64>>,
     q_push: Signal<Local, Bit>,
     q_push_data: Signal<Local, Bits<64>>,
@@ -493,8 +492,10 @@ pub struct LmTracker<const A: usize> {
     req_shift: Signal<Local, Bits<6>>,
     req_ok: Signal<Local, Bit>,
     op_nlb: Signal<Local, Bits<16>>,
-    /// The counted buffer's popcount change, two's complement.
+    /// The counted buffer's popcount change: `d_cnt + d_neg` in two's complement, so that
+    /// the subtraction's +1 is the adder's carry in (one carry chain, not two).
     d_cnt: Signal<Local, Bits<32>>,
+    d_neg: Signal<Local, Bits<32>>,
     op_needs_tracking: Signal<Local, Bit>,
     /// The opcode of a CMD write.
     wr_op: Signal<Local, Bits<4>>,
@@ -542,15 +543,9 @@ pub struct LmTracker<const A: usize> {
     k_gbits: Constant<Bits<7>>,
     /// Granule indices inside the buffer: log2(capacity) bits.
     k_imask: Constant<Bits<32>>,
-    /// The LBA-to-granule shift in stages of shift[5:4], [3:2], [1:0]. Yosys expands a
-    /// variable shift smallest step first, so every stage is 64 bits wide; largest first,
-    /// each stage keeps only the bits the later ones can still move into the index
-    /// (index + 15, index + 3): 78 instead of about 240 LUT6 per shifter at 2^20 granules.
-    k_sh_hi: Constant<Bits<6>>,
-    k_sh_mid: Constant<Bits<6>>,
-    k_sh_lo: Constant<Bits<6>>,
-    k_sh_m1: Constant<Bits<64>>,
-    k_sh_m2: Constant<Bits<64>>,
+    /// A granule's bits inside its word: `w << 6 | k_low6` is word w's last granule (an
+    /// OR, where `+ 63` would build a carry chain synthesis cannot see through).
+    k_low6: Constant<Bits<32>>,
     k_err_mask: Constant<Bits<32>>,
     k_cmask: Constant<Bits<64>>,
     k_irq_mask: Constant<Bits<32>>,
@@ -713,6 +708,8 @@ impl<const A: usize> LmTracker<A> {
             irq: Default::default(),
             ram0: Default::default(),
             ram1: Default::default(),
+            a_shift: Default::default(),
+            x_shift: Default::default(),
             pop_change: Default::default(),
             pop_skip: Default::default(),
             r_config: Default::default(),
@@ -801,6 +798,9 @@ impl<const A: usize> LmTracker<A> {
             clr_whole: Default::default(),
             clr_ram0: Default::default(),
             clr_ram1: Default::default(),
+            clr_we0: Default::default(),
+            clr_we1: Default::default(),
+            clr_wa: Default::default(),
             clr_bg: Default::default(),
             clr_irq: Default::default(),
             p1_valid: Default::default(),
@@ -846,16 +846,8 @@ impl<const A: usize> LmTracker<A> {
             s2_w: Default::default(),
             s2_mask: Default::default(),
             s2_skipc: Default::default(),
-            s2_set0: Default::default(),
-            s2_setnp0: Default::default(),
-            s2_clr0: Default::default(),
-            s2_zero0: Default::default(),
-            s2_orin0: Default::default(),
-            s2_set1: Default::default(),
-            s2_setnp1: Default::default(),
-            s2_clr1: Default::default(),
-            s2_zero1: Default::default(),
-            s2_orin1: Default::default(),
+            s2_op0: Default::default(),
+            s2_op1: Default::default(),
             s2_bmskip: Default::default(),
             s2_we0: Default::default(),
             s2_we1: Default::default(),
@@ -912,10 +904,6 @@ impl<const A: usize> LmTracker<A> {
             a_top: Default::default(),
             a_empty: Default::default(),
             a_g0: Default::default(),
-            a_sh1: Default::default(),
-            a_sh2: Default::default(),
-            x_sh1: Default::default(),
-            x_sh2: Default::default(),
             x_wrap: Default::default(),
             x_oob: Default::default(),
             x_glraw: Default::default(),
@@ -937,6 +925,9 @@ impl<const A: usize> LmTracker<A> {
             ci_kind: Default::default(),
             ci_lo: Default::default(),
             ci_hi: Default::default(),
+            zero_stats: Default::default(),
+            zero_cnt0: Default::default(),
+            zero_cnt1: Default::default(),
             win_lo: Default::default(),
             win_wl: Default::default(),
             win_wh: Default::default(),
@@ -980,13 +971,8 @@ impl<const A: usize> LmTracker<A> {
             skip: Default::default(),
             new0: Default::default(),
             new1: Default::default(),
-            la_set: Default::default(),
-            la_setnp: Default::default(),
-            la_clr: Default::default(),
-            la_orp: Default::default(),
-            lp_set: Default::default(),
-            lp_clr: Default::default(),
-            lp_zero: Default::default(),
+            la_op: Default::default(),
+            lp_op: Default::default(),
             change: Default::default(),
             q_push: Default::default(),
             q_push_data: Default::default(),
@@ -1003,6 +989,7 @@ impl<const A: usize> LmTracker<A> {
             req_ok: Default::default(),
             op_nlb: Default::default(),
             d_cnt: Default::default(),
+            d_neg: Default::default(),
             op_needs_tracking: Default::default(),
             wr_op: Default::default(),
             irq_err: Default::default(),
@@ -1037,11 +1024,7 @@ impl<const A: usize> LmTracker<A> {
             k_wmask: word((2u32 << A) - 1),
             k_gbits: Constant::new(((A + 6) as u64).to_bits()),
             k_imask: word(Self::CAPACITY as u32 - 1),
-            k_sh_hi: Constant::new(0x30u64.to_bits()),
-            k_sh_mid: Constant::new(0x0Cu64.to_bits()),
-            k_sh_lo: Constant::new(0x03u64.to_bits()),
-            k_sh_m1: Constant::new(((Self::CAPACITY << 15) - 1).to_bits()),
-            k_sh_m2: Constant::new(((Self::CAPACITY << 3) - 1).to_bits()),
+            k_low6: word(63),
             k_err_mask: word(regs::ERR_MASK),
             k_cmask: Constant::new(((1u64 << regs::COUNTER_BITS) - 1).to_bits()),
             k_irq_mask: word(regs::IRQ_MASK),
@@ -1183,6 +1166,9 @@ impl<const A: usize> Logic for LmTracker<A> {
             clr_whole,
             clr_ram0,
             clr_ram1,
+            clr_we0,
+            clr_we1,
+            clr_wa,
             clr_bg,
             clr_irq,
             p1_valid,
@@ -1228,16 +1214,8 @@ impl<const A: usize> Logic for LmTracker<A> {
             s2_w,
             s2_mask,
             s2_skipc,
-            s2_set0,
-            s2_setnp0,
-            s2_clr0,
-            s2_zero0,
-            s2_orin0,
-            s2_set1,
-            s2_setnp1,
-            s2_clr1,
-            s2_zero1,
-            s2_orin1,
+            s2_op0,
+            s2_op1,
             s2_bmskip,
             s2_we0,
             s2_we1,
@@ -1269,6 +1247,12 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.ram0.write_clock.next = self.clock.val();
         self.ram1.read_clock.next = self.clock.val();
         self.ram1.write_clock.next = self.clock.val();
+        // Granule counts and indices live in 32-bit registers but use log2(capacity) + 1
+        // bits. Every assignment masks them; holding them masked, too, makes the unused
+        // bits' flops constant, so synthesis drops them and the compares and muxes that
+        // read them (an unmasked hold keeps them: their power-on value is unknown).
+        self.cursor.d.next = self.cursor.q.val() & self.k_gmask.val();
+        self.swap_count.d.next = self.swap_count.q.val() & self.k_gmask.val();
 
         // ---------------------------------------------------------------- status ---------
         self.is_cursor.next = self.method.q.val() == self.k_m_cursor.val();
@@ -1393,9 +1377,10 @@ impl<const A: usize> Logic for LmTracker<A> {
         // PLAN_END - 1 from a flop: PLAN_END changes only in a command's Exec cycle; the
         // first snoop after it reaches B several cycles later, the next command's Exec two
         // cycles later (Exec, Idle, Exec).
-        self.plan_last.d.next = self.plan_end.q.val() - 1;
+        self.plan_last.d.next = (self.plan_end.q.val() - 1) & self.k_gmask.val();
         // NS granules only change in a command, too.
         self.ns_last.d.next = (self.ns_granules.q.val() - 1) & self.k_imask.val();
+        self.ns_last_w.d.next = (self.ns_words.q.val() - 1) & self.k_wmask.val();
         // CURSOR < PLAN_END, from flops; a snoop's cursor move overrides this below.
         self.win_open.d.next = self.cursor.q.val() < self.plan_end.q.val();
         self.win_hi.next = self.plan_last.q.val();
@@ -1489,13 +1474,9 @@ impl<const A: usize> Logic for LmTracker<A> {
                 & (self.p1_slba.q.val().get_bits::<32>(0)
                     >= self.ns_lbas.q.val().get_bits::<32>(0)));
         // Only granules inside the namespace are used: log2(capacity) bits.
-        self.a_sh1.next = (self.p1_slba.q.val() >> (self.shift.q.val() & self.k_sh_hi.val()))
-            & self.k_sh_m1.val();
-        self.a_sh2.next =
-            (self.a_sh1.val() >> (self.shift.q.val() & self.k_sh_mid.val())) & self.k_sh_m2.val();
-        self.a_g0.next =
-            bit_cast::<32, 64>(self.a_sh2.val() >> (self.shift.q.val() & self.k_sh_lo.val()))
-                & self.k_imask.val();
+        self.a_shift.lba.next = self.p1_slba.q.val();
+        self.a_shift.shift.next = self.shift.q.val();
+        self.a_g0.next = self.a_shift.granule.val();
         // P2 -> P3: the range check and the last granule.
         // NLB < 2^16, so the sum wraps exactly when it leaves the top half of the space.
         self.x_wrap.next = self.p2_s63.q.val() & !self.p2_last.q.val().get_bit(63);
@@ -1505,13 +1486,9 @@ impl<const A: usize> Logic for LmTracker<A> {
                 == self.ns_lbas.q.val().get_bits::<32>(32))
                 & (self.p2_last.q.val().get_bits::<32>(0)
                     >= self.ns_lbas.q.val().get_bits::<32>(0)));
-        self.x_sh1.next = (self.p2_last.q.val() >> (self.shift.q.val() & self.k_sh_hi.val()))
-            & self.k_sh_m1.val();
-        self.x_sh2.next =
-            (self.x_sh1.val() >> (self.shift.q.val() & self.k_sh_mid.val())) & self.k_sh_m2.val();
-        self.x_glraw.next =
-            bit_cast::<32, 64>(self.x_sh2.val() >> (self.shift.q.val() & self.k_sh_lo.val()))
-                & self.k_imask.val();
+        self.x_shift.lba.next = self.p2_last.q.val();
+        self.x_shift.shift.next = self.shift.q.val();
+        self.x_glraw.next = self.x_shift.granule.val();
         // PLAN_END only changes in a command, which runs with the pipeline empty.
         self.gap_end.next = self.p2_g0.q.val();
         if self.plan_end.q.val() < self.p2_g0.q.val() {
@@ -1526,6 +1503,9 @@ impl<const A: usize> Logic for LmTracker<A> {
 
         // Ranges the command engine asks for (set below, loaded into B with priority).
         self.ci_valid.next = false;
+        self.zero_stats.next = false;
+        self.zero_cnt0.next = false;
+        self.zero_cnt1.next = false;
         self.ci_kind.next = Kind::Mark;
         self.ci_lo.next = 0u64.into();
         self.ci_hi.next = 0u64.into();
@@ -1711,9 +1691,6 @@ impl<const A: usize> Logic for LmTracker<A> {
                     self.ns_granules.d.next = self.geo_granules.q.val();
                     self.ns_words.d.next =
                         ((self.geo_granules.q.val() + 63) >> 6) & self.k_wmask.val();
-                    // At least one granule: START and LOAD refuse an empty namespace.
-                    self.ns_last_w.d.next =
-                        ((self.geo_granules.q.val() - 1) >> 6) & self.k_wmask.val();
                     self.cstate.d.next = Cmd::Idle;
                     if self.cmd_op.q.val() == self.k_op_load.val() {
                         self.loaded.d.next = true;
@@ -1729,11 +1706,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                         self.method.d.next =
                             bit_cast::<2, 32>(self.r_config.q.val() >> self.k_f_method.val());
                         self.tracking.d.next = 1u64.into();
-                        self.c_writes.d.next = 0u64.into();
-                        self.c_set.d.next = 0u64.into();
-                        self.c_skipped.d.next = 0u64.into();
-                        self.c_copies.d.next = 0u64.into();
-                        self.c_cleared.d.next = 0u64.into();
+                        self.zero_stats.next = true;
                         self.swap_count.d.next = 0u64.into();
                         self.plan_end.d.next = 0u64.into();
                         self.cursor.d.next = 0u64.into();
@@ -1750,7 +1723,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                         self.ci_valid.next = true;
                         self.ci_kind.next = Kind::Fold;
                         self.ci_lo.next = 0u64.into();
-                        self.ci_hi.next = (self.ns_words.q.val() << 6) - 1;
+                        self.ci_hi.next = (self.ns_last_w.q.val() << 6) | self.k_low6.val();
                         self.cstate.d.next = Cmd::SwapFold;
                     } else {
                         self.clr_active.d.next = true;
@@ -1765,11 +1738,8 @@ impl<const A: usize> Logic for LmTracker<A> {
             }
             Cmd::SwapFold => {
                 if self.drained.val() {
-                    if self.sel.q.val() {
-                        self.cnt0.d.next = 0u64.into();
-                    } else {
-                        self.cnt1.d.next = 0u64.into();
-                    }
+                    self.zero_cnt0.next = self.sel.q.val();
+                    self.zero_cnt1.next = !self.sel.q.val();
                     self.irq_set.next = self.k_i_clear_done.val();
                     self.cstate.d.next = Cmd::Flip;
                 }
@@ -1898,12 +1868,12 @@ impl<const A: usize> Logic for LmTracker<A> {
                 self.lb_kind.next = Kind::QrdA;
             }
             self.lb_lo.next = self.q_next.q.val() << 6;
-            self.lb_hi.next = (self.q_next.q.val() << 6) + 63;
+            self.lb_hi.next = (self.q_next.q.val() << 6) | self.k_low6.val();
         } else if self.take_ld.val() {
             self.lb_valid.next = true;
             self.lb_kind.next = Kind::Load;
             self.lb_lo.next = self.load_next.q.val() << 6;
-            self.lb_hi.next = (self.load_next.q.val() << 6) + 63;
+            self.lb_hi.next = (self.load_next.q.val() << 6) | self.k_low6.val();
             if self.load_next.q.val() == self.ns_last_w.q.val() {
                 self.lb_hi.next = self.ns_last.q.val();
             }
@@ -1980,38 +1950,34 @@ impl<const A: usize> Logic for LmTracker<A> {
         // logical buffer (active a, passive p), then mapped onto the RAMs by `sel`.
         self.s2_mask.d.next = self.s1_mask.q.val();
         self.s2_skipc.d.next = 0u64.into();
-        self.la_set.next = false;
-        self.la_setnp.next = false;
-        self.la_clr.next = false;
-        self.la_orp.next = false;
-        self.lp_set.next = false;
-        self.lp_clr.next = false;
-        self.lp_zero.next = false;
+        self.la_op.next = RamOp::Keep;
+        self.lp_op.next = RamOp::Keep;
+        self.s2_bmskip.d.next = 0u64.into();
         self.s2_qpush.d.next = false;
         self.s2_qfrom1.d.next = !self.sel.q.val();
         match self.s1_kind.q.val() {
             Kind::Uw => {
                 if self.is_bitmap.val() {
-                    self.la_setnp.next = true;
+                    self.la_op.next = RamOp::SetNp;
+                    self.s2_bmskip.d.next = self.ones.val();
                 } else {
                     // Cursor: the window's bits are skipped, the rest set.
-                    self.la_set.next = true;
+                    self.la_op.next = RamOp::Set;
                     if self.s1_win_in.q.val() {
                         self.s2_mask.d.next = self.s1_mask.q.val() & !self.s1_win.q.val();
                         self.s2_skipc.d.next = self.s1_mask.q.val() & self.s1_win.q.val();
                     }
                 }
             }
-            Kind::Mark => self.la_set.next = true,
-            Kind::Crb => self.lp_clr.next = true,
-            Kind::Crc => self.la_clr.next = true,
+            Kind::Mark => self.la_op.next = RamOp::Set,
+            Kind::Crb => self.lp_op.next = RamOp::Clr,
+            Kind::Crc => self.la_op.next = RamOp::Clr,
             Kind::Fold => {
-                self.la_orp.next = true;
-                self.lp_zero.next = true;
+                self.la_op.next = RamOp::OrIn;
+                self.lp_op.next = RamOp::Zero;
             }
             Kind::Load => {
-                self.lp_zero.next = true;
-                self.lp_set.next = true;
+                self.lp_op.next = RamOp::Load;
                 self.s2_mask.d.next = self.s1_data.q.val() & self.s1_mask.q.val();
                 if (self.s1_data.q.val() & !self.s1_mask.q.val()).any() & self.s1_valid.q.val() {
                     self.raise_s2.next = self.k_e_load.val();
@@ -2023,79 +1989,34 @@ impl<const A: usize> Logic for LmTracker<A> {
             }
             _ => self.s2_qpush.d.next = self.s1_valid.q.val(),
         }
-        self.s2_set0.d.next = 0u64.into();
-        self.s2_setnp0.d.next = 0u64.into();
-        self.s2_clr0.d.next = 0u64.into();
-        self.s2_zero0.d.next = 0u64.into();
-        self.s2_orin0.d.next = 0u64.into();
-        self.s2_set1.d.next = 0u64.into();
-        self.s2_setnp1.d.next = 0u64.into();
-        self.s2_clr1.d.next = 0u64.into();
-        self.s2_zero1.d.next = 0u64.into();
-        self.s2_orin1.d.next = 0u64.into();
-        self.s2_bmskip.d.next = 0u64.into();
-        if self.la_setnp.val() {
-            self.s2_bmskip.d.next = self.ones.val();
-        }
         // The active buffer's change is counted, except for passive-only operations.
-        self.s2_cnt1.d.next = self.sel.q.val() ^ (self.lp_clr.val() | self.lp_set.val());
+        self.s2_cnt1.d.next = self.sel.q.val()
+            ^ ((self.s1_kind.q.val() == Kind::Crb) | (self.s1_kind.q.val() == Kind::Load));
         self.s2_pas1.d.next = !self.sel.q.val();
-        self.s2_we0.d.next = false;
-        self.s2_we1.d.next = false;
-        if self.s1_valid.q.val() {
-            if self.sel.q.val() {
-                // RAM1 active, RAM0 passive.
-                self.s2_we1.d.next =
-                    self.la_set.val() | self.la_setnp.val() | self.la_clr.val() | self.la_orp.val();
-                self.s2_we0.d.next = self.lp_set.val() | self.lp_clr.val() | self.lp_zero.val();
-                if self.la_set.val() {
-                    self.s2_set1.d.next = self.ones.val();
-                }
-                if self.la_setnp.val() {
-                    self.s2_setnp1.d.next = self.ones.val();
-                }
-                if self.la_clr.val() {
-                    self.s2_clr1.d.next = self.ones.val();
-                }
-                if self.la_orp.val() {
-                    self.s2_orin1.d.next = self.ones.val();
-                }
-                if self.lp_set.val() {
-                    self.s2_set0.d.next = self.ones.val();
-                }
-                if self.lp_clr.val() {
-                    self.s2_clr0.d.next = self.ones.val();
-                }
-                if self.lp_zero.val() {
-                    self.s2_zero0.d.next = self.ones.val();
-                }
-            } else {
-                self.s2_we0.d.next =
-                    self.la_set.val() | self.la_setnp.val() | self.la_clr.val() | self.la_orp.val();
-                self.s2_we1.d.next = self.lp_set.val() | self.lp_clr.val() | self.lp_zero.val();
-                if self.la_set.val() {
-                    self.s2_set0.d.next = self.ones.val();
-                }
-                if self.la_setnp.val() {
-                    self.s2_setnp0.d.next = self.ones.val();
-                }
-                if self.la_clr.val() {
-                    self.s2_clr0.d.next = self.ones.val();
-                }
-                if self.la_orp.val() {
-                    self.s2_orin0.d.next = self.ones.val();
-                }
-                if self.lp_set.val() {
-                    self.s2_set1.d.next = self.ones.val();
-                }
-                if self.lp_clr.val() {
-                    self.s2_clr1.d.next = self.ones.val();
-                }
-                if self.lp_zero.val() {
-                    self.s2_zero1.d.next = self.ones.val();
-                }
-            }
+        if !self.s1_valid.q.val() {
+            self.la_op.next = RamOp::Keep;
+            self.lp_op.next = RamOp::Keep;
         }
+        self.s2_we0.d.next = self.la_op.val() != RamOp::Keep;
+        self.s2_we1.d.next = self.lp_op.val() != RamOp::Keep;
+        self.s2_op0.d.next = self.la_op.val();
+        self.s2_op1.d.next = self.lp_op.val();
+        if self.sel.q.val() {
+            self.s2_we0.d.next = self.lp_op.val() != RamOp::Keep;
+            self.s2_we1.d.next = self.la_op.val() != RamOp::Keep;
+            self.s2_op0.d.next = self.lp_op.val();
+            self.s2_op1.d.next = self.la_op.val();
+        }
+        // The clear engine's write next cycle (`clr_we*`) takes the RAM over.
+        if self.clr_active.q.val() & self.clr_ram0.q.val() {
+            self.s2_op0.d.next = RamOp::Zero;
+        }
+        if self.clr_active.q.val() & self.clr_ram1.q.val() {
+            self.s2_op1.d.next = RamOp::Zero;
+        }
+        self.clr_we0.d.next = self.clr_active.q.val() & self.clr_ram0.q.val();
+        self.clr_we1.d.next = self.clr_active.q.val() & self.clr_ram1.q.val();
+        self.clr_wa.d.next = self.clr_w.q.val();
 
         // ---------------------------------------------------- S2: modify and write --------
         // A RAM read in the cycle of a write to the same word returns the old data: take
@@ -2108,18 +2029,31 @@ impl<const A: usize> Logic for LmTracker<A> {
         if self.s2_hit1.q.val() {
             self.own1.next = self.fwd1_data.q.val();
         }
-        self.new0.next = (self.own0.val()
-            & !self.s2_zero0.q.val()
-            & !(self.s2_clr0.q.val() & self.s2_mask.q.val()))
-            | (self.s2_set0.q.val() & self.s2_mask.q.val())
-            | (self.s2_setnp0.q.val() & self.s2_mask.q.val() & !self.own1.val())
-            | (self.s2_orin0.q.val() & self.own1.val());
-        self.new1.next = (self.own1.val()
-            & !self.s2_zero1.q.val()
-            & !(self.s2_clr1.q.val() & self.s2_mask.q.val()))
-            | (self.s2_set1.q.val() & self.s2_mask.q.val())
-            | (self.s2_setnp1.q.val() & self.s2_mask.q.val() & !self.own0.val())
-            | (self.s2_orin1.q.val() & self.own0.val());
+        // The same function for each RAM, its own word and the other's swapped. (As a
+        // sub-block it would read S2's words and feed S2's writes, a false loop through
+        // the top's one always block that Verilator cannot schedule statically.)
+        match self.s2_op0.q.val() {
+            RamOp::Keep => self.new0.next = self.own0.val(),
+            RamOp::Set => self.new0.next = self.own0.val() | self.s2_mask.q.val(),
+            RamOp::SetNp => {
+                self.new0.next = self.own0.val() | (self.s2_mask.q.val() & !self.own1.val())
+            }
+            RamOp::Clr => self.new0.next = self.own0.val() & !self.s2_mask.q.val(),
+            RamOp::OrIn => self.new0.next = self.own0.val() | self.own1.val(),
+            RamOp::Zero => self.new0.next = 0u64.into(),
+            RamOp::Load => self.new0.next = self.s2_mask.q.val(),
+        }
+        match self.s2_op1.q.val() {
+            RamOp::Keep => self.new1.next = self.own1.val(),
+            RamOp::Set => self.new1.next = self.own1.val() | self.s2_mask.q.val(),
+            RamOp::SetNp => {
+                self.new1.next = self.own1.val() | (self.s2_mask.q.val() & !self.own0.val())
+            }
+            RamOp::Clr => self.new1.next = self.own1.val() & !self.s2_mask.q.val(),
+            RamOp::OrIn => self.new1.next = self.own1.val() | self.own0.val(),
+            RamOp::Zero => self.new1.next = 0u64.into(),
+            RamOp::Load => self.new1.next = self.s2_mask.q.val(),
+        }
         self.change.next = self.new0.val() ^ self.own0.val();
         if self.s2_cnt1.q.val() {
             self.change.next = self.new1.val() ^ self.own1.val();
@@ -2135,23 +2069,20 @@ impl<const A: usize> Logic for LmTracker<A> {
         if self.s2_qfrom1.q.val() {
             self.q_push_data.next = self.own1.val();
         }
-        // Physical RAM ports: the clear engine first, then the datapath.
-        self.we0.next = self.s2_we0.q.val();
+        // Physical RAM ports: the clear engine first (its `Zero` code is in S2's op), then
+        // the datapath.
+        self.we0.next = self.s2_we0.q.val() | self.clr_we0.q.val();
         self.wa0.next = self.s2_w.q.val();
+        if self.clr_we0.q.val() {
+            self.wa0.next = self.clr_wa.q.val();
+        }
         self.wd0.next = self.new0.val();
-        self.we1.next = self.s2_we1.q.val();
+        self.we1.next = self.s2_we1.q.val() | self.clr_we1.q.val();
         self.wa1.next = self.s2_w.q.val();
+        if self.clr_we1.q.val() {
+            self.wa1.next = self.clr_wa.q.val();
+        }
         self.wd1.next = self.new1.val();
-        if self.clr_active.q.val() & self.clr_ram0.q.val() {
-            self.we0.next = true;
-            self.wa0.next = self.clr_w.q.val();
-            self.wd0.next = 0u64.into();
-        }
-        if self.clr_active.q.val() & self.clr_ram1.q.val() {
-            self.we1.next = true;
-            self.wa1.next = self.clr_w.q.val();
-            self.wd1.next = 0u64.into();
-        }
         self.ram0.write_enable.next = self.we0.val();
         self.ram0.write_address.next = bit_cast::<A, 32>(self.wa0.val());
         self.ram0.write_data.next = self.wd0.val();
@@ -2182,15 +2113,19 @@ impl<const A: usize> Logic for LmTracker<A> {
         // ---------------------------------------------------------- S4: add ---------------
         self.pc.next = bit_cast::<32, 7>(self.s4_pc.q.val());
         self.d_cnt.next = self.pc.val();
+        self.d_neg.next = 0u64.into();
         if (self.s4_kind.q.val() == Kind::Crb) | (self.s4_kind.q.val() == Kind::Crc) {
-            self.d_cnt.next = !self.pc.val() + 1;
+            self.d_cnt.next = !self.pc.val();
+            self.d_neg.next = 1u64.into();
         }
         if self.s4_valid.q.val() {
             // Only the counted buffer's popcount moves.
             if self.s4_cnt1.q.val() {
-                self.cnt1.d.next = (self.cnt1.q.val() + self.d_cnt.val()) & self.k_gmask.val();
+                self.cnt1.d.next =
+                    (self.cnt1.q.val() + self.d_cnt.val() + self.d_neg.val()) & self.k_gmask.val();
             } else {
-                self.cnt0.d.next = (self.cnt0.q.val() + self.d_cnt.val()) & self.k_gmask.val();
+                self.cnt0.d.next =
+                    (self.cnt0.q.val() + self.d_cnt.val() + self.d_neg.val()) & self.k_gmask.val();
             }
             // The statistics counters wrap at regs::COUNTER_BITS.
             match self.s4_kind.q.val() {
@@ -2224,7 +2159,6 @@ impl<const A: usize> Logic for LmTracker<A> {
         }
 
         // ----------------------------------------------------------- clear engine ---------
-        // After S4, so that the count of a buffer cleared this cycle ends at zero.
         self.clr_end.next = self.clr_w.q.val() == self.ns_last_w.q.val();
         if self.clr_whole.q.val() {
             self.clr_end.next = self.clr_w.q.val() == self.k_cap_last_word.val();
@@ -2235,15 +2169,33 @@ impl<const A: usize> Logic for LmTracker<A> {
                 self.clr_active.d.next = false;
                 self.clr_w.d.next = 0u64.into();
                 if self.clr_ram0.q.val() {
-                    self.cnt0.d.next = 0u64.into();
+                    self.zero_cnt0.next = true;
                 }
                 if self.clr_ram1.q.val() {
-                    self.cnt1.d.next = 0u64.into();
+                    self.zero_cnt1.next = true;
                 }
                 if self.clr_irq.q.val() {
                     self.irq_set.next = self.k_i_clear_done.val();
                 }
             }
+        }
+
+        // Zeroes after S4's adds: the count of a buffer the clear engine finishes this cycle
+        // ends at zero, and a command never zeroes a count S4 adds to in the same cycle
+        // (commands run with the pipeline empty). Flat and last, each zero becomes its
+        // flops' synchronous reset instead of a gate behind every sum bit.
+        if self.zero_stats.val() {
+            self.c_writes.d.next = 0u64.into();
+            self.c_set.d.next = 0u64.into();
+            self.c_skipped.d.next = 0u64.into();
+            self.c_copies.d.next = 0u64.into();
+            self.c_cleared.d.next = 0u64.into();
+        }
+        if self.zero_cnt0.val() {
+            self.cnt0.d.next = 0u64.into();
+        }
+        if self.zero_cnt1.val() {
+            self.cnt1.d.next = 0u64.into();
         }
 
         // --------------------------------------------------------- query FIFO -------------
@@ -2484,7 +2436,6 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.ns_lbas.d.next = 0u64.into();
             self.ns_granules.d.next = 0u64.into();
             self.ns_words.d.next = 0u64.into();
-            self.ns_last_w.d.next = 0u64.into();
             self.loaded.d.next = false;
             self.plan_end.d.next = 0u64.into();
             self.cursor.d.next = 0u64.into();

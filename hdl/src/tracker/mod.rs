@@ -1,7 +1,9 @@
 //! The `lm_tracker` block in Rust-HDL and its Verilog emitter.
 
 pub mod block;
+pub mod granule;
 pub mod popcount;
+pub mod ramop;
 
 pub use block::LmTracker;
 use rust_hdl::prelude::*;
