@@ -3,7 +3,7 @@
 use crate::rng::Rng;
 use anyhow::{Context, Result};
 use lmsnoop_firmware::{Device, TrackingConfig};
-use lmsnoop_sim::golden::Method;
+use lmsnoop_regs::Method;
 use lmsnoop_sim::{GoldenTracker, Snoop, TrackerPort};
 use std::hint::black_box;
 use std::time::Instant;
@@ -83,7 +83,7 @@ fn time_on(
 
 /// `n` random single-granule operations over the tracker's namespace: 3 writes to 1 copy read.
 fn apply<P: TrackerPort + ?Sized>(port: &mut P, n: u64, rng: &mut Rng) {
-    let granules = u64::from(port.csr_read(lmsnoop_hdl::regs::NS_GRANULES));
+    let granules = u64::from(port.csr_read(lmsnoop_regs::NS_GRANULES));
     for _ in 0..n {
         let r = rng.next_u64();
         let op = Snoop::new(

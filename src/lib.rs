@@ -9,8 +9,10 @@
 
 pub mod backend;
 pub mod bench;
+#[cfg(feature = "hw")]
 pub mod formal;
-pub mod json;
+#[cfg(feature = "hw")]
+pub mod hw_cli;
 pub mod metrics;
 pub mod replay;
 pub mod report;
@@ -18,7 +20,9 @@ pub mod rng;
 #[cfg(feature = "rtl")]
 pub mod rtl_bench;
 pub mod storage;
+#[cfg(feature = "hw")]
 pub mod synth;
+#[cfg(feature = "hw")]
 pub mod tools;
 pub mod units;
 pub mod workload;

@@ -4,16 +4,15 @@ use anyhow::{bail, ensure, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use lmsnoop::backend::{make_port, Backend};
 use lmsnoop::bench::golden_throughput;
-use lmsnoop::json::Json;
 use lmsnoop::metrics::RunReport;
 use lmsnoop::report::{self, Cost};
-use lmsnoop::synth::{self, Target};
 use lmsnoop::units::{format_size, parse_size};
 use lmsnoop::workload::{WorkloadConfig, WorkloadKind};
 use lmsnoop::world::{LatencyModel, SimConfig, WriteSnoop};
 use lmsnoop::{replay, world};
 use lmsnoop_firmware::ServerConfig;
-use lmsnoop_sim::golden::Method;
+use lmsnoop_regs::Method;
+use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -41,87 +40,46 @@ enum Command {
     Bench(BenchArgs),
     /// Measure the RTL in exact simulated cycles (needs the rtl feature).
     RtlBench(RtlBenchArgs),
-    /// Write hdl/generated/*.v from the Rust-HDL block.
-    GenVerilog(GenArgs),
+    /// Write hdl/generated/*.v from the Rust-HDL block (needs the hw feature).
+    GenVerilog(GenVerilogArgs),
     /// Write the C register header and the Markdown register table from the register map.
     GenRegs(GenArgs),
-    /// Synthesise the block with Yosys (and nextpnr on iCE40): area, logic depth, Fmax.
+    /// Synthesise the block with Yosys (and nextpnr on iCE40): area, logic depth, Fmax
+    /// (needs the hw feature).
     Synth(SynthArgs),
-    /// Check the block's safety properties: BMC and covers (yosys-smtbmc, z3), PDR (ABC).
+    /// Check the block's safety properties: BMC and covers (yosys-smtbmc, z3), PDR (ABC)
+    /// (needs the hw feature).
     Formal(FormalArgs),
 }
 
+#[cfg(feature = "hw")]
+use lmsnoop::hw_cli::{FormalArgs, SynthArgs};
+#[cfg(feature = "hw")]
+type GenVerilogArgs = GenArgs;
+#[cfg(not(feature = "hw"))]
+type FormalArgs = NoHw;
+#[cfg(not(feature = "hw"))]
+type SynthArgs = NoHw;
+#[cfg(not(feature = "hw"))]
+type GenVerilogArgs = NoHw;
+
+/// The arguments of a hardware command in a build without the `hw` feature: whatever they
+/// are, the command says how to get it.
+#[cfg(not(feature = "hw"))]
 #[derive(Args)]
-struct FormalArgs {
-    /// Bounded model check depth in clock cycles.
-    #[arg(long, default_value_t = lmsnoop::formal::DEFAULT_DEPTH)]
-    depth: u32,
-    /// Time limit in seconds of each property's unbounded proof attempt (ABC PDR); 0 skips.
-    #[arg(long, value_name = "SECONDS", default_value_t = lmsnoop::formal::DEFAULT_PDR_SECONDS)]
-    pdr: u32,
-    /// Also try k-induction with this k, one property at a time.
-    #[arg(long, value_name = "K")]
-    induction: Option<u32>,
-    /// Skip the cover search (which shows the checked cases are reachable).
-    #[arg(long)]
-    no_covers: bool,
-    /// Depth of the cover search (ABC stops at a reached cover, so it may exceed --depth).
-    #[arg(long, default_value_t = lmsnoop::formal::DEFAULT_COVER_DEPTH)]
-    cover_depth: u32,
-    /// Search only this cover (repeatable); all of them by default.
-    #[arg(long = "cover", value_name = "NAME", conflicts_with = "no_covers")]
-    only_covers: Vec<String>,
-    /// Check a deliberately broken block instead (see --list-mutants); it must fail.
-    #[arg(long, value_name = "NAME")]
-    mutate: Option<String>,
-    /// List the mutants and the property each must trip.
-    #[arg(long)]
-    list_mutants: bool,
-    /// Keep the work files (Verilog, SMT2 model, logs, VCD traces) under this directory.
-    #[arg(long, value_name = "DIR")]
-    keep: Option<PathBuf>,
-    /// Check only this assertion (repeatable); all of them by default.
-    #[arg(long = "property", value_name = "NAME")]
-    only_properties: Vec<String>,
-    /// Time limit of each property's bounded check in seconds (0: none); a property that
-    /// runs out is reported with the steps it reached and the check does not pass.
-    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
-    bmc_seconds: u32,
-    /// Solver runs at a time, each checking one property (default: one per core).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    jobs: Option<u32>,
-    /// One JSON object instead of the table.
-    #[arg(long)]
-    json: bool,
+struct NoHw {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    _args: Vec<String>,
 }
 
-#[derive(Args)]
-struct SynthArgs {
-    /// FPGA family: ice40-hx8k, xc7 or xcup.
-    #[arg(long, value_parser = parse_target, required_unless_present = "fit")]
-    target: Option<Target>,
-    /// Granules per bitmap buffer (64 << A); default 32768 on ice40-hx8k, 1048576 on Xilinx.
-    #[arg(long)]
-    granules: Option<u64>,
-    /// Run 2^12..=2^20 granules and print a Markdown table.
-    #[arg(long, conflicts_with = "granules")]
-    sweep: bool,
-    /// Print where the bitmaps stop fitting on chip on Alveo U250 and U280 (arithmetic only).
-    #[arg(long)]
-    fit: bool,
-    /// Keep the work files (Verilog, Yosys script and log, netlists) under this directory.
-    #[arg(long, value_name = "DIR")]
-    keep: Option<PathBuf>,
-    /// Stop nextpnr after this many seconds (iCE40; a nearly full device places slowly).
-    #[arg(long, default_value_t = 900, value_name = "SECS")]
-    pnr_timeout: u64,
-    /// One JSON object instead of the table.
-    #[arg(long)]
-    json: bool,
-}
-
-fn parse_target(s: &str) -> Result<Target, String> {
-    Target::parse(s).ok_or_else(|| format!("unknown target {s:?} (ice40-hx8k, xc7 or xcup)"))
+/// How to get a build that has the hardware commands.
+#[cfg(not(feature = "hw"))]
+fn no_hw(command: &str) -> Result<()> {
+    bail!(
+        "`lmsnoop {command}` needs the hardware flows, which this build leaves out: \
+         rebuild with `cargo build --release --features hw` (the Rust-HDL block; synth and \
+         formal also need Yosys, nextpnr, z3: scripts/test.sh installs them)"
+    )
 }
 
 #[derive(Args)]
@@ -442,24 +400,18 @@ fn bench(args: BenchArgs) -> Result<()> {
     );
     let results = golden_throughput(args.ops, args.granules, args.seed)?;
     if args.json {
-        let rows = results
+        let rows: Vec<_> = results
             .iter()
             .map(|r| {
-                Json::Obj(vec![
-                    ("method", r.method.name().into()),
-                    ("ops", r.ops.into()),
-                    ("ops_per_second", r.static_ops_per_second.into()),
-                    ("dyn_ops_per_second", r.dyn_ops_per_second.into()),
-                ])
+                json!({
+                    "method": r.method.name(),
+                    "ops": r.ops,
+                    "ops_per_second": r.static_ops_per_second,
+                    "dyn_ops_per_second": r.dyn_ops_per_second,
+                })
             })
             .collect();
-        println!(
-            "{}",
-            Json::Obj(vec![
-                ("granules", args.granules.into()),
-                ("golden", Json::Arr(rows))
-            ])
-        );
+        println!("{}", json!({ "granules": args.granules, "golden": rows }));
     } else {
         println!("golden model, {} random single-granule ops per method (3 writes : 1 copy read), {} granules", args.ops, args.granules);
         println!(
@@ -482,29 +434,26 @@ fn bench(args: BenchArgs) -> Result<()> {
 fn rtl_bench(args: RtlBenchArgs) -> Result<()> {
     let b = lmsnoop::rtl_bench::run(args.ops, args.seed)?;
     if args.json {
-        let rows = b
+        let rows: Vec<_> = b
             .scenarios
             .iter()
             .map(|s| {
-                Json::Obj(vec![
-                    ("scenario", s.name.into()),
-                    ("ops", s.ops.into()),
-                    ("cycles", s.cycles.into()),
-                    ("ops_per_cycle", s.ops_per_cycle().into()),
-                    ("unit", s.unit.into()),
-                    ("units_per_cycle", s.units_per_cycle().into()),
-                ])
+                json!({
+                    "scenario": s.name,
+                    "ops": s.ops,
+                    "cycles": s.cycles,
+                    "ops_per_cycle": s.ops_per_cycle(),
+                    "unit": s.unit,
+                    "units_per_cycle": s.units_per_cycle(),
+                })
             })
             .collect();
         println!(
             "{}",
-            Json::Obj(vec![
-                ("scenarios", Json::Arr(rows)),
-                (
-                    "verilator_ops_per_second",
-                    b.verilator_ops_per_second.into()
-                ),
-            ])
+            json!({
+                "scenarios": rows,
+                "verilator_ops_per_second": b.verilator_ops_per_second,
+            })
         );
     } else {
         println!("lm_tracker RTL (Verilator), exact simulated cycles");
@@ -541,32 +490,14 @@ fn rtl_bench(_: RtlBenchArgs) -> Result<()> {
 
 /// Writes generated files under `root`, saying which changed.
 fn write_generated(root: &std::path::Path, files: &[(String, String)]) -> Result<()> {
-    for (rel, text) in files {
-        let path = root.join(rel);
-        let old = std::fs::read_to_string(&path).ok();
-        if old.as_deref() == Some(text.as_str()) {
-            println!("unchanged {rel}");
-            continue;
-        }
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-        println!("wrote {rel}");
+    for (rel, written) in lmsnoop_regs::render::write_files(root, files)? {
+        println!("{} {rel}", if written { "wrote" } else { "unchanged" });
     }
     Ok(())
 }
 
-fn gen_verilog(args: GenArgs) -> Result<()> {
-    let files: Vec<(String, String)> = lmsnoop_hdl::tracker::generated()
-        .into_iter()
-        .map(|g| (format!("hdl/generated/{}", g.file), g.verilog))
-        .collect();
-    write_generated(&args.root, &files)
-}
-
 fn gen_regs(args: GenArgs) -> Result<()> {
-    use lmsnoop_hdl::render;
+    use lmsnoop_regs::render;
     let readme_path = args.root.join("README.md");
     let readme = std::fs::read_to_string(&readme_path)
         .with_context(|| format!("reading {}", readme_path.display()))?;
@@ -585,108 +516,6 @@ fn gen_regs(args: GenArgs) -> Result<()> {
     write_generated(&args.root, &files)
 }
 
-fn synth_cmd(args: SynthArgs) -> Result<()> {
-    let mut json = Vec::new();
-    if args.fit {
-        if args.json {
-            json.push(("fit", synth::fit::fit_json()));
-        } else {
-            print!("{}", synth::fit::fit_text());
-        }
-    }
-    let Some(target) = args.target else {
-        if args.json {
-            println!("{}", Json::Obj(json));
-        }
-        return Ok(());
-    };
-    let options = |granules| synth::Options {
-        target,
-        granules,
-        keep: args.keep.clone(),
-        progress: true,
-        pnr_timeout: std::time::Duration::from_secs(args.pnr_timeout),
-    };
-    if args.sweep {
-        // Every size is checked up front, so a bad build fails before the first run.
-        let sizes = synth::sweep_granules();
-        for &g in &sizes {
-            synth::addr_bits_of(g)?;
-        }
-        let mut reports = Vec::new();
-        for g in sizes {
-            reports.push(synth::run(&options(g))?);
-        }
-        if args.json {
-            json.push(("sweep", synth::sweep_json(target, &reports)));
-            println!("{}", Json::Obj(json));
-        } else {
-            if args.fit {
-                println!();
-            }
-            print!("{}", synth::sweep_table(target, &reports));
-        }
-        let failed: Vec<String> = reports
-            .iter()
-            .filter_map(|r| r.check().err().map(|e| e.to_string()))
-            .collect();
-        if !failed.is_empty() {
-            bail!("{}", failed.join("\n"));
-        }
-        return Ok(());
-    }
-    let report = synth::run(&options(
-        args.granules.unwrap_or_else(|| target.default_granules()),
-    ))?;
-    if args.json {
-        if json.is_empty() {
-            println!("{}", report.json());
-        } else {
-            json.push(("synth", report.json()));
-            println!("{}", Json::Obj(json));
-        }
-    } else {
-        if args.fit {
-            println!();
-        }
-        print!("{}", report.table());
-    }
-    report.check()
-}
-
-fn formal_cmd(args: FormalArgs) -> Result<()> {
-    use lmsnoop::formal::{self, mutants};
-    if args.list_mutants {
-        for m in mutants::MUTANTS {
-            println!("{:<20} caught by {:<15} {}", m.name, m.caught_by, m.effect);
-        }
-        return Ok(());
-    }
-    let mutant = args.mutate.as_deref().map(mutants::find).transpose()?;
-    let report = formal::run(&formal::Options {
-        depth: args.depth,
-        covers: !args.no_covers,
-        only_covers: args.only_covers,
-        cover_depth: args.cover_depth,
-        induction: args.induction,
-        pdr_seconds: args.pdr,
-        mutant,
-        keep: args.keep.clone(),
-        progress: !args.json,
-        jobs: args
-            .jobs
-            .map_or_else(formal::pool::default_jobs, |n| n as usize),
-        only_properties: args.only_properties,
-        bmc_seconds: args.bmc_seconds,
-    })?;
-    if args.json {
-        println!("{}", report.json());
-    } else {
-        print!("{}", report.table());
-    }
-    report.check()
-}
-
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -695,10 +524,19 @@ fn main() {
         Command::Replay(a) => replay_cmd(a),
         Command::Bench(a) => bench(a),
         Command::RtlBench(a) => rtl_bench(a),
-        Command::GenVerilog(a) => gen_verilog(a),
         Command::GenRegs(a) => gen_regs(a),
-        Command::Synth(a) => synth_cmd(a),
-        Command::Formal(a) => formal_cmd(a),
+        #[cfg(feature = "hw")]
+        Command::GenVerilog(a) => write_generated(&a.root, &lmsnoop::hw_cli::generated_verilog()),
+        #[cfg(feature = "hw")]
+        Command::Synth(a) => lmsnoop::hw_cli::synth_cmd(a),
+        #[cfg(feature = "hw")]
+        Command::Formal(a) => lmsnoop::hw_cli::formal_cmd(a),
+        #[cfg(not(feature = "hw"))]
+        Command::GenVerilog(_) => no_hw("gen-verilog"),
+        #[cfg(not(feature = "hw"))]
+        Command::Synth(_) => no_hw("synth"),
+        #[cfg(not(feature = "hw"))]
+        Command::Formal(_) => no_hw("formal"),
     };
     if let Err(e) = result {
         eprintln!("lmsnoop: error: {e:#}");

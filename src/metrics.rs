@@ -1,6 +1,6 @@
 //! What a migration run measured, per pass and in total.
 
-use lmsnoop_sim::golden::Method;
+use lmsnoop_regs::Method;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PassMetrics {

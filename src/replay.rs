@@ -20,8 +20,8 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use lmsnoop_firmware::{Device, TrackingConfig};
-use lmsnoop_hdl::regs::{flag_names, ERR_FLAGS};
-use lmsnoop_sim::golden::Method;
+use lmsnoop_regs::Method;
+use lmsnoop_regs::{flag_names, ERR_FLAGS};
 use lmsnoop_sim::{Snoop, TrackerPort};
 use std::io::Write;
 

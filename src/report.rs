@@ -1,9 +1,9 @@
 //! Human tables and JSON objects for migration runs.
 
-use crate::json::Json;
 use crate::metrics::{PassMetrics, RunReport};
-use lmsnoop_hdl::regs::{flag_names, ERR_FLAGS};
-use lmsnoop_sim::golden::Method;
+use lmsnoop_regs::Method;
+use lmsnoop_regs::{flag_names, ERR_FLAGS};
+use serde_json::{json, Value};
 use std::fmt::Write as _;
 
 /// Peak resident memory of this process (Linux VmHWM), if the kernel tells.
@@ -21,72 +21,60 @@ pub struct Cost {
     pub peak_rss_bytes: Option<u64>,
 }
 
-fn pass_json(p: &PassMetrics) -> Json {
-    Json::Obj(vec![
-        ("pass", p.pass.into()),
-        ("final", p.is_final.into()),
-        ("user_writes", p.user_writes.into()),
-        ("planned_granules", p.planned.into()),
-        ("copied_granules", p.copied.into()),
-        ("redundant_copies", p.redundant.into()),
-        ("bits_set", p.bits_set.into()),
-        ("bits_skipped", p.bits_skipped.into()),
-        ("bits_cleared", p.bits_cleared.into()),
-        ("failed_copies", p.failed_copies.into()),
-        ("duration_us", (p.duration_ns as f64 / 1e3).into()),
-    ])
+fn pass_json(p: &PassMetrics) -> Value {
+    json!({
+        "pass": p.pass,
+        "final": p.is_final,
+        "user_writes": p.user_writes,
+        "planned_granules": p.planned,
+        "copied_granules": p.copied,
+        "redundant_copies": p.redundant,
+        "bits_set": p.bits_set,
+        "bits_skipped": p.bits_skipped,
+        "bits_cleared": p.bits_cleared,
+        "failed_copies": p.failed_copies,
+        "duration_us": p.duration_ns as f64 / 1e3,
+    })
 }
 
-fn error_names(flags: u32) -> Json {
-    Json::Arr(
-        flag_names(ERR_FLAGS, flags)
-            .into_iter()
-            .map(Json::from)
-            .collect(),
-    )
+/// The report of one run as one JSON object; `cost` appends the process's own figures.
+pub fn run_json(r: &RunReport, cost: Option<Cost>) -> Value {
+    let mut run = json!({
+        "method": r.method.name(),
+        "workload": r.workload,
+        "seed": r.seed,
+        "backend": r.backend,
+        "namespace_lbas": r.namespace_lbas,
+        "granule_shift": r.granule_shift,
+        "granules": r.granules,
+        "mapped_granules": r.mapped_granules,
+        "passes": r.passes(),
+        "converged": r.converged,
+        "user_writes": r.user_writes(),
+        "copied_granules": r.copied_granules(),
+        "redundant_copies": r.redundant_copies(),
+        "bits_set": r.bits_set(),
+        "bits_skipped": r.bits_skipped(),
+        "bits_cleared": r.bits_cleared(),
+        "failed_copies": r.failed_copies(),
+        "final_pass_granules": r.final_pass_granules(),
+        "downtime_us": r.downtime_ns as f64 / 1e3,
+        "simulated_seconds": r.sim_time_ns as f64 / 1e9,
+        "lost_updates": r.lost_updates,
+        "lost_examples": r.lost_examples,
+        "device_errors": flag_names(ERR_FLAGS, r.device_errors),
+        "per_pass": r.per_pass.iter().map(pass_json).collect::<Vec<_>>(),
+    });
+    add_cost(&mut run, cost);
+    run
 }
 
-pub fn run_json(r: &RunReport, cost: Option<Cost>) -> Json {
-    let mut fields = vec![
-        ("method", r.method.name().into()),
-        ("workload", r.workload.as_str().into()),
-        ("seed", r.seed.into()),
-        ("backend", r.backend.into()),
-        ("namespace_lbas", r.namespace_lbas.into()),
-        ("granule_shift", r.granule_shift.into()),
-        ("granules", r.granules.into()),
-        ("mapped_granules", r.mapped_granules.into()),
-        ("passes", r.passes().into()),
-        ("converged", r.converged.into()),
-        ("user_writes", r.user_writes().into()),
-        ("copied_granules", r.copied_granules().into()),
-        ("redundant_copies", r.redundant_copies().into()),
-        ("bits_set", r.bits_set().into()),
-        ("bits_skipped", r.bits_skipped().into()),
-        ("bits_cleared", r.bits_cleared().into()),
-        ("failed_copies", r.failed_copies().into()),
-        ("final_pass_granules", r.final_pass_granules().into()),
-        ("downtime_us", (r.downtime_ns as f64 / 1e3).into()),
-        ("simulated_seconds", (r.sim_time_ns as f64 / 1e9).into()),
-        ("lost_updates", r.lost_updates.into()),
-        (
-            "lost_examples",
-            Json::Arr(r.lost_examples.iter().map(|&g| g.into()).collect()),
-        ),
-        ("device_errors", error_names(r.device_errors)),
-        (
-            "per_pass",
-            Json::Arr(r.per_pass.iter().map(pass_json).collect()),
-        ),
-    ];
-    if let Some(c) = cost {
-        fields.push(("wall_seconds", c.wall_seconds.into()));
-        fields.push((
-            "peak_rss_bytes",
-            c.peak_rss_bytes.map_or(Json::Null, Json::from),
-        ));
+/// Appends `wall_seconds` and `peak_rss_bytes` to a JSON object.
+pub fn add_cost(object: &mut Value, cost: Option<Cost>) {
+    if let (Some(c), Some(fields)) = (cost, object.as_object_mut()) {
+        fields.insert("wall_seconds".into(), c.wall_seconds.into());
+        fields.insert("peak_rss_bytes".into(), c.peak_rss_bytes.into());
     }
-    Json::Obj(fields)
 }
 
 /// Right-aligned columns with a header row.
@@ -272,26 +260,24 @@ pub fn compare_table(runs: &[RunReport]) -> String {
     )
 }
 
-pub fn compare_json(runs: &[RunReport], cost: Option<Cost>) -> Json {
+pub fn compare_json(runs: &[RunReport], cost: Option<Cost>) -> Value {
     let naive = naive_redundant(runs);
-    let methods = runs
+    let methods: Vec<Value> = runs
         .iter()
         .map(|r| {
-            let Json::Obj(mut fields) = run_json(r, None) else {
-                unreachable!()
-            };
-            let reduction = naive.map_or(Json::Null, |n| Json::from(cut(r.redundant_copies(), n)));
-            fields.insert(7, ("redundant_reduction_vs_naive_pct", reduction));
-            Json::Obj(fields)
+            let mut run = run_json(r, None);
+            let reduction = naive.map(|n| cut(r.redundant_copies(), n));
+            if let Some(fields) = run.as_object_mut() {
+                fields.shift_insert(
+                    7,
+                    "redundant_reduction_vs_naive_pct".into(),
+                    reduction.into(),
+                );
+            }
+            run
         })
         .collect();
-    let mut fields = vec![("methods", Json::Arr(methods))];
-    if let Some(c) = cost {
-        fields.push(("wall_seconds", c.wall_seconds.into()));
-        fields.push((
-            "peak_rss_bytes",
-            c.peak_rss_bytes.map_or(Json::Null, Json::from),
-        ));
-    }
-    Json::Obj(fields)
+    let mut compare = json!({ "methods": methods });
+    add_cost(&mut compare, cost);
+    compare
 }

@@ -9,8 +9,8 @@
 use crate::rng::Rng;
 use anyhow::{ensure, Result};
 use lmsnoop_firmware::{Device, TrackingConfig};
-use lmsnoop_hdl::regs::{BUSY, CMD, OP_SWAP, STATUS};
-use lmsnoop_sim::golden::Method;
+use lmsnoop_regs::Method;
+use lmsnoop_regs::{BUSY, CMD, OP_SWAP, STATUS};
 use lmsnoop_sim::rtl::{RtlBuild, RtlTracker};
 use lmsnoop_sim::{Snoop, TrackerPort};
 use std::time::Instant;
@@ -255,7 +255,7 @@ pub fn run(ops: u64, seed: u64) -> Result<RtlBench> {
     wait_idle(t);
     let start = t.cycles();
     let words = NS / 64;
-    t.csr_write(CMD, lmsnoop_hdl::regs::OP_QUERY);
+    t.csr_write(CMD, lmsnoop_regs::OP_QUERY);
     let (mut got, mut first) = (0, 0);
     loop {
         if let Some(beat) = t.query_cycle(true) {

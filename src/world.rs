@@ -14,7 +14,7 @@ use crate::storage::{Namespace, PRE_EXISTING};
 use crate::workload::{mapped_extents, Workload, WorkloadConfig};
 use anyhow::{bail, Context, Result};
 use lmsnoop_firmware::{CopyJob, Device, MigrationServer, Next, ServerConfig, TrackingConfig};
-use lmsnoop_sim::golden::Method;
+use lmsnoop_regs::Method;
 use lmsnoop_sim::{Snoop, TrackerPort};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;

@@ -191,6 +191,24 @@ fn bench_reports_throughput() {
     );
 }
 
+#[cfg(not(feature = "hw"))]
+#[test]
+fn hardware_commands_without_the_feature_say_how_to_get_them() {
+    for args in [
+        &["synth", "--target", "xc7"][..],
+        &["formal", "--depth", "2"],
+        &["gen-verilog"],
+    ] {
+        let out = lmsnoop(args);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("cargo build --release --features hw"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
 #[cfg(not(feature = "rtl"))]
 #[test]
 fn rtl_backend_without_the_feature_says_how_to_get_it() {

@@ -11,6 +11,7 @@
 //! run (comma-separated or `all`; the default is those caught within 20 cycles) and
 //! `LMSNOOP_FORMAL_PDR_SECONDS` the PDR limit per property. A missing tool fails the test
 //! with the install hint (scripts/test.sh installs them).
+#![cfg(feature = "hw")]
 
 mod cli_support;
 

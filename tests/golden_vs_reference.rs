@@ -7,8 +7,8 @@ mod common;
 use common::for_each_seed;
 use common::reference::Reference;
 use lmsnoop::rng::Rng;
-use lmsnoop_hdl::regs::*;
-use lmsnoop_sim::golden::Method;
+use lmsnoop_regs::Method;
+use lmsnoop_regs::*;
 use lmsnoop_sim::{GoldenTracker, Snoop, TrackerPort};
 
 fn command(t: &mut GoldenTracker, op: u32) {

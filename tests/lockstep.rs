@@ -15,8 +15,8 @@ mod common;
 
 use common::for_each_seed;
 use lmsnoop::rng::Rng;
-use lmsnoop_hdl::regs::*;
-use lmsnoop_sim::golden::Method;
+use lmsnoop_regs::Method;
+use lmsnoop_regs::*;
 use lmsnoop_sim::rtl::{RtlBuild, RtlTracker};
 use lmsnoop_sim::{GoldenTracker, Snoop, TrackerPort};
 

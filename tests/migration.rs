@@ -10,7 +10,7 @@ use common::{for_each_seed, small_config};
 use lmsnoop::rng::Rng;
 use lmsnoop::workload::WorkloadKind;
 use lmsnoop::world::{simulate, Latency, SimConfig, WriteSnoop};
-use lmsnoop_sim::golden::Method;
+use lmsnoop_regs::Method;
 use lmsnoop_sim::GoldenTracker;
 use std::cell::RefCell;
 use std::rc::Rc;

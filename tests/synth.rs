@@ -6,6 +6,7 @@
 //! error cases and `--fit` well under a second. The whole file took 333 s on a busy machine.
 //! A missing tool fails the test with the install hint, like the other hardware tests
 //! (scripts/test.sh installs the tools).
+#![cfg(feature = "hw")]
 
 mod cli_support;
 

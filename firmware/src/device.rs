@@ -9,9 +9,7 @@
 //! wrong state is refused before it reaches the hardware; the hardware checks again.
 
 use crate::status::Status;
-use lmsnoop_hdl::regs::*;
-use lmsnoop_sim::golden::{Method, MAX_GRANULE_SHIFT};
-use lmsnoop_sim::{Bitmap, TrackerPort};
+use lmsnoop_regs::*;
 
 /// How many STATUS reads the firmware waits for BUSY to drop. The RTL's longest command,
 /// a clear-engine walk, takes one cycle per word, so this bound covers 2^24 words.

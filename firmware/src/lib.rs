@@ -2,7 +2,7 @@
 //!
 //! [`device`] turns the host's migration commands (StartTracking, QueryBmp, SwapBdp,
 //! QueryBdp, ReleaseBdp, SetPlan, MarkDirty, GetStatus, StopTracking) into CSR accesses and
-//! stream beats on a [`lmsnoop_sim::TrackerPort`], refusing each one with an NVMe-style
+//! stream beats on a [`lmsnoop_regs::TrackerPort`], refusing each one with an NVMe-style
 //! status in the wrong state. [`server`] is the migration server's pre-copy loop as a
 //! time-free state machine: the simulator (or a real host) feeds it completions and it
 //! answers with the next copy to issue.

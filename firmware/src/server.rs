@@ -14,8 +14,7 @@
 
 use crate::device::{Device, DeviceStatus, TrackingConfig};
 use crate::status::Status;
-use lmsnoop_sim::golden::Method;
-use lmsnoop_sim::{Bitmap, TrackerPort};
+use lmsnoop_regs::{Bitmap, Method, TrackerPort};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ServerConfig {

@@ -1,6 +1,6 @@
 //! Completion status of a host command, in the spirit of NVMe status codes.
 
-use lmsnoop_hdl::regs::{flag_names, ERR_FLAGS};
+use lmsnoop_regs::{flag_names, ERR_FLAGS};
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -9,9 +9,8 @@
 #![allow(clippy::single_range_in_vec_init)] // granule sets are written as lists of ranges
 
 use lmsnoop_firmware::{Device, Status, TrackingConfig};
-use lmsnoop_hdl::regs::*;
-use lmsnoop_sim::golden::Method;
-use lmsnoop_sim::{Bitmap, GoldenTracker, QueryBeat, Snoop, TrackerPort};
+use lmsnoop_regs::*;
+use lmsnoop_sim::GoldenTracker;
 use std::ops::Range;
 
 const CAP: u64 = 256;

@@ -27,7 +27,7 @@ fn generated_verilog_is_current() {
         let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             on_disk == g.verilog,
-            "hdl/generated/{} is stale: run `cargo run -- gen-verilog` to regenerate it",
+            "hdl/generated/{} is stale: run `cargo run --release --features hw -- gen-verilog` to regenerate it",
             g.file
         );
     }

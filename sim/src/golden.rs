@@ -6,62 +6,9 @@
 //! popcounts of the bits that changed. Commands complete at once here (STATUS.BUSY is never
 //! seen set); the RTL may take cycles, which the firmware covers by polling BUSY.
 
-use crate::bitmap::{for_each_word, Bitmap};
-use crate::port::{QueryBeat, Snoop, TrackerPort};
 use bitvec::prelude::*;
-use lmsnoop_hdl::regs::*;
-
-/// The tracking method, as latched from CONFIG.METHOD.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    Naive,
-    Cursor,
-    Bitmap,
-    Clear,
-}
-
-impl Method {
-    pub const ALL: [Method; 4] = [Method::Naive, Method::Cursor, Method::Bitmap, Method::Clear];
-
-    pub fn code(self) -> u32 {
-        match self {
-            Method::Naive => METHOD_NAIVE,
-            Method::Cursor => METHOD_CURSOR,
-            Method::Bitmap => METHOD_BITMAP,
-            Method::Clear => METHOD_CLEAR,
-        }
-    }
-
-    pub fn from_code(code: u32) -> Method {
-        match code & 3 {
-            METHOD_NAIVE => Method::Naive,
-            METHOD_CURSOR => Method::Cursor,
-            METHOD_BITMAP => Method::Bitmap,
-            _ => Method::Clear,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Method::Naive => "naive",
-            Method::Cursor => "cursor",
-            Method::Bitmap => "bitmap",
-            Method::Clear => "clear",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Method> {
-        Method::ALL.into_iter().find(|m| m.name() == s)
-    }
-}
-
-impl std::fmt::Display for Method {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-pub use lmsnoop_hdl::regs::MAX_GRANULE_SHIFT;
+use lmsnoop_regs::bitmap::for_each_word;
+use lmsnoop_regs::*;
 
 /// Indices into the counter array, in the order of [`COUNTERS`].
 const WRITES_SEEN: usize = 0;
@@ -271,7 +218,7 @@ impl GoldenTracker {
         if a >= b {
             0
         } else {
-            crate::bitmap::word_mask((a - base) as u32, (b - 1 - base) as u32)
+            lmsnoop_regs::bitmap::word_mask((a - base) as u32, (b - 1 - base) as u32)
         }
     }
 

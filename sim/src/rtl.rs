@@ -34,8 +34,8 @@
 //! The cycle-level API ([`RtlTracker::drive_snoops`], [`RtlTracker::tick_idle`],
 //! [`RtlTracker::cycles`]) is for lockstep scoreboards and benchmarks.
 
-use crate::port::{QueryBeat, Snoop, TrackerPort};
-use lmsnoop_hdl::regs::{BUSY, CAPACITY, CMD, QUERY_OPEN, STATUS};
+use lmsnoop_regs::{QueryBeat, Snoop, TrackerPort};
+use lmsnoop_regs::{BUSY, CAPACITY, CMD, QUERY_OPEN, STATUS};
 use std::collections::VecDeque;
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::path::Path;

@@ -1,5 +1,5 @@
 //! Black-box tests of the golden model, driven only through [`TrackerPort`] and the
-//! register map of `lmsnoop_hdl::regs` (no address is spelled here).
+//! register map of `lmsnoop_regs` (no address is spelled here).
 //!
 //! Every expected value below is derived by hand from DESIGN.md and the register
 //! documentation, not recorded from a run. Unless a test says otherwise the namespace is
@@ -8,7 +8,7 @@
 
 #![allow(clippy::single_range_in_vec_init)] // granule sets are written as lists of ranges
 
-use lmsnoop_hdl::regs::*;
+use lmsnoop_regs::*;
 use lmsnoop_sim::{GoldenTracker, QueryBeat, Snoop, TrackerPort};
 use std::ops::Range;
 

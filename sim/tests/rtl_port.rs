@@ -5,7 +5,7 @@
 
 #![cfg(feature = "rtl")]
 
-use lmsnoop_hdl::regs::*;
+use lmsnoop_regs::*;
 use lmsnoop_sim::{GoldenTracker, QueryBeat, RtlBuild, RtlTracker, Snoop, TrackerPort};
 use std::time::Instant;
 

@@ -17,13 +17,13 @@ pub mod pool;
 pub mod script;
 pub mod smtbmc;
 
-use crate::json::Json;
 use crate::tools::{tool_version, WorkDir};
 use abc::{Bmc, Outcome, Proof};
 use anyhow::{bail, Result};
 use lmsnoop_hdl::tracker::{verilog_of, LmTracker, FORMAL_ADDR_BITS};
 use mutants::Mutant;
 use script::Model;
+use serde_json::{json, Value};
 use smtbmc::{Mode, Verdict};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -558,130 +558,88 @@ impl Report {
         s
     }
 
-    pub fn json(&self) -> Json {
+    pub fn json(&self) -> Value {
         let verdict = |v: &Verdict| {
-            Json::Obj(vec![
-                ("passed", v.passed.into()),
-                (
-                    "failed",
-                    Json::Arr(v.failed.iter().map(|f| f.as_str().into()).collect()),
-                ),
-                ("step", v.step.map_or(Json::Null, Json::from)),
-                ("vcd", v.vcd.clone().map_or(Json::Null, Json::from)),
-                ("seconds", v.seconds.into()),
-            ])
+            json!({
+                "passed": v.passed,
+                "failed": v.failed,
+                "step": v.step,
+                "vcd": v.vcd,
+                "seconds": v.seconds,
+            })
         };
-        Json::Obj(vec![
-            ("depth", self.depth.into()),
-            ("cover_depth", self.cover_depth.into()),
-            ("granules", self.granules.into()),
-            ("mutant", self.mutant.map_or(Json::Null, |m| m.name.into())),
-            ("tools", self.tools.as_str().into()),
-            (
-                "properties",
-                Json::Arr(self.properties.iter().map(|p| p.as_str().into()).collect()),
-            ),
-            ("jobs", (self.jobs as u64).into()),
-            (
-                "unchecked",
-                Json::Arr(
-                    self.bounded
-                        .iter()
-                        .filter(|c| c.outcome == Bounded::NotRun)
-                        .map(|c| c.property.as_str().into())
-                        .collect(),
-                ),
-            ),
-            ("bmc", verdict(&self.bmc)),
-            (
-                "bounded",
-                Json::Arr(
-                    self.bounded
-                        .iter()
-                        .map(|c| {
-                            // `frames`: the steps checked without a failure.
-                            let (outcome, step, frames) = match &c.outcome {
-                                Bounded::Holds => ("holds", None, self.depth),
-                                Bounded::Fails(v) => ("fails", v.step, v.step.unwrap_or(0)),
-                                Bounded::Incomplete { frames } => ("incomplete", None, *frames),
-                                Bounded::NotRun => ("not_run", None, 0),
-                            };
-                            Json::Obj(vec![
-                                ("property", c.property.as_str().into()),
-                                ("outcome", outcome.into()),
-                                ("step", step.map_or(Json::Null, Json::from)),
-                                ("frames", frames.into()),
-                                ("seconds", c.seconds.into()),
-                            ])
-                        })
-                        .collect(),
-                ),
-            ),
-            (
-                "covers",
-                self.cover.as_ref().map_or(Json::Null, |c| {
-                    Json::Obj(vec![
-                        (
-                            "reached",
-                            Json::Arr(
-                                c.reached
-                                    .iter()
-                                    .map(|(n, st)| {
-                                        Json::Obj(vec![
-                                            ("cover", n.as_str().into()),
-                                            ("step", (*st).into()),
-                                        ])
-                                    })
-                                    .collect(),
-                            ),
-                        ),
-                        (
-                            "unreached",
-                            Json::Arr(c.unreached.iter().map(|n| n.as_str().into()).collect()),
-                        ),
-                        ("seconds", c.seconds.into()),
-                    ])
-                }),
-            ),
-            ("pdr_seconds", self.pdr_seconds.into()),
-            (
-                "pdr",
-                Json::Arr(
-                    self.proofs
-                        .iter()
-                        .map(|q| {
-                            let (outcome, frames) = match q.outcome {
-                                Outcome::Proven { frames } => ("proven", frames),
-                                Outcome::Fails { frame } => ("fails", frame),
-                                Outcome::Undecided { frames } => ("undecided", frames),
-                            };
-                            Json::Obj(vec![
-                                ("property", q.property.as_str().into()),
-                                ("outcome", outcome.into()),
-                                ("frames", frames.into()),
-                                ("seconds", q.seconds.into()),
-                            ])
-                        })
-                        .collect(),
-                ),
-            ),
-            (
-                "induction",
-                Json::Arr(
-                    self.induction
-                        .iter()
-                        .map(|(p, k, v)| {
-                            Json::Obj(vec![
-                                ("property", p.as_str().into()),
-                                ("k", (*k).into()),
-                                ("proven", v.passed.into()),
-                                ("seconds", v.seconds.into()),
-                            ])
-                        })
-                        .collect(),
-                ),
-            ),
-        ])
+        let unchecked: Vec<&str> = self
+            .bounded
+            .iter()
+            .filter(|c| c.outcome == Bounded::NotRun)
+            .map(|c| c.property.as_str())
+            .collect();
+        let bounded: Vec<Value> = self
+            .bounded
+            .iter()
+            .map(|c| {
+                // `frames`: the steps checked without a failure.
+                let (outcome, step, frames) = match &c.outcome {
+                    Bounded::Holds => ("holds", None, self.depth),
+                    Bounded::Fails(v) => ("fails", v.step, v.step.unwrap_or(0)),
+                    Bounded::Incomplete { frames } => ("incomplete", None, *frames),
+                    Bounded::NotRun => ("not_run", None, 0),
+                };
+                json!({
+                    "property": c.property,
+                    "outcome": outcome,
+                    "step": step,
+                    "frames": frames,
+                    "seconds": c.seconds,
+                })
+            })
+            .collect();
+        let covers = self.cover.as_ref().map(|c| {
+            let reached: Vec<Value> = c
+                .reached
+                .iter()
+                .map(|(n, st)| json!({ "cover": n, "step": st }))
+                .collect();
+            json!({ "reached": reached, "unreached": c.unreached, "seconds": c.seconds })
+        });
+        let pdr: Vec<Value> = self
+            .proofs
+            .iter()
+            .map(|q| {
+                let (outcome, frames) = match q.outcome {
+                    Outcome::Proven { frames } => ("proven", frames),
+                    Outcome::Fails { frame } => ("fails", frame),
+                    Outcome::Undecided { frames } => ("undecided", frames),
+                };
+                json!({
+                    "property": q.property,
+                    "outcome": outcome,
+                    "frames": frames,
+                    "seconds": q.seconds,
+                })
+            })
+            .collect();
+        let induction: Vec<Value> = self
+            .induction
+            .iter()
+            .map(|(p, k, v)| json!({ "property": p, "k": k, "proven": v.passed, "seconds": v.seconds }))
+            .collect();
+        json!({
+            "depth": self.depth,
+            "cover_depth": self.cover_depth,
+            "granules": self.granules,
+            "mutant": self.mutant.map(|m| m.name),
+            "tools": self.tools,
+            "properties": self.properties,
+            "jobs": self.jobs,
+            "unchecked": unchecked,
+            "bmc": verdict(&self.bmc),
+            "bounded": bounded,
+            "covers": covers,
+            "pdr_seconds": self.pdr_seconds,
+            "pdr": pdr,
+            "induction": induction,
+        })
     }
 }
 

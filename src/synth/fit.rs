@@ -6,7 +6,7 @@
 //! one write port), and there are two of them: 2 × 2^A × 64 = 2 × granules bits.
 
 use super::Target;
-use crate::json::Json;
+use serde_json::{json, Value};
 use std::fmt::Write as _;
 
 /// Bits of bitmap in both buffers.
@@ -309,34 +309,34 @@ pub fn fit_text() -> String {
 }
 
 /// The `--fit` analysis as JSON.
-pub fn fit_json() -> Json {
-    let cards = CARDS
+pub fn fit_json() -> Value {
+    let cards: Vec<Value> = CARDS
         .iter()
         .map(|c| {
             let (in_bram, in_uram) = card_limits(c);
-            Json::Obj(vec![
-                ("card", c.name.into()),
-                ("device", c.device.into()),
-                ("bram36", c.bram36.into()),
-                ("uram288", c.uram.into()),
-                ("max_granules_bram", in_bram.into()),
-                ("max_granules_uram", in_uram.into()),
-                ("external_memory", c.external.into()),
-            ])
+            json!({
+                "card": c.name,
+                "device": c.device,
+                "bram36": c.bram36,
+                "uram288": c.uram,
+                "max_granules_bram": in_bram,
+                "max_granules_uram": in_uram,
+                "external_memory": c.external,
+            })
         })
         .collect();
-    let rows = fit_granules()
+    let rows: Vec<Value> = fit_granules()
         .into_iter()
         .map(|g| {
-            Json::Obj(vec![
-                ("granules", g.into()),
-                ("bitmap_bits", (2 * g).into()),
-                ("bram36", bram36_for(g).into()),
-                ("uram288", uram_for(g).into()),
-            ])
+            json!({
+                "granules": g,
+                "bitmap_bits": 2 * g,
+                "bram36": bram36_for(g),
+                "uram288": uram_for(g),
+            })
         })
         .collect();
-    Json::Obj(vec![("cards", Json::Arr(cards)), ("rows", Json::Arr(rows))])
+    json!({ "cards": cards, "rows": rows })
 }
 
 #[cfg(test)]

@@ -12,10 +12,10 @@ pub mod flow;
 pub mod harness;
 pub mod parse;
 
-use crate::json::Json;
 use anyhow::{bail, Result};
 use fit::MemoryPlan;
 use parse::{Cells, LongestPath};
+use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -334,25 +334,21 @@ fn tail(log: &str) -> String {
         .to_string()
 }
 
-fn opt_u64(v: Option<u64>) -> Json {
-    v.map_or(Json::Null, Json::from)
+fn pair_json(p: Option<(u64, u64)>) -> Value {
+    p.map_or(
+        Value::Null,
+        |(used, available)| json!({ "used": used, "available": available }),
+    )
 }
 
-fn pair_json(p: Option<(u64, u64)>) -> Json {
-    match p {
-        Some((used, avail)) => Json::Obj(vec![("used", used.into()), ("available", avail.into())]),
-        None => Json::Null,
-    }
-}
-
-fn counts_json(c: &CellCounts) -> Json {
-    Json::Obj(vec![
-        ("luts", c.luts.into()),
-        ("ffs", c.ffs.into()),
-        ("carries", c.carries.into()),
-        ("muxes", c.muxes.into()),
-        ("brams", c.brams.into()),
-    ])
+fn counts_json(c: &CellCounts) -> Value {
+    json!({
+        "luts": c.luts,
+        "ffs": c.ffs,
+        "carries": c.carries,
+        "muxes": c.muxes,
+        "brams": c.brams,
+    })
 }
 
 impl Report {
@@ -388,18 +384,18 @@ impl Report {
     }
 
     /// `[{unit, luts}]`, the unclaimed registers last as `{register, luts}`.
-    fn lut_units_json(&self) -> Json {
-        let round = |v: f64| Json::Num((v * 10.0).round() / 10.0);
+    fn lut_units_json(&self) -> Value {
+        let round = |v: f64| (v * 10.0).round() / 10.0;
         let share = &self.lut_share;
         let units = share
             .units
             .iter()
-            .map(|(u, v)| Json::Obj(vec![("unit", (*u).into()), ("luts", round(*v))]));
+            .map(|(u, v)| json!({ "unit": u, "luts": round(*v) }));
         let unclaimed = share
             .unclaimed
             .iter()
-            .map(|(r, v)| Json::Obj(vec![("register", r.as_str().into()), ("luts", round(*v))]));
-        Json::Arr(units.chain(unclaimed).collect())
+            .map(|(r, v)| json!({ "register": r, "luts": round(*v) }));
+        Value::Array(units.chain(unclaimed).collect())
     }
 
     /// The LUTs by unit, one line each.
@@ -419,79 +415,52 @@ impl Report {
         lines
     }
 
-    pub fn json(&self) -> Json {
+    pub fn json(&self) -> Value {
         let p = self.placement.as_ref();
         let path = self.path.as_ref();
-        let cells = self
+        let cells: Vec<Value> = self
             .cells
             .iter()
-            .map(|(n, &c)| Json::Obj(vec![("cell", n.as_str().into()), ("count", c.into())]))
+            .map(|(n, &c)| json!({ "cell": n, "count": c }))
             .collect();
-        Json::Obj(vec![
-            ("target", self.target.name().into()),
-            ("granules", self.granules.into()),
-            ("addr_bits", self.addr_bits.into()),
-            ("bitmap_bits", fit::bitmap_bits(self.addr_bits).into()),
-            ("luts", self.block.luts.into()),
-            ("ffs", self.block.ffs.into()),
-            ("carries", self.block.carries.into()),
-            ("muxes", self.block.muxes.into()),
-            ("lut_units", self.lut_units_json()),
-            ("brams", self.block.brams.into()),
-            ("brams_expected", self.plan.brams.into()),
-            ("bram_primitive", self.plan.primitive.into()),
-            ("urams", self.block.urams.into()),
-            ("lutram_cells", self.block.lutram_cells.into()),
-            ("lutram_cells_expected", self.plan.lutram_cells.into()),
-            ("ffs_bound", self.ff_bound.into()),
-            ("register_bits", self.register_bits.into()),
-            ("memory_ok", self.memory_problems.is_empty().into()),
-            (
-                "memory_problems",
-                Json::Arr(
-                    self.memory_problems
-                        .iter()
-                        .map(|s| s.as_str().into())
-                        .collect(),
-                ),
-            ),
-            ("logic_depth", opt_u64(path.map(|p| p.cells))),
-            ("logic_depth_luts", opt_u64(path.map(|p| p.luts))),
-            ("logic_depth_carries", opt_u64(path.map(|p| p.carries))),
-            ("logic_depth_muxes", opt_u64(path.map(|p| p.muxes))),
-            (
-                "logic_depth_path",
-                match path {
-                    Some(p) => format!("{} -> {}", p.from, p.to).into(),
-                    None => Json::Null,
-                },
-            ),
-            (
-                "fmax_mhz",
-                p.and_then(|p| p.fmax_mhz).map_or(Json::Null, Json::from),
-            ),
-            ("fits", p.map_or(Json::Null, |p| p.fits.into())),
-            ("device_lcs", pair_json(p.and_then(|p| p.lcs))),
-            ("device_rams", pair_json(p.and_then(|p| p.rams))),
-            ("device_ios", pair_json(p.and_then(|p| p.ios))),
-            (
-                "pnr_error",
-                p.and_then(|p| p.error.clone())
-                    .map_or(Json::Null, Json::from),
-            ),
-            (
-                "harness",
-                self.harness.as_ref().map_or(Json::Null, counts_json),
-            ),
-            ("yosys", self.yosys.as_str().into()),
-            (
-                "nextpnr",
-                p.map_or(Json::Null, |p| p.version.as_str().into()),
-            ),
-            ("synth_command", self.target.synth_command().into()),
-            ("cells", Json::Arr(cells)),
-            ("wall_seconds", self.seconds.into()),
-        ])
+        json!({
+            "target": self.target.name(),
+            "granules": self.granules,
+            "addr_bits": self.addr_bits,
+            "bitmap_bits": fit::bitmap_bits(self.addr_bits),
+            "luts": self.block.luts,
+            "ffs": self.block.ffs,
+            "carries": self.block.carries,
+            "muxes": self.block.muxes,
+            "lut_units": self.lut_units_json(),
+            "brams": self.block.brams,
+            "brams_expected": self.plan.brams,
+            "bram_primitive": self.plan.primitive,
+            "urams": self.block.urams,
+            "lutram_cells": self.block.lutram_cells,
+            "lutram_cells_expected": self.plan.lutram_cells,
+            "ffs_bound": self.ff_bound,
+            "register_bits": self.register_bits,
+            "memory_ok": self.memory_problems.is_empty(),
+            "memory_problems": self.memory_problems,
+            "logic_depth": path.map(|p| p.cells),
+            "logic_depth_luts": path.map(|p| p.luts),
+            "logic_depth_carries": path.map(|p| p.carries),
+            "logic_depth_muxes": path.map(|p| p.muxes),
+            "logic_depth_path": path.map(|p| format!("{} -> {}", p.from, p.to)),
+            "fmax_mhz": p.and_then(|p| p.fmax_mhz),
+            "fits": p.map(|p| p.fits),
+            "device_lcs": pair_json(p.and_then(|p| p.lcs)),
+            "device_rams": pair_json(p.and_then(|p| p.rams)),
+            "device_ios": pair_json(p.and_then(|p| p.ios)),
+            "pnr_error": p.and_then(|p| p.error.clone()),
+            "harness": self.harness.as_ref().map(counts_json),
+            "yosys": self.yosys,
+            "nextpnr": p.map(|p| p.version.as_str()),
+            "synth_command": self.target.synth_command(),
+            "cells": cells,
+            "wall_seconds": self.seconds,
+        })
     }
 
     pub fn table(&self) -> String {
@@ -699,14 +668,11 @@ pub fn sweep_table(target: Target, reports: &[Report]) -> String {
 }
 
 /// The `--sweep` result as JSON.
-pub fn sweep_json(target: Target, reports: &[Report]) -> Json {
-    Json::Obj(vec![
-        ("target", target.name().into()),
-        (
-            "runs",
-            Json::Arr(reports.iter().map(Report::json).collect()),
-        ),
-    ])
+pub fn sweep_json(target: Target, reports: &[Report]) -> Value {
+    json!({
+        "target": target.name(),
+        "runs": reports.iter().map(Report::json).collect::<Vec<_>>(),
+    })
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! skipped during the pass has been copied by that pass since the skip: the promise a
 //! skip relies on.
 
-use lmsnoop_hdl::regs::{CMD, OPCODE, OP_STOP, OP_SWAP};
+use lmsnoop_regs::{CMD, OPCODE, OP_STOP, OP_SWAP};
 use lmsnoop_sim::{GoldenTracker, QueryBeat, Snoop, TrackerPort};
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -48,9 +48,9 @@ impl TrackerPort for AuditPort {
         self.inner.csr_write(addr, value)
     }
     fn user_write(&mut self, op: Snoop) {
-        let skipped_before = self.inner.csr_read(lmsnoop_hdl::regs::BITS_SKIPPED_LO);
+        let skipped_before = self.inner.csr_read(lmsnoop_regs::BITS_SKIPPED_LO);
         self.inner.user_write(op);
-        if self.inner.csr_read(lmsnoop_hdl::regs::BITS_SKIPPED_LO) == skipped_before {
+        if self.inner.csr_read(lmsnoop_regs::BITS_SKIPPED_LO) == skipped_before {
             return;
         }
         let mut a = self.audit.borrow_mut();

@@ -8,7 +8,7 @@ pub mod reference;
 use lmsnoop::workload::{WorkloadConfig, WorkloadKind};
 use lmsnoop::world::{LatencyModel, SimConfig, WriteSnoop};
 use lmsnoop_firmware::ServerConfig;
-use lmsnoop_sim::golden::Method;
+use lmsnoop_regs::Method;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Runs `f` for `LMSNOOP_SEEDS` seeds (default `default_count`) starting at

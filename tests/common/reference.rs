@@ -1,7 +1,7 @@
 //! The DESIGN.md method table restated one granule at a time, with vectors of bools: an
 //! independent statement of what the word-at-a-time golden model must compute.
 
-use lmsnoop_sim::golden::Method;
+use lmsnoop_regs::Method;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Counters {

@@ -3,7 +3,6 @@
 //! Range operations walk the words a range touches with a mask per word, never the bits
 //! one by one: the same arithmetic the RTL does per cycle.
 
-use bitvec::prelude::*;
 use std::fmt::Write as _;
 
 /// Bits of a word from `lo` to `hi` inclusive (`lo <= hi < 64`).
@@ -31,7 +30,8 @@ pub fn for_each_word(lo: u64, hi: u64, mut f: impl FnMut(usize, u64)) {
 /// A bitmap of `len` granules.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Bitmap {
-    bits: BitVec<u64, Lsb0>,
+    /// Granule `g` is bit `g % 64` of word `g / 64`; bits at or beyond `len` are zero.
+    words: Vec<u64>,
     len: u64,
 }
 
@@ -40,7 +40,7 @@ impl Bitmap {
     pub fn new(len: u64) -> Self {
         let words = len.div_ceil(64) as usize;
         Bitmap {
-            bits: BitVec::from_vec(vec![0u64; words]),
+            words: vec![0u64; words],
             len,
         }
     }
@@ -52,12 +52,11 @@ impl Bitmap {
             len.div_ceil(64),
             "word count does not match length"
         );
-        let bm = Bitmap {
-            bits: BitVec::from_vec(words),
-            len,
-        };
-        debug_assert!(bm.bits[len as usize..].not_any(), "bits beyond the length");
-        bm
+        debug_assert!(
+            len.is_multiple_of(64) || words.last().is_none_or(|&w| w >> (len % 64) == 0),
+            "bits beyond the length"
+        );
+        Bitmap { words, len }
     }
 
     pub fn len(&self) -> u64 {
@@ -69,11 +68,11 @@ impl Bitmap {
     }
 
     pub fn words(&self) -> &[u64] {
-        self.bits.as_raw_slice()
+        &self.words
     }
 
     pub fn get(&self, granule: u64) -> bool {
-        granule < self.len && self.bits[granule as usize]
+        granule < self.len && (self.words[(granule / 64) as usize] >> (granule % 64)) & 1 != 0
     }
 
     pub fn count_ones(&self) -> u64 {
@@ -87,7 +86,7 @@ impl Bitmap {
             "range end {hi} beyond bitmap of {}",
             self.len
         );
-        let words = self.bits.as_raw_mut_slice();
+        let words = &mut self.words;
         let mut newly = 0;
         for_each_word(lo, hi, |w, m| {
             newly += u64::from((m & !words[w]).count_ones());
@@ -103,7 +102,7 @@ impl Bitmap {
             "range end {hi} beyond bitmap of {}",
             self.len
         );
-        let words = self.bits.as_raw_mut_slice();
+        let words = &mut self.words;
         let mut cleared = 0;
         for_each_word(lo, hi, |w, m| {
             cleared += u64::from((m & words[w]).count_ones());
@@ -130,7 +129,14 @@ impl Bitmap {
 
     /// Set granules, ascending.
     pub fn iter_ones(&self) -> impl Iterator<Item = u64> + '_ {
-        self.bits.iter_ones().map(|i| i as u64)
+        self.words.iter().enumerate().flat_map(|(w, &word)| {
+            let base = w as u64 * 64;
+            std::iter::successors((word != 0).then_some(word), |&rest| {
+                let rest = rest & (rest - 1);
+                (rest != 0).then_some(rest)
+            })
+            .map(move |rest| base + u64::from(rest.trailing_zeros()))
+        })
     }
 
     /// The trace notation: `a-b` runs (inclusive), comma-separated, `-` when empty.

@@ -1,13 +1,13 @@
-//! The files rendered from `hdl/src/regs.rs` are committed. These tests fail when a committed
+//! The files rendered from the register map (`regs/src/map.rs`) are committed. These tests fail when a committed
 //! copy differs from what the renderers produce now, and have gcc accept the C header.
 
-use lmsnoop_hdl::regs;
-use lmsnoop_hdl::render::{self, C_HEADER_PATH, MARKDOWN_PATH};
+use lmsnoop_regs as regs;
+use lmsnoop_regs::render::{self, C_HEADER_PATH, MARKDOWN_PATH};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const REGENERATE: &str = "run `cargo run -- gen-regs` to regenerate it";
+const REGENERATE: &str = "run `cargo run --release -- gen-regs` to regenerate it";
 
 fn workspace_root() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
@@ -110,7 +110,7 @@ fn c_field(f: &regs::Field) -> String {
 
 #[test]
 fn c_header_values_match_the_register_map() {
-    // Compile-time checks that the preprocessor sees the values regs.rs holds, through the
+    // Compile-time checks that the preprocessor sees the values the map holds, through the
     // rendered header included twice (the include guard must hold).
     let mut checks: Vec<(String, u32)> = vec![
         ("LMSNOOP_ID_VALUE".into(), regs::ID_VALUE),
