@@ -5,14 +5,11 @@
 //! watching), [`workload`] generators, per-LBA version-stamped [`storage`], the trace
 //! [`replay`]er, the [`report`]s and the benches. The tracker is in `lmsnoop-sim` (golden
 //! model and Verilator backend), the host protocol in `lmsnoop-firmware`, the register map
-//! and the Rust-HDL block in `lmsnoop-hdl`.
+//! in `lmsnoop-regs`. The hardware commands come from `lmsnoop-flows` (feature `hw`) and the
+//! Verilator backend from `lmsnoop-sim` (feature `rtl`).
 
 pub mod backend;
 pub mod bench;
-#[cfg(feature = "hw")]
-pub mod formal;
-#[cfg(feature = "hw")]
-pub mod hw_cli;
 pub mod metrics;
 pub mod replay;
 pub mod report;
@@ -20,10 +17,5 @@ pub mod rng;
 #[cfg(feature = "rtl")]
 pub mod rtl_bench;
 pub mod storage;
-#[cfg(feature = "hw")]
-pub mod synth;
-#[cfg(feature = "hw")]
-pub mod tools;
-pub mod units;
 pub mod workload;
 pub mod world;

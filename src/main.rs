@@ -6,11 +6,11 @@ use lmsnoop::backend::{make_port, Backend};
 use lmsnoop::bench::golden_throughput;
 use lmsnoop::metrics::RunReport;
 use lmsnoop::report::{self, Cost};
-use lmsnoop::units::{format_size, parse_size};
 use lmsnoop::workload::{WorkloadConfig, WorkloadKind};
 use lmsnoop::world::{LatencyModel, SimConfig, WriteSnoop};
 use lmsnoop::{replay, world};
 use lmsnoop_firmware::ServerConfig;
+use lmsnoop_regs::units::{format_size, parse_size};
 use lmsnoop_regs::Method;
 use serde_json::json;
 use std::io::Write;
@@ -53,7 +53,7 @@ enum Command {
 }
 
 #[cfg(feature = "hw")]
-use lmsnoop::hw_cli::{FormalArgs, SynthArgs};
+use lmsnoop_flows::cli::{FormalArgs, SynthArgs};
 #[cfg(feature = "hw")]
 type GenVerilogArgs = GenArgs;
 #[cfg(not(feature = "hw"))]
@@ -526,11 +526,13 @@ fn main() {
         Command::RtlBench(a) => rtl_bench(a),
         Command::GenRegs(a) => gen_regs(a),
         #[cfg(feature = "hw")]
-        Command::GenVerilog(a) => write_generated(&a.root, &lmsnoop::hw_cli::generated_verilog()),
+        Command::GenVerilog(a) => {
+            write_generated(&a.root, &lmsnoop_flows::cli::generated_verilog())
+        }
         #[cfg(feature = "hw")]
-        Command::Synth(a) => lmsnoop::hw_cli::synth_cmd(a),
+        Command::Synth(a) => lmsnoop_flows::cli::synth_cmd(a),
         #[cfg(feature = "hw")]
-        Command::Formal(a) => lmsnoop::hw_cli::formal_cmd(a),
+        Command::Formal(a) => lmsnoop_flows::cli::formal_cmd(a),
         #[cfg(not(feature = "hw"))]
         Command::GenVerilog(_) => no_hw("gen-verilog"),
         #[cfg(not(feature = "hw"))]

@@ -53,7 +53,7 @@ impl Bitmap {
             "word count does not match length"
         );
         debug_assert!(
-            len.is_multiple_of(64) || words.last().is_none_or(|&w| w >> (len % 64) == 0),
+            len % 64 == 0 || words.last().map_or(true, |&w| w >> (len % 64) == 0),
             "bits beyond the length"
         );
         Bitmap { words, len }

@@ -5,13 +5,15 @@
 //! port table, [`port`] the [`TrackerPort`] trait the firmware drives a tracker through, and
 //! [`Bitmap`] the granule bitmaps that cross it. [`render`] derives every generated file
 //! from these tables: the C header, the Markdown register table, the Verilator shim's
-//! structs. The RTL, the golden model, the firmware and the CLI all read this one crate.
+//! structs. [`units`] spells the byte sizes of a geometry. The RTL, the golden model, the
+//! firmware and the CLI all read this one crate.
 
 pub mod bitmap;
 pub mod map;
 pub mod method;
 pub mod port;
 pub mod render;
+pub mod units;
 
 pub use bitmap::Bitmap;
 pub use map::*;

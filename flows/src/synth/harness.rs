@@ -13,9 +13,9 @@ pub const PCF_FILE: &str = "lm_tracker_hx8k.pcf";
 
 /// The harness Verilog: feeds the block's 293 input bits besides clock and reset from one pin through a 64-bit
 /// shift register and folds its 111 output bits onto one pin.
-pub const HARNESS: &str = include_str!("../../hdl/harness/ice40_hx8k.v");
+pub const HARNESS: &str = include_str!("../../../hdl/harness/ice40_hx8k.v");
 /// Its pins on the iCE40-HX8K breakout board (ct256).
-pub const PCF: &str = include_str!("../../constraints/lm_tracker_hx8k.pcf");
+pub const PCF: &str = include_str!("../../../constraints/lm_tracker_hx8k.pcf");
 
 /// Writes the harness and its PCF into the work directory.
 pub fn write(dir: &WorkDir) -> Result<()> {

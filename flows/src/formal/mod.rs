@@ -30,7 +30,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 /// The property wrapper, compiled in so the binary checks what it was built with.
-pub const WRAPPER: &str = include_str!("../../hdl/formal/lm_tracker_props.sv");
+pub const WRAPPER: &str = include_str!("../../../hdl/formal/lm_tracker_props.sv");
 /// Label prefix of the wrapper's helper invariants, kept in every induction run.
 pub const HELPER_PREFIX: &str = "inv_";
 /// Default BMC depth in clock cycles (the reset's clear engine takes the first 5).

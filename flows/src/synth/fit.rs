@@ -205,7 +205,7 @@ fn human_count(g: u64) -> String {
 
 /// Bytes of namespace `granules` granules cover at `granule_bytes` each, as text.
 fn coverage(granules: u64, granule_bytes: u64) -> String {
-    crate::units::format_size(granules.saturating_mul(granule_bytes))
+    lmsnoop_regs::units::format_size(granules.saturating_mul(granule_bytes))
 }
 
 /// Granule counts of the `--fit` table.
@@ -288,7 +288,7 @@ pub fn fit_text() -> String {
         coarse.push(format!(
             "{} at {} granules ({} granules)",
             c.name,
-            crate::units::format_size(granule),
+            lmsnoop_regs::units::format_size(granule),
             human_count(namespace / granule)
         ));
     }

@@ -1,15 +1,14 @@
-//! Sizes on the command line: `4096`, `4KiB`, `1TiB`, `512B` (binary multiples; `K`, `M`,
+//! Byte sizes as the geometry is given and reported: `4096`, `4KiB`, `1TiB`, `512B` (binary multiples; `K`, `M`,
 //! `G`, `T` and `KB`.. are read as binary too, as storage tools do).
 
-use anyhow::{bail, Context, Result};
-
-pub fn parse_size(text: &str) -> Result<u64> {
+/// A size in bytes from its text, or what is wrong with the text.
+pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let value: u64 = num
         .parse()
-        .with_context(|| format!("size {text:?} does not start with a number"))?;
+        .map_err(|e| format!("size {text:?} does not start with a number: {e}"))?;
     let shift = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 0,
         "k" | "kb" | "kib" => 10,
@@ -17,11 +16,15 @@ pub fn parse_size(text: &str) -> Result<u64> {
         "g" | "gb" | "gib" => 30,
         "t" | "tb" | "tib" => 40,
         "p" | "pb" | "pib" => 50,
-        other => bail!("unknown size unit {other:?} in {text:?} (use B, KiB, MiB, GiB, TiB)"),
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?} in {text:?} (use B, KiB, MiB, GiB, TiB)"
+            ))
+        }
     };
     value
         .checked_mul(1u64 << shift)
-        .with_context(|| format!("size {text:?} overflows 64 bits"))
+        .ok_or_else(|| format!("size {text:?} overflows 64 bits"))
 }
 
 /// `bytes` in the largest binary unit that divides it, for reports.

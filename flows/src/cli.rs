@@ -1,5 +1,5 @@
 //! The hardware commands of the CLI (`synth`, `formal`, `gen-verilog`): their flags and
-//! what they print. Built with the `hw` feature only, as they need the Rust-HDL block.
+//! what they print. The `lmsnoop` binary has them with its `hw` feature.
 
 use crate::synth::{self, Target};
 use anyhow::{bail, Result};
