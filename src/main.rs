@@ -42,7 +42,8 @@ enum Command {
     RtlBench(RtlBenchArgs),
     /// Write hdl/generated/*.v from the Rust-HDL block (needs the hw feature).
     GenVerilog(GenVerilogArgs),
-    /// Write the C register header and the Markdown register table from the register map.
+    /// Write the C register header, the register tables and the Verilator shim's port
+    /// structs from the register map and the port table.
     GenRegs(GenArgs),
     /// Synthesise the block with Yosys (and nextpnr on iCE40): area, logic depth, Fmax
     /// (needs the hw feature).
@@ -501,18 +502,13 @@ fn gen_regs(args: GenArgs) -> Result<()> {
     let readme_path = args.root.join("README.md");
     let readme = std::fs::read_to_string(&readme_path)
         .with_context(|| format!("reading {}", readme_path.display()))?;
-    let Some(readme) = render::splice_readme(&readme) else {
+    let Some(files) = render::generated_files(&readme) else {
         bail!(
             "README.md lacks the register table markers ({} ... {})",
             render::README_BEGIN,
             render::README_END
         );
     };
-    let files = [
-        (render::C_HEADER_PATH.to_string(), render::c_header()),
-        (render::MARKDOWN_PATH.to_string(), render::markdown_table()),
-        ("README.md".to_string(), readme),
-    ];
     write_generated(&args.root, &files)
 }
 

@@ -11,10 +11,10 @@
 #include <stdint.h>
 
 /* Block identity: the ID register reads LMSNOOP_ID_VALUE. */
-#define LMSNOOP_ID_MAGIC_VALUE              0x4C4Du
-#define LMSNOOP_VERSION_MAJOR               1u
-#define LMSNOOP_VERSION_MINOR               0u
-#define LMSNOOP_ID_VALUE                    0x4C4D0100u
+#define LMSNOOP_ID_MAGIC_VALUE               0x4C4Du
+#define LMSNOOP_VERSION_MAJOR                1u
+#define LMSNOOP_VERSION_MINOR                0u
+#define LMSNOOP_ID_VALUE                     0x4C4D0100u
 
 /*
  * Field access: LMSNOOP_FIELD_GET(word, LMSNOOP_CONFIG_METHOD) extracts a field,
@@ -33,242 +33,270 @@
  */
 
 /* ID (RO): Block identity: MAGIC in [31:16], major version [15:8], minor [7:0]. */
-#define LMSNOOP_REG_ID                      0x000u
+#define LMSNOOP_REG_ID                       0x000u
+#define LMSNOOP_REG_ID_RESET                 0x4C4D0100u
 /* ID.ID_MAGIC [31:16]: 0x4C4D ("LM"). */
-#define LMSNOOP_ID_MAGIC_LSB                16u
-#define LMSNOOP_ID_MAGIC_WIDTH              16u
-#define LMSNOOP_ID_MAGIC_MASK               0xFFFF0000u
+#define LMSNOOP_ID_MAGIC_LSB                 16u
+#define LMSNOOP_ID_MAGIC_WIDTH               16u
+#define LMSNOOP_ID_MAGIC_MASK                0xFFFF0000u
 /* ID.ID_MAJOR [15:8]: Major version: bumped on an incompatible register map change. */
-#define LMSNOOP_ID_MAJOR_LSB                8u
-#define LMSNOOP_ID_MAJOR_WIDTH              8u
-#define LMSNOOP_ID_MAJOR_MASK               0x0000FF00u
+#define LMSNOOP_ID_MAJOR_LSB                 8u
+#define LMSNOOP_ID_MAJOR_WIDTH               8u
+#define LMSNOOP_ID_MAJOR_MASK                0x0000FF00u
 /* ID.ID_MINOR [7:0]: Minor version. */
-#define LMSNOOP_ID_MINOR_LSB                0u
-#define LMSNOOP_ID_MINOR_WIDTH              8u
-#define LMSNOOP_ID_MINOR_MASK               0x000000FFu
+#define LMSNOOP_ID_MINOR_LSB                 0u
+#define LMSNOOP_ID_MINOR_WIDTH               8u
+#define LMSNOOP_ID_MINOR_MASK                0x000000FFu
 
 /* CAPACITY (RO): Bitmap capacity in granules (a build parameter, a multiple of 64). */
-#define LMSNOOP_REG_CAPACITY                0x004u
+#define LMSNOOP_REG_CAPACITY                 0x004u
 
 /* CONFIG (RW): Method and granule shift; latched by CMD LOAD and CMD START. */
-#define LMSNOOP_REG_CONFIG                  0x008u
+#define LMSNOOP_REG_CONFIG                   0x008u
+#define LMSNOOP_REG_CONFIG_RESET             0x00000000u
 /* CONFIG.METHOD [1:0]: Tracking method (see METHODS). */
-#define LMSNOOP_CONFIG_METHOD_LSB           0u
-#define LMSNOOP_CONFIG_METHOD_WIDTH         2u
-#define LMSNOOP_CONFIG_METHOD_MASK          0x00000003u
+#define LMSNOOP_CONFIG_METHOD_LSB            0u
+#define LMSNOOP_CONFIG_METHOD_WIDTH          2u
+#define LMSNOOP_CONFIG_METHOD_MASK           0x00000003u
 /* CONFIG.GRANULE_SHIFT [13:8]: G: a granule is 2^G LBAs. */
-#define LMSNOOP_CONFIG_GRANULE_SHIFT_LSB    8u
-#define LMSNOOP_CONFIG_GRANULE_SHIFT_WIDTH  6u
-#define LMSNOOP_CONFIG_GRANULE_SHIFT_MASK   0x00003F00u
+#define LMSNOOP_CONFIG_GRANULE_SHIFT_LSB     8u
+#define LMSNOOP_CONFIG_GRANULE_SHIFT_WIDTH   6u
+#define LMSNOOP_CONFIG_GRANULE_SHIFT_MASK    0x00003F00u
 
 /* NS_LBAS_LO (RW): Namespace size in LBAs, bits [31:0]; latched by LOAD and START. */
-#define LMSNOOP_REG_NS_LBAS_LO              0x00Cu
+#define LMSNOOP_REG_NS_LBAS_LO               0x00Cu
+#define LMSNOOP_REG_NS_LBAS_LO_RESET         0x00000000u
 
 /* NS_LBAS_HI (RW): Namespace size in LBAs, bits [63:32]. */
-#define LMSNOOP_REG_NS_LBAS_HI              0x010u
+#define LMSNOOP_REG_NS_LBAS_HI               0x010u
+#define LMSNOOP_REG_NS_LBAS_HI_RESET         0x00000000u
 
 /* CMD (WO): Command: OPCODE in [3:0], QUERY_SRC in [8]. Poll STATUS.BUSY, then read ERR. */
-#define LMSNOOP_REG_CMD                     0x014u
+#define LMSNOOP_REG_CMD                      0x014u
+#define LMSNOOP_REG_CMD_RESET                0x00000000u
 /* CMD.OPCODE [3:0]: Command opcode (see OPCODES). */
-#define LMSNOOP_CMD_OPCODE_LSB              0u
-#define LMSNOOP_CMD_OPCODE_WIDTH            4u
-#define LMSNOOP_CMD_OPCODE_MASK             0x0000000Fu
+#define LMSNOOP_CMD_OPCODE_LSB               0u
+#define LMSNOOP_CMD_OPCODE_WIDTH             4u
+#define LMSNOOP_CMD_OPCODE_MASK              0x0000000Fu
 /* CMD.QUERY_SRC [8]: With QUERY: 0 streams the passive buffer, 1 the active (diagnostic). */
-#define LMSNOOP_CMD_QUERY_SRC_LSB           8u
-#define LMSNOOP_CMD_QUERY_SRC_WIDTH         1u
-#define LMSNOOP_CMD_QUERY_SRC_MASK          0x00000100u
+#define LMSNOOP_CMD_QUERY_SRC_LSB            8u
+#define LMSNOOP_CMD_QUERY_SRC_WIDTH          1u
+#define LMSNOOP_CMD_QUERY_SRC_MASK           0x00000100u
 
 /* STATUS (RO): State: TRACKING, BUSY, QUERY_OPEN, LOAD_OPEN, and the latched method. */
-#define LMSNOOP_REG_STATUS                  0x018u
+#define LMSNOOP_REG_STATUS                   0x018u
+#define LMSNOOP_REG_STATUS_RESET             0x00000000u
 /* STATUS.TRACKING [0]: Tracking is running (between START and STOP). */
-#define LMSNOOP_STATUS_TRACKING_LSB         0u
-#define LMSNOOP_STATUS_TRACKING_WIDTH       1u
-#define LMSNOOP_STATUS_TRACKING_MASK        0x00000001u
+#define LMSNOOP_STATUS_TRACKING_LSB          0u
+#define LMSNOOP_STATUS_TRACKING_WIDTH        1u
+#define LMSNOOP_STATUS_TRACKING_MASK         0x00000001u
 /* STATUS.BUSY [1]: A command is still executing (swap, clear engine); wait for 0. */
-#define LMSNOOP_STATUS_BUSY_LSB             1u
-#define LMSNOOP_STATUS_BUSY_WIDTH           1u
-#define LMSNOOP_STATUS_BUSY_MASK            0x00000002u
+#define LMSNOOP_STATUS_BUSY_LSB              1u
+#define LMSNOOP_STATUS_BUSY_WIDTH            1u
+#define LMSNOOP_STATUS_BUSY_MASK             0x00000002u
 /* STATUS.QUERY_OPEN [2]: The query stream has words left to deliver. */
-#define LMSNOOP_STATUS_QUERY_OPEN_LSB       2u
-#define LMSNOOP_STATUS_QUERY_OPEN_WIDTH     1u
-#define LMSNOOP_STATUS_QUERY_OPEN_MASK      0x00000004u
+#define LMSNOOP_STATUS_QUERY_OPEN_LSB        2u
+#define LMSNOOP_STATUS_QUERY_OPEN_WIDTH      1u
+#define LMSNOOP_STATUS_QUERY_OPEN_MASK       0x00000004u
 /* STATUS.LOAD_OPEN [3]: The load stream still expects words. */
-#define LMSNOOP_STATUS_LOAD_OPEN_LSB        3u
-#define LMSNOOP_STATUS_LOAD_OPEN_WIDTH      1u
-#define LMSNOOP_STATUS_LOAD_OPEN_MASK       0x00000008u
+#define LMSNOOP_STATUS_LOAD_OPEN_LSB         3u
+#define LMSNOOP_STATUS_LOAD_OPEN_WIDTH       1u
+#define LMSNOOP_STATUS_LOAD_OPEN_MASK        0x00000008u
 /* STATUS.LATCHED_METHOD [5:4]: The method latched by START. */
-#define LMSNOOP_STATUS_LATCHED_METHOD_LSB   4u
-#define LMSNOOP_STATUS_LATCHED_METHOD_WIDTH 2u
-#define LMSNOOP_STATUS_LATCHED_METHOD_MASK  0x00000030u
+#define LMSNOOP_STATUS_LATCHED_METHOD_LSB    4u
+#define LMSNOOP_STATUS_LATCHED_METHOD_WIDTH  2u
+#define LMSNOOP_STATUS_LATCHED_METHOD_MASK   0x00000030u
 
 /* ERR (RW1C): Sticky error flags (see ERR_FLAGS); write 1 to clear. */
-#define LMSNOOP_REG_ERR                     0x01Cu
+#define LMSNOOP_REG_ERR                      0x01Cu
+#define LMSNOOP_REG_ERR_RESET                0x00000000u
 
 /* IRQ_STATUS (RW1C): Interrupt causes (see IRQ_CAUSES); write 1 to clear. */
-#define LMSNOOP_REG_IRQ_STATUS              0x020u
+#define LMSNOOP_REG_IRQ_STATUS               0x020u
+#define LMSNOOP_REG_IRQ_STATUS_RESET         0x00000000u
 
 /*
  * IRQ_ENABLE (RW): Interrupt enables, one per IRQ_CAUSES bit (others read 0); irq =
  * |(IRQ_STATUS & IRQ_ENABLE).
  */
-#define LMSNOOP_REG_IRQ_ENABLE              0x024u
+#define LMSNOOP_REG_IRQ_ENABLE               0x024u
+#define LMSNOOP_REG_IRQ_ENABLE_RESET         0x00000000u
 
 /* PLAN_START (RW): Cursor method: first granule of the copy pass plan; latched by SET_PLAN. */
-#define LMSNOOP_REG_PLAN_START              0x028u
+#define LMSNOOP_REG_PLAN_START               0x028u
+#define LMSNOOP_REG_PLAN_START_RESET         0x00000000u
 
 /* PLAN_END (RW): Cursor method: one past the last granule of the plan; latched by SET_PLAN. */
-#define LMSNOOP_REG_PLAN_END                0x02Cu
+#define LMSNOOP_REG_PLAN_END                 0x02Cu
+#define LMSNOOP_REG_PLAN_END_RESET           0x00000000u
 
 /* CURSOR (RO): Cursor method: the next granule the running pass will copy. */
-#define LMSNOOP_REG_CURSOR                  0x030u
+#define LMSNOOP_REG_CURSOR                   0x030u
+#define LMSNOOP_REG_CURSOR_RESET             0x00000000u
 
 /* MARK_FIRST (RW): Mark-dirty: first granule of the range to set in the active buffer. */
-#define LMSNOOP_REG_MARK_FIRST              0x034u
+#define LMSNOOP_REG_MARK_FIRST               0x034u
+#define LMSNOOP_REG_MARK_FIRST_RESET         0x00000000u
 
 /* MARK_END (RW): Mark-dirty: one past the last granule of the range. */
-#define LMSNOOP_REG_MARK_END                0x038u
+#define LMSNOOP_REG_MARK_END                 0x038u
+#define LMSNOOP_REG_MARK_END_RESET           0x00000000u
 
 /* SWAP_COUNT (RO): Set bits in the new passive buffer after the last SWAP. */
-#define LMSNOOP_REG_SWAP_COUNT              0x03Cu
+#define LMSNOOP_REG_SWAP_COUNT               0x03Cu
+#define LMSNOOP_REG_SWAP_COUNT_RESET         0x00000000u
 
 /* ACTIVE_COUNT (RO): Live popcount of the active buffer. */
-#define LMSNOOP_REG_ACTIVE_COUNT            0x040u
+#define LMSNOOP_REG_ACTIVE_COUNT             0x040u
+#define LMSNOOP_REG_ACTIVE_COUNT_RESET       0x00000000u
 
 /* PASSIVE_COUNT (RO): Live popcount of the passive buffer. */
-#define LMSNOOP_REG_PASSIVE_COUNT           0x044u
+#define LMSNOOP_REG_PASSIVE_COUNT            0x044u
+#define LMSNOOP_REG_PASSIVE_COUNT_RESET      0x00000000u
 
 /* NS_GRANULES (RO): Granules of the latched namespace: ceil(NS_LBAS / 2^GRANULE_SHIFT). */
-#define LMSNOOP_REG_NS_GRANULES             0x048u
+#define LMSNOOP_REG_NS_GRANULES              0x048u
+#define LMSNOOP_REG_NS_GRANULES_RESET        0x00000000u
 
 /* WRITES_SEEN_LO (RO): User writes snooped while tracking, [31:0] (latches HI). */
-#define LMSNOOP_REG_WRITES_SEEN_LO          0x080u
+#define LMSNOOP_REG_WRITES_SEEN_LO           0x080u
+#define LMSNOOP_REG_WRITES_SEEN_LO_RESET     0x00000000u
 
 /* WRITES_SEEN_HI (RO): User writes snooped while tracking, [47:32] (48-bit counters wrap). */
-#define LMSNOOP_REG_WRITES_SEEN_HI          0x084u
+#define LMSNOOP_REG_WRITES_SEEN_HI           0x084u
+#define LMSNOOP_REG_WRITES_SEEN_HI_RESET     0x00000000u
 
 /*
  * BITS_SET_LO (RO): Active-buffer bits turned 0->1 (writes, mark-dirty, cursor gaps, promises
  * carried at SWAP/SET_PLAN), [31:0].
  */
-#define LMSNOOP_REG_BITS_SET_LO             0x088u
+#define LMSNOOP_REG_BITS_SET_LO              0x088u
+#define LMSNOOP_REG_BITS_SET_LO_RESET        0x00000000u
 
 /* BITS_SET_HI (RO): BITS_SET [47:32]. */
-#define LMSNOOP_REG_BITS_SET_HI             0x08Cu
+#define LMSNOOP_REG_BITS_SET_HI              0x08Cu
+#define LMSNOOP_REG_BITS_SET_HI_RESET        0x00000000u
 
 /*
  * BITS_SKIPPED_LO (RO): Granules of user writes not marked because the running pass copies
  * them, [31:0].
  */
-#define LMSNOOP_REG_BITS_SKIPPED_LO         0x090u
+#define LMSNOOP_REG_BITS_SKIPPED_LO          0x090u
+#define LMSNOOP_REG_BITS_SKIPPED_LO_RESET    0x00000000u
 
 /* BITS_SKIPPED_HI (RO): BITS_SKIPPED [47:32]. */
-#define LMSNOOP_REG_BITS_SKIPPED_HI         0x094u
+#define LMSNOOP_REG_BITS_SKIPPED_HI          0x094u
+#define LMSNOOP_REG_BITS_SKIPPED_HI_RESET    0x00000000u
 
 /* COPY_READS_SEEN_LO (RO): Copy reads snooped while tracking, [31:0] (latches HI). */
-#define LMSNOOP_REG_COPY_READS_SEEN_LO      0x098u
+#define LMSNOOP_REG_COPY_READS_SEEN_LO       0x098u
+#define LMSNOOP_REG_COPY_READS_SEEN_LO_RESET 0x00000000u
 
 /* COPY_READS_SEEN_HI (RO): COPY_READS_SEEN [47:32]. */
-#define LMSNOOP_REG_COPY_READS_SEEN_HI      0x09Cu
+#define LMSNOOP_REG_COPY_READS_SEEN_HI       0x09Cu
+#define LMSNOOP_REG_COPY_READS_SEEN_HI_RESET 0x00000000u
 
 /*
  * BITS_CLEARED_LO (RO): Bits turned 1->0 by copy reads (bitmap: passive drained; clear:
  * active), [31:0].
  */
-#define LMSNOOP_REG_BITS_CLEARED_LO         0x0A0u
+#define LMSNOOP_REG_BITS_CLEARED_LO          0x0A0u
+#define LMSNOOP_REG_BITS_CLEARED_LO_RESET    0x00000000u
 
 /* BITS_CLEARED_HI (RO): BITS_CLEARED [47:32]. */
-#define LMSNOOP_REG_BITS_CLEARED_HI         0x0A4u
+#define LMSNOOP_REG_BITS_CLEARED_HI          0x0A4u
+#define LMSNOOP_REG_BITS_CLEARED_HI_RESET    0x00000000u
 
 /* Tracking methods (CONFIG.METHOD and STATUS.LATCHED_METHOD; METHODS in regs/src/map.rs) */
 /* Every written granule is marked dirty. */
-#define LMSNOOP_METHOD_NAIVE                0u
+#define LMSNOOP_METHOD_NAIVE                 0u
 /* Skip writes in [PLAN_START, PLAN_END) at or above CURSOR; copy reads advance CURSOR. */
-#define LMSNOOP_METHOD_CURSOR               1u
+#define LMSNOOP_METHOD_CURSOR                1u
 /* Skip writes whose passive bit is set; copy reads drain the passive bit. */
-#define LMSNOOP_METHOD_BITMAP               2u
+#define LMSNOOP_METHOD_BITMAP                2u
 /* Every write marks; copy reads clear the active bit. */
-#define LMSNOOP_METHOD_CLEAR                3u
+#define LMSNOOP_METHOD_CLEAR                 3u
 
 /* Command opcodes (CMD.OPCODE; OPCODES in regs/src/map.rs) */
 /* No operation. */
-#define LMSNOOP_OP_NOP                      0u
+#define LMSNOOP_OP_NOP                       0u
 /*
  * Stopped: latch CONFIG/NS_LBAS, clear the passive buffer and open the load stream for
  * ceil(NS_GRANULES/64) words into it.
  */
-#define LMSNOOP_OP_LOAD                     1u
+#define LMSNOOP_OP_LOAD                      1u
 /*
  * Stopped: latch CONFIG/NS_LBAS (which must match a LOAD since the last STOP), zero the
  * counters, start tracking into a clean active buffer.
  */
-#define LMSNOOP_OP_START                    2u
+#define LMSNOOP_OP_START                     2u
 /* Tracking: stop; the clear engine wipes both buffers whole (BUSY until done). */
-#define LMSNOOP_OP_STOP                     3u
+#define LMSNOOP_OP_STOP                      3u
 /* Tracking: open the query stream over the buffer QUERY_SRC selects. */
-#define LMSNOOP_OP_QUERY                    4u
+#define LMSNOOP_OP_QUERY                     4u
 /* Tracking: swap active and passive; SWAP_COUNT holds the new passive popcount. */
-#define LMSNOOP_OP_SWAP                     5u
+#define LMSNOOP_OP_SWAP                      5u
 /* Tracking: the host holds the passive contents; clear them (no effect in bitmap). */
-#define LMSNOOP_OP_RELEASE                  6u
+#define LMSNOOP_OP_RELEASE                   6u
 /* Tracking, cursor: latch PLAN_START/PLAN_END and set CURSOR = PLAN_START. */
-#define LMSNOOP_OP_SET_PLAN                 7u
+#define LMSNOOP_OP_SET_PLAN                  7u
 /* Tracking: set [MARK_FIRST, MARK_END) in the active buffer (failed copies). */
-#define LMSNOOP_OP_MARK_DIRTY               8u
+#define LMSNOOP_OP_MARK_DIRTY                8u
 
 /* Error flags (ERR; ERR_FLAGS in regs/src/map.rs) */
 /*
  * A snooped command touched an LBA at or beyond the namespace size; in-range granules of a
  * write are marked without skipping, a copy read has no effect.
  */
-#define LMSNOOP_ERR_LBA_RANGE               0x00000001u
+#define LMSNOOP_ERR_LBA_RANGE                0x00000001u
 /*
  * SLBA + NLB overflowed 64 bits (raised instead of ERR_LBA_RANGE); handled as an out-of-range
  * command.
  */
-#define LMSNOOP_ERR_LBA_WRAP                0x00000002u
+#define LMSNOOP_ERR_LBA_WRAP                 0x00000002u
 /*
  * SET_PLAN with PLAN_START > PLAN_END or PLAN_END > NS_GRANULES; the plan window is left empty
  * (nothing is skipped).
  */
-#define LMSNOOP_ERR_PLAN_RANGE              0x00000004u
+#define LMSNOOP_ERR_PLAN_RANGE               0x00000004u
 /*
  * A command not valid in the current state (e.g. QUERY while stopped, SET_PLAN outside cursor);
  * ignored.
  */
-#define LMSNOOP_ERR_CMD_STATE               0x00000008u
+#define LMSNOOP_ERR_CMD_STATE                0x00000008u
 /* A command while the query or load stream is open (e.g. SWAP during a query); ignored. */
-#define LMSNOOP_ERR_STREAM_BUSY             0x00000010u
+#define LMSNOOP_ERR_STREAM_BUSY              0x00000010u
 /*
  * LOAD or START with a namespace of 0 LBAs, above CAPACITY granules, a granule shift > 48, or
  * (START) a geometry other than the loaded BMP's; ignored.
  */
-#define LMSNOOP_ERR_CONFIG                  0x00000020u
+#define LMSNOOP_ERR_CONFIG                   0x00000020u
 /* A load word with bits beyond the namespace (masked) or beyond the last word (dropped). */
-#define LMSNOOP_ERR_LOAD                    0x00000040u
+#define LMSNOOP_ERR_LOAD                     0x00000040u
 /*
  * Cursor method: a copy read started above CURSOR inside the plan; the jumped granules were
  * marked dirty.
  */
-#define LMSNOOP_ERR_CURSOR_GAP              0x00000080u
+#define LMSNOOP_ERR_CURSOR_GAP               0x00000080u
 /*
  * MARK_DIRTY with MARK_FIRST > MARK_END or beyond the namespace; the in-range part was marked.
  */
-#define LMSNOOP_ERR_MARK_RANGE              0x00000100u
+#define LMSNOOP_ERR_MARK_RANGE               0x00000100u
 /*
  * Error flags caused by the command just issued (the others come from the snoop streams):
  * LMSNOOP_ERR_PLAN_RANGE, LMSNOOP_ERR_CMD_STATE, LMSNOOP_ERR_STREAM_BUSY, LMSNOOP_ERR_CONFIG,
  * LMSNOOP_ERR_LOAD, LMSNOOP_ERR_MARK_RANGE.
  */
-#define LMSNOOP_ERR_COMMAND_MASK            0x0000017Cu
+#define LMSNOOP_ERR_COMMAND_MASK             0x0000017Cu
 
 /* Interrupt causes (IRQ_STATUS and IRQ_ENABLE; IRQ_CAUSES in regs/src/map.rs) */
 /* An error flag was raised. */
-#define LMSNOOP_IRQ_ERROR                   0x00000001u
+#define LMSNOOP_IRQ_ERROR                    0x00000001u
 /* A SWAP completed. */
-#define LMSNOOP_IRQ_SWAP_DONE               0x00000002u
+#define LMSNOOP_IRQ_SWAP_DONE                0x00000002u
 /* The query stream delivered its last word. */
-#define LMSNOOP_IRQ_QUERY_DONE              0x00000004u
+#define LMSNOOP_IRQ_QUERY_DONE               0x00000004u
 /* The clear engine finished (STOP, RELEASE, or a swap with residual bits). */
-#define LMSNOOP_IRQ_CLEAR_DONE              0x00000008u
+#define LMSNOOP_IRQ_CLEAR_DONE               0x00000008u
 
 #endif /* LMSNOOP_REGS_H */

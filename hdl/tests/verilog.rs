@@ -1,6 +1,7 @@
 //! The generated Verilog: current, lint-clean, and with the bitmaps in block RAM.
 //! Needs Verilator and Yosys: a missing tool fails the test with an install hint.
 
+use lmsnoop_hdl::regs;
 use lmsnoop_hdl::tracker::{generated, LmTracker, DEFAULT_ADDR_BITS};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -92,4 +93,57 @@ fn bitmaps_become_block_ram() {
         ffs < 10_000,
         "{ffs} flip-flops: the RAMs exploded into registers"
     );
+}
+
+/// The top ports of a generated module as `(name, is_input, width)`, in declaration order,
+/// from rust-hdl's non-ANSI `input wire [W-1:0] name;` lines.
+fn top_ports(verilog: &str, top: &str) -> Vec<(String, bool, u32)> {
+    let start = verilog
+        .find(&format!("module {top}("))
+        .unwrap_or_else(|| panic!("no module {top}"));
+    let body = &verilog[start..];
+    let body = &body[..body.find("endmodule").expect("endmodule")];
+    body.lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let is_input = match words.next()? {
+                "input" => true,
+                "output" => false,
+                _ => return None,
+            };
+            let rest: Vec<&str> = words.filter(|w| *w != "wire" && *w != "reg").collect();
+            let (width, name) = match rest.as_slice() {
+                [name] => (1, *name),
+                [range, name] => {
+                    let msb: u32 = range
+                        .trim_start_matches('[')
+                        .split(':')
+                        .next()
+                        .and_then(|m| m.parse().ok())
+                        .unwrap_or_else(|| panic!("range {range} in {line}"));
+                    (msb + 1, *name)
+                }
+                _ => panic!("unexpected port line {line:?}"),
+            };
+            Some((name.trim_end_matches(';').to_string(), is_input, width))
+        })
+        .collect()
+}
+
+/// Every build's top has exactly the ports of the port table (`regs/src/ports.rs`), in its
+/// order, with its directions and widths: the table the shim structs are rendered from.
+#[test]
+fn top_ports_match_the_port_table() {
+    let want: Vec<(String, bool, u32)> = regs::ports::PORTS
+        .iter()
+        .map(|p| (p.name.to_string(), p.dir == regs::ports::Dir::In, p.width))
+        .collect();
+    for g in generated() {
+        assert_eq!(
+            top_ports(&g.verilog, g.top),
+            want,
+            "{}: the block's ports differ from regs/src/ports.rs",
+            g.file
+        );
+    }
 }

@@ -12,6 +12,7 @@ pub mod bitmap;
 pub mod map;
 pub mod method;
 pub mod port;
+pub mod ports;
 pub mod render;
 pub mod units;
 

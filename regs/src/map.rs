@@ -1,9 +1,9 @@
 //! The CSR map of `lm_tracker` (AXI4-Lite, 32-bit data, byte addresses).
 //!
 //! Everything a register consumer needs is declared once here: the address constants,
-//! the bit fields, the command opcodes and the error flags, plus tables ([`REGISTERS`],
-//! [`ERR_FLAGS`], ...) from which documentation and headers are rendered. No other file
-//! may spell an address.
+//! access types and reset values, the bit fields, the command opcodes and the error flags,
+//! plus tables ([`REGISTERS`], [`ERR_FLAGS`], ...) from which documentation and headers are
+//! rendered. No other file may spell an address.
 //!
 //! Granule indices (plan, cursor, mark range, counts) are 32 bits wide: the bitmap RAM
 //! of any buildable block holds far fewer than 2^32 granules. LBAs and the namespace size
@@ -34,12 +34,23 @@ impl Access {
     }
 }
 
+/// What a register reads once the block has come out of reset and STATUS.BUSY has fallen
+/// (the clear engine wipes both buffers after reset).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reset {
+    /// This value.
+    Value(u32),
+    /// A build parameter (CAPACITY): the bitmap size the block was built with.
+    Build,
+}
+
 /// One register of the map.
 #[derive(Clone, Copy, Debug)]
 pub struct Register {
     pub name: &'static str,
     pub offset: u32,
     pub access: Access,
+    pub reset: Reset,
     pub doc: &'static str,
 }
 
@@ -74,12 +85,27 @@ pub struct Constant {
     pub doc: &'static str,
 }
 
+macro_rules! reset {
+    (build) => {
+        Reset::Build
+    };
+    ($value:expr) => {
+        Reset::Value($value)
+    };
+}
+
 macro_rules! registers {
-    ($($name:ident = $off:literal, $acc:ident, $doc:literal;)*) => {
+    ($($name:ident = $off:literal, $acc:ident, $reset:tt, $doc:literal;)*) => {
         $(#[doc = $doc] pub const $name: u32 = $off;)*
         /// Every register, in address order.
         pub const REGISTERS: &[Register] = &[
-            $(Register { name: stringify!($name), offset: $off, access: Access::$acc, doc: $doc },)*
+            $(Register {
+                name: stringify!($name),
+                offset: $off,
+                access: Access::$acc,
+                reset: reset!($reset),
+                doc: $doc,
+            },)*
         ];
     };
 }
@@ -103,35 +129,35 @@ macro_rules! constants {
 }
 
 registers! {
-    ID = 0x000, Ro, "Block identity: MAGIC in [31:16], major version [15:8], minor [7:0].";
-    CAPACITY = 0x004, Ro, "Bitmap capacity in granules (a build parameter, a multiple of 64).";
-    CONFIG = 0x008, Rw, "Method and granule shift; latched by CMD LOAD and CMD START.";
-    NS_LBAS_LO = 0x00C, Rw, "Namespace size in LBAs, bits [31:0]; latched by LOAD and START.";
-    NS_LBAS_HI = 0x010, Rw, "Namespace size in LBAs, bits [63:32].";
-    CMD = 0x014, Wo, "Command: OPCODE in [3:0], QUERY_SRC in [8]. Poll STATUS.BUSY, then read ERR.";
-    STATUS = 0x018, Ro, "State: TRACKING, BUSY, QUERY_OPEN, LOAD_OPEN, and the latched method.";
-    ERR = 0x01C, Rw1c, "Sticky error flags (see ERR_FLAGS); write 1 to clear.";
-    IRQ_STATUS = 0x020, Rw1c, "Interrupt causes (see IRQ_CAUSES); write 1 to clear.";
-    IRQ_ENABLE = 0x024, Rw, "Interrupt enables, one per IRQ_CAUSES bit (others read 0); irq = |(IRQ_STATUS & IRQ_ENABLE).";
-    PLAN_START = 0x028, Rw, "Cursor method: first granule of the copy pass plan; latched by SET_PLAN.";
-    PLAN_END = 0x02C, Rw, "Cursor method: one past the last granule of the plan; latched by SET_PLAN.";
-    CURSOR = 0x030, Ro, "Cursor method: the next granule the running pass will copy.";
-    MARK_FIRST = 0x034, Rw, "Mark-dirty: first granule of the range to set in the active buffer.";
-    MARK_END = 0x038, Rw, "Mark-dirty: one past the last granule of the range.";
-    SWAP_COUNT = 0x03C, Ro, "Set bits in the new passive buffer after the last SWAP.";
-    ACTIVE_COUNT = 0x040, Ro, "Live popcount of the active buffer.";
-    PASSIVE_COUNT = 0x044, Ro, "Live popcount of the passive buffer.";
-    NS_GRANULES = 0x048, Ro, "Granules of the latched namespace: ceil(NS_LBAS / 2^GRANULE_SHIFT).";
-    WRITES_SEEN_LO = 0x080, Ro, "User writes snooped while tracking, [31:0] (latches HI).";
-    WRITES_SEEN_HI = 0x084, Ro, "User writes snooped while tracking, [47:32] (48-bit counters wrap).";
-    BITS_SET_LO = 0x088, Ro, "Active-buffer bits turned 0->1 (writes, mark-dirty, cursor gaps, promises carried at SWAP/SET_PLAN), [31:0].";
-    BITS_SET_HI = 0x08C, Ro, "BITS_SET [47:32].";
-    BITS_SKIPPED_LO = 0x090, Ro, "Granules of user writes not marked because the running pass copies them, [31:0].";
-    BITS_SKIPPED_HI = 0x094, Ro, "BITS_SKIPPED [47:32].";
-    COPY_READS_SEEN_LO = 0x098, Ro, "Copy reads snooped while tracking, [31:0] (latches HI).";
-    COPY_READS_SEEN_HI = 0x09C, Ro, "COPY_READS_SEEN [47:32].";
-    BITS_CLEARED_LO = 0x0A0, Ro, "Bits turned 1->0 by copy reads (bitmap: passive drained; clear: active), [31:0].";
-    BITS_CLEARED_HI = 0x0A4, Ro, "BITS_CLEARED [47:32].";
+    ID = 0x000, Ro, ID_VALUE, "Block identity: MAGIC in [31:16], major version [15:8], minor [7:0].";
+    CAPACITY = 0x004, Ro, build, "Bitmap capacity in granules (a build parameter, a multiple of 64).";
+    CONFIG = 0x008, Rw, 0, "Method and granule shift; latched by CMD LOAD and CMD START.";
+    NS_LBAS_LO = 0x00C, Rw, 0, "Namespace size in LBAs, bits [31:0]; latched by LOAD and START.";
+    NS_LBAS_HI = 0x010, Rw, 0, "Namespace size in LBAs, bits [63:32].";
+    CMD = 0x014, Wo, 0, "Command: OPCODE in [3:0], QUERY_SRC in [8]. Poll STATUS.BUSY, then read ERR.";
+    STATUS = 0x018, Ro, 0, "State: TRACKING, BUSY, QUERY_OPEN, LOAD_OPEN, and the latched method.";
+    ERR = 0x01C, Rw1c, 0, "Sticky error flags (see ERR_FLAGS); write 1 to clear.";
+    IRQ_STATUS = 0x020, Rw1c, 0, "Interrupt causes (see IRQ_CAUSES); write 1 to clear.";
+    IRQ_ENABLE = 0x024, Rw, 0, "Interrupt enables, one per IRQ_CAUSES bit (others read 0); irq = |(IRQ_STATUS & IRQ_ENABLE).";
+    PLAN_START = 0x028, Rw, 0, "Cursor method: first granule of the copy pass plan; latched by SET_PLAN.";
+    PLAN_END = 0x02C, Rw, 0, "Cursor method: one past the last granule of the plan; latched by SET_PLAN.";
+    CURSOR = 0x030, Ro, 0, "Cursor method: the next granule the running pass will copy.";
+    MARK_FIRST = 0x034, Rw, 0, "Mark-dirty: first granule of the range to set in the active buffer.";
+    MARK_END = 0x038, Rw, 0, "Mark-dirty: one past the last granule of the range.";
+    SWAP_COUNT = 0x03C, Ro, 0, "Set bits in the new passive buffer after the last SWAP.";
+    ACTIVE_COUNT = 0x040, Ro, 0, "Live popcount of the active buffer.";
+    PASSIVE_COUNT = 0x044, Ro, 0, "Live popcount of the passive buffer.";
+    NS_GRANULES = 0x048, Ro, 0, "Granules of the latched namespace: ceil(NS_LBAS / 2^GRANULE_SHIFT).";
+    WRITES_SEEN_LO = 0x080, Ro, 0, "User writes snooped while tracking, [31:0] (latches HI).";
+    WRITES_SEEN_HI = 0x084, Ro, 0, "User writes snooped while tracking, [47:32] (48-bit counters wrap).";
+    BITS_SET_LO = 0x088, Ro, 0, "Active-buffer bits turned 0->1 (writes, mark-dirty, cursor gaps, promises carried at SWAP/SET_PLAN), [31:0].";
+    BITS_SET_HI = 0x08C, Ro, 0, "BITS_SET [47:32].";
+    BITS_SKIPPED_LO = 0x090, Ro, 0, "Granules of user writes not marked because the running pass copies them, [31:0].";
+    BITS_SKIPPED_HI = 0x094, Ro, 0, "BITS_SKIPPED [47:32].";
+    COPY_READS_SEEN_LO = 0x098, Ro, 0, "Copy reads snooped while tracking, [31:0] (latches HI).";
+    COPY_READS_SEEN_HI = 0x09C, Ro, 0, "COPY_READS_SEEN [47:32].";
+    BITS_CLEARED_LO = 0x0A0, Ro, 0, "Bits turned 1->0 by copy reads (bitmap: passive drained; clear: active), [31:0].";
+    BITS_CLEARED_HI = 0x0A4, Ro, 0, "BITS_CLEARED [47:32].";
 }
 
 /// The 64-bit event counters as (LO, HI) address pairs, in register order.

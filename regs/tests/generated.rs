@@ -1,4 +1,5 @@
-//! The files rendered from the register map (`regs/src/map.rs`) are committed. These tests fail when a committed
+//! The files rendered from the register map (`regs/src/map.rs`) and the port table
+//! (`regs/src/ports.rs`) are committed. These tests fail when a committed
 //! copy differs from what the renderers produce now, and have gcc accept the C header.
 
 use lmsnoop_regs as regs;
@@ -44,27 +45,31 @@ fn assert_fresh(rel: &str, expected: &str) {
     panic!("{rel} is stale: {REGENERATE}\n{detail}");
 }
 
+/// Every file `lmsnoop gen-regs` writes, the README's register table included.
 #[test]
-fn readme_register_table_is_up_to_date() {
+fn every_generated_file_is_up_to_date() {
     let readme = std::fs::read_to_string(workspace_root().join("README.md")).expect("README.md");
-    let spliced = render::splice_readme(&readme).unwrap_or_else(|| {
+    let files = render::generated_files(&readme).unwrap_or_else(|| {
         panic!(
             "README.md lacks the register table markers {}, {}",
             render::README_BEGIN,
             render::README_END
         )
     });
-    assert_fresh("README.md", &spliced);
-}
-
-#[test]
-fn c_header_is_up_to_date() {
-    assert_fresh(C_HEADER_PATH, &render::c_header());
-}
-
-#[test]
-fn markdown_register_table_is_up_to_date() {
-    assert_fresh(MARKDOWN_PATH, &render::markdown_table());
+    for path in [
+        C_HEADER_PATH,
+        MARKDOWN_PATH,
+        render::SHIM_RUST_PATH,
+        render::SHIM_CPP_PATH,
+    ] {
+        assert!(
+            files.iter().any(|(p, _)| p == path),
+            "gen-regs skips {path}"
+        );
+    }
+    for (path, text) in &files {
+        assert_fresh(path, text);
+    }
 }
 
 /// Runs `gcc -std=c99 -Wall -Wextra -Werror -fsyntax-only` on `file`; a missing gcc fails.
@@ -121,6 +126,9 @@ fn c_header_values_match_the_register_map() {
     ];
     for r in regs::REGISTERS {
         checks.push((format!("LMSNOOP_REG_{}", r.name), r.offset));
+        if let regs::Reset::Value(v) = r.reset {
+            checks.push((format!("LMSNOOP_REG_{}_RESET", r.name), v));
+        }
     }
     for f in regs::FIELDS {
         let c = c_field(f);

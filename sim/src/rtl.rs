@@ -1,6 +1,9 @@
 //! The Verilator backend: the generated RTL of `lm_tracker`, clocked cycle by cycle behind
 //! the same [`TrackerPort`] as the golden model.
 //!
+//! The per-cycle structs `LmIn` / `LmOut` (module `ports`) and their C++ twins are rendered
+//! from the port table of `lmsnoop-regs` by `lmsnoop gen-regs`.
+//!
 //! Two builds are linked in (see `build.rs`): `lm_tracker_small` (1024 granules) and
 //! `lm_tracker` (1,048,576 granules); [`RtlTracker::new`] picks the smallest that holds the
 //! requested capacity. Each instance owns one Verilated model behind the C shim of
@@ -34,12 +37,14 @@
 //! The cycle-level API ([`RtlTracker::drive_snoops`], [`RtlTracker::tick_idle`],
 //! [`RtlTracker::cycles`]) is for lockstep scoreboards and benchmarks.
 
-use lmsnoop_regs::{QueryBeat, Snoop, TrackerPort};
-use lmsnoop_regs::{BUSY, CAPACITY, CMD, QUERY_OPEN, STATUS};
+use lmsnoop_regs::{QueryBeat, Snoop, TrackerPort, BUSY, CAPACITY, CMD, QUERY_OPEN, STATUS};
+use ports::{LmIn, LmOut};
 use std::collections::VecDeque;
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::path::Path;
 use std::ptr::NonNull;
+
+mod ports;
 
 /// Queued snoop operations are driven into the block once the queue holds this many.
 pub const QUEUE_DRAIN_LEN: usize = 256;
@@ -58,52 +63,6 @@ const WSTRB_ALL: u8 = 0xF;
 
 /// Reset is held for this many cycles at construction.
 const RESET_CYCLES: u64 = 4;
-
-/// All inputs of the block for one cycle; mirrors `struct LmIn` of `csrc/lm_shim.cpp`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-struct LmIn {
-    uw_slba: u64,
-    cr_slba: u64,
-    ld_tdata: u64,
-    s_axil_wdata: u32,
-    s_axil_awaddr: u16,
-    s_axil_araddr: u16,
-    uw_nlb: u16,
-    cr_nlb: u16,
-    reset: u8,
-    s_axil_awvalid: u8,
-    s_axil_wstrb: u8,
-    s_axil_wvalid: u8,
-    s_axil_bready: u8,
-    s_axil_arvalid: u8,
-    s_axil_rready: u8,
-    uw_valid: u8,
-    cr_valid: u8,
-    ld_tvalid: u8,
-    q_tready: u8,
-}
-
-/// All outputs of the block, sampled before the cycle's rising edge; mirrors `struct LmOut`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-struct LmOut {
-    q_tdata: u64,
-    s_axil_rdata: u32,
-    s_axil_awready: u8,
-    s_axil_wready: u8,
-    s_axil_bresp: u8,
-    s_axil_bvalid: u8,
-    s_axil_arready: u8,
-    s_axil_rresp: u8,
-    s_axil_rvalid: u8,
-    uw_ready: u8,
-    cr_ready: u8,
-    ld_tready: u8,
-    q_tvalid: u8,
-    q_tlast: u8,
-    irq: u8,
-}
 
 extern "C" {
     fn lm_new(variant: u32) -> *mut c_void;

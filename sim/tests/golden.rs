@@ -237,6 +237,18 @@ fn id_register_identifies_the_block() {
 }
 
 #[test]
+fn every_register_reads_its_reset_value() {
+    let mut r = Rig::new(CAP);
+    for reg in REGISTERS {
+        let want = match reg.reset {
+            Reset::Value(v) => v,
+            Reset::Build => CAP as u32,
+        };
+        assert_eq!(r.rd(reg.offset), want, "{} after reset", reg.name);
+    }
+}
+
+#[test]
 fn capacity_is_rounded_up_to_whole_words() {
     let mut r = Rig::new(200);
     assert_eq!(r.rd(CAPACITY), 256);

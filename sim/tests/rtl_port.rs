@@ -133,6 +133,26 @@ fn id_register() {
 }
 
 #[test]
+fn every_register_reads_its_reset_value_in_every_build() {
+    for build in RtlBuild::ALL {
+        let mut t = RtlTracker::of_build(build);
+        let capacity = t.capacity();
+        for reg in REGISTERS {
+            let want = match reg.reset {
+                Reset::Value(v) => v,
+                Reset::Build => capacity as u32,
+            };
+            assert_eq!(
+                t.csr_read(reg.offset),
+                want,
+                "{build:?}: {} after reset",
+                reg.name
+            );
+        }
+    }
+}
+
+#[test]
 fn capacity_picks_the_smallest_build() {
     let mut small = RtlTracker::new(1000).unwrap();
     assert_eq!(small.build(), RtlBuild::Small);
