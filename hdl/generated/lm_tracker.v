@@ -57,7 +57,6 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     localparam  k_plan_end = 12'h2c;
     localparam  k_mark_first = 12'h34;
     localparam  k_mark_end = 12'h38;
-    localparam  k_ar_spare = 12'hf03;
     localparam  k_id_value = 32'h4c4d0100;
     localparam  k_capacity_value = 32'h100000;
     localparam  k_cap_last_word = 32'h3fff;
@@ -158,6 +157,38 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     wire  [6:0] pop_change$count;
     reg  [63:0] pop_skip$word;
     wire  [6:0] pop_skip$count;
+    reg  [11:0] csr_read$addr;
+    reg  [31:0] csr_read$rd_id;
+    reg  [31:0] csr_read$rd_capacity;
+    reg  [31:0] csr_read$rd_config;
+    reg  [31:0] csr_read$rd_ns_lbas_lo;
+    reg  [31:0] csr_read$rd_ns_lbas_hi;
+    reg  [31:0] csr_read$rd_status;
+    reg  [31:0] csr_read$rd_err;
+    reg  [31:0] csr_read$rd_irq_status;
+    reg  [31:0] csr_read$rd_irq_enable;
+    reg  [31:0] csr_read$rd_plan_start;
+    reg  [31:0] csr_read$rd_plan_end;
+    reg  [31:0] csr_read$rd_cursor;
+    reg  [31:0] csr_read$rd_mark_first;
+    reg  [31:0] csr_read$rd_mark_end;
+    reg  [31:0] csr_read$rd_swap_count;
+    reg  [31:0] csr_read$rd_active_count;
+    reg  [31:0] csr_read$rd_passive_count;
+    reg  [31:0] csr_read$rd_ns_granules;
+    reg  [31:0] csr_read$rd_writes_seen_lo;
+    reg  [31:0] csr_read$rd_writes_seen_hi;
+    reg  [31:0] csr_read$rd_bits_set_lo;
+    reg  [31:0] csr_read$rd_bits_set_hi;
+    reg  [31:0] csr_read$rd_bits_skipped_lo;
+    reg  [31:0] csr_read$rd_bits_skipped_hi;
+    reg  [31:0] csr_read$rd_copy_reads_seen_lo;
+    reg  [31:0] csr_read$rd_copy_reads_seen_hi;
+    reg  [31:0] csr_read$rd_bits_cleared_lo;
+    reg  [31:0] csr_read$rd_bits_cleared_hi;
+    wire  [31:0] csr_read$rdata;
+    wire  csr_read$err;
+    wire  [4:0] csr_read$latch_hi;
     reg  [31:0] r_config$d;
     wire  [31:0] r_config$q;
     reg  r_config$clock;
@@ -810,6 +841,40 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     lm_tracker$pop_skip pop_skip(
         .word(pop_skip$word),
         .count(pop_skip$count)
+    );
+    lm_tracker$csr_read csr_read(
+        .addr(csr_read$addr),
+        .rd_id(csr_read$rd_id),
+        .rd_capacity(csr_read$rd_capacity),
+        .rd_config(csr_read$rd_config),
+        .rd_ns_lbas_lo(csr_read$rd_ns_lbas_lo),
+        .rd_ns_lbas_hi(csr_read$rd_ns_lbas_hi),
+        .rd_status(csr_read$rd_status),
+        .rd_err(csr_read$rd_err),
+        .rd_irq_status(csr_read$rd_irq_status),
+        .rd_irq_enable(csr_read$rd_irq_enable),
+        .rd_plan_start(csr_read$rd_plan_start),
+        .rd_plan_end(csr_read$rd_plan_end),
+        .rd_cursor(csr_read$rd_cursor),
+        .rd_mark_first(csr_read$rd_mark_first),
+        .rd_mark_end(csr_read$rd_mark_end),
+        .rd_swap_count(csr_read$rd_swap_count),
+        .rd_active_count(csr_read$rd_active_count),
+        .rd_passive_count(csr_read$rd_passive_count),
+        .rd_ns_granules(csr_read$rd_ns_granules),
+        .rd_writes_seen_lo(csr_read$rd_writes_seen_lo),
+        .rd_writes_seen_hi(csr_read$rd_writes_seen_hi),
+        .rd_bits_set_lo(csr_read$rd_bits_set_lo),
+        .rd_bits_set_hi(csr_read$rd_bits_set_hi),
+        .rd_bits_skipped_lo(csr_read$rd_bits_skipped_lo),
+        .rd_bits_skipped_hi(csr_read$rd_bits_skipped_hi),
+        .rd_copy_reads_seen_lo(csr_read$rd_copy_reads_seen_lo),
+        .rd_copy_reads_seen_hi(csr_read$rd_copy_reads_seen_hi),
+        .rd_bits_cleared_lo(csr_read$rd_bits_cleared_lo),
+        .rd_bits_cleared_hi(csr_read$rd_bits_cleared_hi),
+        .rdata(csr_read$rdata),
+        .err(csr_read$err),
+        .latch_hi(csr_read$latch_hi)
     );
     lm_tracker$r_config r_config(
         .d(r_config$d),
@@ -2901,141 +2966,56 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         if (axi_rvalid$q & s_axil_rready) begin
             axi_rvalid$d = 1'b0;
         end
+        csr_read$addr = s_axil_araddr;
+        csr_read$rd_id = k_id_value;
+        csr_read$rd_capacity = k_capacity_value;
+        csr_read$rd_config = r_config$q;
+        csr_read$rd_ns_lbas_lo = r_ns_lbas$q[(32'h0)+:(32)];
+        csr_read$rd_ns_lbas_hi = r_ns_lbas$q[(32'h20)+:(32)];
+        csr_read$rd_status = status;
+        csr_read$rd_err = r_err$q;
+        csr_read$rd_irq_status = r_irq_status$q;
+        csr_read$rd_irq_enable = r_irq_enable$q;
+        csr_read$rd_plan_start = r_plan_start$q;
+        csr_read$rd_plan_end = r_plan_end$q;
+        csr_read$rd_cursor = cursor$q;
+        csr_read$rd_mark_first = r_mark_first$q;
+        csr_read$rd_mark_end = r_mark_end$q;
+        csr_read$rd_swap_count = swap_count$q;
+        csr_read$rd_active_count = cnt_active;
+        csr_read$rd_passive_count = cnt_passive;
+        csr_read$rd_ns_granules = ns_granules$q;
+        csr_read$rd_writes_seen_lo = c_writes$q[(32'h0)+:(32)];
+        csr_read$rd_writes_seen_hi = h_writes$q;
+        csr_read$rd_bits_set_lo = c_set$q[(32'h0)+:(32)];
+        csr_read$rd_bits_set_hi = h_set$q;
+        csr_read$rd_bits_skipped_lo = c_skipped$q[(32'h0)+:(32)];
+        csr_read$rd_bits_skipped_hi = h_skipped$q;
+        csr_read$rd_copy_reads_seen_lo = c_copies$q[(32'h0)+:(32)];
+        csr_read$rd_copy_reads_seen_hi = h_copies$q;
+        csr_read$rd_bits_cleared_lo = c_cleared$q[(32'h0)+:(32)];
+        csr_read$rd_bits_cleared_hi = h_cleared$q;
         if (ar_take) begin
             axi_rvalid$d = 1'b1;
+            axi_rdata$d = csr_read$rdata;
             axi_rresp$d = 64'h0;
-            axi_rdata$d = 64'h0;
-            if ((s_axil_araddr & k_ar_spare) != 32'h0) begin
+            if (csr_read$err) begin
                 axi_rresp$d = 64'h2;
             end
-            else begin
-                case (s_axil_araddr[(32'h2)+:(6)])
-                    0:
-                        begin
-                            axi_rdata$d = k_id_value;
-                        end
-                    1:
-                        begin
-                            axi_rdata$d = k_capacity_value;
-                        end
-                    2:
-                        begin
-                            axi_rdata$d = r_config$q;
-                        end
-                    3:
-                        begin
-                            axi_rdata$d = r_ns_lbas$q[(32'h0)+:(32)];
-                        end
-                    4:
-                        begin
-                            axi_rdata$d = r_ns_lbas$q[(32'h20)+:(32)];
-                        end
-                    5:
-                        begin
-                            axi_rdata$d = 64'h0;
-                        end
-                    6:
-                        begin
-                            axi_rdata$d = status;
-                        end
-                    7:
-                        begin
-                            axi_rdata$d = r_err$q;
-                        end
-                    8:
-                        begin
-                            axi_rdata$d = r_irq_status$q;
-                        end
-                    9:
-                        begin
-                            axi_rdata$d = r_irq_enable$q;
-                        end
-                    10:
-                        begin
-                            axi_rdata$d = r_plan_start$q;
-                        end
-                    11:
-                        begin
-                            axi_rdata$d = r_plan_end$q;
-                        end
-                    12:
-                        begin
-                            axi_rdata$d = cursor$q;
-                        end
-                    13:
-                        begin
-                            axi_rdata$d = r_mark_first$q;
-                        end
-                    14:
-                        begin
-                            axi_rdata$d = r_mark_end$q;
-                        end
-                    15:
-                        begin
-                            axi_rdata$d = swap_count$q;
-                        end
-                    16:
-                        begin
-                            axi_rdata$d = cnt_active;
-                        end
-                    17:
-                        begin
-                            axi_rdata$d = cnt_passive;
-                        end
-                    18:
-                        begin
-                            axi_rdata$d = ns_granules$q;
-                        end
-                    32:
-                        begin
-                            axi_rdata$d = c_writes$q[(32'h0)+:(32)];
-                            h_writes$d = c_writes$q[(32'h20)+:(32)];
-                        end
-                    33:
-                        begin
-                            axi_rdata$d = h_writes$q;
-                        end
-                    34:
-                        begin
-                            axi_rdata$d = c_set$q[(32'h0)+:(32)];
-                            h_set$d = c_set$q[(32'h20)+:(32)];
-                        end
-                    35:
-                        begin
-                            axi_rdata$d = h_set$q;
-                        end
-                    36:
-                        begin
-                            axi_rdata$d = c_skipped$q[(32'h0)+:(32)];
-                            h_skipped$d = c_skipped$q[(32'h20)+:(32)];
-                        end
-                    37:
-                        begin
-                            axi_rdata$d = h_skipped$q;
-                        end
-                    38:
-                        begin
-                            axi_rdata$d = c_copies$q[(32'h0)+:(32)];
-                            h_copies$d = c_copies$q[(32'h20)+:(32)];
-                        end
-                    39:
-                        begin
-                            axi_rdata$d = h_copies$q;
-                        end
-                    40:
-                        begin
-                            axi_rdata$d = c_cleared$q[(32'h0)+:(32)];
-                            h_cleared$d = c_cleared$q[(32'h20)+:(32)];
-                        end
-                    41:
-                        begin
-                            axi_rdata$d = h_cleared$q;
-                        end
-                    default:
-                        begin
-                            axi_rresp$d = 64'h2;
-                        end
-                endcase
+            if (csr_read$latch_hi[32'h0]) begin
+                h_writes$d = c_writes$q[(32'h20)+:(32)];
+            end
+            if (csr_read$latch_hi[32'h1]) begin
+                h_set$d = c_set$q[(32'h20)+:(32)];
+            end
+            if (csr_read$latch_hi[32'h2]) begin
+                h_skipped$d = c_skipped$q[(32'h20)+:(32)];
+            end
+            if (csr_read$latch_hi[32'h3]) begin
+                h_copies$d = c_copies$q[(32'h20)+:(32)];
+            end
+            if (csr_read$latch_hi[32'h4]) begin
+                h_cleared$d = c_cleared$q[(32'h20)+:(32)];
             end
         end
         irq_err = 64'h0;
@@ -3771,6 +3751,184 @@ module lm_tracker$cnt1(d,q,clock);
     end
           
 endmodule // lm_tracker$cnt1
+
+
+module lm_tracker$csr_read(addr,rd_id,rd_capacity,rd_config,rd_ns_lbas_lo,rd_ns_lbas_hi,rd_status,rd_err,rd_irq_status,rd_irq_enable,rd_plan_start,rd_plan_end,rd_cursor,rd_mark_first,rd_mark_end,rd_swap_count,rd_active_count,rd_passive_count,rd_ns_granules,rd_writes_seen_lo,rd_writes_seen_hi,rd_bits_set_lo,rd_bits_set_hi,rd_bits_skipped_lo,rd_bits_skipped_hi,rd_copy_reads_seen_lo,rd_copy_reads_seen_hi,rd_bits_cleared_lo,rd_bits_cleared_hi,rdata,err,latch_hi);
+    
+    // Module arguments
+    input wire  [11:0] addr;
+    input wire  [31:0] rd_id;
+    input wire  [31:0] rd_capacity;
+    input wire  [31:0] rd_config;
+    input wire  [31:0] rd_ns_lbas_lo;
+    input wire  [31:0] rd_ns_lbas_hi;
+    input wire  [31:0] rd_status;
+    input wire  [31:0] rd_err;
+    input wire  [31:0] rd_irq_status;
+    input wire  [31:0] rd_irq_enable;
+    input wire  [31:0] rd_plan_start;
+    input wire  [31:0] rd_plan_end;
+    input wire  [31:0] rd_cursor;
+    input wire  [31:0] rd_mark_first;
+    input wire  [31:0] rd_mark_end;
+    input wire  [31:0] rd_swap_count;
+    input wire  [31:0] rd_active_count;
+    input wire  [31:0] rd_passive_count;
+    input wire  [31:0] rd_ns_granules;
+    input wire  [31:0] rd_writes_seen_lo;
+    input wire  [31:0] rd_writes_seen_hi;
+    input wire  [31:0] rd_bits_set_lo;
+    input wire  [31:0] rd_bits_set_hi;
+    input wire  [31:0] rd_bits_skipped_lo;
+    input wire  [31:0] rd_bits_skipped_hi;
+    input wire  [31:0] rd_copy_reads_seen_lo;
+    input wire  [31:0] rd_copy_reads_seen_hi;
+    input wire  [31:0] rd_bits_cleared_lo;
+    input wire  [31:0] rd_bits_cleared_hi;
+    output reg  [31:0] rdata;
+    output reg  err;
+    output reg  [4:0] latch_hi;
+    
+    // Update code
+    always @(*) begin
+        rdata = 64'h0;
+        err = 1'b0;
+        latch_hi = 64'h0;
+        if (|addr[(32'h0)+:(2)] | |addr[(32'h8)+:(4)]) begin
+            err = 1'b1;
+        end
+        else begin
+            case (addr[(32'h2)+:(6)])
+                0:
+                    begin
+                        rdata = rd_id;
+                    end
+                1:
+                    begin
+                        rdata = rd_capacity;
+                    end
+                2:
+                    begin
+                        rdata = rd_config;
+                    end
+                3:
+                    begin
+                        rdata = rd_ns_lbas_lo;
+                    end
+                4:
+                    begin
+                        rdata = rd_ns_lbas_hi;
+                    end
+                5:
+                    begin
+                        rdata = 64'h0;
+                    end
+                6:
+                    begin
+                        rdata = rd_status;
+                    end
+                7:
+                    begin
+                        rdata = rd_err;
+                    end
+                8:
+                    begin
+                        rdata = rd_irq_status;
+                    end
+                9:
+                    begin
+                        rdata = rd_irq_enable;
+                    end
+                10:
+                    begin
+                        rdata = rd_plan_start;
+                    end
+                11:
+                    begin
+                        rdata = rd_plan_end;
+                    end
+                12:
+                    begin
+                        rdata = rd_cursor;
+                    end
+                13:
+                    begin
+                        rdata = rd_mark_first;
+                    end
+                14:
+                    begin
+                        rdata = rd_mark_end;
+                    end
+                15:
+                    begin
+                        rdata = rd_swap_count;
+                    end
+                16:
+                    begin
+                        rdata = rd_active_count;
+                    end
+                17:
+                    begin
+                        rdata = rd_passive_count;
+                    end
+                18:
+                    begin
+                        rdata = rd_ns_granules;
+                    end
+                32:
+                    begin
+                        rdata = rd_writes_seen_lo;
+                        latch_hi = 64'h1;
+                    end
+                33:
+                    begin
+                        rdata = rd_writes_seen_hi;
+                    end
+                34:
+                    begin
+                        rdata = rd_bits_set_lo;
+                        latch_hi = 64'h2;
+                    end
+                35:
+                    begin
+                        rdata = rd_bits_set_hi;
+                    end
+                36:
+                    begin
+                        rdata = rd_bits_skipped_lo;
+                        latch_hi = 64'h4;
+                    end
+                37:
+                    begin
+                        rdata = rd_bits_skipped_hi;
+                    end
+                38:
+                    begin
+                        rdata = rd_copy_reads_seen_lo;
+                        latch_hi = 64'h8;
+                    end
+                39:
+                    begin
+                        rdata = rd_copy_reads_seen_hi;
+                    end
+                40:
+                    begin
+                        rdata = rd_bits_cleared_lo;
+                        latch_hi = 64'h10;
+                    end
+                41:
+                    begin
+                        rdata = rd_bits_cleared_hi;
+                    end
+                default:
+                    begin
+                        err = 1'b1;
+                    end
+            endcase
+        end
+    end
+    
+endmodule // lm_tracker$csr_read
 
 
 module lm_tracker$cstate(d,q,clock);

@@ -35,6 +35,7 @@
 //! consumer and takes no turn from snoops while the consumer stalls. Commands wait until
 //! the snoop operations ahead of them have left the pipeline, then run with it empty.
 
+use super::csr_read::CsrRead;
 use super::granule::GranuleShift;
 use super::popcount::Popcount64;
 use super::ramop::RamOp;
@@ -133,6 +134,8 @@ pub struct LmTracker<const A: usize> {
     x_shift: GranuleShift<A>,
     pop_change: Popcount64,
     pop_skip: Popcount64,
+    /// The CSR read decode, rendered from the register map.
+    csr_read: CsrRead,
 
     // Software-written registers.
     r_config: DFF<Bits<32>>,
@@ -530,8 +533,6 @@ pub struct LmTracker<const A: usize> {
     k_plan_end: Constant<Bits<12>>,
     k_mark_first: Constant<Bits<12>>,
     k_mark_end: Constant<Bits<12>>,
-    /// CSR address bits outside the word index [7:2] of the read decode: must be zero.
-    k_ar_spare: Constant<Bits<12>>,
     k_id_value: Constant<Bits<32>>,
     k_capacity_value: Constant<Bits<32>>,
     k_cap_last_word: Constant<Bits<32>>,
@@ -624,50 +625,6 @@ impl<const A: usize> LmTracker<A> {
         .iter()
         .all(|f| f.width == 1));
         assert_eq!(regs::LATCHED_METHOD.width, 2);
-        // The read decode is a case on address bits [7:2]; its arms are these word indices.
-        let read_map: [(u32, u32); 29] = [
-            (regs::ID, 0),
-            (regs::CAPACITY, 1),
-            (regs::CONFIG, 2),
-            (regs::NS_LBAS_LO, 3),
-            (regs::NS_LBAS_HI, 4),
-            (regs::CMD, 5),
-            (regs::STATUS, 6),
-            (regs::ERR, 7),
-            (regs::IRQ_STATUS, 8),
-            (regs::IRQ_ENABLE, 9),
-            (regs::PLAN_START, 10),
-            (regs::PLAN_END, 11),
-            (regs::CURSOR, 12),
-            (regs::MARK_FIRST, 13),
-            (regs::MARK_END, 14),
-            (regs::SWAP_COUNT, 15),
-            (regs::ACTIVE_COUNT, 16),
-            (regs::PASSIVE_COUNT, 17),
-            (regs::NS_GRANULES, 18),
-            (regs::WRITES_SEEN_LO, 32),
-            (regs::WRITES_SEEN_HI, 33),
-            (regs::BITS_SET_LO, 34),
-            (regs::BITS_SET_HI, 35),
-            (regs::BITS_SKIPPED_LO, 36),
-            (regs::BITS_SKIPPED_HI, 37),
-            (regs::COPY_READS_SEEN_LO, 38),
-            (regs::COPY_READS_SEEN_HI, 39),
-            (regs::BITS_CLEARED_LO, 40),
-            (regs::BITS_CLEARED_HI, 41),
-        ];
-        for (offset, index) in read_map {
-            assert_eq!(
-                offset,
-                index << 2,
-                "read decode arm {index} is not at {offset:#x}"
-            );
-        }
-        assert_eq!(
-            read_map.len(),
-            regs::REGISTERS.len(),
-            "every register needs a read decode arm"
-        );
         let opcode = |v: u32| Constant::new(u64::from(v).to_bits());
         let method = |v: u32| Constant::new(u64::from(v).to_bits());
         LmTracker {
@@ -712,6 +669,7 @@ impl<const A: usize> LmTracker<A> {
             x_shift: Default::default(),
             pop_change: Default::default(),
             pop_skip: Default::default(),
+            csr_read: Default::default(),
             r_config: Default::default(),
             r_ns_lbas: Default::default(),
             r_plan_start: Default::default(),
@@ -1016,7 +974,6 @@ impl<const A: usize> LmTracker<A> {
             k_plan_end: addr(regs::PLAN_END),
             k_mark_first: addr(regs::MARK_FIRST),
             k_mark_end: addr(regs::MARK_END),
-            k_ar_spare: Constant::new(0xF03u64.to_bits()),
             k_id_value: word(regs::ID_VALUE),
             k_capacity_value: word(Self::CAPACITY as u32),
             k_cap_last_word: word((1u32 << A) - 1),
@@ -2337,62 +2294,58 @@ impl<const A: usize> Logic for LmTracker<A> {
         if self.axi_rvalid.q.val() & self.s_axil_rready.val() {
             self.axi_rvalid.d.next = false;
         }
+        // What each register reads; the decode itself (`csr_read.rs`) is rendered from the map.
+        self.csr_read.addr.next = self.s_axil_araddr.val();
+        self.csr_read.rd_id.next = self.k_id_value.val();
+        self.csr_read.rd_capacity.next = self.k_capacity_value.val();
+        self.csr_read.rd_config.next = self.r_config.q.val();
+        self.csr_read.rd_ns_lbas_lo.next = self.r_ns_lbas.q.val().get_bits::<32>(0);
+        self.csr_read.rd_ns_lbas_hi.next = self.r_ns_lbas.q.val().get_bits::<32>(32);
+        self.csr_read.rd_status.next = self.status.val();
+        self.csr_read.rd_err.next = self.r_err.q.val();
+        self.csr_read.rd_irq_status.next = self.r_irq_status.q.val();
+        self.csr_read.rd_irq_enable.next = self.r_irq_enable.q.val();
+        self.csr_read.rd_plan_start.next = self.r_plan_start.q.val();
+        self.csr_read.rd_plan_end.next = self.r_plan_end.q.val();
+        self.csr_read.rd_cursor.next = self.cursor.q.val();
+        self.csr_read.rd_mark_first.next = self.r_mark_first.q.val();
+        self.csr_read.rd_mark_end.next = self.r_mark_end.q.val();
+        self.csr_read.rd_swap_count.next = self.swap_count.q.val();
+        self.csr_read.rd_active_count.next = self.cnt_active.val();
+        self.csr_read.rd_passive_count.next = self.cnt_passive.val();
+        self.csr_read.rd_ns_granules.next = self.ns_granules.q.val();
+        self.csr_read.rd_writes_seen_lo.next = self.c_writes.q.val().get_bits::<32>(0);
+        self.csr_read.rd_writes_seen_hi.next = self.h_writes.q.val();
+        self.csr_read.rd_bits_set_lo.next = self.c_set.q.val().get_bits::<32>(0);
+        self.csr_read.rd_bits_set_hi.next = self.h_set.q.val();
+        self.csr_read.rd_bits_skipped_lo.next = self.c_skipped.q.val().get_bits::<32>(0);
+        self.csr_read.rd_bits_skipped_hi.next = self.h_skipped.q.val();
+        self.csr_read.rd_copy_reads_seen_lo.next = self.c_copies.q.val().get_bits::<32>(0);
+        self.csr_read.rd_copy_reads_seen_hi.next = self.h_copies.q.val();
+        self.csr_read.rd_bits_cleared_lo.next = self.c_cleared.q.val().get_bits::<32>(0);
+        self.csr_read.rd_bits_cleared_hi.next = self.h_cleared.q.val();
         if self.ar_take.val() {
             self.axi_rvalid.d.next = true;
+            self.axi_rdata.d.next = self.csr_read.rdata.val();
             self.axi_rresp.d.next = 0u64.into();
-            self.axi_rdata.d.next = 0u64.into();
-            // One case on the word index (a 64-way mux tree) instead of a priority chain of
-            // address compares; `new` checks every index against the register map.
-            if (self.s_axil_araddr.val() & self.k_ar_spare.val()) != 0 {
+            if self.csr_read.err.val() {
                 self.axi_rresp.d.next = 2u64.into();
-            } else {
-                match self.s_axil_araddr.val().get_bits::<6>(2).index() {
-                    0 => self.axi_rdata.d.next = self.k_id_value.val(),
-                    1 => self.axi_rdata.d.next = self.k_capacity_value.val(),
-                    2 => self.axi_rdata.d.next = self.r_config.q.val(),
-                    3 => self.axi_rdata.d.next = self.r_ns_lbas.q.val().get_bits::<32>(0),
-                    4 => self.axi_rdata.d.next = self.r_ns_lbas.q.val().get_bits::<32>(32),
-                    5 => self.axi_rdata.d.next = 0u64.into(),
-                    6 => self.axi_rdata.d.next = self.status.val(),
-                    7 => self.axi_rdata.d.next = self.r_err.q.val(),
-                    8 => self.axi_rdata.d.next = self.r_irq_status.q.val(),
-                    9 => self.axi_rdata.d.next = self.r_irq_enable.q.val(),
-                    10 => self.axi_rdata.d.next = self.r_plan_start.q.val(),
-                    11 => self.axi_rdata.d.next = self.r_plan_end.q.val(),
-                    12 => self.axi_rdata.d.next = self.cursor.q.val(),
-                    13 => self.axi_rdata.d.next = self.r_mark_first.q.val(),
-                    14 => self.axi_rdata.d.next = self.r_mark_end.q.val(),
-                    15 => self.axi_rdata.d.next = self.swap_count.q.val(),
-                    16 => self.axi_rdata.d.next = self.cnt_active.val(),
-                    17 => self.axi_rdata.d.next = self.cnt_passive.val(),
-                    18 => self.axi_rdata.d.next = self.ns_granules.q.val(),
-                    32 => {
-                        self.axi_rdata.d.next = self.c_writes.q.val().get_bits::<32>(0);
-                        self.h_writes.d.next = self.c_writes.q.val().get_bits::<32>(32);
-                    }
-                    33 => self.axi_rdata.d.next = self.h_writes.q.val(),
-                    34 => {
-                        self.axi_rdata.d.next = self.c_set.q.val().get_bits::<32>(0);
-                        self.h_set.d.next = self.c_set.q.val().get_bits::<32>(32);
-                    }
-                    35 => self.axi_rdata.d.next = self.h_set.q.val(),
-                    36 => {
-                        self.axi_rdata.d.next = self.c_skipped.q.val().get_bits::<32>(0);
-                        self.h_skipped.d.next = self.c_skipped.q.val().get_bits::<32>(32);
-                    }
-                    37 => self.axi_rdata.d.next = self.h_skipped.q.val(),
-                    38 => {
-                        self.axi_rdata.d.next = self.c_copies.q.val().get_bits::<32>(0);
-                        self.h_copies.d.next = self.c_copies.q.val().get_bits::<32>(32);
-                    }
-                    39 => self.axi_rdata.d.next = self.h_copies.q.val(),
-                    40 => {
-                        self.axi_rdata.d.next = self.c_cleared.q.val().get_bits::<32>(0);
-                        self.h_cleared.d.next = self.c_cleared.q.val().get_bits::<32>(32);
-                    }
-                    41 => self.axi_rdata.d.next = self.h_cleared.q.val(),
-                    _ => self.axi_rresp.d.next = 2u64.into(),
-                }
+            }
+            // Reading a counter's LO word latches its HI word (bit order: regs::COUNTERS).
+            if self.csr_read.latch_hi.val().get_bit(0) {
+                self.h_writes.d.next = self.c_writes.q.val().get_bits::<32>(32);
+            }
+            if self.csr_read.latch_hi.val().get_bit(1) {
+                self.h_set.d.next = self.c_set.q.val().get_bits::<32>(32);
+            }
+            if self.csr_read.latch_hi.val().get_bit(2) {
+                self.h_skipped.d.next = self.c_skipped.q.val().get_bits::<32>(32);
+            }
+            if self.csr_read.latch_hi.val().get_bit(3) {
+                self.h_copies.d.next = self.c_copies.q.val().get_bits::<32>(32);
+            }
+            if self.csr_read.latch_hi.val().get_bit(4) {
+                self.h_cleared.d.next = self.c_cleared.q.val().get_bits::<32>(32);
             }
         }
 

@@ -1,6 +1,7 @@
 //! The `lm_tracker` block in Rust-HDL and its Verilog emitter.
 
 pub mod block;
+pub mod csr_read;
 pub mod granule;
 pub mod popcount;
 pub mod ramop;
