@@ -62,6 +62,7 @@ fn every_generated_file_is_up_to_date() {
         render::SHIM_RUST_PATH,
         render::SHIM_CPP_PATH,
         render::CSR_READ_PATH,
+        render::BLOCK_PORTS_PATH,
     ] {
         assert!(
             files.iter().any(|(p, _)| p == path),

@@ -38,6 +38,7 @@
 use super::csr_read::CsrRead;
 use super::granule::GranuleShift;
 use super::popcount::Popcount64;
+use super::ports::{new_with_ports, with_ports};
 use super::ramop::RamOp;
 use crate::regs;
 use rust_hdl::prelude::*;
@@ -80,52 +81,14 @@ pub enum Cmd {
     StopClear,
 }
 
+// The top ports come first, from the port table (`regs/src/ports.rs`, rendered into
+// `ports.rs`); reset is synchronous and active high, and the clear engine then wipes both
+// buffers (BUSY).
+with_ports! {
 /// The block; `A` is the bitmap RAM address width: each buffer holds 2^A words of 64
 /// granules.
 #[derive(LogicBlock)]
 pub struct LmTracker<const A: usize> {
-    pub clock: Signal<In, Clock>,
-    /// Synchronous, active high. The clear engine then wipes both buffers (BUSY).
-    pub reset: Signal<In, Bit>,
-    // AXI4-Lite CSR slave.
-    pub s_axil_awaddr: Signal<In, Bits<12>>,
-    pub s_axil_awvalid: Signal<In, Bit>,
-    pub s_axil_awready: Signal<Out, Bit>,
-    pub s_axil_wdata: Signal<In, Bits<32>>,
-    pub s_axil_wstrb: Signal<In, Bits<4>>,
-    pub s_axil_wvalid: Signal<In, Bit>,
-    pub s_axil_wready: Signal<Out, Bit>,
-    pub s_axil_bresp: Signal<Out, Bits<2>>,
-    pub s_axil_bvalid: Signal<Out, Bit>,
-    pub s_axil_bready: Signal<In, Bit>,
-    pub s_axil_araddr: Signal<In, Bits<12>>,
-    pub s_axil_arvalid: Signal<In, Bit>,
-    pub s_axil_arready: Signal<Out, Bit>,
-    pub s_axil_rdata: Signal<Out, Bits<32>>,
-    pub s_axil_rresp: Signal<Out, Bits<2>>,
-    pub s_axil_rvalid: Signal<Out, Bit>,
-    pub s_axil_rready: Signal<In, Bit>,
-    // User-write snoop stream (at write completion).
-    pub uw_valid: Signal<In, Bit>,
-    pub uw_ready: Signal<Out, Bit>,
-    pub uw_slba: Signal<In, Bits<64>>,
-    pub uw_nlb: Signal<In, Bits<16>>,
-    // Copy-read snoop stream (at copy-read submission).
-    pub cr_valid: Signal<In, Bit>,
-    pub cr_ready: Signal<Out, Bit>,
-    pub cr_slba: Signal<In, Bits<64>>,
-    pub cr_nlb: Signal<In, Bits<16>>,
-    // Load stream into the passive buffer.
-    pub ld_tvalid: Signal<In, Bit>,
-    pub ld_tready: Signal<Out, Bit>,
-    pub ld_tdata: Signal<In, Bits<64>>,
-    // Query stream out of a buffer.
-    pub q_tvalid: Signal<Out, Bit>,
-    pub q_tready: Signal<In, Bit>,
-    pub q_tdata: Signal<Out, Bits<64>>,
-    pub q_tlast: Signal<Out, Bit>,
-    pub irq: Signal<Out, Bit>,
-
     // The two bitmap buffers.
     ram0: RAM<Bits<64>, A>,
     ram1: RAM<Bits<64>, A>,
@@ -587,6 +550,7 @@ pub struct LmTracker<const A: usize> {
     k_i_query_done: Constant<Bits<32>>,
     k_i_clear_done: Constant<Bits<32>>,
 }
+}
 
 fn addr(a: u32) -> Constant<Bits<12>> {
     assert!(a < 1 << 12, "register {a:#x} beyond the 4 KiB CSR window");
@@ -627,42 +591,7 @@ impl<const A: usize> LmTracker<A> {
         assert_eq!(regs::LATCHED_METHOD.width, 2);
         let opcode = |v: u32| Constant::new(u64::from(v).to_bits());
         let method = |v: u32| Constant::new(u64::from(v).to_bits());
-        LmTracker {
-            clock: Default::default(),
-            reset: Default::default(),
-            s_axil_awaddr: Default::default(),
-            s_axil_awvalid: Default::default(),
-            s_axil_awready: Default::default(),
-            s_axil_wdata: Default::default(),
-            s_axil_wstrb: Default::default(),
-            s_axil_wvalid: Default::default(),
-            s_axil_wready: Default::default(),
-            s_axil_bresp: Default::default(),
-            s_axil_bvalid: Default::default(),
-            s_axil_bready: Default::default(),
-            s_axil_araddr: Default::default(),
-            s_axil_arvalid: Default::default(),
-            s_axil_arready: Default::default(),
-            s_axil_rdata: Default::default(),
-            s_axil_rresp: Default::default(),
-            s_axil_rvalid: Default::default(),
-            s_axil_rready: Default::default(),
-            uw_valid: Default::default(),
-            uw_ready: Default::default(),
-            uw_slba: Default::default(),
-            uw_nlb: Default::default(),
-            cr_valid: Default::default(),
-            cr_ready: Default::default(),
-            cr_slba: Default::default(),
-            cr_nlb: Default::default(),
-            ld_tvalid: Default::default(),
-            ld_tready: Default::default(),
-            ld_tdata: Default::default(),
-            q_tvalid: Default::default(),
-            q_tready: Default::default(),
-            q_tdata: Default::default(),
-            q_tlast: Default::default(),
-            irq: Default::default(),
+        new_with_ports!(LmTracker {
             ram0: Default::default(),
             ram1: Default::default(),
             a_shift: Default::default(),
@@ -1021,7 +950,7 @@ impl<const A: usize> LmTracker<A> {
             k_i_swap_done: word(regs::IRQ_SWAP_DONE),
             k_i_query_done: word(regs::IRQ_QUERY_DONE),
             k_i_clear_done: word(regs::IRQ_CLEAR_DONE),
-        }
+        })
     }
 }
 

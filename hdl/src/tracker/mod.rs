@@ -4,6 +4,7 @@ pub mod block;
 pub mod csr_read;
 pub mod granule;
 pub mod popcount;
+mod ports;
 pub mod ramop;
 
 pub use block::LmTracker;
