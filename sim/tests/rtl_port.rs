@@ -7,23 +7,30 @@
 
 use lmsnoop_regs::*;
 use lmsnoop_sim::{GoldenTracker, QueryBeat, RtlBuild, RtlTracker, Snoop, TrackerPort};
+use rand_xoshiro::rand_core::{RngCore, SeedableRng};
+use rand_xoshiro::Xoshiro256StarStar;
 use std::time::Instant;
 
-/// A deterministic xorshift generator (tests must not depend on the run).
-struct Rng(u64);
+#[path = "../../tests/common/seeds.rs"]
+mod seeds;
+
+/// Seeded draws for the random rounds (the simulator's generator, xoshiro256**).
+struct Rng(Xoshiro256StarStar);
 
 impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(Xoshiro256StarStar::seed_from_u64(seed))
+    }
     fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
+        self.0.next_u64()
     }
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
+}
+
+fn for_each_seed(test: &str, default_count: u64, f: impl FnMut(u64)) {
+    seeds::for_each_seed_of(&["rtl"], test, default_count, f);
 }
 
 fn reg_name(addr: u32) -> &'static str {
@@ -216,7 +223,7 @@ fn namespaces_between_capacity_and_twice_it_are_refused() {
 /// STOP; every answer of every call compared with the golden model.
 fn full_round(capacity: u64, method: u32, shift: u32, ns_lbas: u64, seed: u64) {
     let mut t = Pair::new(capacity);
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let granules = ns_lbas.div_ceil(1 << shift);
     let words = granules.div_ceil(64);
     t.csr_write(
@@ -318,22 +325,30 @@ fn full_round(capacity: u64, method: u32, shift: u32, ns_lbas: u64, seed: u64) {
 
 #[test]
 fn full_round_matches_golden_naive() {
-    full_round(1024, METHOD_NAIVE, 0, 1000, 1);
+    for_each_seed("full_round_matches_golden_naive", 4, |seed| {
+        full_round(1024, METHOD_NAIVE, 0, 1000, seed)
+    });
 }
 
 #[test]
 fn full_round_matches_golden_cursor() {
-    full_round(1024, METHOD_CURSOR, 0, 1000, 2);
+    for_each_seed("full_round_matches_golden_cursor", 4, |seed| {
+        full_round(1024, METHOD_CURSOR, 0, 1000, seed)
+    });
 }
 
 #[test]
 fn full_round_matches_golden_bitmap() {
-    full_round(1024, METHOD_BITMAP, 0, 1000, 3);
+    for_each_seed("full_round_matches_golden_bitmap", 4, |seed| {
+        full_round(1024, METHOD_BITMAP, 0, 1000, seed)
+    });
 }
 
 #[test]
 fn full_round_matches_golden_clear() {
-    full_round(1024, METHOD_CLEAR, 0, 1000, 4);
+    for_each_seed("full_round_matches_golden_clear", 4, |seed| {
+        full_round(1024, METHOD_CLEAR, 0, 1000, seed)
+    });
 }
 
 #[test]
@@ -342,13 +357,17 @@ fn full_round_matches_golden_coarse_granules() {
         .into_iter()
         .enumerate()
     {
-        full_round(1024, method, 3, 8 * 1000 - 5, 10 + i as u64);
+        for_each_seed("full_round_matches_golden_coarse_granules", 2, |seed| {
+            full_round(1024, method, 3, 8 * 1000 - 5, seed * 4 + i as u64)
+        });
     }
 }
 
 #[test]
 fn full_round_matches_golden_large_build() {
-    full_round(1 << 20, METHOD_BITMAP, 2, 4 * 5000 + 3, 20);
+    for_each_seed("full_round_matches_golden_large_build", 2, |seed| {
+        full_round(1 << 20, METHOD_BITMAP, 2, 4 * 5000 + 3, seed)
+    });
 }
 
 /// START on a full BMP of 1024 granules (16 words: more than any query buffer).
@@ -527,7 +546,7 @@ fn throughput(capacity: u64) {
         t.csr_write(NS_LBAS_LO, ns as u32);
         t.csr_write(CMD, OP_START);
     }
-    let mut rng = Rng(99);
+    let mut rng = Rng::new(99);
     let ops: Vec<(bool, Snoop)> = (0..OPS)
         .map(|_| (rng.below(3) == 0, Snoop::new(rng.below(ns), 0)))
         .collect();

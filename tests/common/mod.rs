@@ -4,32 +4,20 @@
 
 pub mod audit;
 pub mod reference;
+pub mod seeds;
 
 use lmsnoop::workload::{WorkloadConfig, WorkloadKind};
 use lmsnoop::world::{LatencyModel, SimConfig, WriteSnoop};
 use lmsnoop_firmware::ServerConfig;
 use lmsnoop_regs::Method;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// Runs `f` for `LMSNOOP_SEEDS` seeds (default `default_count`) starting at
-/// `LMSNOOP_SEED_BASE` (default 0); a failing seed is printed with the line that
-/// reproduces it alone.
-pub fn for_each_seed(test: &str, default_count: u64, mut f: impl FnMut(u64)) {
-    let env = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .map(|v| v.parse::<u64>().unwrap_or_else(|_| panic!("{name}={v:?}")))
-    };
-    let count = env("LMSNOOP_SEEDS").unwrap_or(default_count);
-    let base = env("LMSNOOP_SEED_BASE").unwrap_or(0);
-    for seed in base..base + count {
-        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| f(seed))) {
-            eprintln!(
-                "{test}: FAILED with seed {seed}; reproduce with: LMSNOOP_SEED_BASE={seed} LMSNOOP_SEEDS=1 cargo test --test <file> {test}"
-            );
-            std::panic::resume_unwind(panic);
-        }
-    }
+/// [`seeds::for_each_seed_of`] with this package's features.
+pub fn for_each_seed(test: &str, default_count: u64, f: impl FnMut(u64)) {
+    let features: Vec<&str> = [("hw", cfg!(feature = "hw")), ("rtl", cfg!(feature = "rtl"))]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect();
+    seeds::for_each_seed_of(&features, test, default_count, f);
 }
 
 /// A small migration that still has every mechanism in play: holes in the BMP, queue
