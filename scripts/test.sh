@@ -21,6 +21,16 @@ if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
+# cocotb and the cocotbext-axi bus models, for the Icarus testbench (tests/cocotb.rs), in a
+# virtual environment of their own, pinned by hdl/cocotb/requirements.txt.
+venv=target/cocotb-venv
+if ! "$venv/bin/python" -c "import cocotb, cocotbext.axi" 2>/dev/null; then
+    command -v python3 >/dev/null || { echo "python3 not found: apt-get install python3 python3-venv" >&2; exit 1; }
+    echo "installing cocotb into $venv"
+    python3 -m venv "$venv" || { echo "python3 -m venv failed: apt-get install python3-venv" >&2; exit 1; }
+    "$venv/bin/pip" install -q -r hdl/cocotb/requirements.txt
+fi
+
 echo "== cargo fmt --check"
 cargo fmt --all --check
 # --all-features builds the Verilator backend of the generated RTL (feature `rtl`), so the
