@@ -268,7 +268,7 @@ impl SimArgs {
         }
         let write_blocks =
             u32::try_from(self.write_size / self.lba_size).context("write size too large")?;
-        Ok(SimConfig {
+        let cfg = SimConfig {
             method,
             namespace_lbas: self.namespace / self.lba_size,
             granule_shift: granule_bytes_shift - lba_shift,
@@ -295,10 +295,31 @@ impl SimArgs {
             latency: LatencyModel::default(),
             watch: Vec::new(),
             progress: !self.quiet,
-        })
+        };
+        cfg.check()?;
+        Ok(cfg)
+    }
+
+    /// Refuses up front a namespace whose bitmaps would not fit in memory.
+    fn check_memory(&self, cfg: &SimConfig) -> Result<()> {
+        let need = cfg.bitmap_bytes();
+        if let Some(have) = report::available_memory_bytes() {
+            ensure!(
+                need <= have,
+                "{} in {} granules needs {:.1} GiB for its bitmaps ({} of one bit per \
+                 granule), and {:.1} GiB of memory is available: choose a larger --granule",
+                format_size(self.namespace),
+                format_size(self.granule),
+                gib(need),
+                SimConfig::BITMAPS,
+                gib(have)
+            );
+        }
+        Ok(())
     }
 
     fn run(&self, cfg: &SimConfig) -> Result<RunReport> {
+        self.check_memory(cfg).context(BadInput)?;
         let port = make_port(self.backend, cfg.granules(), self.vcd.as_deref())?;
         world::simulate(cfg, port).with_context(|| format!("simulating the {} method", cfg.method))
     }
@@ -313,6 +334,21 @@ impl SimArgs {
     }
 }
 
+fn gib(bytes: u64) -> f64 {
+    bytes as f64 / (1u64 << 30) as f64
+}
+
+/// Marks an error as the user's input (exit status 2, as clap gives its own), not a failure
+/// of the run (1).
+#[derive(Debug)]
+struct BadInput;
+
+impl std::fmt::Display for BadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("invalid input")
+    }
+}
+
 fn cost(started: Instant) -> Cost {
     Cost {
         wall_seconds: started.elapsed().as_secs_f64(),
@@ -322,7 +358,7 @@ fn cost(started: Instant) -> Cost {
 
 fn migrate(args: MigrateArgs) -> Result<()> {
     let started = Instant::now();
-    let mut cfg = args.sim.config(args.method)?;
+    let mut cfg = args.sim.config(args.method).context(BadInput)?;
     cfg.watch = args.watch.clone();
     let run = args.sim.run(&cfg)?;
     let cost = cost(started);
@@ -358,7 +394,7 @@ fn compare(args: CompareArgs) -> Result<()> {
     let started = Instant::now();
     let mut runs = Vec::new();
     for method in Method::ALL {
-        runs.push(args.sim.run(&args.sim.config(method)?)?);
+        runs.push(args.sim.run(&args.sim.config(method).context(BadInput)?)?);
     }
     if args.json {
         println!("{}", report::compare_json(&runs, Some(cost(started))));
@@ -538,6 +574,10 @@ fn main() {
     };
     if let Err(e) = result {
         eprintln!("lmsnoop: error: {e:#}");
-        std::process::exit(1);
+        std::process::exit(if e.downcast_ref::<BadInput>().is_some() {
+            2
+        } else {
+            1
+        });
     }
 }

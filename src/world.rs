@@ -10,14 +10,14 @@
 
 use crate::metrics::{PassMetrics, RunReport};
 use crate::rng::Rng;
-use crate::storage::{Namespace, PRE_EXISTING};
+use crate::storage::{granules_touched, RangeSet, Watched, PRE_EXISTING};
 use crate::workload::{mapped_extents, Workload, WorkloadConfig};
 use anyhow::{bail, Context, Result};
 use lmsnoop_firmware::{CopyJob, Device, MigrationServer, Next, ServerConfig, TrackingConfig};
 use lmsnoop_regs::Method;
 use lmsnoop_sim::{Snoop, TrackerPort};
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::time::{Duration, Instant};
 
 /// Where user writes meet the snoop block.
@@ -123,7 +123,24 @@ impl SimConfig {
         self.namespace_lbas.div_ceil(1u64 << self.granule_shift)
     }
 
-    fn check(&self) -> Result<()> {
+    /// Bitmaps of one granule bit each that a run holds: the tracker's two buffers, the
+    /// server's plan and the BMP built at start. They are inherent (the hardware has them
+    /// too); everything else the simulator keeps follows the writes.
+    pub const BITMAPS: u64 = 4;
+
+    /// Bytes of those bitmaps.
+    pub fn bitmap_bytes(&self) -> u64 {
+        Self::BITMAPS * self.granules().div_ceil(64) * 8
+    }
+
+    /// Refuses a configuration no run can use (the CLI reports it as bad input).
+    pub fn check(&self) -> Result<()> {
+        if !(0.0..=1.0).contains(&self.mapped_fraction) {
+            bail!(
+                "mapped fraction must be within 0..=1, got {}",
+                self.mapped_fraction
+            );
+        }
         if self.namespace_lbas == 0 {
             bail!("the namespace is empty");
         }
@@ -167,6 +184,9 @@ enum Ev {
 
 const EV_SHIFT: u32 = 56;
 
+/// The longest copy read: one NVMe command.
+const MAX_COPY_LBAS: u64 = 65536;
+
 impl Ev {
     fn pack(self, slot: usize) -> u64 {
         ((self as u64) << EV_SHIFT) | slot as u64
@@ -194,7 +214,11 @@ struct CopyCmd {
     job: CopyJob,
     slba: u64,
     blocks: u64,
-    data: Vec<u32>,
+    /// LBAs the source rewrote after this copy read them: its target write puts old data
+    /// there.
+    stale: Vec<(u64, u64)>,
+    /// The stamps it read of the watched granules.
+    watched: Vec<(u64, usize, Vec<u32>)>,
     ok: bool,
 }
 
@@ -239,8 +263,11 @@ struct World<'a, P: TrackerPort> {
     cfg: &'a SimConfig,
     dev: Device<P>,
     server: MigrationServer,
-    source: Namespace,
-    target: Namespace,
+    /// LBAs where the target does not hold the source's data.
+    diverged: RangeSet,
+    /// Copies that have read the source and not yet written the target, by (SLBA, slot).
+    reading: BTreeMap<(u64, usize), u64>,
+    watched: Watched,
     workload: Workload,
     lat_rng: Rng,
     copy_rng: Rng,
@@ -250,7 +277,6 @@ struct World<'a, P: TrackerPort> {
     seq: u64,
     writes: Slab<WriteCmd>,
     copies: Slab<CopyCmd>,
-    buffers: Vec<Vec<u32>>,
     next_stamp: u32,
     interarrival_ns: f64,
     quiescing: bool,
@@ -278,9 +304,12 @@ pub fn simulate<P: TrackerPort>(cfg: &SimConfig, port: P) -> Result<RunReport> {
         mean_extent,
         &mut map_rng,
     )?;
-    let mut source = Namespace::new(cfg.namespace_lbas);
+    // The target starts empty: it differs from the source wherever the source holds data.
+    let mut diverged = RangeSet::new();
+    let mut watched = Watched::new(&cfg.watch, cfg.granule_shift, cfg.namespace_lbas);
     for &(slba, count) in &mapped {
-        source.write(slba, count, PRE_EXISTING);
+        diverged.insert(slba, slba + count);
+        watched.write_source(slba, slba + count, PRE_EXISTING);
     }
     let mut dev = Device::new(port).context("probing the tracker")?;
     let tracking = TrackingConfig {
@@ -298,8 +327,9 @@ pub fn simulate<P: TrackerPort>(cfg: &SimConfig, port: P) -> Result<RunReport> {
         cfg,
         dev,
         server,
-        source,
-        target: Namespace::new(cfg.namespace_lbas),
+        diverged,
+        reading: BTreeMap::new(),
+        watched,
         workload,
         lat_rng: root.fork(3),
         copy_rng: root.fork(4),
@@ -309,7 +339,6 @@ pub fn simulate<P: TrackerPort>(cfg: &SimConfig, port: P) -> Result<RunReport> {
         seq: 0,
         writes: Slab::new(),
         copies: Slab::new(),
-        buffers: Vec::new(),
         next_stamp: PRE_EXISTING + 1,
         interarrival_ns: 1.0 / (cfg.write_rate * copy_rate),
         quiescing: false,
@@ -500,7 +529,18 @@ impl<P: TrackerPort> World<'_, P> {
     fn write_media(&mut self, now: u64, slot: usize) {
         let w = self.writes.get(slot);
         let (slba, blocks, stamp) = (w.slba, w.blocks, w.stamp);
-        self.source.write(slba, blocks, stamp);
+        let end = slba + blocks;
+        self.diverged.insert(slba, end);
+        self.watched.write_source(slba, end, stamp);
+        // Copies that read these LBAs before this write now carry old data for them. A copy
+        // covers at most 65,536 LBAs (SimConfig::check).
+        let from = (slba.saturating_sub(MAX_COPY_LBAS), 0);
+        for (&(c_lba, slot), &c_end) in self.reading.range(from..(end, 0)) {
+            if c_end > slba {
+                let c = self.copies.get(slot);
+                c.stale.push((c_lba.max(slba), c_end.min(end)));
+            }
+        }
         let done = self.cfg.latency.write_complete.sample(&mut self.lat_rng);
         self.schedule(now + done, Ev::WriteDone, slot);
         if self.watched(slba, blocks) {
@@ -550,12 +590,12 @@ impl<P: TrackerPort> World<'_, P> {
         self.dev
             .port_mut()
             .copy_read(Snoop::blocks(slba, blocks as u32));
-        let data = self.buffers.pop().unwrap_or_default();
         let slot = self.copies.insert(CopyCmd {
             job,
             slba,
             blocks,
-            data,
+            stale: Vec::new(),
+            watched: Vec::new(),
             ok: true,
         });
         let at = now + self.cfg.latency.copy_read.sample(&mut self.copy_rng);
@@ -575,18 +615,15 @@ impl<P: TrackerPort> World<'_, P> {
         let shift = self.cfg.granule_shift;
         let c = self.copies.get(slot);
         let (slba, blocks, pass) = (c.slba, c.blocks, c.job.pass as usize);
-        let mut redundant = 0;
-        let mut lba = slba;
-        while lba < slba + blocks {
-            let next = (((lba >> shift) + 1) << shift).min(slba + blocks);
-            if self.source.blocks(lba, next - lba) == self.target.blocks(lba, next - lba) {
-                redundant += 1;
-            }
-            lba = next;
-        }
         let granules = c.job.count;
-        c.data.clear();
-        c.data.extend_from_slice(self.source.blocks(slba, blocks));
+        let end = slba + blocks;
+        // Redundant: granules whose target already holds the source's data.
+        let spanned = ((end - 1) >> shift) - (slba >> shift) + 1;
+        let mut differing = 0;
+        granules_touched(self.diverged.within(slba, end), shift, |_| differing += 1);
+        let redundant = spanned - differing;
+        c.watched = self.watched.sample(slba, end);
+        self.reading.insert((slba, slot), end);
         let m = &mut self.per_pass[pass];
         m.copied += granules;
         m.redundant += redundant;
@@ -602,7 +639,7 @@ impl<P: TrackerPort> World<'_, P> {
                         (g << shift).max(slba),
                         ((g + 1) << shift).min(slba + blocks),
                     );
-                    format!("granule {g} stamps {:?}", self.source.blocks(lo, hi - lo))
+                    format!("granule {g} stamps {:?}", self.watched.stamps(g, lo, hi).0)
                 })
                 .collect();
             self.note(
@@ -616,10 +653,15 @@ impl<P: TrackerPort> World<'_, P> {
         let failed = self.fail_rng.chance(self.cfg.target_fail_rate);
         let c = self.copies.get(slot);
         c.ok = !failed;
-        if !failed {
-            self.target.write_from(c.slba, &c.data);
-        }
         let (slba, blocks, first) = (c.slba, c.blocks, c.job.first);
+        self.reading.remove(&(slba, slot));
+        if !failed {
+            self.diverged.remove(slba, slba + blocks);
+            for &(lo, hi) in &c.stale {
+                self.diverged.insert(lo, hi);
+            }
+            self.watched.write_target(&c.watched);
+        }
         self.schedule(
             now + self.cfg.latency.write_complete.base_ns,
             Ev::TargetDone,
@@ -632,8 +674,7 @@ impl<P: TrackerPort> World<'_, P> {
     }
 
     fn target_done(&mut self, now: u64, slot: usize) -> Result<()> {
-        let CopyCmd { job, data, ok, .. } = self.copies.remove(slot);
-        self.buffers.push(data);
+        let CopyCmd { job, ok, .. } = self.copies.remove(slot);
         if !ok {
             self.per_pass[job.pass as usize].failed_copies += job.count;
         }
@@ -664,23 +705,19 @@ impl<P: TrackerPort> World<'_, P> {
         }
         let shift = self.cfg.granule_shift;
         let ns = self.cfg.namespace_lbas;
+        // Exact verification: every LBA where the target differs from the source, by
+        // granule, from the divergence ranges (no walk over the untouched namespace).
         let mut lost = Vec::new();
         let mut lost_updates = 0;
-        for g in 0..self.cfg.granules() {
-            let (lo, hi) = (g << shift, ((g + 1) << shift).min(ns));
-            if self.source.blocks(lo, hi - lo) != self.target.blocks(lo, hi - lo) {
-                lost_updates += 1;
-                if lost.len() < 16 {
-                    lost.push(g);
-                }
+        granules_touched(self.diverged.iter(), shift, |g| {
+            lost_updates += 1;
+            if lost.len() < 16 {
+                lost.push(g);
             }
-        }
+        });
         for &g in &self.cfg.watch {
             let (lo, hi) = (g << shift, ((g + 1) << shift).min(ns));
-            let (s, t) = (
-                self.source.blocks(lo, hi - lo),
-                self.target.blocks(lo, hi - lo),
-            );
+            let (s, t) = self.watched.stamps(g, lo, hi);
             let verdict = if s == t {
                 "target == source"
             } else {

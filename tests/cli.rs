@@ -160,13 +160,31 @@ fn bad_arguments_fail_with_a_message() {
     ];
     for (args, want) in cases {
         let out = lmsnoop(args);
-        assert!(!out.status.success(), "{args:?} succeeded");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: bad input exits with 2"
+        );
         assert!(
             text(&out.stderr).contains(want),
             "{args:?}: {}",
             text(&out.stderr)
         );
     }
+}
+
+/// A namespace whose bitmaps cannot fit in memory is refused before anything is allocated,
+/// with the size it would need.
+#[test]
+fn a_namespace_too_large_for_memory_is_refused_up_front() {
+    let out = lmsnoop(&["migrate", "--namespace", "64PiB", "--quiet"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("64 PiB in 4 KiB granules needs 8192.0 GiB for its bitmaps")
+            && err.contains("choose a larger --granule"),
+        "{err}"
+    );
 }
 
 #[test]

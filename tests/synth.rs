@@ -91,9 +91,13 @@ fn xc7_maps_the_bitmaps_to_block_ram() {
     assert_eq!(field(&json, "fits"), "null");
 }
 
+/// Fmax floor of the iCE40 place and route at seed 1, just under the README's figure
+/// (85.80 MHz): nextpnr is deterministic for one seed and one version, so a drop below it
+/// is a timing regression (or a new nextpnr: then re-measure and move the floor).
+const ICE40_FMAX_FLOOR_MHZ: f64 = 85.0;
+
 /// iCE40 HX8K at 32K granules: the block alone in 16 SB_RAM40_4K, then the harness placed
-/// and routed by nextpnr. No target frequency is asserted (the area work is ongoing; the
-/// measured figure is in the README).
+/// and routed by nextpnr. It must fit, route and meet the Fmax floor.
 #[test]
 fn ice40_runs_nextpnr_and_reports_fmax() {
     let out = lmsnoop(&[
@@ -118,16 +122,17 @@ fn ice40_runs_nextpnr_and_reports_fmax() {
     units_cover_the_luts(&json);
     // nextpnr ran and reported the device's logic cells, fit or not.
     assert!(json.contains("\"device_lcs\":{\"used\":"), "{json}");
-    match field(&json, "fits") {
-        "true" => assert!(number(&json, "fmax_mhz") > 0.0, "{json}"),
-        // Until the block is small enough for the HX8K (or when nextpnr was stopped after
-        // --pnr-timeout), the report says why it did not fit.
-        "false" => {
-            assert_eq!(field(&json, "fmax_mhz"), "null");
-            assert!(field(&json, "pnr_error").contains("ERROR"), "{json}");
-        }
-        other => panic!("fits is {other}: {json}"),
-    }
+    // A failed or stopped nextpnr reports fits false: that fails here.
+    assert_eq!(
+        field(&json, "fits"),
+        "true",
+        "did not place and route: {json}"
+    );
+    let fmax = number(&json, "fmax_mhz");
+    assert!(
+        fmax >= ICE40_FMAX_FLOOR_MHZ,
+        "Fmax {fmax} MHz is below the floor of {ICE40_FMAX_FLOOR_MHZ} MHz: {json}"
+    );
 }
 
 #[test]
