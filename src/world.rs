@@ -17,7 +17,7 @@ use lmsnoop_firmware::{CopyJob, Device, MigrationServer, Next, ServerConfig, Tra
 use lmsnoop_regs::Method;
 use lmsnoop_sim::{Snoop, TrackerPort};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BinaryHeap;
 use std::time::{Duration, Instant};
 
 /// Where user writes meet the snoop block.
@@ -184,9 +184,6 @@ enum Ev {
 
 const EV_SHIFT: u32 = 56;
 
-/// The longest copy read: one NVMe command.
-const MAX_COPY_LBAS: u64 = 65536;
-
 impl Ev {
     fn pack(self, slot: usize) -> u64 {
         ((self as u64) << EV_SHIFT) | slot as u64
@@ -265,8 +262,9 @@ struct World<'a, P: TrackerPort> {
     server: MigrationServer,
     /// LBAs where the target does not hold the source's data.
     diverged: RangeSet,
-    /// Copies that have read the source and not yet written the target, by (SLBA, slot).
-    reading: BTreeMap<(u64, usize), u64>,
+    /// Copies that have read the source and not yet written the target: (first LBA, end,
+    /// slot). At most the queue depth of them, so a scan beats an index.
+    reading: Vec<(u64, u64, usize)>,
     watched: Watched,
     workload: Workload,
     lat_rng: Rng,
@@ -328,7 +326,7 @@ pub fn simulate<P: TrackerPort>(cfg: &SimConfig, port: P) -> Result<RunReport> {
         dev,
         server,
         diverged,
-        reading: BTreeMap::new(),
+        reading: Vec::new(),
         watched,
         workload,
         lat_rng: root.fork(3),
@@ -532,11 +530,9 @@ impl<P: TrackerPort> World<'_, P> {
         let end = slba + blocks;
         self.diverged.insert(slba, end);
         self.watched.write_source(slba, end, stamp);
-        // Copies that read these LBAs before this write now carry old data for them. A copy
-        // covers at most 65,536 LBAs (SimConfig::check).
-        let from = (slba.saturating_sub(MAX_COPY_LBAS), 0);
-        for (&(c_lba, slot), &c_end) in self.reading.range(from..(end, 0)) {
-            if c_end > slba {
+        // Copies that read these LBAs before this write now carry old data for them.
+        for &(c_lba, c_end, slot) in &self.reading {
+            if c_lba < end && slba < c_end {
                 let c = self.copies.get(slot);
                 c.stale.push((c_lba.max(slba), c_end.min(end)));
             }
@@ -623,7 +619,7 @@ impl<P: TrackerPort> World<'_, P> {
         granules_touched(self.diverged.within(slba, end), shift, |_| differing += 1);
         let redundant = spanned - differing;
         c.watched = self.watched.sample(slba, end);
-        self.reading.insert((slba, slot), end);
+        self.reading.push((slba, end, slot));
         let m = &mut self.per_pass[pass];
         m.copied += granules;
         m.redundant += redundant;
@@ -654,7 +650,9 @@ impl<P: TrackerPort> World<'_, P> {
         let c = self.copies.get(slot);
         c.ok = !failed;
         let (slba, blocks, first) = (c.slba, c.blocks, c.job.first);
-        self.reading.remove(&(slba, slot));
+        if let Some(i) = self.reading.iter().position(|r| r.2 == slot) {
+            self.reading.swap_remove(i);
+        }
         if !failed {
             self.diverged.remove(slba, slba + blocks);
             for &(lo, hi) in &c.stale {
