@@ -41,22 +41,30 @@ impl RangeSet {
     }
 
     /// Adds `[lo, hi)`, merging with the ranges it overlaps or touches.
-    pub fn insert(&mut self, mut lo: u64, mut hi: u64) {
+    pub fn insert(&mut self, lo: u64, hi: u64) {
         if lo >= hi {
             return;
         }
-        if let Some((&s, &e)) = self.ranges.range(..=lo).next_back() {
-            if e >= lo {
-                lo = s;
-                hi = hi.max(e);
-                self.ranges.remove(&s);
+        // Grow the range that starts at or before `lo` and reaches it, in place.
+        let (start, mut end) = match self.ranges.range_mut(..=lo).next_back() {
+            Some((&s, e)) if *e >= lo => {
+                if *e >= hi {
+                    return; // already inside: the common rewrite of a dirty block
+                }
+                *e = hi;
+                (s, hi)
             }
-        }
-        while let Some((&s, &e)) = self.ranges.range(lo..=hi).next() {
-            hi = hi.max(e);
+            _ => {
+                self.ranges.insert(lo, hi);
+                (lo, hi)
+            }
+        };
+        // Absorb the ranges that start inside or right after it.
+        while let Some((&s, &e)) = self.ranges.range(start + 1..=end).next() {
             self.ranges.remove(&s);
+            end = end.max(e);
         }
-        self.ranges.insert(lo, hi);
+        *self.ranges.get_mut(&start).expect("just inserted") = end;
     }
 
     /// Removes `[lo, hi)`, splitting the ranges it cuts.
@@ -64,11 +72,15 @@ impl RangeSet {
         if lo >= hi {
             return;
         }
-        if let Some((&s, &e)) = self.ranges.range(..lo).next_back() {
-            if e > lo {
-                self.ranges.insert(s, lo);
-                if e > hi {
-                    self.ranges.insert(hi, e);
+        // Cut the range that starts before `lo` and reaches past it, in place.
+        if let Some((_, e)) = self.ranges.range_mut(..lo).next_back() {
+            let end = *e;
+            if end > lo {
+                *e = lo;
+                if end > hi {
+                    // It held all of [lo, hi): nothing else can start inside.
+                    self.ranges.insert(hi, end);
+                    return;
                 }
             }
         }
