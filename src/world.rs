@@ -317,6 +317,7 @@ pub fn simulate<P: TrackerPort>(cfg: &SimConfig, port: P) -> Result<RunReport> {
     };
     let server = MigrationServer::start(cfg.server, &mut dev, tracking, &mapped)
         .context("starting migration")?;
+    drop(mapped); // millions of extents on a drive-sized namespace; the BMP holds them now
     let mapped_granules = server.plan().count_ones();
     let copy_rate = f64::from(cfg.queue_depth) * cfg.server.chunk_granules as f64
         / cfg.latency.mean_copy_ns(cfg.server.chunk_granules);

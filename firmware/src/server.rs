@@ -234,6 +234,9 @@ impl MigrationServer {
         is_final: bool,
     ) -> Result<(), Status> {
         dev.swap_bdp()?;
+        // The old plan is spent: free it before the new one is read, so a drive-sized plan
+        // is never held twice.
+        self.plan = Bitmap::new(0);
         self.plan = dev.query_bdp()?;
         dev.release_bdp()?;
         let start = dev.get_status()?;
