@@ -2,7 +2,8 @@
 //!
 //! This crate is the migration simulator and the CLI around the workspace: a
 //! discrete-event [`world`] (users writing, a migration server copying, the snoop block
-//! watching), [`workload`] generators, per-LBA version-stamped [`storage`], the trace
+//! watching), [`workload`] generators, the drives' [`storage`] (what differs between target and source, so memory follows
+//! the writes), the [`scale`] benchmark, the trace
 //! [`replay`]er, the [`report`]s and the benches. The tracker is in `lmsnoop-sim` (golden
 //! model and Verilator backend), the host protocol in `lmsnoop-firmware`, the register map
 //! in `lmsnoop-regs`. The hardware commands come from `lmsnoop-flows` (feature `hw`) and the
@@ -16,6 +17,7 @@ pub mod report;
 pub mod rng;
 #[cfg(feature = "rtl")]
 pub mod rtl_bench;
+pub mod scale;
 pub mod storage;
 pub mod workload;
 pub mod world;

@@ -38,6 +38,9 @@ enum Command {
     Replay(ReplayArgs),
     /// Measure the golden model's snoop throughput.
     Bench(BenchArgs),
+    /// Measure the simulator's wall time and peak memory from one namespace size to
+    /// another (doubling), the user writes held fixed: one `migrate` child per size.
+    Scale(ScaleArgs),
     /// Measure the RTL in exact simulated cycles (needs the rtl feature).
     RtlBench(RtlBenchArgs),
     /// Write hdl/generated/*.v from the Rust-HDL block (needs the hw feature).
@@ -229,6 +232,65 @@ struct BenchArgs {
     /// One JSON object instead of the table.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Args)]
+struct ScaleArgs {
+    /// Smallest namespace.
+    #[arg(long, default_value = "1TiB", value_parser = parse_size)]
+    from: u64,
+    /// Largest namespace (the series doubles up to it).
+    #[arg(long, default_value = "64TiB", value_parser = parse_size)]
+    to: u64,
+    #[arg(long, default_value = "64KiB", value_parser = parse_size)]
+    granule: u64,
+    #[arg(long, default_value = "1MiB", value_parser = parse_size)]
+    chunk: u64,
+    #[arg(long, default_value = "4KiB", value_parser = parse_size)]
+    lba_size: u64,
+    #[arg(long, default_value_t = 0.8)]
+    mapped: f64,
+    /// User writes per run, about (the write rate is set from it; keep it below about
+    /// 0.05 writes per granule of the smallest size, or the passes do not converge and
+    /// the later passes add writes of their own).
+    #[arg(long, default_value_t = 500_000)]
+    writes: u64,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// One JSON array instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn scale(args: ScaleArgs) -> Result<()> {
+    use lmsnoop::scale::{doublings, measure, table, ScaleSpec};
+    let exe = std::env::current_exe().context("locating the lmsnoop binary")?;
+    let sizes = doublings(args.from, args.to).context(BadInput)?;
+    let mut rows = Vec::new();
+    for namespace in sizes {
+        let spec = ScaleSpec {
+            namespace,
+            granule: args.granule,
+            chunk: args.chunk,
+            lba_size: args.lba_size,
+            mapped: args.mapped,
+            writes: args.writes,
+            seed: args.seed,
+        };
+        if !args.json {
+            eprintln!(
+                "lmsnoop scale: migrate --namespace {}",
+                format_size(namespace)
+            );
+        }
+        rows.push(measure(&exe, &spec)?);
+    }
+    if args.json {
+        println!("{}", lmsnoop::scale::json(&rows));
+    } else {
+        print!("{}", table(&rows));
+    }
+    Ok(())
 }
 
 fn log2_exact(value: u64, what: &str) -> Result<u32> {
@@ -555,6 +617,7 @@ fn main() {
         Command::Compare(a) => compare(a),
         Command::Replay(a) => replay_cmd(a),
         Command::Bench(a) => bench(a),
+        Command::Scale(a) => scale(a),
         Command::RtlBench(a) => rtl_bench(a),
         Command::GenRegs(a) => gen_regs(a),
         #[cfg(feature = "hw")]

@@ -187,9 +187,41 @@ fn a_namespace_too_large_for_memory_is_refused_up_front() {
     );
 }
 
+/// The scale benchmark runs one migrate child per size and reports each one's figures.
+#[test]
+fn scale_reports_each_size() {
+    let out = lmsnoop(&[
+        "scale",
+        "--from",
+        "64MiB",
+        "--to",
+        "256MiB",
+        "--granule",
+        "4KiB",
+        "--chunk",
+        "64KiB",
+        "--writes",
+        "1000",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let rows = rows.as_array().expect("an array");
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    for (row, mib) in rows.iter().zip([64u64, 128, 256]) {
+        assert_eq!(row["namespace_bytes"], mib << 20);
+        assert_eq!(row["granules"], (mib << 20) / 4096);
+        let writes = row["user_writes"].as_u64().unwrap();
+        assert!((500..3000).contains(&writes), "writes not held: {row}");
+        assert!(row["peak_rss_bytes"].as_u64().unwrap() > 0);
+    }
+    let out = lmsnoop(&["scale", "--from", "2GiB", "--to", "1GiB"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}
+
 #[test]
 fn every_command_has_help() {
-    for cmd in ["migrate", "compare", "replay", "bench"] {
+    for cmd in ["migrate", "compare", "replay", "bench", "scale"] {
         let out = lmsnoop(&[cmd, "--help"]);
         assert!(
             out.status.success() && text(&out.stdout).contains("Usage"),
