@@ -151,23 +151,9 @@ module lm_tracker_formal (
     endcase
     wire [11:0] s_axil_araddr = `LM_A_STATUS;
 
-    `LM_DUT dut (
-        .clock(clock), .reset(reset),
-        .s_axil_awaddr(s_axil_awaddr), .s_axil_awvalid(s_axil_awvalid),
-        .s_axil_awready(s_axil_awready), .s_axil_wdata(s_axil_wdata),
-        .s_axil_wstrb(s_axil_wstrb), .s_axil_wvalid(s_axil_wvalid),
-        .s_axil_wready(s_axil_wready), .s_axil_bresp(s_axil_bresp),
-        .s_axil_bvalid(s_axil_bvalid), .s_axil_bready(s_axil_bready),
-        .s_axil_araddr(s_axil_araddr), .s_axil_arvalid(s_axil_arvalid),
-        .s_axil_arready(s_axil_arready), .s_axil_rdata(s_axil_rdata),
-        .s_axil_rresp(s_axil_rresp), .s_axil_rvalid(s_axil_rvalid),
-        .s_axil_rready(s_axil_rready),
-        .uw_valid(uw_valid), .uw_ready(uw_ready), .uw_slba(uw_slba), .uw_nlb(uw_nlb),
-        .cr_valid(cr_valid), .cr_ready(cr_ready), .cr_slba(cr_slba), .cr_nlb(cr_nlb),
-        .ld_tvalid(ld_tvalid), .ld_tready(ld_tready), .ld_tdata(ld_tdata),
-        .q_tvalid(q_tvalid), .q_tready(q_tready), .q_tdata(q_tdata), .q_tlast(q_tlast),
-        .irq(irq)
-    );
+    // Every port to the signal of the same name above (`LM_DUT_PORTS`, written from the
+    // port table in regs/src/ports.rs).
+    `LM_DUT dut (`LM_DUT_PORTS);
 
     // Probes (driven by `lmsnoop formal`, see the list at the top).
     (* keep *) wire          p_we0, p_we1, p_sel, p_busy, p_cmd_busy, p_cmd_pending;

@@ -57,6 +57,12 @@ pub fn defs() -> String {
         let short = c.name.trim_start_matches("METHOD_");
         def(&format!("LM_M_{short}"), format!("2'd{}", c.value));
     }
+    // The block's port connections, each to the wrapper's signal of the same name, from
+    // the port table: the wrapper does not restate the port list.
+    let ports: Vec<String> = (lmsnoop_regs::ports::PORTS.iter())
+        .map(|p| format!(".{0}({0})", p.name))
+        .collect();
+    def("LM_DUT_PORTS", ports.join(", \\\n    "));
     out
 }
 
@@ -243,6 +249,9 @@ mod tests {
         assert!(d.contains(&format!("`define LM_OP_SWAP 4'd{}", regs::OP_SWAP)));
         assert!(d.contains(&format!("`define LM_M_CURSOR 2'd{}", regs::METHOD_CURSOR)));
         assert!(d.contains(&format!("`define LM_ADDR_BITS {FORMAL_ADDR_BITS}")));
+        for p in lmsnoop_regs::ports::PORTS {
+            assert!(d.contains(&format!(".{0}({0})", p.name)), "{}", p.name);
+        }
     }
 
     #[test]
