@@ -12,102 +12,182 @@
 //! The stamps themselves are kept only for the granules a run watches ([`Watched`]), for
 //! the event log.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// Stamp of a block never written.
 pub const UNWRITTEN: u32 = 0;
 /// Stamp of the data present before migration started.
 pub const PRE_EXISTING: u32 = 1;
 
-/// A set of LBAs as disjoint, non-adjacent half-open ranges.
+/// A set of LBAs, as half-open ranges kept per bucket of 2^`bits` LBAs.
 ///
-/// Keyed by each range's end: the copy front eats ranges from their start, and a range
-/// whose start moves keeps its key, so a copy changes the set in place with one descent.
-#[derive(Clone, Debug, Default)]
+/// A bucket is empty, full, or a short sorted list of disjoint, non-touching ranges in
+/// 16-bit offsets: an operation indexes its bucket directly and binary-searches a list of
+/// at most 2^(`bits` - 1) ranges, and a range costs 4 bytes. Untouched buckets cost one
+/// directory entry. Ranges that cross buckets are held cut at the bucket edges.
+#[derive(Clone, Debug)]
 pub struct RangeSet {
-    /// end -> start
-    ranges: BTreeMap<u64, u64>,
+    bits: u32,
+    buckets: Vec<Bucket>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+enum Bucket {
+    #[default]
+    Empty,
+    Full,
+    Ranges(Vec<(u16, u16)>),
+}
+
+impl Default for RangeSet {
+    fn default() -> Self {
+        Self::with_bucket_bits(Self::BUCKET_BITS)
+    }
 }
 
 impl RangeSet {
+    /// 4,096 LBAs a bucket: a directory entry per 16 MiB of 4 KiB blocks.
+    pub const BUCKET_BITS: u32 = 12;
+
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Number of ranges (the memory it holds is proportional to it).
-    pub fn ranges(&self) -> usize {
-        self.ranges.len()
+    /// Buckets of 2^`bits` LBAs (1..=15: offsets and ends must fit 16 bits).
+    pub fn with_bucket_bits(bits: u32) -> Self {
+        assert!(
+            (1..=15).contains(&bits),
+            "bucket bits {bits} outside 1..=15"
+        );
+        RangeSet {
+            bits,
+            buckets: Vec::new(),
+        }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.ranges.is_empty()
+    fn size(&self) -> u64 {
+        1 << self.bits
     }
 
-    /// Adds `[lo, hi)`, merging with the ranges it overlaps or touches.
+    /// Calls `f(bucket index, local lo, local hi)` for each bucket `[lo, hi)` touches.
+    fn split(&self, lo: u64, hi: u64, mut f: impl FnMut(usize, u16, u16)) {
+        if lo >= hi {
+            return;
+        }
+        let size = self.size();
+        for b in (lo >> self.bits)..=((hi - 1) >> self.bits) {
+            let base = b << self.bits;
+            let (a, z) = (lo.max(base) - base, hi.min(base + size) - base);
+            f(b as usize, a as u16, z as u16);
+        }
+    }
+
+    /// Adds `[lo, hi)`.
     pub fn insert(&mut self, lo: u64, hi: u64) {
-        if lo >= hi {
-            return;
+        let last = hi.saturating_sub(1) >> self.bits;
+        if lo < hi && self.buckets.len() <= last as usize {
+            self.buckets.resize(last as usize + 1, Bucket::Empty);
         }
-        let (mut start, mut end) = (lo, hi);
-        // The ranges that overlap or touch [lo, hi] are those ending at or after `lo` and
-        // starting at or before `hi`, consecutive from the first.
-        while let Some((&e, s)) = self.ranges.range_mut(lo..).next() {
-            if *s > end {
-                break;
-            }
-            if *s <= lo && e >= hi {
-                return; // already inside: the common rewrite of a dirty block
-            }
-            if e >= end {
-                // The last one: it keeps its key and takes the merged start.
-                *s = (*s).min(start);
-                return;
-            }
-            start = start.min(*s);
-            end = end.max(e);
-            self.ranges.remove(&e);
-        }
-        self.ranges.insert(end, start);
-    }
-
-    /// Removes `[lo, hi)`, splitting the ranges it cuts.
-    pub fn remove(&mut self, lo: u64, hi: u64) {
-        if lo >= hi {
-            return;
-        }
-        while let Some((&e, s)) = self.ranges.range_mut(lo + 1..).next() {
-            let start = *s;
-            if start >= hi {
-                return;
-            }
-            if e > hi {
-                // Keeps its key and its part above `hi`; its part below `lo` is re-keyed.
-                *s = hi;
-                if start < lo {
-                    self.ranges.insert(lo, start);
+        let size = self.size() as u16;
+        let mut work = Vec::new();
+        self.split(lo, hi, |b, a, z| work.push((b, a, z)));
+        for (b, a, z) in work {
+            let bucket = &mut self.buckets[b];
+            match bucket {
+                Bucket::Full => {}
+                Bucket::Empty if a == 0 && z == size => *bucket = Bucket::Full,
+                Bucket::Empty => *bucket = Bucket::Ranges(vec![(a, z)]),
+                Bucket::Ranges(v) => {
+                    // Ranges ending at or after `a` and starting at or before `z` merge.
+                    let i = v.partition_point(|r| r.1 < a);
+                    let j = v.partition_point(|r| r.0 <= z);
+                    let merged = if i < j {
+                        (v[i].0.min(a), v[j - 1].1.max(z))
+                    } else {
+                        (a, z)
+                    };
+                    v.splice(i..j, [merged]);
+                    if v.len() == 1 && v[0] == (0, size) {
+                        *bucket = Bucket::Full;
+                    }
                 }
-                return;
-            }
-            self.ranges.remove(&e);
-            if start < lo {
-                self.ranges.insert(lo, start); // keyed below `lo + 1`: the loop goes on past it
             }
         }
     }
 
-    /// The parts of the set inside `[lo, hi)`, in order.
-    pub fn within(&self, lo: u64, hi: u64) -> impl Iterator<Item = (u64, u64)> + '_ {
-        let hi = hi.max(lo);
-        self.ranges
-            .range(lo.saturating_add(1)..)
-            .map(|(&e, &s)| (s, e))
-            .take_while(move |&(s, _)| s < hi)
-            .map(move |(s, e)| (s.max(lo), e.min(hi)))
+    /// Removes `[lo, hi)`.
+    pub fn remove(&mut self, lo: u64, hi: u64) {
+        let size = self.size() as u16;
+        let mut work = Vec::new();
+        self.split(lo, hi, |b, a, z| work.push((b, a, z)));
+        for (b, a, z) in work {
+            let Some(bucket) = self.buckets.get_mut(b) else {
+                return;
+            };
+            let v = match bucket {
+                Bucket::Empty => continue,
+                Bucket::Full if a == 0 && z == size => {
+                    *bucket = Bucket::Empty;
+                    continue;
+                }
+                Bucket::Full => {
+                    *bucket = Bucket::Ranges(vec![(0, size)]);
+                    let Bucket::Ranges(v) = bucket else {
+                        unreachable!()
+                    };
+                    v
+                }
+                Bucket::Ranges(v) => v,
+            };
+            // Ranges ending after `a` and starting before `z` lose [a, z).
+            let i = v.partition_point(|r| r.1 <= a);
+            let j = v.partition_point(|r| r.0 < z);
+            if i < j {
+                let (first, last) = (v[i].0, v[j - 1].1);
+                let keep = [(first, a), (z, last)];
+                v.splice(i..j, keep.into_iter().filter(|r| r.0 < r.1));
+            }
+            if v.is_empty() {
+                *bucket = Bucket::Empty;
+            }
+        }
     }
 
-    /// Every range, in order.
+    /// The parts of the set inside `[lo, hi)`, in order (cut at bucket edges).
+    pub fn within(&self, lo: u64, hi: u64) -> impl Iterator<Item = (u64, u64)> + '_ {
+        let (first, end) = if lo < hi {
+            (lo >> self.bits, ((hi - 1) >> self.bits) + 1)
+        } else {
+            (0, 0)
+        };
+        let end = end.min(self.buckets.len() as u64);
+        (first..end.max(first)).flat_map(move |b| {
+            let base = b << self.bits;
+            self.bucket_ranges(b as usize)
+                .map(move |(s, e)| ((base + s).max(lo), (base + e).min(hi)))
+                .filter(|r| r.0 < r.1)
+        })
+    }
+
+    fn bucket_ranges(&self, b: usize) -> impl Iterator<Item = (u64, u64)> + '_ {
+        let size = self.size();
+        let (full, list): (bool, &[(u16, u16)]) = match &self.buckets[b] {
+            Bucket::Empty => (false, &[]),
+            Bucket::Full => (true, &[]),
+            Bucket::Ranges(v) => (false, v),
+        };
+        full.then_some((0, size))
+            .into_iter()
+            .chain(list.iter().map(|&(s, e)| (u64::from(s), u64::from(e))))
+    }
+
+    /// Every range, in order (cut at bucket edges).
     pub fn iter(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
-        self.ranges.iter().map(|(&e, &s)| (s, e))
+        (0..self.buckets.len()).flat_map(move |b| {
+            let base = (b as u64) << self.bits;
+            self.bucket_ranges(b)
+                .map(move |(s, e)| (base + s, base + e))
+        })
     }
 }
 
@@ -222,7 +302,9 @@ mod tests {
         for seed in base..base + seeds {
             let mut rng = Rng::new(seed);
             let n = 1 + rng.below(200);
-            let (mut set, mut bits) = (RangeSet::new(), vec![false; n as usize]);
+            let bucket_bits = 1 + rng.below(6) as u32;
+            let mut set = RangeSet::with_bucket_bits(bucket_bits);
+            let mut bits = vec![false; n as usize];
             for _ in 0..100 {
                 let lo = rng.below(n);
                 let hi = lo + rng.below(n - lo + 1);
@@ -237,9 +319,11 @@ mod tests {
                 let mut prev_end = None;
                 for (s, e) in set.iter() {
                     assert!(s < e, "seed {seed}: empty range");
+                    // Ranges touch only where a bucket edge cuts them.
+                    let edge = s % (1 << bucket_bits) == 0;
                     assert!(
-                        prev_end.map_or(true, |p| p < s),
-                        "seed {seed}: ranges touch"
+                        prev_end.map_or(true, |p| p < s || (p == s && edge)),
+                        "seed {seed}: ranges touch inside a bucket"
                     );
                     want[s as usize..e as usize].fill(true);
                     prev_end = Some(e);
