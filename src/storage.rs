@@ -69,17 +69,19 @@ impl RangeSet {
         1 << self.bits
     }
 
-    /// Calls `f(bucket index, local lo, local hi)` for each bucket `[lo, hi)` touches.
-    fn split(&self, lo: u64, hi: u64, mut f: impl FnMut(usize, u16, u16)) {
-        if lo >= hi {
-            return;
-        }
-        let size = self.size();
-        for b in (lo >> self.bits)..=((hi - 1) >> self.bits) {
-            let base = b << self.bits;
+    /// The buckets `[lo, hi)` touches, each with the part of it inside, in local offsets.
+    fn pieces(&self, lo: u64, hi: u64) -> impl Iterator<Item = (usize, u16, u16)> {
+        let (bits, size) = (self.bits, self.size());
+        let buckets = if lo < hi {
+            (lo >> bits)..((hi - 1) >> bits) + 1
+        } else {
+            0..0
+        };
+        buckets.map(move |b| {
+            let base = b << bits;
             let (a, z) = (lo.max(base) - base, hi.min(base + size) - base);
-            f(b as usize, a as u16, z as u16);
-        }
+            (b as usize, a as u16, z as u16)
+        })
     }
 
     /// Adds `[lo, hi)`.
@@ -89,9 +91,7 @@ impl RangeSet {
             self.buckets.resize(last as usize + 1, Bucket::Empty);
         }
         let size = self.size() as u16;
-        let mut work = Vec::new();
-        self.split(lo, hi, |b, a, z| work.push((b, a, z)));
-        for (b, a, z) in work {
+        for (b, a, z) in self.pieces(lo, hi) {
             let bucket = &mut self.buckets[b];
             match bucket {
                 Bucket::Full => {}
@@ -118,9 +118,7 @@ impl RangeSet {
     /// Removes `[lo, hi)`.
     pub fn remove(&mut self, lo: u64, hi: u64) {
         let size = self.size() as u16;
-        let mut work = Vec::new();
-        self.split(lo, hi, |b, a, z| work.push((b, a, z)));
-        for (b, a, z) in work {
+        for (b, a, z) in self.pieces(lo, hi) {
             let Some(bucket) = self.buckets.get_mut(b) else {
                 return;
             };
