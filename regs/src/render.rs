@@ -3,7 +3,8 @@
 //! [`crate::ports`] as the Verilator shim's structs ([`shim_rust`], [`shim_cpp`]), and the
 //! register map and the port table again as RTL source: the CSR read decode
 //! ([`csr_read_unit`]) and the block's port declarations ([`block_ports`]); and the map
-//! once more as a Python module for the cocotb testbench ([`python_regs`]).
+//! once more as a Python module for the cocotb testbench ([`python_regs`]); and the port
+//! table as the XDC and SDC port delays ([`xdc_io`], [`sdc`]).
 //!
 //! Every output is committed ([`C_HEADER_PATH`](crate::render::C_HEADER_PATH),
 //! [`MARKDOWN_PATH`](crate::render::MARKDOWN_PATH), [`SHIM_RUST_PATH`], [`SHIM_CPP_PATH`],
@@ -13,11 +14,13 @@
 //! same source always gives the same bytes.
 
 mod block_ports;
+mod constraints;
 mod csr_read;
 mod python;
 mod shim;
 
 pub use block_ports::{block_ports, BLOCK_PORTS_PATH};
+pub use constraints::{sdc, xdc_io, SDC_PATH, XDC_IO_PATH};
 pub use csr_read::{csr_read_unit, input_of as csr_read_input, CSR_READ_PATH};
 pub use python::{python_regs, PYTHON_REGS_PATH};
 pub use shim::{shim_cpp, shim_rust, SHIM_CPP_PATH, SHIM_RUST_PATH};
@@ -587,6 +590,8 @@ pub fn generated_files(readme: &str) -> Option<Vec<(String, String)>> {
         (CSR_READ_PATH.to_string(), csr_read_unit()),
         (BLOCK_PORTS_PATH.to_string(), block_ports()),
         (PYTHON_REGS_PATH.to_string(), python_regs()),
+        (XDC_IO_PATH.to_string(), xdc_io()),
+        (SDC_PATH.to_string(), sdc()),
         ("README.md".to_string(), splice_readme(readme)?),
     ])
 }
