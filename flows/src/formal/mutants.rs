@@ -44,6 +44,22 @@ pub const MUTANTS: &[Mutant] = &[
         to: "if (1'b1) begin\n                            cstate$d = Cmd$Flip;",
     },
     Mutant {
+        name: "oob-off-by-one",
+        effect: "the range check compares the last LBA with NS_LBAS by > instead of >=, so a \
+                 write whose last LBA is the first past the namespace is taken as in range",
+        caught_by: "decode_ok",
+        from: "(p2_last$q[(32'h0)+:(32)] >= ns_lbas$q[(32'h0)+:(32)])",
+        to: "(p2_last$q[(32'h0)+:(32)] > ns_lbas$q[(32'h0)+:(32)])",
+    },
+    Mutant {
+        name: "status-without-busy",
+        effect: "STATUS reads BUSY as 0, so the firmware's poll sees a command done while it \
+                 runs and reads the bitmaps too early",
+        caught_by: "status_busy",
+        from: "(((busy) & 32'hffffffff) << k_f_busy)",
+        to: "(((1'b0) & 32'hffffffff) << k_f_busy)",
+    },
+    Mutant {
         name: "clear-in-cursor",
         effect: "copy reads clear active bits under the cursor method too, dropping writes \
                  made after the granule was copied",
