@@ -52,12 +52,20 @@ pub const MUTANTS: &[Mutant] = &[
         to: "(p2_last$q[(32'h0)+:(32)] > ns_lbas$q[(32'h0)+:(32)])",
     },
     Mutant {
-        name: "status-without-busy",
-        effect: "STATUS reads BUSY as 0, so the firmware's poll sees a command done while it \
-                 runs and reads the bitmaps too early",
+        name: "status-busy-inverted",
+        effect: "the CSR read mux returns STATUS with BUSY inverted, so the firmware's poll \
+                 reads the bitmaps while a command still runs and waits while the block idles",
         caught_by: "status_busy",
-        from: "(((busy) & 32'hffffffff) << k_f_busy)",
-        to: "(((1'b0) & 32'hffffffff) << k_f_busy)",
+        from: "csr_read$rd_status = status;",
+        to: "csr_read$rd_status = status ^ (32'h1 << k_f_busy);",
+    },
+    Mutant {
+        name: "mark-drops-last",
+        effect: "MARK_DIRTY stops one granule short of MARK_END, so the last granule of a \
+                 failed copy is never copied again",
+        caught_by: "no_lost_active",
+        from: "mk_hi$d = (r_mark_end$q - 32'h1) & k_gmask;",
+        to: "mk_hi$d = (r_mark_end$q - 32'h2) & k_gmask;",
     },
     Mutant {
         name: "clear-in-cursor",
