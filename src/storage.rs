@@ -4,7 +4,7 @@
 //! when migration started, 2.. the user writes in submission order. Stamps are unique per
 //! write, so "the target holds the source's data" is exact stamp equality. The simulator
 //! needs only that one fact per LBA, so it keeps the set of LBAs where target and source
-//! differ ([`RangeSet`], ranges merged): it starts as the mapped extents (the target is
+//! differ ([`RangeSet`]): it starts as the mapped extents (the target is
 //! empty), a user write adds its LBAs, and a copy's target write removes the LBAs it
 //! copied, except those the source rewrote between the copy's read and its target write.
 //! Its size is the data not yet (re)copied, never the namespace.
