@@ -5,7 +5,8 @@
 //! port table, [`port`] the [`TrackerPort`] trait the firmware drives a tracker through, and
 //! [`Bitmap`] the granule bitmaps that cross it. [`render`] derives every generated file
 //! from these tables: the C header, the Markdown register tables, the Verilator shim's
-//! structs on both sides, the block's CSR read decode and its top-port declarations. [`units`] spells the byte sizes of a geometry. The RTL, the golden model, the
+//! structs on both sides, the block's CSR read decode and its top-port declarations, the
+//! cocotb testbench's Python register module and the XDC/SDC port delays. [`units`] spells the byte sizes of a geometry. The RTL, the golden model, the
 //! firmware and the CLI all read this one crate.
 
 pub mod bitmap;

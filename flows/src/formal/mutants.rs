@@ -68,6 +68,14 @@ pub const MUTANTS: &[Mutant] = &[
         to: "mk_hi$d = (r_mark_end$q - 32'h2) & k_gmask;",
     },
     Mutant {
+        name: "load-drops-bit-63",
+        effect: "the load path keeps 63 bits of each BMP word, so granules 63, 127, ... of the \
+                 pass-0 plan are never copied",
+        caught_by: "no_lost_passive",
+        from: "b_data$d = ld_tdata;",
+        to: "b_data$d = ld_tdata & 64'h7fffffffffffffff;",
+    },
+    Mutant {
         name: "clear-in-cursor",
         effect: "copy reads clear active bits under the cursor method too, dropping writes \
                  made after the granule was copied",
