@@ -9,6 +9,7 @@
 //! wrong state is refused before it reaches the hardware; the hardware checks again.
 
 use crate::status::Status;
+use crate::tp4159::{AdminCommand, Completion, HostMemory, UdmConfig, UdmController};
 use lmsnoop_regs::*;
 
 /// How many STATUS reads the firmware waits for BUSY to drop. The RTL's longest command,
@@ -68,6 +69,8 @@ pub struct Device<P: TrackerPort> {
     port: P,
     capacity: u64,
     session: Option<Session>,
+    /// The TP4159 front end (user-data-change logging onto a Controller Data Queue).
+    udm: UdmController,
 }
 
 impl<P: TrackerPort> Device<P> {
@@ -84,7 +87,33 @@ impl<P: TrackerPort> Device<P> {
             port,
             capacity,
             session: None,
+            udm: UdmController::new(UdmConfig::default()),
         })
+    }
+
+    /// Replaces the TP4159 front end's configuration (before any TP4159 command).
+    pub fn with_udm(mut self, cfg: UdmConfig) -> Self {
+        self.udm = UdmController::new(cfg);
+        self
+    }
+
+    /// Executes a TP4159 admin command (Controller Data Queue, Track Send/Receive,
+    /// Migration Send, Set Features 21h); entries are posted into `mem`.
+    pub fn admin(&mut self, mem: &mut HostMemory, cmd: &AdminCommand) -> Completion {
+        let mut udm = std::mem::take(&mut self.udm);
+        let done = udm.admin(self, mem, cmd);
+        self.udm = udm;
+        done
+    }
+
+    /// The TP4159 front end's state and counts.
+    pub fn udm(&self) -> &UdmController {
+        &self.udm
+    }
+
+    /// Live set-bit count of the active buffer (a register read, nothing cleared).
+    pub fn active_count(&mut self) -> u64 {
+        u64::from(self.port.csr_read(ACTIVE_COUNT))
     }
 
     /// The tracker, for the snoop taps (which are wired in hardware, not driven by firmware).

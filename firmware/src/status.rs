@@ -15,6 +15,8 @@ pub enum Status {
     Timeout(&'static str),
     /// The tracker is not an lm_tracker of a supported version.
     Unsupported(String),
+    /// A TP4159 command failed or its queue held something a host cannot accept.
+    Nvme(String),
 }
 
 impl fmt::Display for Status {
@@ -32,6 +34,7 @@ impl fmt::Display for Status {
             }
             Status::Timeout(what) => write!(f, "tracker timeout: {what}"),
             Status::Unsupported(why) => write!(f, "unsupported tracker: {why}"),
+            Status::Nvme(why) => write!(f, "NVMe live migration: {why}"),
         }
     }
 }
