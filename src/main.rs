@@ -9,7 +9,8 @@ use lmsnoop::report::{self, Cost};
 use lmsnoop::workload::{WorkloadConfig, WorkloadKind};
 use lmsnoop::world::{LatencyModel, SimConfig, WriteSnoop};
 use lmsnoop::{replay, world};
-use lmsnoop_firmware::ServerConfig;
+use lmsnoop_firmware::tp4159::{MigrationEntry, ENTRY_BYTES};
+use lmsnoop_firmware::{ChangeReport, ServerConfig};
 use lmsnoop_regs::units::{format_size, parse_size};
 use lmsnoop_regs::Method;
 use serde_json::json;
@@ -36,6 +37,9 @@ enum Command {
     Compare(CompareArgs),
     /// Replay a trace of tracker operations and print what the host sees.
     Replay(ReplayArgs),
+    /// Print the TP4159 queue entries of a `migrate --cdq-dump` file (raw 32-byte LBA
+    /// Migration Queue Entries Type 0), one per line.
+    CdqDecode(CdqDecodeArgs),
     /// Measure the golden model's snoop throughput.
     Bench(BenchArgs),
     /// Measure the simulator's wall time and peak memory from one namespace size to
@@ -106,6 +110,20 @@ struct GenArgs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ReportVia {
+    /// SwapBdp + QueryBdp: the host streams the whole dirty bitmap each pass.
+    QueryBdp,
+    /// NVMe TP4159: coalesced LBA ranges on a User Data Migration Queue.
+    Tp4159,
+}
+
+#[derive(Args)]
+struct CdqDecodeArgs {
+    /// The file `migrate --cdq-dump` wrote.
+    file: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum SnoopPoint {
     /// At write completion (safe).
     Completion,
@@ -166,6 +184,14 @@ struct SimArgs {
     /// Pre-copy passes at most, pass 0 included.
     #[arg(long, default_value_t = 8)]
     max_passes: u32,
+    /// How the device tells the host what changed each pass.
+    #[arg(long, value_enum, default_value = "query-bdp")]
+    report: ReportVia,
+    /// Ring of the TP4159 queue (with --report tp4159): whole 32-byte entries, at least 3.
+    /// The default holds the largest drain of the default `compare` workload (2.0 MiB,
+    /// naive) twice over.
+    #[arg(long, default_value = "4MiB", value_parser = parse_size)]
+    cdq_size: u64,
     /// Where user writes are snooped.
     #[arg(long, value_enum, default_value = "completion")]
     write_snoop: SnoopPoint,
@@ -196,6 +222,10 @@ struct MigrateArgs {
     /// One JSON object instead of the table.
     #[arg(long)]
     json: bool,
+    /// With --report tp4159: write every queue entry the host read, in order, as raw
+    /// 32-byte records (`lmsnoop cdq-decode` prints them).
+    #[arg(long, value_name = "FILE")]
+    cdq_dump: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -348,6 +378,7 @@ impl SimArgs {
                 max_passes: self.max_passes,
                 chunk_granules: self.chunk / self.granule,
                 cursor_merge_gap: self.cursor_merge_gap,
+                report: self.change_report()?,
             },
             write_snoop: match self.write_snoop {
                 SnoopPoint::Completion => WriteSnoop::Completion,
@@ -360,6 +391,28 @@ impl SimArgs {
         };
         cfg.check()?;
         Ok(cfg)
+    }
+
+    fn change_report(&self) -> Result<ChangeReport> {
+        Ok(match self.report {
+            ReportVia::QueryBdp => ChangeReport::QueryBdp,
+            ReportVia::Tp4159 => {
+                let entry = ENTRY_BYTES as u64;
+                ensure!(
+                    self.cdq_size % entry == 0 && self.cdq_size / entry >= 3,
+                    "the CDQ ({} B) must be whole {entry}-byte entries, at least 3",
+                    self.cdq_size
+                );
+                let cdq_slots = u32::try_from(self.cdq_size / entry)
+                    .ok()
+                    .filter(|s| s.checked_mul(8).is_some())
+                    .context("the CDQ is larger than a 32-bit dword count")?;
+                ChangeReport::Tp4159 {
+                    cdq_slots,
+                    keep_records: false,
+                }
+            }
+        })
     }
 
     /// Refuses up front a namespace whose bitmaps would not fit in memory.
@@ -422,7 +475,23 @@ fn migrate(args: MigrateArgs) -> Result<()> {
     let started = Instant::now();
     let mut cfg = args.sim.config(args.method).context(BadInput)?;
     cfg.watch = args.watch.clone();
+    if let Some(path) = &args.cdq_dump {
+        match &mut cfg.server.report {
+            ChangeReport::Tp4159 { keep_records, .. } => *keep_records = true,
+            ChangeReport::QueryBdp => {
+                return Err(anyhow::anyhow!(
+                    "--cdq-dump {} needs --report tp4159",
+                    path.display()
+                ))
+                .context(BadInput)
+            }
+        }
+    }
     let run = args.sim.run(&cfg)?;
+    if let (Some(path), Some(t)) = (&args.cdq_dump, &run.tp4159) {
+        std::fs::write(path, &t.records)
+            .with_context(|| format!("writing the queue entries to {}", path.display()))?;
+    }
     let cost = cost(started);
     if args.json {
         println!("{}", report::run_json(&run, Some(cost)));
@@ -490,6 +559,43 @@ fn replay_cmd(args: ReplayArgs) -> Result<()> {
     let result = replay::run(&trace, port, &mut out);
     std::io::stdout().write_all(&out)?;
     result.with_context(|| format!("replaying {}", args.file.display()))
+}
+
+fn cdq_decode(args: CdqDecodeArgs) -> Result<()> {
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))
+        .context(BadInput)?;
+    if bytes.len() % ENTRY_BYTES != 0 {
+        return Err(anyhow::anyhow!(
+            "{} holds {} bytes, not whole {ENTRY_BYTES}-byte entries",
+            args.file.display(),
+            bytes.len()
+        ))
+        .context(BadInput);
+    }
+    match print_entries(&bytes) {
+        // A reader that stopped early (`| head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+fn print_entries(bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let (mut ranges, mut lbas) = (0u64, 0u64);
+    for (i, raw) in bytes.chunks_exact(ENTRY_BYTES).enumerate() {
+        let e = MigrationEntry::decode(raw.try_into().expect("chunks of ENTRY_BYTES"));
+        if e.blocks > 0 {
+            ranges += 1;
+            lbas += e.blocks;
+        }
+        writeln!(out, "{i:>8}  {e}")?;
+    }
+    writeln!(
+        out,
+        "{} entries, {ranges} ranges, {lbas} LBAs",
+        bytes.len() / ENTRY_BYTES
+    )
 }
 
 fn bench(args: BenchArgs) -> Result<()> {
@@ -616,6 +722,7 @@ fn main() {
         Command::Migrate(a) => migrate(a),
         Command::Compare(a) => compare(a),
         Command::Replay(a) => replay_cmd(a),
+        Command::CdqDecode(a) => cdq_decode(a),
         Command::Bench(a) => bench(a),
         Command::Scale(a) => scale(a),
         Command::RtlBench(a) => rtl_bench(a),

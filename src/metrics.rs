@@ -23,6 +23,34 @@ pub struct PassMetrics {
     pub failed_copies: u64,
     /// Simulated time from the pass's start to its end.
     pub duration_ns: u64,
+    /// TP4159: entries the host read to plan this pass.
+    pub cdq_entries: Option<u64>,
+    /// User writes the tracker saw between this pass's plan and the previous one: the
+    /// entries a per-write logging controller would have posted for it.
+    pub writes_logged: u64,
+}
+
+/// The TP4159 side of a run planned from a User Data Migration Queue.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CdqFigures {
+    pub ring_slots: u32,
+    /// Entries the device posted (ranges, markers, queue-full entries).
+    pub entries_posted: u64,
+    pub entries_read: u64,
+    /// Host memory read to consume them.
+    pub host_read_bytes: u64,
+    /// Most entries one drain posted.
+    pub max_drain_entries: u64,
+    /// Slots a ring needs so that this run never fills it: the most ever in use, one
+    /// kept for the queue-full entry, one that tells full from empty.
+    pub ring_needed_slots: u64,
+    pub queue_full: u64,
+    /// Entries a per-write logging controller would have posted: one per user write.
+    pub per_write_entries: u64,
+    /// Bytes the Query BDP path streams for the same passes (the whole bitmap each).
+    pub query_bdp_bytes: u64,
+    /// Every record the host read, raw, in order (when asked for).
+    pub records: Vec<u8>,
 }
 
 #[derive(Clone, Debug)]
@@ -50,6 +78,8 @@ pub struct RunReport {
     pub device_errors: u32,
     /// Events logged for watched granules (see `SimConfig::watch`).
     pub watch_log: Vec<String>,
+    /// When the passes were planned from a TP4159 queue.
+    pub tp4159: Option<CdqFigures>,
 }
 
 impl RunReport {

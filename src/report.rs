@@ -1,6 +1,6 @@
 //! Human tables and JSON objects for migration runs.
 
-use crate::metrics::{PassMetrics, RunReport};
+use crate::metrics::{CdqFigures, PassMetrics, RunReport};
 use lmsnoop_regs::Method;
 use lmsnoop_regs::{flag_names, ERR_FLAGS};
 use serde_json::{json, Value};
@@ -30,7 +30,7 @@ pub struct Cost {
 }
 
 fn pass_json(p: &PassMetrics) -> Value {
-    json!({
+    let mut pass = json!({
         "pass": p.pass,
         "final": p.is_final,
         "user_writes": p.user_writes,
@@ -42,7 +42,61 @@ fn pass_json(p: &PassMetrics) -> Value {
         "bits_cleared": p.bits_cleared,
         "failed_copies": p.failed_copies,
         "duration_us": p.duration_ns as f64 / 1e3,
+    });
+    if let (Some(entries), Some(fields)) = (p.cdq_entries, pass.as_object_mut()) {
+        fields.insert("cdq_entries".into(), entries.into());
+        fields.insert("per_write_entries".into(), p.writes_logged.into());
+    }
+    pass
+}
+
+/// Entries per user write of a per-write logging controller (0 when it posts none).
+fn entry_ratio(t: &CdqFigures) -> f64 {
+    if t.per_write_entries == 0 {
+        0.0
+    } else {
+        t.entries_read as f64 / t.per_write_entries as f64
+    }
+}
+
+fn tp4159_json(t: &CdqFigures) -> Value {
+    json!({
+        "ring_slots": t.ring_slots,
+        "entries_posted": t.entries_posted,
+        "entries_read": t.entries_read,
+        "host_read_bytes": t.host_read_bytes,
+        "max_drain_entries": t.max_drain_entries,
+        "ring_needed_slots": t.ring_needed_slots,
+        "ring_needed_bytes": t.ring_needed_slots * 32,
+        "queue_full": t.queue_full,
+        "per_write_entries": t.per_write_entries,
+        "entries_vs_per_write": entry_ratio(t),
+        "query_bdp_bytes": t.query_bdp_bytes,
     })
+}
+
+/// The TP4159 summary under a run's table.
+fn tp4159_lines(t: &CdqFigures) -> String {
+    let mut out = format!(
+        "TP4159: {} entries read ({} B of host memory) from a ring of {} slots; a per-write \
+         logging controller would post {} (ratio {:.4}); Query BDP would stream {} B\n",
+        t.entries_read,
+        t.host_read_bytes,
+        t.ring_slots,
+        t.per_write_entries,
+        entry_ratio(t),
+        t.query_bdp_bytes
+    );
+    writeln!(
+        out,
+        "TP4159: at most {} entries per drain; a ring of {} slots ({} B) never fills; queue full {} time(s)",
+        t.max_drain_entries,
+        t.ring_needed_slots,
+        t.ring_needed_slots * 32,
+        t.queue_full
+    )
+    .unwrap();
+    out
 }
 
 /// The report of one run as one JSON object; `cost` appends the process's own figures.
@@ -73,6 +127,9 @@ pub fn run_json(r: &RunReport, cost: Option<Cost>) -> Value {
         "device_errors": flag_names(ERR_FLAGS, r.device_errors),
         "per_pass": r.per_pass.iter().map(pass_json).collect::<Vec<_>>(),
     });
+    if let (Some(t), Some(fields)) = (&r.tp4159, run.as_object_mut()) {
+        fields.insert("tp4159".into(), tp4159_json(t));
+    }
     add_cost(&mut run, cost);
     run
 }
@@ -113,7 +170,7 @@ fn ms(ns: u64) -> String {
 }
 
 pub fn run_table(r: &RunReport, cost: Option<Cost>) -> String {
-    let header = [
+    let mut header = vec![
         "pass",
         "planned",
         "copied",
@@ -125,6 +182,9 @@ pub fn run_table(r: &RunReport, cost: Option<Cost>) -> String {
         "failed",
         "ms",
     ];
+    if r.tp4159.is_some() {
+        header.extend(["entries", "per_write"]);
+    }
     let mut rows: Vec<Vec<String>> = r
         .per_pass
         .iter()
@@ -134,7 +194,7 @@ pub fn run_table(r: &RunReport, cost: Option<Cost>) -> String {
             } else {
                 p.pass.to_string()
             };
-            vec![
+            let mut row = vec![
                 name,
                 p.planned.to_string(),
                 p.copied.to_string(),
@@ -145,7 +205,12 @@ pub fn run_table(r: &RunReport, cost: Option<Cost>) -> String {
                 p.bits_cleared.to_string(),
                 p.failed_copies.to_string(),
                 ms(p.duration_ns),
-            ]
+            ];
+            if r.tp4159.is_some() {
+                row.push(p.cdq_entries.map_or("-".into(), |e| e.to_string()));
+                row.push(p.writes_logged.to_string());
+            }
+            row
         })
         .collect();
     rows.push(vec![
@@ -164,6 +229,10 @@ pub fn run_table(r: &RunReport, cost: Option<Cost>) -> String {
         r.failed_copies().to_string(),
         ms(r.sim_time_ns),
     ]);
+    if let (Some(t), Some(total)) = (&r.tp4159, rows.last_mut()) {
+        total.push(t.entries_read.to_string());
+        total.push(t.per_write_entries.to_string());
+    }
     let mut out = format!(
         "method {}, workload {}, seed {}, backend {}: {} LBAs in {} granules of 2^{} LBAs, {} mapped\n\n",
         r.method, r.workload, r.seed, r.backend, r.namespace_lbas, r.granules, r.granule_shift, r.mapped_granules
@@ -183,6 +252,9 @@ pub fn run_table(r: &RunReport, cost: Option<Cost>) -> String {
         r.lost_updates
     )
     .unwrap();
+    if let Some(t) = &r.tp4159 {
+        out += &tp4159_lines(t);
+    }
     if r.device_errors != 0 {
         writeln!(
             out,
@@ -222,7 +294,8 @@ fn naive_redundant(runs: &[RunReport]) -> Option<u64> {
 
 pub fn compare_table(runs: &[RunReport]) -> String {
     let naive = naive_redundant(runs);
-    let header = [
+    let tp = runs.iter().any(|r| r.tp4159.is_some());
+    let mut header = vec![
         "method",
         "passes",
         "user_writes",
@@ -235,10 +308,19 @@ pub fn compare_table(runs: &[RunReport]) -> String {
         "downtime_ms",
         "lost",
     ];
+    if tp {
+        header.extend([
+            "cdq_entries",
+            "per_write",
+            "max_drain",
+            "ring_needed",
+            "queue_full",
+        ]);
+    }
     let rows: Vec<Vec<String>> = runs
         .iter()
         .map(|r| {
-            vec![
+            let mut row = vec![
                 r.method.to_string(),
                 r.passes().to_string(),
                 r.user_writes().to_string(),
@@ -252,7 +334,17 @@ pub fn compare_table(runs: &[RunReport]) -> String {
                 r.final_pass_granules().to_string(),
                 ms(r.downtime_ns),
                 r.lost_updates.to_string(),
-            ]
+            ];
+            if let Some(t) = &r.tp4159 {
+                row.extend([
+                    t.entries_read.to_string(),
+                    t.per_write_entries.to_string(),
+                    t.max_drain_entries.to_string(),
+                    t.ring_needed_slots.to_string(),
+                    t.queue_full.to_string(),
+                ]);
+            }
+            row
         })
         .collect();
     let first = &runs[0];

@@ -8,7 +8,7 @@
 //! media access. User writes are snooped at completion ([`WriteSnoop::Completion`], the
 //! safe point) or, to show why not, at submission.
 
-use crate::metrics::{PassMetrics, RunReport};
+use crate::metrics::{CdqFigures, PassMetrics, RunReport};
 use crate::rng::Rng;
 use crate::storage::{granules_touched, RangeSet, Watched, PRE_EXISTING};
 use crate::workload::{mapped_extents, Workload, WorkloadConfig};
@@ -700,8 +700,28 @@ impl<P: TrackerPort> World<'_, P> {
             m.bits_cleared = end.bits_cleared - rec.start.bits_cleared;
             m.duration_ns =
                 self.pass_start.get(i + 1).copied().unwrap_or(done_at) - self.pass_start[i];
+            m.cdq_entries = rec.cdq_entries;
+            if i > 0 {
+                m.writes_logged = rec.start.writes_seen - records[i - 1].start.writes_seen;
+            }
             device_errors |= rec.start.errors | end.errors;
         }
+        let tp4159 = self.server.cdq_summary().map(|host| {
+            let dev = self.dev.udm().stats();
+            let bitmap_bytes = self.cfg.granules().div_ceil(64) * 8;
+            CdqFigures {
+                ring_slots: host.slots,
+                entries_posted: dev.entries_posted,
+                entries_read: host.entries_read,
+                host_read_bytes: host.bytes_read,
+                max_drain_entries: dev.max_drain_entries,
+                ring_needed_slots: dev.max_occupancy + 2,
+                queue_full: dev.queue_full,
+                per_write_entries: self.per_pass.iter().map(|p| p.writes_logged).sum(),
+                query_bdp_bytes: (records.len() as u64 - 1) * bitmap_bytes,
+                records: host.records.clone(),
+            }
+        });
         let shift = self.cfg.granule_shift;
         let ns = self.cfg.namespace_lbas;
         // Exact verification: every LBA where the target differs from the source, by
@@ -746,6 +766,7 @@ impl<P: TrackerPort> World<'_, P> {
             lost_examples: lost,
             device_errors,
             watch_log: self.log,
+            tp4159,
         })
     }
 }

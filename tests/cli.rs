@@ -157,6 +157,19 @@ fn bad_arguments_fail_with_a_message() {
         ),
         (&["migrate", "--mapped", "1.5"], "mapped fraction"),
         (&["migrate", "--workload", "bursty"], "unknown workload"),
+        (
+            &["migrate", "--report", "tp4159", "--cdq-size", "100B"],
+            "whole 32-byte entries",
+        ),
+        (
+            &["migrate", "--report", "tp4159", "--cdq-size", "64B"],
+            "at least 3",
+        ),
+        (
+            &["migrate", "--cdq-dump", "/tmp/x"],
+            "needs --report tp4159",
+        ),
+        (&["cdq-decode", "/nonexistent/cdq.bin"], "reading"),
     ];
     for (args, want) in cases {
         let out = lmsnoop(args);
@@ -221,7 +234,14 @@ fn scale_reports_each_size() {
 
 #[test]
 fn every_command_has_help() {
-    for cmd in ["migrate", "compare", "replay", "bench", "scale"] {
+    for cmd in [
+        "migrate",
+        "compare",
+        "replay",
+        "bench",
+        "scale",
+        "cdq-decode",
+    ] {
         let out = lmsnoop(&[cmd, "--help"]);
         assert!(
             out.status.success() && text(&out.stdout).contains("Usage"),
@@ -315,4 +335,78 @@ fn migrate_on_the_rtl_matches_the_golden_model() {
         json[..cut].replace("\"backend\":\"rtl\"", "\"backend\":\"golden\"")
     };
     assert_eq!(run("rtl"), run("golden"));
+}
+
+/// `migrate --report tp4159` plans every pass from the queue and gives the figures of the
+/// Query BDP path; its dump holds exactly the entries the host read, which `cdq-decode`
+/// prints one per line.
+#[test]
+fn tp4159_migration_dumps_what_the_host_read_and_cdq_decode_prints_it() {
+    let dump = std::env::temp_dir().join(format!("lmsnoop-cdq-{}.bin", std::process::id()));
+    let dump_arg = dump.to_str().unwrap();
+    let mut args = vec![
+        "migrate",
+        "--json",
+        "--report",
+        "tp4159",
+        "--cdq-dump",
+        dump_arg,
+    ];
+    args.extend_from_slice(SMALL);
+    let out = lmsnoop(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let tp: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut args = vec!["migrate", "--json"];
+    args.extend_from_slice(SMALL);
+    let qb: serde_json::Value = serde_json::from_slice(&lmsnoop(&args).stdout).unwrap();
+    for key in [
+        "passes",
+        "copied_granules",
+        "redundant_copies",
+        "final_pass_granules",
+    ] {
+        assert_eq!(tp[key], qb[key], "{key}");
+    }
+    let t = &tp["tp4159"];
+    let read = t["entries_read"].as_u64().unwrap();
+    assert!(read > 0 && t["queue_full"] == 0, "{t}");
+    let bytes = std::fs::read(&dump).unwrap();
+    assert_eq!(bytes.len() as u64, 32 * read);
+    assert_eq!(t["host_read_bytes"].as_u64(), Some(32 * read));
+
+    let out = lmsnoop(&["cdq-decode", dump_arg]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listing = text(&out.stdout);
+    assert_eq!(
+        listing.lines().count() as u64,
+        read + 1,
+        "one line per entry and a total"
+    );
+    assert!(
+        listing.lines().next().unwrap().contains("esa first"),
+        "{listing}"
+    );
+    assert!(listing.contains("last (suspended)") && listing.contains("last (logging stopped)"));
+    assert!(listing.trim_end().ends_with("LBAs"), "{listing}");
+
+    // A file that is not whole entries is refused as bad input.
+    std::fs::write(&dump, &bytes[..33]).unwrap();
+    let out = lmsnoop(&["cdq-decode", dump_arg]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("not whole 32-byte entries"));
+    std::fs::remove_file(&dump).unwrap();
+}
+
+/// `compare --report tp4159` adds the queue's figures per method.
+#[test]
+fn compare_over_tp4159_reports_entries_and_ring_size_per_method() {
+    let mut args = vec!["compare", "--report", "tp4159"];
+    args.extend_from_slice(SMALL);
+    let out = lmsnoop(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(
+        table.contains("cdq_entries") && table.contains("ring_needed"),
+        "{table}"
+    );
 }

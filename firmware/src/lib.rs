@@ -14,5 +14,5 @@ pub mod status;
 pub mod tp4159;
 
 pub use device::{Device, DeviceStatus, TrackingConfig};
-pub use server::{CopyJob, MigrationServer, Next, ServerConfig};
+pub use server::{ChangeReport, CopyJob, MigrationServer, Next, ServerConfig};
 pub use status::Status;

@@ -14,6 +14,7 @@
 
 use crate::device::{Device, DeviceStatus, TrackingConfig};
 use crate::status::Status;
+use crate::tp4159::{CdqHost, CdqSummary, UdmConfig};
 use lmsnoop_regs::{Bitmap, Method, TrackerPort};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +29,18 @@ pub struct ServerConfig {
     /// one SetPlan window, and the holes between them are copied too. More copies, but a
     /// longer window in which writes are skipped.
     pub cursor_merge_gap: u64,
+    /// How the device tells the host what changed.
+    pub report: ChangeReport,
+}
+
+/// How each pass after the first learns its plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeReport {
+    /// SwapBdp, QueryBdp, ReleaseBdp: the host streams the whole bitmap.
+    QueryBdp,
+    /// NVMe TP4159: the host reads coalesced LBA ranges from a User Data Migration Queue
+    /// of `cdq_slots` entries, and keeps every record it read when `keep_records`.
+    Tp4159 { cdq_slots: u32, keep_records: bool },
 }
 
 /// One copy: granules `[first, first + count)` read from the source, written to the target.
@@ -63,6 +76,8 @@ pub struct PassRecord {
     /// Device status when the pass started and when it ended.
     pub start: DeviceStatus,
     pub end: Option<DeviceStatus>,
+    /// TP4159: entries read from the queue to plan this pass (markers included).
+    pub cdq_entries: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +99,11 @@ pub struct MigrationServer {
     in_flight: u64,
     retry: Vec<CopyJob>,
     passes: Vec<PassRecord>,
+    tracking: TrackingConfig,
+    /// The TP4159 queue, when the plans come from it.
+    cdq: Option<CdqHost>,
+    /// What the host read from the queue, once it is deleted.
+    cdq_summary: Option<CdqSummary>,
 }
 
 impl MigrationServer {
@@ -104,6 +124,18 @@ impl MigrationServer {
         dev.release_bdp()?;
         let start = dev.get_status()?;
         let planned = plan.count_ones();
+        let cdq = match cfg.report {
+            ChangeReport::QueryBdp => None,
+            ChangeReport::Tp4159 {
+                cdq_slots,
+                keep_records,
+            } => {
+                let mut host =
+                    CdqHost::create(dev, cdq_slots, UdmConfig::default().cntlid, keep_records)?;
+                host.start_logging(dev)?;
+                Some(host)
+            }
+        };
         Ok(MigrationServer {
             cfg,
             method: tracking.method,
@@ -119,8 +151,22 @@ impl MigrationServer {
                 planned,
                 start,
                 end: None,
+                cdq_entries: None,
             }],
+            tracking,
+            cdq,
+            cdq_summary: None,
         })
+    }
+
+    /// The TP4159 queue's host side, while it exists.
+    pub fn cdq(&self) -> Option<&CdqHost> {
+        self.cdq.as_ref()
+    }
+
+    /// What the host read from the TP4159 queue, once the migration is done.
+    pub fn cdq_summary(&self) -> Option<&CdqSummary> {
+        self.cdq_summary.as_ref()
     }
 
     /// The pass now being copied.
@@ -185,6 +231,18 @@ impl MigrationServer {
             let status = dev.get_status()?;
             self.passes.last_mut().expect("a pass is always open").end = Some(status);
             if self.phase == Phase::Final {
+                if let Some(mut host) = self.cdq.take() {
+                    // Copied: the final entries' slots are free (no drain while suspended).
+                    host.give_back(dev)?;
+                    let last = host.stop_logging(dev, &self.tracking)?;
+                    if !last.ranges.is_empty() || last.all_changed {
+                        return Err(Status::Nvme(format!(
+                            "changes logged after the final pass: {:?}",
+                            last.ranges
+                        )));
+                    }
+                    self.cdq_summary = Some(host.delete(dev)?);
+                }
                 dev.stop_tracking()?;
                 self.phase = Phase::Done;
                 return Ok(Next::Done);
@@ -233,12 +291,28 @@ impl MigrationServer {
         dev: &mut Device<P>,
         is_final: bool,
     ) -> Result<(), Status> {
-        dev.swap_bdp()?;
         // The old plan is spent: free it before the new one is read, so a drive-sized plan
         // is never held twice.
         self.plan = Bitmap::new(0);
-        self.plan = dev.query_bdp()?;
-        dev.release_bdp()?;
+        let mut cdq_entries = None;
+        if let Some(host) = &mut self.cdq {
+            // Giving the ring back asks for the drain: SwapBdp, QueryBdp, ReleaseBdp in
+            // the device, as below, with the bitmap turned into ranges on the way.
+            let mut drained = host.drain(dev, &self.tracking)?;
+            if is_final {
+                // Users are quiesced: the suspend only closes the sequence.
+                let closing = host.suspend(dev, &self.tracking)?;
+                drained.ranges.extend(closing.ranges);
+                drained.all_changed |= closing.all_changed;
+                drained.entries += closing.entries;
+            }
+            cdq_entries = Some(drained.entries);
+            self.plan = drained.plan(&self.tracking);
+        } else {
+            dev.swap_bdp()?;
+            self.plan = dev.query_bdp()?;
+            dev.release_bdp()?;
+        }
         let start = dev.get_status()?;
         let pass = self.pass() + 1;
         let planned = self.plan.count_ones();
@@ -248,6 +322,7 @@ impl MigrationServer {
             planned,
             start,
             end: None,
+            cdq_entries,
         });
         (self.pos, self.run_end) = (0, 0);
         self.phase = if is_final {

@@ -215,8 +215,14 @@ fn suspend_and_stop_close_the_sequence() {
     assert_eq!(stop.ranges, vec![]);
     assert_eq!(stop.closed_by, Some(Esa::LastStopped));
     assert_eq!(d.udm().stats().drains, swaps + 1);
-    let dump = h.delete(&mut d).unwrap();
-    assert_eq!(dump.len(), 4 * ENTRY_BYTES, "two ranges and two markers");
+    let summary = h.delete(&mut d).unwrap();
+    assert_eq!(
+        summary.records.len(),
+        4 * ENTRY_BYTES,
+        "two ranges and two markers"
+    );
+    assert_eq!(summary.entries_read, 4);
+    assert_eq!(summary.bytes_read, 4 * ENTRY_BYTES as u64);
 }
 
 /// One raw admin command on a fresh logging device; returns the status.

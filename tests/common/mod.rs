@@ -8,7 +8,7 @@ pub mod seeds;
 
 use lmsnoop::workload::{WorkloadConfig, WorkloadKind};
 use lmsnoop::world::{LatencyModel, SimConfig, WriteSnoop};
-use lmsnoop_firmware::ServerConfig;
+use lmsnoop_firmware::{ChangeReport, ServerConfig};
 use lmsnoop_regs::Method;
 
 /// [`seeds::for_each_seed_of`] with this package's features.
@@ -41,6 +41,7 @@ pub fn small_config(method: Method, kind: WorkloadKind, seed: u64) -> SimConfig 
             max_passes: 6,
             chunk_granules: 4,
             cursor_merge_gap: 0,
+            report: ChangeReport::QueryBdp,
         },
         write_snoop: WriteSnoop::Completion,
         target_fail_rate: 0.0,

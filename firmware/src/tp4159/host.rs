@@ -42,6 +42,18 @@ impl Drained {
     }
 }
 
+/// What the host read from a queue over its life.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CdqSummary {
+    pub slots: u32,
+    pub entries_read: u64,
+    /// Bytes of host memory read to consume them.
+    pub bytes_read: u64,
+    pub queue_full: u64,
+    /// Every record read, raw, in order (empty unless kept).
+    pub records: Vec<u8>,
+}
+
 pub struct CdqHost {
     mem: HostMemory,
     base: u64,
@@ -55,6 +67,8 @@ pub struct CdqHost {
     acked: u32,
     /// Every record consumed, raw, in order (when asked for).
     dump: Option<Vec<u8>>,
+    /// Logging is on as far as the host knows: started, and no queue-full entry since.
+    logging: bool,
     pub entries_read: u64,
     /// Bytes of host memory read to consume them.
     pub bytes_read: u64,
@@ -103,6 +117,7 @@ impl CdqHost {
             new_phase: true,
             acked: 0,
             dump: keep_dump.then(Vec::new),
+            logging: false,
             entries_read: 0,
             bytes_read: 0,
             queue_full: 0,
@@ -148,7 +163,9 @@ impl CdqHost {
 
     /// Track Send: start logging user data changes onto the queue.
     pub fn start_logging<P: TrackerPort>(&mut self, dev: &mut Device<P>) -> Result<(), Status> {
-        self.track_send(dev, true)
+        self.track_send(dev, true)?;
+        self.logging = true;
+        Ok(())
     }
 
     /// Gives back every slot read so far (Set Features 21h). With the ring then empty the
@@ -158,12 +175,12 @@ impl CdqHost {
         dev: &mut Device<P>,
         cfg: &TrackingConfig,
     ) -> Result<Drained, Status> {
-        self.ack(dev)?;
+        self.give_back(dev)?;
         let drained = self.read(cfg)?;
         if drained.all_changed {
             // Logging stopped at the overflow: free the ring, then restart it so the
             // full pass that follows is tracked.
-            self.ack(dev)?;
+            self.give_back(dev)?;
             self.start_logging(dev)?;
         }
         Ok(drained)
@@ -186,19 +203,24 @@ impl CdqHost {
         self.read(cfg)
     }
 
-    /// Track Send stop: the device closes the sequence ("logging stopped").
+    /// Track Send stop: the device closes the sequence ("logging stopped"). After a
+    /// queue-full entry logging is already off and the sequence closed: nothing to send.
     pub fn stop_logging<P: TrackerPort>(
         &mut self,
         dev: &mut Device<P>,
         cfg: &TrackingConfig,
     ) -> Result<Drained, Status> {
+        if !self.logging {
+            return Ok(Drained::default());
+        }
         self.track_send(dev, false)?;
+        self.logging = false;
         self.read(cfg)
     }
 
-    /// Gives the ring back and deletes the queue; returns the consumed records if kept.
-    pub fn delete<P: TrackerPort>(mut self, dev: &mut Device<P>) -> Result<Vec<u8>, Status> {
-        self.ack(dev)?;
+    /// Gives the ring back and deletes the queue; returns what the host read from it.
+    pub fn delete<P: TrackerPort>(mut self, dev: &mut Device<P>) -> Result<CdqSummary, Status> {
+        self.give_back(dev)?;
         let cmd = AdminCommand {
             opcode: opcode::CONTROLLER_DATA_QUEUE,
             cdw10: 1, // SEL 1 delete
@@ -207,7 +229,13 @@ impl CdqHost {
         };
         self.admin(dev, "Controller Data Queue delete", cmd)?;
         self.mem.free(self.base);
-        Ok(self.dump.take().unwrap_or_default())
+        Ok(CdqSummary {
+            slots: self.slots,
+            entries_read: self.entries_read,
+            bytes_read: self.bytes_read,
+            queue_full: self.queue_full,
+            records: self.dump.take().unwrap_or_default(),
+        })
     }
 
     /// The records consumed so far, raw (empty unless kept).
@@ -215,7 +243,9 @@ impl CdqHost {
         self.dump.as_deref().unwrap_or_default()
     }
 
-    fn ack<P: TrackerPort>(&mut self, dev: &mut Device<P>) -> Result<(), Status> {
+    /// Set Features 21h: every slot read so far is free again. The device drains when
+    /// this empties the ring while logging on a running controller.
+    pub fn give_back<P: TrackerPort>(&mut self, dev: &mut Device<P>) -> Result<(), Status> {
         let cmd = AdminCommand {
             opcode: opcode::SET_FEATURES,
             cdw10: u32::from(FID_CONTROLLER_DATA_QUEUE),
@@ -287,6 +317,7 @@ impl CdqHost {
         match e.esa {
             Esa::QueueFull => {
                 self.queue_full += 1;
+                self.logging = false;
                 d.all_changed = true;
                 d.closed_by = Some(e.esa);
             }

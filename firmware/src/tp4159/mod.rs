@@ -16,6 +16,6 @@ pub mod nvme;
 
 pub use controller::{UdmConfig, UdmController, UdmStats, NSID};
 pub use entry::{ChangeInfo, Esa, MigrationEntry, ENTRY_BYTES, ENTRY_DWORDS};
-pub use host::{CdqHost, Drained};
+pub use host::{CdqHost, CdqSummary, Drained};
 pub use memory::HostMemory;
 pub use nvme::{AdminCommand, Completion, NvmeStatus};
