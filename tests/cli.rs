@@ -317,6 +317,18 @@ fn replay_on_the_rtl_with_a_vcd() {
 #[cfg(feature = "rtl")]
 #[test]
 fn migrate_on_the_rtl_matches_the_golden_model() {
+    rtl_matches_golden(&[]);
+}
+
+/// The TP4159 front end drains the RTL's buffers as it drains the golden model's.
+#[cfg(feature = "rtl")]
+#[test]
+fn tp4159_migration_on_the_rtl_matches_the_golden_model() {
+    rtl_matches_golden(&["--report", "tp4159"]);
+}
+
+#[cfg(feature = "rtl")]
+fn rtl_matches_golden(extra: &[&str]) {
     let run = |backend: &str| {
         let mut args = vec![
             "migrate",
@@ -327,6 +339,7 @@ fn migrate_on_the_rtl_matches_the_golden_model() {
             "256MiB",
         ];
         args.extend_from_slice(&SMALL[2..]);
+        args.extend_from_slice(extra);
         let out = lmsnoop(&args);
         assert!(out.status.success(), "{}", text(&out.stderr));
         let json = text(&out.stdout);

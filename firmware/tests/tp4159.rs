@@ -167,6 +167,11 @@ fn the_ring_wraps_many_times_and_the_phase_tag_flips() {
     assert_eq!(h.entries_read, posted);
     assert!(posted / 5 > 50, "the ring wrapped {} times", posted / 5);
     assert_eq!(h.queue_full, 0);
+    // Entry i sat in slot i % 5 on lap i / 5: phase 1 on even laps, 0 on odd ones.
+    for (i, raw) in h.dump().chunks(ENTRY_BYTES).enumerate() {
+        let e = MigrationEntry::decode(raw.try_into().unwrap());
+        assert_eq!(e.phase, (i / 5) % 2 == 0, "entry {i}");
+    }
 }
 
 #[test]
