@@ -8,9 +8,11 @@ cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
 
 # Verilator, Yosys, nextpnr, icestorm, z3 and Icarus are the RTL, synthesis and formal flows'
-# tools (Debian package names). Install whatever is missing.
+# tools; fio, qemu-utils, nbdkit and libnbd-bin the block clients and servers `serve` is
+# tested with (Debian package names). Install whatever is missing.
 need=()
-for pair in verilator:verilator yosys:yosys nextpnr-ice40:nextpnr-ice40 icepack:fpga-icestorm z3:z3 iverilog:iverilog; do
+for pair in verilator:verilator yosys:yosys nextpnr-ice40:nextpnr-ice40 icepack:fpga-icestorm z3:z3 iverilog:iverilog \
+    fio:fio qemu-img:qemu-utils qemu-io:qemu-utils qemu-nbd:qemu-utils nbdkit:nbdkit nbdcopy:libnbd-bin; do
     command -v "${pair%%:*}" >/dev/null || need+=("${pair##*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then

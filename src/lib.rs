@@ -12,12 +12,14 @@
 pub mod backend;
 pub mod bench;
 pub mod metrics;
+pub mod nbd;
 pub mod replay;
 pub mod report;
 pub mod rng;
 #[cfg(feature = "rtl")]
 pub mod rtl_bench;
 pub mod scale;
+pub mod serve;
 pub mod storage;
 pub mod workload;
 pub mod world;

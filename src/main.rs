@@ -37,6 +37,9 @@ enum Command {
     Compare(CompareArgs),
     /// Replay a trace of tracker operations and print what the host sees.
     Replay(ReplayArgs),
+    /// Export a disk image over NBD while migrating it to a target under the clients'
+    /// writes; on SIGINT/SIGTERM finish, verify target == source and report.
+    Serve(ServeArgs),
     /// Print the TP4159 queue entries of a `migrate --cdq-dump` file (raw 32-byte LBA
     /// Migration Queue Entries Type 0), one per line.
     CdqDecode(CdqDecodeArgs),
@@ -115,6 +118,53 @@ enum ReportVia {
     QueryBdp,
     /// NVMe TP4159: coalesced LBA ranges on a User Data Migration Queue.
     Tp4159,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// The image clients write (raw), exported over NBD.
+    #[arg(long)]
+    source: PathBuf,
+    /// Where it migrates: a new file, or nbd://HOST:PORT[/EXPORT] (qemu-nbd, nbdkit).
+    #[arg(long)]
+    target: String,
+    /// Address to listen on (loopback only, unless --allow-remote).
+    #[arg(long, default_value = "127.0.0.1:10809")]
+    listen: std::net::SocketAddr,
+    /// Accept a non-loopback --listen: NBD has no authentication.
+    #[arg(long)]
+    allow_remote: bool,
+    /// Export name clients ask for (empty: the default export).
+    #[arg(long, default_value = "")]
+    export_name: String,
+    /// Tracking method: naive, cursor, bitmap or clear.
+    #[arg(long, default_value = "bitmap", value_parser = parse_method)]
+    method: Method,
+    #[arg(long, value_enum, default_value = "golden")]
+    backend: Backend,
+    #[arg(long, default_value = "512B", value_parser = parse_size)]
+    lba_size: u64,
+    #[arg(long, default_value = "64KiB", value_parser = parse_size)]
+    granule: u64,
+    /// Bytes per copy.
+    #[arg(long, default_value = "1MiB", value_parser = parse_size)]
+    chunk: u64,
+    /// Copies in flight (copy threads).
+    #[arg(long, default_value_t = 4)]
+    queue_depth: usize,
+    /// Copy at most this many bytes per second (default: as fast as the disks go).
+    #[arg(long, value_parser = parse_size)]
+    copy_rate: Option<u64>,
+    #[arg(long, default_value_t = 64)]
+    threshold: u64,
+    #[arg(long, default_value_t = 8)]
+    max_passes: u32,
+    /// Also write the report as JSON here.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// No progress line.
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -561,6 +611,52 @@ fn replay_cmd(args: ReplayArgs) -> Result<()> {
     result.with_context(|| format!("replaying {}", args.file.display()))
 }
 
+fn serve(args: ServeArgs) -> Result<()> {
+    use lmsnoop::serve::{serve, ServeConfig};
+    let cfg = ServeConfig {
+        source: args.source,
+        target: args.target,
+        listen: args.listen,
+        allow_remote: args.allow_remote,
+        export_name: args.export_name,
+        method: args.method,
+        backend: args.backend,
+        lba_bytes: args.lba_size,
+        granule_bytes: args.granule,
+        chunk_bytes: args.chunk,
+        copy_workers: args.queue_depth,
+        copy_rate: args.copy_rate,
+        threshold: args.threshold,
+        max_passes: args.max_passes,
+        progress: !args.quiet,
+    };
+    cfg.check().context(BadInput)?;
+    let started = Instant::now();
+    let r = serve(&cfg, None)?;
+    let cost = cost(started);
+    print!("{}", report::run_table(&r.run, Some(cost)));
+    println!("clients {}", r.clients);
+    if let Some(path) = &args.json {
+        let mut j = report::run_json(&r.run, Some(cost));
+        if let Some(o) = j.as_object_mut() {
+            o.insert("clients".into(), r.clients.into());
+            o.insert("failure".into(), r.failure.clone().into());
+        }
+        std::fs::write(path, format!("{j}\n"))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(why) = r.failure {
+        bail!("the migration failed: {why}");
+    }
+    if r.run.lost_updates > 0 {
+        bail!(
+            "the target differs from the source in {} granules",
+            r.run.lost_updates
+        );
+    }
+    Ok(())
+}
+
 fn cdq_decode(args: CdqDecodeArgs) -> Result<()> {
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("reading {}", args.file.display()))
@@ -722,6 +818,7 @@ fn main() {
         Command::Migrate(a) => migrate(a),
         Command::Compare(a) => compare(a),
         Command::Replay(a) => replay_cmd(a),
+        Command::Serve(a) => serve(a),
         Command::CdqDecode(a) => cdq_decode(a),
         Command::Bench(a) => bench(a),
         Command::Scale(a) => scale(a),

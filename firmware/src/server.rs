@@ -187,6 +187,12 @@ impl MigrationServer {
         &self.plan
     }
 
+    /// Ends pre-copying at the end of the running pass: quiesce follows, as at the pass
+    /// limit (an operator asked to finish).
+    pub fn finish_after_this_pass(&mut self) {
+        self.cfg.max_passes = self.cfg.max_passes.min(self.pass() + 1);
+    }
+
     /// The next thing to do; see [`Next`].
     pub fn next<P: TrackerPort>(&mut self, dev: &mut Device<P>) -> Result<Next, Status> {
         loop {

@@ -1,0 +1,507 @@
+//! `lmsnoop serve`: export a disk image over NBD while it migrates to a target.
+//!
+//! Clients nobody here wrote (fio, qemu-io, qemu-img, nbdcopy) write the source image
+//! through [`conn`]; each write, once on the source, goes to the tracker's user-write snoop
+//! through the same firmware and migration server as `migrate` ([`engine`]); copy workers
+//! move the granules the server plans onto the [`target`]. When the dirty set is small
+//! the clients' writes are held (never failed) for the final pass; after it the export
+//! stays in sync, each write mirrored, until SIGINT or SIGTERM. Then the last pass is
+//! finished, source and target are compared byte by byte, and the run is reported like a
+//! `migrate` run.
+
+pub mod conn;
+pub mod engine;
+pub mod target;
+
+use crate::backend::{make_port, Backend};
+use crate::metrics::{PassMetrics, RunReport};
+use crate::storage::RangeSet;
+use anyhow::{anyhow, bail, ensure, Context, Result};
+use conn::Shared;
+use engine::{Engine, Gate, Live, Msg, Phase};
+use lmsnoop_firmware::{Device, ServerConfig, TrackingConfig};
+use lmsnoop_regs::Method;
+use std::fs::OpenOptions;
+use std::io::IsTerminal;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::fs::FileExt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    pub source: PathBuf,
+    /// A file path, or `nbd://HOST:PORT[/EXPORT]`.
+    pub target: String,
+    pub listen: SocketAddr,
+    pub allow_remote: bool,
+    pub export_name: String,
+    pub method: Method,
+    pub backend: Backend,
+    pub lba_bytes: u64,
+    pub granule_bytes: u64,
+    pub chunk_bytes: u64,
+    pub copy_workers: usize,
+    /// Copy bytes per second at most (so a migration lasts long enough to watch).
+    pub copy_rate: Option<u64>,
+    pub threshold: u64,
+    pub max_passes: u32,
+    pub progress: bool,
+}
+
+impl ServeConfig {
+    /// Refuses what no run can use (reported as bad input).
+    pub fn check(&self) -> Result<()> {
+        if !self.listen.ip().is_loopback() && !self.allow_remote {
+            bail!(
+                "--listen {} is not a loopback address: NBD has no authentication, so anyone \
+                 who reaches it can write the image; add --allow-remote to mean it",
+                self.listen
+            );
+        }
+        ensure!(
+            self.lba_bytes.is_power_of_two() && (512..=65536).contains(&self.lba_bytes),
+            "the LBA size must be a power of two within 512 B..=64 KiB"
+        );
+        ensure!(
+            self.granule_bytes.is_power_of_two() && self.granule_bytes >= self.lba_bytes,
+            "the granule must be a power of two, at least one LBA"
+        );
+        ensure!(
+            self.chunk_bytes > 0
+                && self.chunk_bytes % self.granule_bytes == 0
+                && self.chunk_bytes / self.lba_bytes <= 65536,
+            "the chunk must be whole granules and at most 65536 LBAs"
+        );
+        ensure!(self.copy_workers > 0, "at least one copy worker");
+        ensure!(self.max_passes > 0, "at least one pass");
+        Ok(())
+    }
+}
+
+/// Set by SIGINT and SIGTERM.
+fn stop_flag() -> Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, Arc::clone(&stop))
+            .context("installing signal handlers")?;
+    }
+    Ok(stop)
+}
+
+/// LBA ranges of the source that hold anything but zeroes, by granule; the target file
+/// starts as zeroes, so only these need copying.
+fn nonzero_extents(shared: &Shared, granule: u64) -> Result<Vec<(u64, u64)>> {
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    let step = granule.max(1 << 20) / granule * granule;
+    let mut buf = vec![0u8; step as usize];
+    let lba = shared.lba_bytes;
+    let mut off = 0;
+    while off < shared.size {
+        let n = (shared.size - off).min(step) as usize;
+        shared
+            .source
+            .read_exact_at(&mut buf[..n], off)
+            .context("scanning the source")?;
+        for (i, g) in buf[..n].chunks(granule as usize).enumerate() {
+            if g.iter().any(|&b| b != 0) {
+                let lo = (off + i as u64 * granule) / lba;
+                let hi = (lo + g.len() as u64 / lba).min(shared.size / lba);
+                match out.last_mut() {
+                    Some(last) if last.0 + last.1 == lo => last.1 += hi - lo,
+                    _ => out.push((lo, hi - lo)),
+                }
+            }
+        }
+        off += n as u64;
+    }
+    Ok(out)
+}
+
+/// Granules where target and source differ, counted by reading both.
+fn compare(shared: &Shared, granule: u64) -> Result<(u64, Vec<u64>)> {
+    let step = granule.max(1 << 20) / granule * granule;
+    let (mut a, mut b) = (vec![0u8; step as usize], vec![0u8; step as usize]);
+    let (mut differ, mut examples) = (0, Vec::new());
+    let mut off = 0;
+    while off < shared.size {
+        let n = (shared.size - off).min(step) as usize;
+        shared.source.read_exact_at(&mut a[..n], off)?;
+        shared.target.read_at(off, &mut b[..n])?;
+        for (i, (x, y)) in a[..n]
+            .chunks(granule as usize)
+            .zip(b[..n].chunks(granule as usize))
+            .enumerate()
+        {
+            if x != y {
+                differ += 1;
+                if examples.len() < 16 {
+                    examples.push(off / granule + i as u64);
+                }
+            }
+        }
+        off += n as u64;
+    }
+    Ok((differ, examples))
+}
+
+/// A copy budget shared by the workers: `rate` bytes per second.
+struct Pace {
+    rate: u64,
+    next: Mutex<Instant>,
+}
+
+impl Pace {
+    fn take(&self, bytes: u64) {
+        let slot = {
+            let mut next = self.next.lock().expect("pace lock");
+            let now = Instant::now();
+            let start = (*next).max(now);
+            *next = start + Duration::from_secs_f64(bytes as f64 / self.rate as f64);
+            start
+        };
+        if let Some(wait) = slot.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+    }
+}
+
+fn copy_worker(shared: &Shared, tx: Sender<Msg>, pace: Option<&Pace>) {
+    let (reply_tx, reply_rx) = channel();
+    let mut buf = Vec::new();
+    loop {
+        if tx.send(Msg::NextJob(reply_tx.clone())).is_err() {
+            return;
+        }
+        let Ok(Some(job)) = reply_rx.recv() else {
+            return;
+        };
+        if let Some(p) = pace {
+            p.take(job.bytes);
+        }
+        buf.resize(job.bytes as usize, 0);
+        let ok = shared.source.read_exact_at(&mut buf, job.offset).is_ok()
+            && shared.target.write_at(job.offset, &buf).is_ok();
+        if tx.send(Msg::JobDone { job, ok }).is_err() {
+            return;
+        }
+    }
+}
+
+/// What a serve run measured, with its verdict.
+pub struct ServeReport {
+    pub run: RunReport,
+    pub failure: Option<String>,
+    pub clients: u64,
+}
+
+/// Runs `serve` until SIGINT or SIGTERM (or `stop`, for tests), then reports.
+pub fn serve(cfg: &ServeConfig, stop: Option<Arc<AtomicBool>>) -> Result<ServeReport> {
+    let stop = match stop {
+        Some(s) => s,
+        None => stop_flag()?,
+    };
+    let source = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&cfg.source)
+        .with_context(|| format!("opening source {}", cfg.source.display()))?;
+    let size = source.metadata()?.len();
+    ensure!(
+        size > 0 && size % cfg.lba_bytes == 0,
+        "source {} is {size} bytes: not a positive multiple of the {}-byte LBA",
+        cfg.source.display(),
+        cfg.lba_bytes
+    );
+    let (target, fresh) = target::Target::open(&cfg.target, size)?;
+    let listener =
+        TcpListener::bind(cfg.listen).with_context(|| format!("listening on {}", cfg.listen))?;
+    listener.set_nonblocking(true)?;
+    let shared = Shared {
+        source,
+        size,
+        lba_bytes: cfg.lba_bytes,
+        export: crate::nbd::proto::ExportInfo {
+            name: cfg.export_name.clone(),
+            size,
+            flags: {
+                use crate::nbd::proto::*;
+                TFLAG_HAS_FLAGS
+                    | TFLAG_SEND_FLUSH
+                    | TFLAG_SEND_FUA
+                    | TFLAG_SEND_TRIM
+                    | TFLAG_SEND_WRITE_ZEROES
+                    | TFLAG_CAN_MULTI_CONN
+            },
+        },
+        gate: Gate::default(),
+        target,
+        mirror: Mutex::new(()),
+    };
+    let namespace_lbas = size / cfg.lba_bytes;
+    let granule_shift = (cfg.granule_bytes / cfg.lba_bytes).trailing_zeros();
+    let tracking = TrackingConfig {
+        method: cfg.method,
+        granule_shift,
+        namespace_lbas,
+    };
+    let mapped = if fresh {
+        nonzero_extents(&shared, cfg.granule_bytes)?
+    } else {
+        vec![(0, namespace_lbas)]
+    };
+    let mut diverged = RangeSet::new();
+    for &(lo, n) in &mapped {
+        diverged.insert(lo, lo + n);
+    }
+    let server_cfg = ServerConfig {
+        threshold: cfg.threshold,
+        max_passes: cfg.max_passes,
+        chunk_granules: cfg.chunk_bytes / cfg.granule_bytes,
+        cursor_merge_gap: 0,
+        report: lmsnoop_firmware::ChangeReport::QueryBdp,
+    };
+    let live = Live::default();
+    let pace = cfg.copy_rate.map(|rate| Pace {
+        rate: rate.max(1),
+        next: Mutex::new(Instant::now()),
+    });
+    let started = Instant::now();
+    let (tx, rx) = channel::<Msg>();
+    eprintln!(
+        "lmsnoop serve: exporting {} ({size} bytes) as {:?} on nbd://{}, migrating to {} with {}",
+        cfg.source.display(),
+        cfg.export_name,
+        listener.local_addr()?,
+        cfg.target,
+        cfg.method
+    );
+    std::thread::scope(|scope| -> Result<ServeReport> {
+        let (ready_tx, ready_rx) = channel::<Result<()>>();
+        let engine = {
+            let (shared, live, mapped) = (&shared, &live, &mapped);
+            let backend = cfg.backend;
+            scope.spawn(move || {
+                let started = (|| {
+                    let port = make_port(backend, tracking.granules(), None)?;
+                    let dev = Device::new(port).map_err(|s| anyhow!("probing the tracker: {s}"))?;
+                    Engine::new(
+                        server_cfg,
+                        dev,
+                        tracking,
+                        mapped,
+                        cfg.lba_bytes,
+                        diverged,
+                        engine::Links {
+                            gate: &shared.gate,
+                            live,
+                        },
+                    )
+                })();
+                match started {
+                    Ok(engine) => {
+                        let _ = ready_tx.send(Ok(()));
+                        Some(engine.run(rx))
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        None
+                    }
+                }
+            })
+        };
+        ready_rx.recv().context("the engine thread died")??;
+        let workers: Vec<_> = (0..cfg.copy_workers)
+            .map(|_| {
+                let tx = tx.clone();
+                let (shared, pace) = (&shared, pace.as_ref());
+                scope.spawn(move || copy_worker(shared, tx, pace))
+            })
+            .collect();
+        let bar = progress_bar(cfg.progress);
+        let mut conns: Vec<(TcpStream, std::thread::ScopedJoinHandle<'_, ()>)> = Vec::new();
+        let mut clients = 0u64;
+        let mut finish_sent = false;
+        loop {
+            if stop.load(Ordering::Relaxed) && !finish_sent {
+                let _ = tx.send(Msg::Finish);
+                finish_sent = true;
+                eprintln!("lmsnoop serve: finishing the running pass");
+            }
+            if finish_sent {
+                match shared.gate.wait_settled(Duration::from_millis(50)) {
+                    Phase::Ready | Phase::Failed(_) => break,
+                    _ => {}
+                }
+            }
+            match listener.accept() {
+                Ok((stream, peer)) => {
+                    clients += 1;
+                    let _ = stream.set_nonblocking(false);
+                    let keep = stream.try_clone()?;
+                    let (shared, tx) = (&shared, tx.clone());
+                    let h = scope.spawn(move || {
+                        if let Err(e) = conn::serve_connection(stream, shared, tx) {
+                            let broken = e.downcast_ref::<std::io::Error>().is_some();
+                            if !broken {
+                                eprintln!("lmsnoop serve: client {peer}: {e:#}");
+                            }
+                        }
+                    });
+                    conns.push((keep, h));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => return Err(e).context("accepting a client"),
+            }
+            conns.retain(|(_, h)| !h.is_finished());
+            if let Some(bar) = &bar {
+                show(bar, &live, &shared.gate, started);
+            }
+        }
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        // Clients are cut at a request boundary at worst: a request not fully read was
+        // never acknowledged.
+        for (stream, h) in conns {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+            let _ = h.join();
+        }
+        drop(tx);
+        for w in workers {
+            let _ = w.join();
+        }
+        let outcome = engine
+            .join()
+            .map_err(|_| anyhow!("the engine thread panicked"))?
+            .context("the engine never started")?;
+        let (phase, quiesce_at, ready_at) = shared.gate.snapshot();
+        let (lost, examples) = compare(&shared, cfg.granule_bytes)?;
+        let wall = started.elapsed();
+        let failure = outcome.failure.clone().or(match phase {
+            Phase::Failed(why) => Some(why),
+            _ => None,
+        });
+        let run = report(
+            cfg, &tracking, &mapped, outcome, quiesce_at, ready_at, wall, lost, examples,
+        );
+        Ok(ServeReport {
+            run,
+            failure,
+            clients,
+        })
+    })
+}
+
+fn progress_bar(wanted: bool) -> Option<indicatif::ProgressBar> {
+    if !wanted || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(Duration::from_millis(200));
+    Some(bar)
+}
+
+fn show(bar: &indicatif::ProgressBar, live: &Live, gate: &Gate, started: Instant) {
+    let copied = live.copied_bytes.load(Ordering::Relaxed);
+    let secs = started.elapsed().as_secs_f64().max(1e-3);
+    let state = match gate.phase() {
+        Phase::Tracking => "pre-copy",
+        Phase::Holding => "final pass (writes held)",
+        Phase::Ready => "ready (in sync)",
+        Phase::Failed(_) => "FAILED",
+    };
+    bar.set_message(format!(
+        "{state}: pass {}, {} dirty granules, {} copied ({:.1} MiB/s), {} user writes",
+        live.pass.load(Ordering::Relaxed),
+        live.dirty.load(Ordering::Relaxed),
+        lmsnoop_regs::units::format_size(copied),
+        copied as f64 / secs / (1u64 << 20) as f64,
+        live.user_writes.load(Ordering::Relaxed)
+    ));
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report(
+    cfg: &ServeConfig,
+    tracking: &TrackingConfig,
+    mapped: &[(u64, u64)],
+    outcome: engine::Outcome,
+    quiesce_at: Option<Instant>,
+    ready_at: Option<Instant>,
+    wall: Duration,
+    lost: u64,
+    examples: Vec<u64>,
+) -> RunReport {
+    let shift = tracking.granule_shift;
+    let mut mapped_bits = RangeSet::new();
+    for &(lo, n) in mapped {
+        mapped_bits.insert(lo, lo + n);
+    }
+    let mut mapped_granules = 0;
+    crate::storage::granules_touched(mapped_bits.iter(), shift, |_| mapped_granules += 1);
+    let end = ready_at.unwrap_or_else(Instant::now);
+    let records = &outcome.records;
+    let per_pass = records
+        .iter()
+        .enumerate()
+        .map(|(i, rec)| {
+            let f = outcome.per_pass.get(i).cloned().unwrap_or_default();
+            let stop = records
+                .get(i + 1)
+                .map(|r| r.start)
+                .or(rec.end)
+                .unwrap_or(rec.start);
+            let t0 = outcome.pass_start[i.min(outcome.pass_start.len() - 1)];
+            let t1 = outcome.pass_start.get(i + 1).copied().unwrap_or(end);
+            PassMetrics {
+                pass: rec.pass,
+                is_final: rec.is_final,
+                user_writes: f.user_writes,
+                planned: rec.planned,
+                copied: f.copied,
+                redundant: f.redundant,
+                bits_set: stop.bits_set - rec.start.bits_set,
+                bits_skipped: stop.bits_skipped - rec.start.bits_skipped,
+                bits_cleared: stop.bits_cleared - rec.start.bits_cleared,
+                failed_copies: f.failed,
+                duration_ns: t1.saturating_duration_since(t0).as_nanos() as u64,
+                cdq_entries: None,
+                writes_logged: 0,
+            }
+        })
+        .collect();
+    RunReport {
+        method: cfg.method,
+        workload: "nbd clients".into(),
+        seed: 0,
+        backend: match cfg.backend {
+            Backend::Golden => "golden",
+            Backend::Rtl => "rtl",
+        },
+        namespace_lbas: tracking.namespace_lbas,
+        granule_shift: shift,
+        granules: tracking.granules(),
+        mapped_granules,
+        per_pass,
+        converged: records.len() >= 2
+            && records[records.len() - 2]
+                .end
+                .is_some_and(|s| s.active_count <= cfg.threshold),
+        downtime_ns: match (quiesce_at, ready_at) {
+            (Some(q), Some(r)) => r.saturating_duration_since(q).as_nanos() as u64,
+            _ => 0,
+        },
+        sim_time_ns: wall.as_nanos() as u64,
+        lost_updates: lost,
+        lost_examples: examples,
+        device_errors: outcome.device_errors,
+        watch_log: Vec::new(),
+        tp4159: None,
+    }
+}
