@@ -86,6 +86,9 @@ struct Server {
     child: Child,
     port: u16,
     uri: String,
+    /// Its stderr lines so far.
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 fn start(src: &Path, dst: &str, extra: &[&str]) -> Server {
@@ -108,16 +111,45 @@ fn start(src: &Path, dst: &str, extra: &[&str]) -> Server {
         .stderr(Stdio::piped())
         .spawn()
         .expect("lmsnoop runs");
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let stderr = child.stderr.take().unwrap();
+    let sink = std::sync::Arc::clone(&log);
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            sink.lock().unwrap().push(line);
+        }
+    });
     wait_for_port(port, &mut child);
     Server {
         child,
         port,
         uri: format!("nbd://127.0.0.1:{port}"),
+        log,
+        reader: Some(reader),
     }
 }
 
 impl Server {
-    /// SIGINT, then the server's output; it must end within `secs`.
+    /// Waits up to `secs` for a stderr line containing `what`.
+    fn wait_line(&self, what: &str, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while Instant::now() < deadline {
+            if self.log.lock().unwrap().iter().any(|l| l.contains(what)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "no {what:?} within {secs} s: {:?}",
+            self.log.lock().unwrap()
+        );
+    }
+
+    /// SIGINT, then the server's output (stderr as collected); it must end within `secs`.
     fn stop(mut self, secs: u64) -> Output {
         let pid = self.child.id().to_string();
         assert!(Command::new("kill")
@@ -133,7 +165,12 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        self.child.wait_with_output().unwrap()
+        let mut out = self.child.wait_with_output().unwrap();
+        if let Some(r) = self.reader.take() {
+            r.join().unwrap();
+        }
+        out.stderr = self.log.lock().unwrap().join("\n").into_bytes();
+        out
     }
 }
 
@@ -190,7 +227,8 @@ fn assert_migrated(out: &Output, src: &Path, dst: &Path) -> String {
     report
 }
 
-fn fio(uri: &str, rw: &str, depth: &str, seed: &str) {
+/// fio with its own verification: `jobs` connections, each on its own 8 MiB region.
+fn fio_jobs(uri: &str, rw: &str, depth: &str, seed: &str, jobs: u32) {
     let fio = tool("fio", "fio");
     client(
         fio,
@@ -201,14 +239,20 @@ fn fio(uri: &str, rw: &str, depth: &str, seed: &str) {
             &format!("--rw={rw}"),
             "--bs=4k",
             &format!("--iodepth={depth}"),
-            "--size=24M",
-            "--io_size=6M",
+            "--size=8M",
+            "--offset_increment=8M",
+            &format!("--numjobs={jobs}"),
+            "--io_size=3M",
             "--verify=crc32c",
             "--do_verify=1",
             &format!("--randseed={seed}"),
         ],
         120,
     );
+}
+
+fn fio(uri: &str, rw: &str, depth: &str, seed: &str) {
+    fio_jobs(uri, rw, depth, seed, 1);
 }
 
 #[test]
@@ -230,11 +274,31 @@ fn fio_writes_verify_and_the_images_match_for_every_method() {
                 "16KiB",
             ],
         );
-        fio(&s.uri, "randwrite", "32", "1");
+        // Three clients at once, then one writing sequentially.
+        fio_jobs(&s.uri, "randwrite", "32", "1", 3);
         fio(&s.uri, "write", "1", "2");
         let report = assert_migrated(&s.stop(60), &src, &dst);
         assert!(report.contains(&format!("method {method}")), "{report}");
     }
+}
+
+/// Once migrated the export stays in sync: writes from several clients go to both images.
+#[test]
+fn after_the_final_pass_writes_are_mirrored() {
+    let dir = Scratch::new("ready");
+    let (src, dst) = (dir.path("src.img"), dir.path("dst.img"));
+    image(&src, 24, 13);
+    let s = start(&src, dst.to_str().unwrap(), &["--method", "clear"]);
+    s.wait_line("ready: target in sync", 30);
+    fio_jobs(&s.uri, "randwrite", "16", "4", 3);
+    let out = s.stop(60);
+    let report = assert_migrated(&out, &src, &dst);
+    assert!(report.contains("final"), "{report}");
+    assert!(
+        text(&out.stderr).contains("downtime"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -489,4 +553,28 @@ fn an_existing_target_is_never_overwritten() {
         text(&out.stderr)
     );
     assert_eq!(std::fs::read(&dst).unwrap(), b"precious");
+}
+
+/// The same firmware over the Verilated RTL: a bounded run under fio.
+#[cfg(feature = "rtl")]
+#[test]
+fn the_rtl_backend_migrates_under_fio() {
+    let dir = Scratch::new("rtl");
+    let (src, dst) = (dir.path("src.img"), dir.path("dst.img"));
+    image(&src, 8, 21);
+    let s = start(
+        &src,
+        dst.to_str().unwrap(),
+        &[
+            "--backend",
+            "rtl",
+            "--copy-rate",
+            "4MiB",
+            "--granule",
+            "16KiB",
+        ],
+    );
+    fio(&s.uri, "randwrite", "16", "5");
+    let report = assert_migrated(&s.stop(120), &src, &dst);
+    assert!(report.contains("backend rtl"), "{report}");
 }

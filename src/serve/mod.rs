@@ -325,7 +325,9 @@ pub fn serve(cfg: &ServeConfig, stop: Option<Arc<AtomicBool>>) -> Result<ServeRe
         let mut conns: Vec<(TcpStream, std::thread::ScopedJoinHandle<'_, ()>)> = Vec::new();
         let mut clients = 0u64;
         let mut finish_sent = false;
+        let mut said = (0u64, Phase::Tracking);
         loop {
+            said = announce(said, &live, &shared.gate);
             if stop.load(Ordering::Relaxed) && !finish_sent {
                 let _ = tx.send(Msg::Finish);
                 finish_sent = true;
@@ -396,6 +398,30 @@ pub fn serve(cfg: &ServeConfig, stop: Option<Arc<AtomicBool>>) -> Result<ServeRe
             clients,
         })
     })
+}
+
+/// One stderr line per pass and per state change (logs and tests read them).
+fn announce(said: (u64, Phase), live: &Live, gate: &Gate) -> (u64, Phase) {
+    let pass = live.pass.load(Ordering::Relaxed);
+    let (phase, quiesce_at, ready_at) = gate.snapshot();
+    if pass != said.0 {
+        eprintln!("lmsnoop serve: pass {pass} begins");
+    }
+    if phase != said.1 {
+        match &phase {
+            Phase::Tracking => {}
+            Phase::Holding => eprintln!("lmsnoop serve: final pass, client writes held"),
+            Phase::Ready => eprintln!(
+                "lmsnoop serve: ready: target in sync, writes mirrored (downtime {:.3} ms)",
+                match (quiesce_at, ready_at) {
+                    (Some(q), Some(r)) => r.saturating_duration_since(q).as_secs_f64() * 1e3,
+                    _ => 0.0,
+                }
+            ),
+            Phase::Failed(why) => eprintln!("lmsnoop serve: migration FAILED: {why}"),
+        }
+    }
+    (pass, phase)
 }
 
 fn progress_bar(wanted: bool) -> Option<indicatif::ProgressBar> {
