@@ -13,6 +13,7 @@ pub mod backend;
 pub mod bench;
 pub mod metrics;
 pub mod nbd;
+pub mod plot;
 pub mod replay;
 pub mod report;
 pub mod rng;

@@ -40,6 +40,9 @@ enum Command {
     /// Export a disk image over NBD while migrating it to a target under the clients'
     /// writes; on SIGINT/SIGTERM finish, verify target == source and report.
     Serve(ServeArgs),
+    /// fio 4 KiB random writes against `serve` (tracking on) and `nbdkit file`, side by
+    /// side: IOPS and their ratio.
+    ServeBench(ServeBenchArgs),
     /// Print the TP4159 queue entries of a `migrate --cdq-dump` file (raw 32-byte LBA
     /// Migration Queue Entries Type 0), one per line.
     CdqDecode(CdqDecodeArgs),
@@ -162,9 +165,34 @@ struct ServeArgs {
     /// Also write the report as JSON here.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Also draw dirty granules and copies per pass into this SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<PathBuf>,
     /// No progress line.
     #[arg(long)]
     quiet: bool,
+}
+
+#[derive(Args)]
+struct ServeBenchArgs {
+    /// Image size (the whole image is written at random).
+    #[arg(long, default_value = "256MiB", value_parser = parse_size)]
+    size: u64,
+    /// fio run time per measurement.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// Rounds per queue depth (the order alternates each round).
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// Queue depths.
+    #[arg(long, value_delimiter = ',', default_value = "1,32")]
+    depths: Vec<u32>,
+    #[arg(long, default_value = "bitmap")]
+    method: String,
+    #[arg(long, default_value = "64KiB")]
+    granule: String,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -285,6 +313,9 @@ struct CompareArgs {
     /// One JSON object instead of the table.
     #[arg(long)]
     json: bool,
+    /// Also draw dirty granules and copies per pass by method into this SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -583,6 +614,15 @@ fn compare(args: CompareArgs) -> Result<()> {
         println!("{}\n", args.sim.describe());
         print!("{}", report::compare_table(&runs));
     }
+    if let Some(path) = &args.plot {
+        let title = format!(
+            "lmsnoop compare: {}, workload {}, seed {}",
+            args.sim.describe(),
+            runs[0].workload,
+            runs[0].seed
+        );
+        lmsnoop::plot::passes_svg(&runs, &title, path)?;
+    }
     let lost: Vec<String> = runs
         .iter()
         .filter(|r| r.lost_updates > 0)
@@ -645,6 +685,14 @@ fn serve(args: ServeArgs) -> Result<()> {
         std::fs::write(path, format!("{j}\n"))
             .with_context(|| format!("writing {}", path.display()))?;
     }
+    if let Some(path) = &args.plot {
+        let title = format!(
+            "lmsnoop serve: {} under NBD clients, {} granules",
+            r.run.method,
+            format_size(args.granule)
+        );
+        lmsnoop::plot::passes_svg(std::slice::from_ref(&r.run), &title, path)?;
+    }
     if let Some(why) = r.failure {
         bail!("the migration failed: {why}");
     }
@@ -653,6 +701,29 @@ fn serve(args: ServeArgs) -> Result<()> {
             "the target differs from the source in {} granules",
             r.run.lost_updates
         );
+    }
+    Ok(())
+}
+
+fn serve_bench(args: ServeBenchArgs) -> Result<()> {
+    use lmsnoop::serve::bench::{json, run, table, BenchSpec};
+    parse_method(&args.method)
+        .map_err(anyhow::Error::msg)
+        .context(BadInput)?;
+    let spec = BenchSpec {
+        size: args.size,
+        seconds: args.seconds,
+        rounds: args.rounds,
+        depths: args.depths,
+        method: args.method,
+        granule: args.granule,
+    };
+    let exe = std::env::current_exe().context("locating the lmsnoop binary")?;
+    let rows = run(&exe, &spec)?;
+    if args.json {
+        println!("{}", json(&rows));
+    } else {
+        print!("{}", table(&rows, &spec));
     }
     Ok(())
 }
@@ -819,6 +890,7 @@ fn main() {
         Command::Compare(a) => compare(a),
         Command::Replay(a) => replay_cmd(a),
         Command::Serve(a) => serve(a),
+        Command::ServeBench(a) => serve_bench(a),
         Command::CdqDecode(a) => cdq_decode(a),
         Command::Bench(a) => bench(a),
         Command::Scale(a) => scale(a),

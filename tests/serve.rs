@@ -288,11 +288,21 @@ fn after_the_final_pass_writes_are_mirrored() {
     let dir = Scratch::new("ready");
     let (src, dst) = (dir.path("src.img"), dir.path("dst.img"));
     image(&src, 24, 13);
-    let s = start(&src, dst.to_str().unwrap(), &["--method", "clear"]);
+    let plot = dir.path("serve.svg");
+    let s = start(
+        &src,
+        dst.to_str().unwrap(),
+        &["--method", "clear", "--plot", plot.to_str().unwrap()],
+    );
     s.wait_line("ready: target in sync", 30);
     fio_jobs(&s.uri, "randwrite", "16", "4", 3);
     let out = s.stop(60);
     let report = assert_migrated(&out, &src, &dst);
+    let svg = std::fs::read_to_string(&plot).expect("--plot wrote the chart");
+    assert!(
+        svg.starts_with("<svg") && svg.contains("clear"),
+        "{svg:.200}"
+    );
     assert!(report.contains("final"), "{report}");
     assert!(
         text(&out.stderr).contains("downtime"),

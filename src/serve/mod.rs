@@ -9,6 +9,7 @@
 //! finished, source and target are compared byte by byte, and the run is reported like a
 //! `migrate` run.
 
+pub mod bench;
 pub mod conn;
 pub mod engine;
 pub mod target;
@@ -179,7 +180,8 @@ fn copy_worker(shared: &Shared, tx: Sender<Msg>, pace: Option<&Pace>) {
         let Ok(Some(job)) = reply_rx.recv() else {
             return;
         };
-        if let Some(p) = pace {
+        // The budget paces pre-copy only: the final pass is downtime, copied flat out.
+        if let Some(p) = pace.filter(|_| shared.gate.phase() == Phase::Tracking) {
             p.take(job.bytes);
         }
         buf.resize(job.bytes as usize, 0);
