@@ -43,6 +43,9 @@ enum Command {
     /// fio 4 KiB random writes against `serve` (tracking on) and `nbdkit file`, side by
     /// side: IOPS and their ratio.
     ServeBench(ServeBenchArgs),
+    /// Tabulate runs saved with `migrate --json` or `serve --json` side by side, as
+    /// `compare` does (and chart them with --plot).
+    Tabulate(TabulateArgs),
     /// Print the TP4159 queue entries of a `migrate --cdq-dump` file (raw 32-byte LBA
     /// Migration Queue Entries Type 0), one per line.
     CdqDecode(CdqDecodeArgs),
@@ -193,6 +196,15 @@ struct ServeBenchArgs {
     granule: String,
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Args)]
+struct TabulateArgs {
+    /// JSON reports, one run each.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -728,6 +740,33 @@ fn serve_bench(args: ServeBenchArgs) -> Result<()> {
     Ok(())
 }
 
+fn tabulate(args: TabulateArgs) -> Result<()> {
+    let mut runs = Vec::new();
+    for path in &args.files {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading {}", path.display()))
+            .context(BadInput)?;
+        let json: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not JSON", path.display()))
+            .context(BadInput)?;
+        runs.push(
+            report::run_from_json(&json)
+                .with_context(|| format!("{} is not a run report", path.display()))
+                .context(BadInput)?,
+        );
+    }
+    print!("{}", report::compare_table(&runs));
+    if let Some(path) = &args.plot {
+        let title = format!(
+            "lmsnoop: {} runs, workload {}",
+            runs.len(),
+            runs[0].workload
+        );
+        lmsnoop::plot::passes_svg(&runs, &title, path)?;
+    }
+    Ok(())
+}
+
 fn cdq_decode(args: CdqDecodeArgs) -> Result<()> {
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("reading {}", args.file.display()))
@@ -892,6 +931,7 @@ fn main() {
         Command::Serve(a) => serve(a),
         Command::ServeBench(a) => serve_bench(a),
         Command::CdqDecode(a) => cdq_decode(a),
+        Command::Tabulate(a) => tabulate(a),
         Command::Bench(a) => bench(a),
         Command::Scale(a) => scale(a),
         Command::RtlBench(a) => rtl_bench(a),

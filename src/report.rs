@@ -381,3 +381,72 @@ pub fn compare_json(runs: &[RunReport], cost: Option<Cost>) -> Value {
     add_cost(&mut compare, cost);
     compare
 }
+
+/// A run back from the JSON `run_json` wrote (`migrate --json`, `serve --json`), for
+/// tabulating runs made apart.
+pub fn run_from_json(v: &Value) -> anyhow::Result<RunReport> {
+    use anyhow::Context;
+    let u = |v: &Value, key: &str| -> anyhow::Result<u64> {
+        v[key]
+            .as_u64()
+            .with_context(|| format!("no integer {key:?}"))
+    };
+    let method = v["method"]
+        .as_str()
+        .and_then(Method::parse)
+        .context("no method")?;
+    let per_pass = v["per_pass"]
+        .as_array()
+        .context("no per_pass")?
+        .iter()
+        .map(|p| {
+            Ok(PassMetrics {
+                pass: u(p, "pass")? as u32,
+                is_final: p["final"].as_bool().unwrap_or(false),
+                user_writes: u(p, "user_writes")?,
+                planned: u(p, "planned_granules")?,
+                copied: u(p, "copied_granules")?,
+                redundant: u(p, "redundant_copies")?,
+                bits_set: u(p, "bits_set")?,
+                bits_skipped: u(p, "bits_skipped")?,
+                bits_cleared: u(p, "bits_cleared")?,
+                failed_copies: u(p, "failed_copies")?,
+                duration_ns: (p["duration_us"].as_f64().unwrap_or(0.0) * 1e3) as u64,
+                cdq_entries: p["cdq_entries"].as_u64(),
+                writes_logged: p["per_write_entries"].as_u64().unwrap_or(0),
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let errors = v["device_errors"]
+        .as_array()
+        .map(|names| {
+            ERR_FLAGS
+                .iter()
+                .filter(|c| names.iter().any(|n| n.as_str() == Some(c.name)))
+                .fold(0, |acc, c| acc | c.value)
+        })
+        .unwrap_or(0);
+    Ok(RunReport {
+        method,
+        workload: v["workload"].as_str().unwrap_or("?").to_string(),
+        seed: u(v, "seed").unwrap_or(0),
+        backend: if v["backend"] == "rtl" {
+            "rtl"
+        } else {
+            "golden"
+        },
+        namespace_lbas: u(v, "namespace_lbas")?,
+        granule_shift: u(v, "granule_shift")? as u32,
+        granules: u(v, "granules")?,
+        mapped_granules: u(v, "mapped_granules")?,
+        per_pass,
+        converged: v["converged"].as_bool().unwrap_or(false),
+        downtime_ns: (v["downtime_us"].as_f64().unwrap_or(0.0) * 1e3) as u64,
+        sim_time_ns: (v["simulated_seconds"].as_f64().unwrap_or(0.0) * 1e9) as u64,
+        lost_updates: u(v, "lost_updates")?,
+        lost_examples: Vec::new(),
+        device_errors: errors,
+        watch_log: Vec::new(),
+        tp4159: None,
+    })
+}

@@ -423,3 +423,38 @@ fn compare_over_tp4159_reports_entries_and_ring_size_per_method() {
         "{table}"
     );
 }
+
+/// Runs saved as JSON come back as the `compare` table.
+#[test]
+fn tabulate_prints_saved_runs_as_compare_does() {
+    let dir = std::env::temp_dir().join(format!("lmsnoop-tab-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = Vec::new();
+    for m in ["naive", "bitmap"] {
+        let mut args = vec!["migrate", "--json", "--method", m];
+        args.extend_from_slice(SMALL);
+        let out = lmsnoop(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let path = dir.join(format!("{m}.json"));
+        std::fs::write(&path, &out.stdout).unwrap();
+        files.push(path.to_str().unwrap().to_string());
+    }
+    let mut args = vec!["compare"];
+    args.extend_from_slice(SMALL);
+    let compared = text(&lmsnoop(&args).stdout);
+    let out = lmsnoop(&["tabulate", &files[0], &files[1]]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    for m in ["naive", "bitmap"] {
+        let row = |t: &str| {
+            t.lines()
+                .find(|l| l.trim_start().starts_with(m))
+                .map(str::to_string)
+        };
+        assert_eq!(row(&table), row(&compared), "{m}: {table}\n{compared}");
+    }
+    std::fs::write(dir.join("bad.json"), "not json").unwrap();
+    let out = lmsnoop(&["tabulate", dir.join("bad.json").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}
