@@ -77,20 +77,19 @@ pub fn serve_connection(stream: TcpStream, shared: &Shared, tx: Sender<Msg>) -> 
                 if !in_range {
                     ENOSPC
                 } else {
-                    write(shared, &tx, req.offset, Data::Bytes(&buf), req.flags)
+                    let done = write(shared, req.offset, Data::Bytes(&buf), req.flags);
+                    reply_then_snoop(&reader, &mut writer, &tx, req.handle, done)?;
+                    continue;
                 }
             }
             CMD_TRIM | CMD_WRITE_ZEROES => {
                 if !in_range {
                     ENOSPC
                 } else {
-                    write(
-                        shared,
-                        &tx,
-                        req.offset,
-                        Data::Zeroes(req.length as usize),
-                        req.flags,
-                    )
+                    let zeroes = Data::Zeroes(req.length as usize);
+                    let done = write(shared, req.offset, zeroes, req.flags);
+                    reply_then_snoop(&reader, &mut writer, &tx, req.handle, done)?;
+                    continue;
                 }
             }
             CMD_FLUSH => {
@@ -140,21 +139,47 @@ fn put(file: &dyn Fn(u64, &[u8]) -> Result<()>, offset: u64, data: &Data) -> Res
     }
 }
 
-/// A write of the source, tracked, mirrored or plain as the gate says; the NBD error.
-fn write(shared: &Shared, tx: &Sender<Msg>, offset: u64, data: Data, flags: u16) -> u32 {
+/// A write's NBD error, and the LBAs to snoop when it was tracked.
+struct Written {
+    error: u32,
+    snoop: Option<Msg>,
+}
+
+/// Replies first, then tells the engine: the data is on the source either way, and the
+/// client need not wait for the engine thread to wake. The write stays counted in flight
+/// until the engine has it, so the final pass still waits for it.
+fn reply_then_snoop(
+    reader: &BufReader<TcpStream>,
+    writer: &mut BufWriter<TcpStream>,
+    tx: &Sender<Msg>,
+    handle: u64,
+    done: Written,
+) -> Result<()> {
+    let replied = simple_reply(writer, handle, done.error, &[])
+        .map_err(anyhow::Error::from)
+        .and_then(|()| flush_if_idle(reader, writer));
+    if let Some(msg) = done.snoop {
+        let _ = tx.send(msg);
+    }
+    replied
+}
+
+/// A write of the source, tracked, mirrored or plain as the gate says.
+fn write(shared: &Shared, offset: u64, data: Data, flags: u16) -> Written {
     let len = match &data {
         Data::Bytes(b) => b.len(),
         Data::Zeroes(n) => *n,
     } as u64;
     let source = |off: u64, b: &[u8]| -> Result<()> { Ok(shared.source.write_all_at(b, off)?) };
     let fua = flags & CMD_FLAG_FUA != 0;
+    let mut snoop = None;
     let result = match shared.gate.admit() {
         Phase::Tracking => {
             let r = put(&source, offset, &data);
             // Even a failed write may have changed the source: the tracker hears of it.
             let lo = offset / shared.lba_bytes;
             let hi = (offset + len).div_ceil(shared.lba_bytes);
-            let _ = tx.send(Msg::Wrote { lo, hi });
+            snoop = Some(Msg::Wrote { lo, hi });
             r
         }
         Phase::Ready => {
@@ -168,10 +193,9 @@ fn write(shared: &Shared, tx: &Sender<Msg>, offset: u64, data: Data, flags: u16)
         Phase::Failed(_) => put(&source, offset, &data),
     };
     let synced = !fua || shared.source.sync_data().is_ok();
-    if result.is_ok() && synced {
-        0
-    } else {
-        EIO
+    Written {
+        error: if result.is_ok() && synced { 0 } else { EIO },
+        snoop,
     }
 }
 
