@@ -22,15 +22,16 @@ for method in naive cursor bitmap clear; do
     cp "$out/image.img" "$src"
     rm -f "$dst"
     "$bin" serve --source "$src" --target "$dst" --listen "127.0.0.1:$port" --method "$method" \
-        --granule 64KiB --copy-rate 64MiB --quiet --json "$out/$method.json" \
+        --granule 64KiB --copy-rate 128MiB --threshold 256 --quiet --json "$out/$method.json" \
         > "$out/$method.txt" 2> "$out/$method.log" &
     pid=$!
     for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
-    # 5,000 random 4 KiB writes a second, skewed (zipf 1.1), for 12 s: more than pass 0
-    # takes at 64 MiB/s, so the later passes and the final one happen under load.
+    # 2,000 random 4 KiB writes a second, skewed (zipf 1.2), for 8 s: longer than pass 0
+    # takes at 128 MiB/s, so the later passes, the final one and the mirrored writes after
+    # it all happen under load.
     fio --name=demo --ioengine=nbd --uri="nbd://127.0.0.1:$port" --rw=randwrite --bs=4k \
-        --iodepth=16 --size="$size" --time_based --runtime=12 --rate_iops=5000 \
-        --random_distribution=zipf:1.1 --randseed=42 --output=/dev/null
+        --iodepth=16 --size="$size" --time_based --runtime=8 --rate_iops=2000 \
+        --random_distribution=zipf:1.2 --randseed=42 --output=/dev/null
     kill -INT "$pid"
     wait "$pid"
     qemu-img compare -q -f raw -F raw "$src" "$dst" && echo "$method: target == source"

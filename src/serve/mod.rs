@@ -370,6 +370,7 @@ pub fn serve(cfg: &ServeConfig, stop: Option<Arc<AtomicBool>>) -> Result<ServeRe
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
+        announce(said, &live, &shared.gate);
         // Clients are cut at a request boundary at worst: a request not fully read was
         // never acknowledged.
         for (stream, h) in conns {
