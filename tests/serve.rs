@@ -588,3 +588,34 @@ fn the_rtl_backend_migrates_under_fio() {
     let report = assert_migrated(&s.stop(120), &src, &dst);
     assert!(report.contains("backend rtl"), "{report}");
 }
+
+/// The side-by-side benchmark runs and prints its table (figures only; no speed asserted).
+#[test]
+fn serve_bench_prints_both_servers_and_the_ratio() {
+    tool("fio", "fio");
+    tool("nbdkit", "nbdkit");
+    let out = cli_support::lmsnoop(&[
+        "serve-bench",
+        "--size",
+        "16MiB",
+        "--seconds",
+        "1",
+        "--rounds",
+        "1",
+        "--depths",
+        "4",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(
+        table.contains("nbdkit file") && table.contains("ratio"),
+        "{table}"
+    );
+    let row = table.lines().last().unwrap();
+    let cells: Vec<f64> = row
+        .split_whitespace()
+        .filter_map(|c| c.parse().ok())
+        .collect();
+    assert_eq!(cells.len(), 4, "qd, two IOPS figures and the ratio: {row}");
+    assert!(cells[1] > 0.0 && cells[2] > 0.0, "{row}");
+}
