@@ -511,7 +511,7 @@ fn hostile_clients_get_protocol_errors_and_lose_nothing() {
     c.write_all(&[0u8; 28]).unwrap();
     assert!(closed(&mut c));
 
-    let out = s.stop(60);
+    let out = s.signal("-TERM", 60); // SIGTERM ends it as SIGINT does
     assert_migrated(&out, &src, &dst);
     let after = std::fs::read(&src).unwrap();
     assert_eq!(
