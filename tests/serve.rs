@@ -150,10 +150,15 @@ impl Server {
     }
 
     /// SIGINT, then the server's output (stderr as collected); it must end within `secs`.
-    fn stop(mut self, secs: u64) -> Output {
+    fn stop(self, secs: u64) -> Output {
+        self.signal("-INT", secs)
+    }
+
+    /// `sig` (as `kill` spells it), then the server's output.
+    fn signal(mut self, sig: &str, secs: u64) -> Output {
         let pid = self.child.id().to_string();
         assert!(Command::new("kill")
-            .args(["-INT", &pid])
+            .args([sig, &pid])
             .status()
             .unwrap()
             .success());
