@@ -7,42 +7,29 @@ mod cli_support;
 
 use cli_support::text;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use lmsnoop::serve::bench::{free_port as port_now, need, wait_port};
+
 /// A tool the test needs: present, or the test fails saying how to install it.
 fn tool(name: &str, package: &str) -> &'static str {
-    let found = std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()));
-    assert!(
-        found,
-        "{name} is not installed: apt-get install {package} (scripts/test.sh installs it)"
-    );
+    if let Err(e) = need(name, package) {
+        panic!("{e} (scripts/test.sh installs it)");
+    }
     Box::leak(name.to_string().into_boxed_str())
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    port_now().expect("a free port")
 }
 
 fn wait_for_port(port: u16, child: &mut Child) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("the server exited early: {status}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    if let Err(e) = wait_port(port, child) {
+        panic!("port {port}: {e}");
     }
-    panic!("nothing listens on port {port} after 20 s");
 }
 
 /// A scratch directory, removed on drop.

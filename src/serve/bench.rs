@@ -38,18 +38,21 @@ impl BenchRow {
     }
 }
 
-fn need(tool: &str, package: &str) -> Result<()> {
+/// `tool` is on PATH, or an error with the package that installs it.
+pub fn need(tool: &str, package: &str) -> Result<()> {
     let found = std::env::var_os("PATH")
         .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()));
     ensure!(found, "{tool} is not installed: apt-get install {package}");
     Ok(())
 }
 
-fn free_port() -> Result<u16> {
+/// A loopback port nothing listens on now.
+pub fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn wait_port(port: u16, child: &mut Child) -> Result<()> {
+/// Waits up to 20 s until `port` accepts connections, failing if `child` exits first.
+pub fn wait_port(port: u16, child: &mut Child) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
         if TcpStream::connect(("127.0.0.1", port)).is_ok() {

@@ -218,14 +218,8 @@ impl UdmController {
                 "PC = 0: this device takes a physically contiguous ring only",
             );
         }
-        if cntlid != self.cfg.cntlid {
-            return Completion::err(
-                NvmeStatus::INVALID_CONTROLLER_ID,
-                format!(
-                    "controller {cntlid}; the migratable one is {}",
-                    self.cfg.cntlid
-                ),
-            );
+        if let Err(c) = self.controller(cntlid) {
+            return c;
         }
         if dwords % ENTRY_DWORDS != 0 || dwords / ENTRY_DWORDS < 3 {
             return Completion::err(
@@ -272,6 +266,20 @@ impl UdmController {
             phase: true,
         });
         Completion::ok(u32::from(id))
+    }
+
+    /// Whether `cntlid` is the migratable controller, or the status that refuses it.
+    fn controller(&self, cntlid: u16) -> Result<(), Completion> {
+        if cntlid == self.cfg.cntlid {
+            return Ok(());
+        }
+        Err(Completion::err(
+            NvmeStatus::INVALID_CONTROLLER_ID,
+            format!(
+                "controller {cntlid}; the migratable one is {}",
+                self.cfg.cntlid
+            ),
+        ))
     }
 
     /// The queue `id` names, or the status that refuses it.
@@ -370,14 +378,8 @@ impl UdmController {
         cmd: &AdminCommand,
     ) -> Completion {
         let cntlid = cmd.cdw11 as u16;
-        if cntlid != self.cfg.cntlid {
-            return Completion::err(
-                NvmeStatus::INVALID_CONTROLLER_ID,
-                format!(
-                    "controller {cntlid}; the migratable one is {}",
-                    self.cfg.cntlid
-                ),
-            );
+        if let Err(c) = self.controller(cntlid) {
+            return c;
         }
         match cmd.sel() {
             SEL_SUSPEND => {
