@@ -274,6 +274,23 @@ fn fio_writes_verify_and_the_images_match_for_every_method() {
     }
 }
 
+/// The other two combinations of pattern and depth (the per-method test runs random at
+/// qd 32 and sequential at qd 1).
+#[test]
+fn fio_random_at_qd1_and_sequential_at_qd32() {
+    let dir = Scratch::new("combos");
+    let (src, dst) = (dir.path("src.img"), dir.path("dst.img"));
+    image(&src, 8, 17);
+    let s = start(
+        &src,
+        dst.to_str().unwrap(),
+        &["--copy-rate", "4MiB", "--granule", "16KiB"],
+    );
+    fio(&s.uri, "randwrite", "1", "6");
+    fio(&s.uri, "write", "32", "7");
+    assert_migrated(&s.stop(60), &src, &dst);
+}
+
 /// Once migrated the export stays in sync: writes from several clients go to both images.
 #[test]
 fn after_the_final_pass_writes_are_mirrored() {
