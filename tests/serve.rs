@@ -402,6 +402,59 @@ fn it_copies_onto_an_nbd_target() {
     assert_migrated(&out, &src, &dst);
 }
 
+/// A target that dies mid-migration fails the run loudly: clients keep being served from
+/// the source, and the exit status says the target is not a copy.
+#[test]
+fn a_target_that_dies_fails_the_migration_and_never_passes_for_a_copy() {
+    let qemu_nbd = tool("qemu-nbd", "qemu-utils");
+    let dir = Scratch::new("deadtarget");
+    let (src, dst) = (dir.path("src.img"), dir.path("dst.img"));
+    image(&src, 8, 23);
+    std::fs::write(&dst, vec![0u8; 8 << 20]).unwrap();
+    let port = free_port();
+    let mut target = Command::new(qemu_nbd)
+        .args([
+            "-f",
+            "raw",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "--persistent",
+        ])
+        .arg(&dst)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_port(port, &mut target);
+    let s = start(
+        &src,
+        &format!("nbd://127.0.0.1:{port}"),
+        &[
+            "--copy-rate",
+            "1MiB",
+            "--granule",
+            "16KiB",
+            "--chunk",
+            "16KiB",
+        ],
+    );
+    s.wait_line("exporting", 10);
+    let _ = target.kill();
+    let _ = target.wait();
+    s.wait_line("migration FAILED", 60);
+    // The source is still served.
+    fio(&s.uri, "randwrite", "4", "8");
+    let out = s.stop(60);
+    assert!(!out.status.success(), "a dead target must not end well");
+    assert!(
+        text(&out.stderr).contains("failed"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 /// Speaks raw NBD: the handshake up to transmission with NBD_OPT_GO.
 fn raw_client(port: u16) -> TcpStream {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();

@@ -111,11 +111,24 @@ pub fn serve_connection(stream: TcpStream, shared: &Shared, tx: Sender<Msg>) -> 
 }
 
 /// Replies are batched while more requests are already buffered (a client with a queue).
+/// Replies wait in the buffer only while the next request is already there in full (a
+/// client with a queue); before any read that could block they go out, so neither side
+/// ever waits on the other.
 fn flush_if_idle(reader: &BufReader<TcpStream>, writer: &mut BufWriter<TcpStream>) -> Result<()> {
-    if reader.buffer().len() < 28 {
+    if !next_request_buffered(reader.buffer()) {
         writer.flush()?;
     }
     Ok(())
+}
+
+/// Whether `buf` holds a whole request: its header, and a write's payload.
+fn next_request_buffered(buf: &[u8]) -> bool {
+    if buf.len() < 28 {
+        return false;
+    }
+    let kind = u16::from_be_bytes([buf[6], buf[7]]);
+    let length = u32::from_be_bytes(buf[24..28].try_into().expect("4 bytes")) as usize;
+    kind != CMD_WRITE || buf.len() >= 28 + length
 }
 
 enum Data<'a> {

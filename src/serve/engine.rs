@@ -181,7 +181,11 @@ pub struct Engine<'a, P: TrackerPort> {
     done: bool,
     failure: Option<String>,
     handled: u64,
+    failures_in_a_row: u32,
 }
+
+/// Consecutive failed target writes after which the migration is abandoned.
+const MAX_FAILURES_IN_A_ROW: u32 = 64;
 
 impl<'a, P: TrackerPort> Engine<'a, P> {
     pub fn new(
@@ -211,6 +215,7 @@ impl<'a, P: TrackerPort> Engine<'a, P> {
             done: false,
             failure: None,
             handled: 0,
+            failures_in_a_row: 0,
         })
     }
 
@@ -335,8 +340,17 @@ impl<'a, P: TrackerPort> Engine<'a, P> {
             self.live
                 .copied_bytes
                 .fetch_add(job.bytes, Ordering::Relaxed);
+            self.failures_in_a_row = 0;
         } else {
             self.per_pass[pass].failed += job.copy.count;
+            self.failures_in_a_row += 1;
+            if self.failures_in_a_row >= MAX_FAILURES_IN_A_ROW {
+                // A target that refuses everything would keep the final pass, and the
+                // held clients, waiting for ever: give up, release them, report it.
+                return Err(anyhow!(
+                    "the target failed {MAX_FAILURES_IN_A_ROW} copies in a row"
+                ));
+            }
         }
         self.server
             .job_done(&mut self.dev, job.copy, ok)
