@@ -584,6 +584,56 @@ fn hostile_clients_get_protocol_errors_and_lose_nothing() {
     assert_eq!(after[512..], before[512..], "nothing else changed");
 }
 
+/// LIST, INFO and the old EXPORT_NAME path all work, and both ways reach transmission.
+#[test]
+fn list_info_and_export_name_reach_transmission() {
+    let dir = Scratch::new("options");
+    let (src, dst) = (dir.path("src.img"), dir.path("dst.img"));
+    image(&src, 2, 31);
+    let s = start(&src, dst.to_str().unwrap(), &["--export-name", "disk"]);
+    let hello = |c: &mut TcpStream, flags: u32| {
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut h = [0u8; 18];
+        c.read_exact(&mut h).unwrap();
+        assert_eq!(&h[8..16], b"IHAVEOPT");
+        assert_eq!(
+            u16::from_be_bytes([h[16], h[17]]),
+            3,
+            "fixed newstyle, no zeroes"
+        );
+        c.write_all(&flags.to_be_bytes()).unwrap();
+    };
+    let mut c = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    hello(&mut c, 1);
+    send_option(&mut c, 3, &[]); // LIST
+    let (kind, data) = option_reply(&mut c);
+    assert_eq!(kind, 2, "NBD_REP_SERVER");
+    assert_eq!(&data[4..], b"disk");
+    assert_eq!(option_reply(&mut c).0, 1);
+    let info = [0, 0, 0, 4, b'd', b'i', b's', b'k', 0, 0];
+    send_option(&mut c, 6, &info); // INFO: export and block size, then ACK
+    let (kind, data) = option_reply(&mut c);
+    assert_eq!(kind, 3);
+    assert_eq!(u64::from_be_bytes(data[2..10].try_into().unwrap()), 2 << 20);
+    assert_eq!(option_reply(&mut c).0, 3);
+    assert_eq!(option_reply(&mut c).0, 1);
+    // EXPORT_NAME without NO_ZEROES: size, flags and 124 zero bytes, then transmission.
+    send_option(&mut c, 1, b"disk");
+    let mut reply = [0u8; 10 + 124];
+    c.read_exact(&mut reply).unwrap();
+    assert_eq!(u64::from_be_bytes(reply[..8].try_into().unwrap()), 2 << 20);
+    assert!(reply[10..].iter().all(|&b| b == 0));
+    request(&mut c, 1, 1, 4096, 512, &[0x42; 512]);
+    assert_eq!(reply_error(&mut c, 1), 0);
+    request(&mut c, 3, 2, 0, 0, &[]); // FLUSH
+    assert_eq!(reply_error(&mut c, 2), 0);
+    request(&mut c, 2, 3, 0, 0, &[]); // DISC
+    assert!(closed(&mut c));
+    let out = s.stop(60);
+    assert_migrated(&out, &src, &dst);
+    assert_eq!(&std::fs::read(&src).unwrap()[4096..4608], &[0x42; 512]);
+}
+
 #[test]
 fn a_remote_listen_address_is_refused_without_allow_remote() {
     let out = cli_support::lmsnoop(&[
