@@ -376,8 +376,19 @@ fn it_copies_onto_an_nbd_target() {
     let (src, dst) = (dir.path("src.img"), dir.path("dst.img"));
     image(&src, 8, 5);
     std::fs::write(&dst, vec![0xEEu8; 8 << 20]).unwrap(); // stale content: all must be copied
+    let (mut target, port) = qemu_nbd_target(qemu_nbd, &dst);
+    let s = start(&src, &format!("nbd://127.0.0.1:{port}"), &[]);
+    fio(&s.uri, "randwrite", "8", "3");
+    let out = s.stop(60);
+    let _ = target.kill();
+    let _ = target.wait();
+    assert_migrated(&out, &src, &dst);
+}
+
+/// `qemu-nbd` serving `image` on a free loopback port, once it listens.
+fn qemu_nbd_target(qemu_nbd: &str, image: &Path) -> (Child, u16) {
     let port = free_port();
-    let mut target = Command::new(qemu_nbd)
+    let mut child = Command::new(qemu_nbd)
         .args([
             "-f",
             "raw",
@@ -386,20 +397,14 @@ fn it_copies_onto_an_nbd_target() {
             "-p",
             &port.to_string(),
             "--persistent",
-            "--cache=none",
         ])
-        .arg(&dst)
+        .arg(image)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    wait_for_port(port, &mut target);
-    let s = start(&src, &format!("nbd://127.0.0.1:{port}"), &[]);
-    fio(&s.uri, "randwrite", "8", "3");
-    let out = s.stop(60);
-    let _ = target.kill();
-    let _ = target.wait();
-    assert_migrated(&out, &src, &dst);
+    wait_for_port(port, &mut child);
+    (child, port)
 }
 
 /// A target that dies mid-migration fails the run loudly: clients keep being served from
@@ -411,23 +416,7 @@ fn a_target_that_dies_fails_the_migration_and_never_passes_for_a_copy() {
     let (src, dst) = (dir.path("src.img"), dir.path("dst.img"));
     image(&src, 8, 23);
     std::fs::write(&dst, vec![0u8; 8 << 20]).unwrap();
-    let port = free_port();
-    let mut target = Command::new(qemu_nbd)
-        .args([
-            "-f",
-            "raw",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "--persistent",
-        ])
-        .arg(&dst)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for_port(port, &mut target);
+    let (mut target, port) = qemu_nbd_target(qemu_nbd, &dst);
     let s = start(
         &src,
         &format!("nbd://127.0.0.1:{port}"),
