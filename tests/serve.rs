@@ -237,6 +237,8 @@ fn fio_jobs(uri: &str, rw: &str, depth: &str, seed: &str, jobs: u32) {
             "--io_size=3M",
             "--verify=crc32c",
             "--do_verify=1",
+            // fio would leave its verify state files in the working tree.
+            "--verify_state_save=0",
             &format!("--randseed={seed}"),
         ],
         120,
