@@ -1,5 +1,7 @@
 //! What a migration run measured, per pass and in total.
 
+use lmsnoop_firmware::server::PassRecord;
+use lmsnoop_firmware::DeviceStatus;
 use lmsnoop_regs::Method;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -28,6 +30,38 @@ pub struct PassMetrics {
     /// User writes the tracker saw between this pass's plan and the previous one: the
     /// entries a per-write logging controller would have posted for it.
     pub writes_logged: u64,
+}
+
+impl PassMetrics {
+    /// Takes what the migration server recorded of pass `i`: its plan and the device
+    /// counters from its start to `end`, the status that closes it (see [`pass_end`]).
+    /// Time and copy traffic are the caller's to fill.
+    pub fn take_record(&mut self, records: &[PassRecord], i: usize, end: &DeviceStatus) {
+        let rec = &records[i];
+        self.pass = rec.pass;
+        self.is_final = rec.is_final;
+        self.planned = rec.planned;
+        self.bits_set = end.bits_set - rec.start.bits_set;
+        self.bits_skipped = end.bits_skipped - rec.start.bits_skipped;
+        self.bits_cleared = end.bits_cleared - rec.start.bits_cleared;
+        self.cdq_entries = rec.cdq_entries;
+        if i > 0 {
+            self.writes_logged = rec.start.writes_seen - records[i - 1].start.writes_seen;
+        }
+    }
+}
+
+/// The status that closes pass `i`: the next pass's start, or its own end.
+pub fn pass_end(records: &[PassRecord], i: usize) -> Option<DeviceStatus> {
+    records.get(i + 1).map(|r| r.start).or(records[i].end)
+}
+
+/// Pre-copy stopped because the dirty set fell to `threshold`, not at the pass limit.
+pub fn converged(records: &[PassRecord], threshold: u64) -> bool {
+    records.len() >= 2
+        && records[records.len() - 2]
+            .end
+            .is_some_and(|s| s.active_count <= threshold)
 }
 
 /// The TP4159 side of a run planned from a User Data Migration Queue.

@@ -179,6 +179,15 @@ impl RangeSet {
             .chain(list.iter().map(|&(s, e)| (u64::from(s), u64::from(e))))
     }
 
+    /// Granules of 2^`shift` LBAs spanned by `[lo, hi)` that hold no LBA of the set: for
+    /// the divergence set, the granules a copy of that range moves redundantly.
+    pub fn granules_clear(&self, lo: u64, hi: u64, shift: u32) -> u64 {
+        let spanned = ((hi - 1) >> shift) - (lo >> shift) + 1;
+        let mut touched = 0;
+        granules_touched(self.within(lo, hi), shift, |_| touched += 1);
+        spanned - touched
+    }
+
     /// Every range, in order (cut at bucket edges).
     pub fn iter(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
         (0..self.buckets.len()).flat_map(move |b| {

@@ -8,7 +8,7 @@
 //! media access. User writes are snooped at completion ([`WriteSnoop::Completion`], the
 //! safe point) or, to show why not, at submission.
 
-use crate::metrics::{CdqFigures, PassMetrics, RunReport};
+use crate::metrics::{converged, pass_end, CdqFigures, PassMetrics, RunReport};
 use crate::rng::Rng;
 use crate::storage::{granules_touched, RangeSet, Watched, PRE_EXISTING};
 use crate::workload::{mapped_extents, Workload, WorkloadConfig};
@@ -615,10 +615,7 @@ impl<P: TrackerPort> World<'_, P> {
         let granules = c.job.count;
         let end = slba + blocks;
         // Redundant: granules whose target already holds the source's data.
-        let spanned = ((end - 1) >> shift) - (slba >> shift) + 1;
-        let mut differing = 0;
-        granules_touched(self.diverged.within(slba, end), shift, |_| differing += 1);
-        let redundant = spanned - differing;
+        let redundant = self.diverged.granules_clear(slba, end, shift);
         c.watched = self.watched.sample(slba, end);
         self.reading.push((slba, end, slot));
         let m = &mut self.per_pass[pass];
@@ -686,27 +683,14 @@ impl<P: TrackerPort> World<'_, P> {
         let records = self.server.passes().to_vec();
         let mut device_errors = 0;
         for (i, rec) in records.iter().enumerate() {
-            let end = records
-                .get(i + 1)
-                .map(|r| r.start)
-                .or(rec.end)
-                .context("a pass without an end status")?;
+            let end = pass_end(&records, i).context("a pass without an end status")?;
             let m = &mut self.per_pass[i];
-            m.pass = rec.pass;
-            m.is_final = rec.is_final;
-            m.planned = rec.planned;
-            m.bits_set = end.bits_set - rec.start.bits_set;
-            m.bits_skipped = end.bits_skipped - rec.start.bits_skipped;
-            m.bits_cleared = end.bits_cleared - rec.start.bits_cleared;
+            m.take_record(&records, i, &end);
             m.duration_ns =
                 self.pass_start.get(i + 1).copied().unwrap_or(done_at) - self.pass_start[i];
-            m.cdq_entries = rec.cdq_entries;
-            if i > 0 {
-                m.writes_logged = rec.start.writes_seen - records[i - 1].start.writes_seen;
-            }
             device_errors |= rec.start.errors | end.errors;
         }
-        let tp4159 = self.server.cdq_summary().map(|host| {
+        let tp4159 = self.server.take_cdq_summary().map(|host| {
             let dev = self.dev.udm().stats();
             let bitmap_bytes = self.cfg.granules().div_ceil(64) * 8;
             CdqFigures {
@@ -719,7 +703,7 @@ impl<P: TrackerPort> World<'_, P> {
                 queue_full: dev.queue_full,
                 per_write_entries: self.per_pass.iter().map(|p| p.writes_logged).sum(),
                 query_bdp_bytes: (records.len() as u64 - 1) * bitmap_bytes,
-                records: host.records.clone(),
+                records: host.records,
             }
         });
         let shift = self.cfg.granule_shift;
@@ -755,10 +739,7 @@ impl<P: TrackerPort> World<'_, P> {
             granule_shift: shift,
             granules: self.cfg.granules(),
             mapped_granules,
-            converged: records.len() >= 2
-                && records[records.len() - 2]
-                    .end
-                    .is_some_and(|s| s.active_count <= self.cfg.server.threshold),
+            converged: converged(&records, self.cfg.server.threshold),
             downtime_ns: done_at - self.quiesce_at,
             sim_time_ns: done_at,
             per_pass: self.per_pass,

@@ -159,14 +159,10 @@ impl MigrationServer {
         })
     }
 
-    /// The TP4159 queue's host side, while it exists.
-    pub fn cdq(&self) -> Option<&CdqHost> {
-        self.cdq.as_ref()
-    }
-
-    /// What the host read from the TP4159 queue, once the migration is done.
-    pub fn cdq_summary(&self) -> Option<&CdqSummary> {
-        self.cdq_summary.as_ref()
+    /// What the host read from the TP4159 queue, once the migration is done (taken: the
+    /// records can be large).
+    pub fn take_cdq_summary(&mut self) -> Option<CdqSummary> {
+        self.cdq_summary.take()
     }
 
     /// The pass now being copied.

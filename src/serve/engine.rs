@@ -6,7 +6,7 @@
 //! a write admitted before the quiesce is snooped before the final swap. The gate is where
 //! clients learn whether to track, hold, or mirror their writes.
 
-use crate::storage::{granules_touched, RangeSet};
+use crate::storage::RangeSet;
 use anyhow::{anyhow, Result};
 use lmsnoop_firmware::server::PassRecord;
 use lmsnoop_firmware::{CopyJob, Device, MigrationServer, Next, ServerConfig, TrackingConfig};
@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Condvar, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// What a client's write does now.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,13 +79,19 @@ impl Gate {
         self.lock().phase.clone()
     }
 
-    pub fn snapshot(&self) -> (Phase, Option<Instant>, Option<Instant>) {
+    /// The phase, and the downtime once the final pass has ended (from the request to
+    /// hold writes to ready).
+    pub fn snapshot(&self) -> (Phase, Option<Duration>) {
         let s = self.lock();
-        (s.phase.clone(), s.quiesce_at, s.ready_at)
+        let downtime = match (s.quiesce_at, s.ready_at) {
+            (Some(q), Some(r)) => Some(r.saturating_duration_since(q)),
+            _ => None,
+        };
+        (s.phase.clone(), downtime)
     }
 
     /// Waits until the migration is ready or failed.
-    pub fn wait_settled(&self, timeout: std::time::Duration) -> Phase {
+    pub fn wait_settled(&self, timeout: Duration) -> Phase {
         let s = self.lock();
         let (s, _) = self
             .changed
@@ -144,7 +150,13 @@ pub struct Outcome {
     pub records: Vec<PassRecord>,
     pub per_pass: Vec<PassFigures>,
     pub pass_start: Vec<Instant>,
-    pub device_errors: u32,
+    /// Error flags raised after the last status the server read.
+    pub late_errors: u32,
+    /// Granules of the first plan (the source's mapped data).
+    pub mapped_granules: u64,
+    /// When the final pass ended.
+    pub ready_at: Option<Instant>,
+    pub backend: &'static str,
     pub failure: Option<String>,
 }
 
@@ -182,6 +194,8 @@ pub struct Engine<'a, P: TrackerPort> {
     failure: Option<String>,
     handled: u64,
     failures_in_a_row: u32,
+    mapped_granules: u64,
+    ready_at: Option<Instant>,
 }
 
 /// Consecutive failed target writes after which the migration is abandoned.
@@ -199,6 +213,7 @@ impl<'a, P: TrackerPort> Engine<'a, P> {
     ) -> Result<Self> {
         let server = MigrationServer::start(cfg, &mut dev, tracking, mapped)
             .map_err(|s| anyhow!("starting migration: {s}"))?;
+        let mapped_granules = server.plan().count_ones();
         Ok(Engine {
             dev,
             server,
@@ -216,6 +231,8 @@ impl<'a, P: TrackerPort> Engine<'a, P> {
             failure: None,
             handled: 0,
             failures_in_a_row: 0,
+            mapped_granules,
+            ready_at: None,
         })
     }
 
@@ -226,19 +243,14 @@ impl<'a, P: TrackerPort> Engine<'a, P> {
                 self.fail(e.to_string());
             }
         }
-        let device_errors = self.dev.take_errors()
-            | self
-                .server
-                .passes()
-                .iter()
-                .flat_map(|r| [Some(r.start), r.end])
-                .flatten()
-                .fold(0, |acc, s| acc | s.errors);
         Outcome {
             records: self.server.passes().to_vec(),
             per_pass: self.per_pass,
             pass_start: self.pass_start,
-            device_errors,
+            late_errors: self.dev.take_errors(),
+            mapped_granules: self.mapped_granules,
+            ready_at: self.ready_at,
+            backend: self.dev.port().backend(),
             failure: self.failure,
         }
     }
@@ -398,9 +410,11 @@ impl<'a, P: TrackerPort> Engine<'a, P> {
                     for w in self.parked.drain(..) {
                         let _ = w.send(None);
                     }
+                    let now = Instant::now();
+                    self.ready_at = Some(now);
                     self.gate.set(|g| {
                         g.phase = Phase::Ready;
-                        g.ready_at = Some(Instant::now());
+                        g.ready_at = Some(now);
                     });
                 }
             }
@@ -415,12 +429,10 @@ impl<'a, P: TrackerPort> Engine<'a, P> {
         self.dev
             .port_mut()
             .copy_read(Snoop::blocks(lo, (hi - lo) as u32));
-        let spanned = ((hi - 1) >> shift) - (lo >> shift) + 1;
-        let mut differing = 0;
-        granules_touched(self.diverged.within(lo, hi), shift, |_| differing += 1);
+        let redundant = self.diverged.granules_clear(lo, hi, shift);
         let m = &mut self.per_pass[copy.pass as usize];
         m.copied += copy.count;
-        m.redundant += spanned - differing;
+        m.redundant += redundant;
         let id = self.next_id;
         self.next_id += 1;
         self.reading.insert(

@@ -15,7 +15,7 @@ pub mod engine;
 pub mod target;
 
 use crate::backend::{make_port, Backend};
-use crate::metrics::{PassMetrics, RunReport};
+use crate::metrics::{converged, pass_end, PassMetrics, RunReport};
 use crate::storage::RangeSet;
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use conn::Shared;
@@ -97,12 +97,9 @@ fn stop_flag() -> Result<Arc<AtomicBool>> {
 /// starts as zeroes, so only these need copying.
 fn nonzero_extents(shared: &Shared, granule: u64) -> Result<Vec<(u64, u64)>> {
     let mut out: Vec<(u64, u64)> = Vec::new();
-    let step = granule.max(1 << 20) / granule * granule;
-    let mut buf = vec![0u8; step as usize];
+    let mut buf = vec![0u8; chunk_bytes(granule) as usize];
     let lba = shared.lba_bytes;
-    let mut off = 0;
-    while off < shared.size {
-        let n = (shared.size - off).min(step) as usize;
+    for (off, n) in image_chunks(shared.size, granule) {
         shared
             .source
             .read_exact_at(&mut buf[..n], off)
@@ -117,19 +114,29 @@ fn nonzero_extents(shared: &Shared, granule: u64) -> Result<Vec<(u64, u64)>> {
                 }
             }
         }
-        off += n as u64;
     }
     Ok(out)
 }
 
+/// Bytes read at a time when walking an image: whole granules, about 1 MiB.
+fn chunk_bytes(granule: u64) -> u64 {
+    granule.max(1 << 20) / granule * granule
+}
+
+/// The (offset, length) of each read that walks an image of `size` bytes.
+fn image_chunks(size: u64, granule: u64) -> impl Iterator<Item = (u64, usize)> {
+    let step = chunk_bytes(granule);
+    (0..size)
+        .step_by(step as usize)
+        .map(move |off| (off, (size - off).min(step) as usize))
+}
+
 /// Granules where target and source differ, counted by reading both.
 fn compare(shared: &Shared, granule: u64) -> Result<(u64, Vec<u64>)> {
-    let step = granule.max(1 << 20) / granule * granule;
-    let (mut a, mut b) = (vec![0u8; step as usize], vec![0u8; step as usize]);
+    let step = chunk_bytes(granule) as usize;
+    let (mut a, mut b) = (vec![0u8; step], vec![0u8; step]);
     let (mut differ, mut examples) = (0, Vec::new());
-    let mut off = 0;
-    while off < shared.size {
-        let n = (shared.size - off).min(step) as usize;
+    for (off, n) in image_chunks(shared.size, granule) {
         shared.source.read_exact_at(&mut a[..n], off)?;
         shared.target.read_at(off, &mut b[..n])?;
         for (i, (x, y)) in a[..n]
@@ -144,7 +151,6 @@ fn compare(shared: &Shared, granule: u64) -> Result<(u64, Vec<u64>)> {
                 }
             }
         }
-        off += n as u64;
     }
     Ok((differ, examples))
 }
@@ -385,16 +391,14 @@ pub fn serve(cfg: &ServeConfig, stop: Option<Arc<AtomicBool>>) -> Result<ServeRe
             .join()
             .map_err(|_| anyhow!("the engine thread panicked"))?
             .context("the engine never started")?;
-        let (phase, quiesce_at, ready_at) = shared.gate.snapshot();
+        let (phase, downtime) = shared.gate.snapshot();
         let (lost, examples) = compare(&shared, cfg.granule_bytes)?;
         let wall = started.elapsed();
         let failure = outcome.failure.clone().or(match phase {
             Phase::Failed(why) => Some(why),
             _ => None,
         });
-        let run = report(
-            cfg, &tracking, &mapped, outcome, quiesce_at, ready_at, wall, lost, examples,
-        );
+        let run = report(cfg, &tracking, outcome, downtime, wall, lost, examples);
         Ok(ServeReport {
             run,
             failure,
@@ -406,7 +410,7 @@ pub fn serve(cfg: &ServeConfig, stop: Option<Arc<AtomicBool>>) -> Result<ServeRe
 /// One stderr line per pass and per state change (logs and tests read them).
 fn announce(said: (u64, Phase), live: &Live, gate: &Gate) -> (u64, Phase) {
     let pass = live.pass.load(Ordering::Relaxed);
-    let (phase, quiesce_at, ready_at) = gate.snapshot();
+    let (phase, downtime) = gate.snapshot();
     if pass != said.0 {
         eprintln!("lmsnoop serve: pass {pass} begins");
     }
@@ -416,10 +420,7 @@ fn announce(said: (u64, Phase), live: &Live, gate: &Gate) -> (u64, Phase) {
             Phase::Holding => eprintln!("lmsnoop serve: final pass, client writes held"),
             Phase::Ready => eprintln!(
                 "lmsnoop serve: ready: target in sync, writes mirrored (downtime {:.3} ms)",
-                match (quiesce_at, ready_at) {
-                    (Some(q), Some(r)) => r.saturating_duration_since(q).as_secs_f64() * 1e3,
-                    _ => 0.0,
-                }
+                downtime.unwrap_or_default().as_secs_f64() * 1e3
             ),
             Phase::Failed(why) => eprintln!("lmsnoop serve: migration FAILED: {why}"),
         }
@@ -455,81 +456,62 @@ fn show(bar: &indicatif::ProgressBar, live: &Live, gate: &Gate, started: Instant
     ));
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The run as `migrate` reports one: per-pass plans and device counters from the server's
+/// records, copy traffic and time from the engine, the verdict from the byte compare.
 fn report(
     cfg: &ServeConfig,
     tracking: &TrackingConfig,
-    mapped: &[(u64, u64)],
     outcome: engine::Outcome,
-    quiesce_at: Option<Instant>,
-    ready_at: Option<Instant>,
+    downtime: Option<Duration>,
     wall: Duration,
     lost: u64,
     examples: Vec<u64>,
 ) -> RunReport {
-    let shift = tracking.granule_shift;
-    let mut mapped_bits = RangeSet::new();
-    for &(lo, n) in mapped {
-        mapped_bits.insert(lo, lo + n);
-    }
-    let mut mapped_granules = 0;
-    crate::storage::granules_touched(mapped_bits.iter(), shift, |_| mapped_granules += 1);
-    let end = ready_at.unwrap_or_else(Instant::now);
     let records = &outcome.records;
+    let end_of_last = outcome.ready_at.unwrap_or_else(Instant::now);
+    let mut device_errors = outcome.late_errors;
     let per_pass = records
         .iter()
         .enumerate()
         .map(|(i, rec)| {
             let f = outcome.per_pass.get(i).cloned().unwrap_or_default();
-            let stop = records
-                .get(i + 1)
-                .map(|r| r.start)
-                .or(rec.end)
-                .unwrap_or(rec.start);
+            // A failed run may leave its last pass open: counted up to its start.
+            let end = pass_end(records, i).unwrap_or(rec.start);
+            device_errors |= rec.start.errors | end.errors;
             let t0 = outcome.pass_start[i.min(outcome.pass_start.len() - 1)];
-            let t1 = outcome.pass_start.get(i + 1).copied().unwrap_or(end);
-            PassMetrics {
-                pass: rec.pass,
-                is_final: rec.is_final,
+            let t1 = outcome
+                .pass_start
+                .get(i + 1)
+                .copied()
+                .unwrap_or(end_of_last);
+            let mut m = PassMetrics {
                 user_writes: f.user_writes,
-                planned: rec.planned,
                 copied: f.copied,
                 redundant: f.redundant,
-                bits_set: stop.bits_set - rec.start.bits_set,
-                bits_skipped: stop.bits_skipped - rec.start.bits_skipped,
-                bits_cleared: stop.bits_cleared - rec.start.bits_cleared,
                 failed_copies: f.failed,
                 duration_ns: t1.saturating_duration_since(t0).as_nanos() as u64,
-                cdq_entries: None,
-                writes_logged: 0,
-            }
+                ..PassMetrics::default()
+            };
+            m.take_record(records, i, &end);
+            m
         })
         .collect();
     RunReport {
         method: cfg.method,
         workload: "nbd clients".into(),
         seed: 0,
-        backend: match cfg.backend {
-            Backend::Golden => "golden",
-            Backend::Rtl => "rtl",
-        },
+        backend: outcome.backend,
         namespace_lbas: tracking.namespace_lbas,
-        granule_shift: shift,
+        granule_shift: tracking.granule_shift,
         granules: tracking.granules(),
-        mapped_granules,
+        mapped_granules: outcome.mapped_granules,
         per_pass,
-        converged: records.len() >= 2
-            && records[records.len() - 2]
-                .end
-                .is_some_and(|s| s.active_count <= cfg.threshold),
-        downtime_ns: match (quiesce_at, ready_at) {
-            (Some(q), Some(r)) => r.saturating_duration_since(q).as_nanos() as u64,
-            _ => 0,
-        },
+        converged: converged(records, cfg.threshold),
+        downtime_ns: downtime.map_or(0, |d| d.as_nanos() as u64),
         sim_time_ns: wall.as_nanos() as u64,
         lost_updates: lost,
         lost_examples: examples,
-        device_errors: outcome.device_errors,
+        device_errors,
         watch_log: Vec::new(),
         tp4159: None,
     }
