@@ -43,8 +43,6 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     
     // Constant declarations
     localparam  ones = 64'hffffffffffffffff;
-    localparam  byte_ones = 64'hff;
-    localparam  bit_top = 3'b111;
     localparam  k_q_depth = 4'h4;
     localparam  k_config = 12'h8;
     localparam  k_ns_lo = 12'hc;
@@ -157,6 +155,39 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     wire  [6:0] pop_change$count;
     reg  [63:0] pop_skip$word;
     wire  [6:0] pop_skip$count;
+    reg  [5:0] word_mask$lo;
+    reg  [5:0] word_mask$hi;
+    wire  [63:0] word_mask$mask;
+    reg  [5:0] win_mask$lo;
+    reg  [5:0] win_mask$hi;
+    wire  [63:0] win_mask$mask;
+    reg  axil$clock;
+    reg  axil$reset;
+    reg  [11:0] axil$s_axil_awaddr;
+    reg  axil$s_axil_awvalid;
+    wire  axil$s_axil_awready;
+    reg  [31:0] axil$s_axil_wdata;
+    reg  [3:0] axil$s_axil_wstrb;
+    reg  axil$s_axil_wvalid;
+    wire  axil$s_axil_wready;
+    wire  [1:0] axil$s_axil_bresp;
+    wire  axil$s_axil_bvalid;
+    reg  axil$s_axil_bready;
+    reg  [11:0] axil$s_axil_araddr;
+    reg  axil$s_axil_arvalid;
+    wire  axil$s_axil_arready;
+    wire  [31:0] axil$s_axil_rdata;
+    wire  [1:0] axil$s_axil_rresp;
+    wire  axil$s_axil_rvalid;
+    reg  axil$s_axil_rready;
+    wire  axil$wr_en;
+    wire  [11:0] axil$wr_addr;
+    wire  [31:0] axil$wr_data;
+    reg  axil$wr_err;
+    wire  axil$rd_en;
+    wire  [11:0] axil$rd_addr;
+    reg  [31:0] axil$rd_data;
+    reg  axil$rd_err;
     reg  [11:0] csr_read$addr;
     reg  [31:0] csr_read$rd_id;
     reg  [31:0] csr_read$rd_capacity;
@@ -327,39 +358,18 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     reg  q_src_active$d;
     wire  q_src_active$q;
     reg  q_src_active$clock;
-    reg  [63:0] qf_d0$d;
-    wire  [63:0] qf_d0$q;
-    reg  qf_d0$clock;
-    reg  [63:0] qf_d1$d;
-    wire  [63:0] qf_d1$q;
-    reg  qf_d1$clock;
-    reg  [63:0] qf_d2$d;
-    wire  [63:0] qf_d2$q;
-    reg  qf_d2$clock;
-    reg  [63:0] qf_d3$d;
-    wire  [63:0] qf_d3$q;
-    reg  qf_d3$clock;
-    reg  qf_l0$d;
-    wire  qf_l0$q;
-    reg  qf_l0$clock;
-    reg  qf_l1$d;
-    wire  qf_l1$q;
-    reg  qf_l1$clock;
-    reg  qf_l2$d;
-    wire  qf_l2$q;
-    reg  qf_l2$clock;
-    reg  qf_l3$d;
-    wire  qf_l3$q;
-    reg  qf_l3$clock;
-    reg  [1:0] qf_rd$d;
-    wire  [1:0] qf_rd$q;
-    reg  qf_rd$clock;
-    reg  [1:0] qf_wr$d;
-    wire  [1:0] qf_wr$q;
-    reg  qf_wr$clock;
-    reg  [2:0] qf_count$d;
-    wire  [2:0] qf_count$q;
-    reg  qf_count$clock;
+    reg  q_fifo$clock;
+    reg  q_fifo$flush;
+    reg  q_fifo$in_valid;
+    reg  [63:0] q_fifo$in_data;
+    reg  q_fifo$in_last;
+    wire  q_fifo$in_ready;
+    wire  q_fifo$out_valid;
+    wire  [63:0] q_fifo$out_data;
+    wire  q_fifo$out_last;
+    reg  q_fifo$out_ready;
+    wire  q_fifo$pop;
+    wire  [2:0] q_fifo$count;
     reg  [3:0] q_held_r$d;
     wire  [3:0] q_held_r$q;
     reg  q_held_r$clock;
@@ -660,21 +670,6 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     reg  [63:0] fwd1_data$d;
     wire  [63:0] fwd1_data$q;
     reg  fwd1_data$clock;
-    reg  axi_bvalid$d;
-    wire  axi_bvalid$q;
-    reg  axi_bvalid$clock;
-    reg  [1:0] axi_bresp$d;
-    wire  [1:0] axi_bresp$q;
-    reg  axi_bresp$clock;
-    reg  axi_rvalid$d;
-    wire  axi_rvalid$q;
-    reg  axi_rvalid$clock;
-    reg  [31:0] axi_rdata$d;
-    wire  [31:0] axi_rdata$q;
-    reg  axi_rdata$clock;
-    reg  [1:0] axi_rresp$d;
-    wire  [1:0] axi_rresp$q;
-    reg  axi_rresp$clock;
     
     // Local signals
     reg  drained;
@@ -735,36 +730,6 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     reg  [31:0] win_wl;
     reg  [31:0] win_wh;
     reg  [31:0] win_hi;
-    reg  [5:0] rm_lo;
-    reg  [5:0] rm_hi;
-    reg  [63:0] rm;
-    reg  [5:0] wm_lo;
-    reg  [5:0] wm_hi;
-    reg  [63:0] wm;
-    reg  [63:0] rm_gt;
-    reg  [63:0] rm_eq;
-    reg  [63:0] rm_lt;
-    reg  [63:0] rm_eqh;
-    reg  [63:0] rm_ge;
-    reg  [63:0] rm_ge1;
-    reg  [63:0] rm_ge2;
-    reg  [63:0] rm_ge3;
-    reg  [63:0] rm_le;
-    reg  [63:0] rm_le1;
-    reg  [63:0] rm_le2;
-    reg  [63:0] rm_le3;
-    reg  [63:0] wm_gt;
-    reg  [63:0] wm_eq;
-    reg  [63:0] wm_lt;
-    reg  [63:0] wm_eqh;
-    reg  [63:0] wm_ge;
-    reg  [63:0] wm_ge1;
-    reg  [63:0] wm_ge2;
-    reg  [63:0] wm_ge3;
-    reg  [63:0] wm_le;
-    reg  [63:0] wm_le1;
-    reg  [63:0] wm_le2;
-    reg  [63:0] wm_le3;
     reg  [63:0] own0;
     reg  [63:0] own1;
     reg  [63:0] skip;
@@ -776,6 +741,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     reg  q_push;
     reg  [63:0] q_push_data;
     reg  q_pop;
+    reg  q_flush;
     reg  we0;
     reg  we1;
     reg  [31:0] wa0;
@@ -800,8 +766,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     reg  [31:0] err_clear;
     reg  [31:0] irq_set;
     reg  [31:0] irq_clear;
-    reg  aw_take;
-    reg  ar_take;
+    reg  csr_wr_err;
     reg  [31:0] status;
     reg  busy;
     
@@ -841,6 +806,45 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
     lm_tracker$pop_skip pop_skip(
         .word(pop_skip$word),
         .count(pop_skip$count)
+    );
+    lm_tracker$word_mask word_mask(
+        .lo(word_mask$lo),
+        .hi(word_mask$hi),
+        .mask(word_mask$mask)
+    );
+    lm_tracker$win_mask win_mask(
+        .lo(win_mask$lo),
+        .hi(win_mask$hi),
+        .mask(win_mask$mask)
+    );
+    lm_tracker$axil axil(
+        .clock(axil$clock),
+        .reset(axil$reset),
+        .s_axil_awaddr(axil$s_axil_awaddr),
+        .s_axil_awvalid(axil$s_axil_awvalid),
+        .s_axil_awready(axil$s_axil_awready),
+        .s_axil_wdata(axil$s_axil_wdata),
+        .s_axil_wstrb(axil$s_axil_wstrb),
+        .s_axil_wvalid(axil$s_axil_wvalid),
+        .s_axil_wready(axil$s_axil_wready),
+        .s_axil_bresp(axil$s_axil_bresp),
+        .s_axil_bvalid(axil$s_axil_bvalid),
+        .s_axil_bready(axil$s_axil_bready),
+        .s_axil_araddr(axil$s_axil_araddr),
+        .s_axil_arvalid(axil$s_axil_arvalid),
+        .s_axil_arready(axil$s_axil_arready),
+        .s_axil_rdata(axil$s_axil_rdata),
+        .s_axil_rresp(axil$s_axil_rresp),
+        .s_axil_rvalid(axil$s_axil_rvalid),
+        .s_axil_rready(axil$s_axil_rready),
+        .wr_en(axil$wr_en),
+        .wr_addr(axil$wr_addr),
+        .wr_data(axil$wr_data),
+        .wr_err(axil$wr_err),
+        .rd_en(axil$rd_en),
+        .rd_addr(axil$rd_addr),
+        .rd_data(axil$rd_data),
+        .rd_err(axil$rd_err)
     );
     lm_tracker$csr_read csr_read(
         .addr(csr_read$addr),
@@ -1106,60 +1110,19 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         .q(q_src_active$q),
         .clock(q_src_active$clock)
     );
-    lm_tracker$qf_d0 qf_d0(
-        .d(qf_d0$d),
-        .q(qf_d0$q),
-        .clock(qf_d0$clock)
-    );
-    lm_tracker$qf_d1 qf_d1(
-        .d(qf_d1$d),
-        .q(qf_d1$q),
-        .clock(qf_d1$clock)
-    );
-    lm_tracker$qf_d2 qf_d2(
-        .d(qf_d2$d),
-        .q(qf_d2$q),
-        .clock(qf_d2$clock)
-    );
-    lm_tracker$qf_d3 qf_d3(
-        .d(qf_d3$d),
-        .q(qf_d3$q),
-        .clock(qf_d3$clock)
-    );
-    lm_tracker$qf_l0 qf_l0(
-        .d(qf_l0$d),
-        .q(qf_l0$q),
-        .clock(qf_l0$clock)
-    );
-    lm_tracker$qf_l1 qf_l1(
-        .d(qf_l1$d),
-        .q(qf_l1$q),
-        .clock(qf_l1$clock)
-    );
-    lm_tracker$qf_l2 qf_l2(
-        .d(qf_l2$d),
-        .q(qf_l2$q),
-        .clock(qf_l2$clock)
-    );
-    lm_tracker$qf_l3 qf_l3(
-        .d(qf_l3$d),
-        .q(qf_l3$q),
-        .clock(qf_l3$clock)
-    );
-    lm_tracker$qf_rd qf_rd(
-        .d(qf_rd$d),
-        .q(qf_rd$q),
-        .clock(qf_rd$clock)
-    );
-    lm_tracker$qf_wr qf_wr(
-        .d(qf_wr$d),
-        .q(qf_wr$q),
-        .clock(qf_wr$clock)
-    );
-    lm_tracker$qf_count qf_count(
-        .d(qf_count$d),
-        .q(qf_count$q),
-        .clock(qf_count$clock)
+    lm_tracker$q_fifo q_fifo(
+        .clock(q_fifo$clock),
+        .flush(q_fifo$flush),
+        .in_valid(q_fifo$in_valid),
+        .in_data(q_fifo$in_data),
+        .in_last(q_fifo$in_last),
+        .in_ready(q_fifo$in_ready),
+        .out_valid(q_fifo$out_valid),
+        .out_data(q_fifo$out_data),
+        .out_last(q_fifo$out_last),
+        .out_ready(q_fifo$out_ready),
+        .pop(q_fifo$pop),
+        .count(q_fifo$count)
     );
     lm_tracker$q_held_r q_held_r(
         .d(q_held_r$d),
@@ -1661,31 +1624,6 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         .q(fwd1_data$q),
         .clock(fwd1_data$clock)
     );
-    lm_tracker$axi_bvalid axi_bvalid(
-        .d(axi_bvalid$d),
-        .q(axi_bvalid$q),
-        .clock(axi_bvalid$clock)
-    );
-    lm_tracker$axi_bresp axi_bresp(
-        .d(axi_bresp$d),
-        .q(axi_bresp$q),
-        .clock(axi_bresp$clock)
-    );
-    lm_tracker$axi_rvalid axi_rvalid(
-        .d(axi_rvalid$d),
-        .q(axi_rvalid$q),
-        .clock(axi_rvalid$clock)
-    );
-    lm_tracker$axi_rdata axi_rdata(
-        .d(axi_rdata$d),
-        .q(axi_rdata$q),
-        .clock(axi_rdata$clock)
-    );
-    lm_tracker$axi_rresp axi_rresp(
-        .d(axi_rresp$d),
-        .q(axi_rresp$q),
-        .clock(axi_rresp$clock)
-    );
     
     // Update code
     always @(*) begin
@@ -1735,17 +1673,6 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         q_open$clock = clock;
         q_next$clock = clock;
         q_src_active$clock = clock;
-        qf_d0$clock = clock;
-        qf_d1$clock = clock;
-        qf_d2$clock = clock;
-        qf_d3$clock = clock;
-        qf_l0$clock = clock;
-        qf_l1$clock = clock;
-        qf_l2$clock = clock;
-        qf_l3$clock = clock;
-        qf_rd$clock = clock;
-        qf_wr$clock = clock;
-        qf_count$clock = clock;
         q_held_r$clock = clock;
         cmd_pending$clock = clock;
         cmd_op$clock = clock;
@@ -1846,11 +1773,6 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         fwd0_data$clock = clock;
         s2_hit1$clock = clock;
         fwd1_data$clock = clock;
-        axi_bvalid$clock = clock;
-        axi_bresp$clock = clock;
-        axi_rvalid$clock = clock;
-        axi_rdata$clock = clock;
-        axi_rresp$clock = clock;
         r_config$d = r_config$q;
         r_ns_lbas$d = r_ns_lbas$q;
         r_plan_start$d = r_plan_start$q;
@@ -1897,17 +1819,6 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         q_open$d = q_open$q;
         q_next$d = q_next$q;
         q_src_active$d = q_src_active$q;
-        qf_d0$d = qf_d0$q;
-        qf_d1$d = qf_d1$q;
-        qf_d2$d = qf_d2$q;
-        qf_d3$d = qf_d3$q;
-        qf_l0$d = qf_l0$q;
-        qf_l1$d = qf_l1$q;
-        qf_l2$d = qf_l2$q;
-        qf_l3$d = qf_l3$q;
-        qf_rd$d = qf_rd$q;
-        qf_wr$d = qf_wr$q;
-        qf_count$d = qf_count$q;
         q_held_r$d = q_held_r$q;
         cmd_pending$d = cmd_pending$q;
         cmd_op$d = cmd_op$q;
@@ -2008,11 +1919,6 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         fwd0_data$d = fwd0_data$q;
         s2_hit1$d = s2_hit1$q;
         fwd1_data$d = fwd1_data$q;
-        axi_bvalid$d = axi_bvalid$q;
-        axi_bresp$d = axi_bresp$q;
-        axi_rvalid$d = axi_rvalid$q;
-        axi_rdata$d = axi_rdata$q;
-        axi_rresp$d = axi_rresp$q;
         ram0$read_clock = clock;
         ram0$write_clock = clock;
         ram1$read_clock = clock;
@@ -2050,34 +1956,24 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         raise_s2 = 64'h0;
         err_clear = 64'h0;
         irq_set = 64'h0;
+        q_flush = 1'b0;
         irq_clear = 64'h0;
         b_last_word = b_w$q == b_wlast$q;
-        q_pop = (qf_count$q != 32'h0) & q_tready;
-        q_held = ((qf_count$q) & 4'hf) + (((((b_valid$q & b_is_q)) & 1'h1)) & 4'hf) + (((((s1_valid$q & s1_is_q)) & 1'h1)) & 4'hf) + (((((s2_valid$q & s2_is_q)) & 1'h1)) & 4'hf);
+        q_fifo$clock = clock;
+        q_fifo$out_ready = q_tready;
+        q_pop = q_fifo$pop;
+        q_held = ((q_fifo$count) & 4'hf) + (((((b_valid$q & b_is_q)) & 1'h1)) & 4'hf) + (((((s1_valid$q & s1_is_q)) & 1'h1)) & 4'hf) + (((((s2_valid$q & s2_is_q)) & 1'h1)) & 4'hf);
         q_credit = (q_held_r$q < k_q_depth) | (q_pop & (q_held_r$q == k_q_depth));
         q_fetch = |q_open$q & (q_next$q != ns_words$q) & q_credit;
         b_free = ~b_valid$q | b_last_word;
-        rm_lo = 64'h0;
+        word_mask$lo = 64'h0;
         if (b_first$q) begin
-            rm_lo = b_lo$q;
+            word_mask$lo = b_lo$q;
         end
-        rm_hi = 64'h3f;
+        word_mask$hi = 64'h3f;
         if (b_last_word) begin
-            rm_hi = b_hi$q;
+            word_mask$hi = b_hi$q;
         end
-        rm_gt = (ones << (((rm_lo[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3)) << 32'h8;
-        rm_eq = byte_ones << (((rm_lo[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3);
-        rm_ge1 = (byte_ones << rm_lo[(32'h0)+:(3)]) & byte_ones;
-        rm_ge2 = rm_ge1 | (rm_ge1 << 32'h8);
-        rm_ge3 = rm_ge2 | (rm_ge2 << 32'h10);
-        rm_ge = rm_ge3 | (rm_ge3 << 32'h20);
-        rm_lt = ~(ones << (((rm_hi[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3));
-        rm_eqh = byte_ones << (((rm_hi[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3);
-        rm_le1 = byte_ones >> (bit_top - rm_hi[(32'h0)+:(3)]);
-        rm_le2 = rm_le1 | (rm_le1 << 32'h8);
-        rm_le3 = rm_le2 | (rm_le2 << 32'h10);
-        rm_le = rm_le3 | (rm_le3 << 32'h20);
-        rm = (rm_gt | (rm_eq & rm_ge)) & (rm_lt | (rm_eqh & rm_le));
         win_lo = cursor$q;
         plan_last$d = (plan_end$q - 32'h1) & k_gmask;
         ns_last$d = (ns_granules$q - 32'h1) & k_imask;
@@ -2086,35 +1982,22 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         win_hi = plan_last$q;
         win_wl = win_lo >> 32'h6;
         win_wh = win_hi >> 32'h6;
-        wm_lo = 64'h0;
+        win_mask$lo = 64'h0;
         if (b_w$q == win_wl) begin
-            wm_lo = win_lo[(32'h0)+:(6)];
+            win_mask$lo = win_lo[(32'h0)+:(6)];
         end
-        wm_hi = 64'h3f;
+        win_mask$hi = 64'h3f;
         if (b_w$q == win_wh) begin
-            wm_hi = win_hi[(32'h0)+:(6)];
+            win_mask$hi = win_hi[(32'h0)+:(6)];
         end
-        wm_gt = (ones << (((wm_lo[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3)) << 32'h8;
-        wm_eq = byte_ones << (((wm_lo[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3);
-        wm_ge1 = (byte_ones << wm_lo[(32'h0)+:(3)]) & byte_ones;
-        wm_ge2 = wm_ge1 | (wm_ge1 << 32'h8);
-        wm_ge3 = wm_ge2 | (wm_ge2 << 32'h10);
-        wm_ge = wm_ge3 | (wm_ge3 << 32'h20);
-        wm_lt = ~(ones << (((wm_hi[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3));
-        wm_eqh = byte_ones << (((wm_hi[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3);
-        wm_le1 = byte_ones >> (bit_top - wm_hi[(32'h0)+:(3)]);
-        wm_le2 = wm_le1 | (wm_le1 << 32'h8);
-        wm_le3 = wm_le2 | (wm_le2 << 32'h10);
-        wm_le = wm_le3 | (wm_le3 << 32'h20);
-        wm = (wm_gt | (wm_eq & wm_ge)) & (wm_lt | (wm_eqh & wm_le));
         s1_valid$d = 1'b0;
         if (b_valid$q) begin
             s1_valid$d = 1'b1;
             s1_kind$d = b_kind$q;
             s1_w$d = b_w$q;
-            s1_mask$d = rm;
+            s1_mask$d = word_mask$mask;
             s1_data$d = b_data$q;
-            s1_win$d = wm;
+            s1_win$d = win_mask$mask;
             s1_win_in$d = (plan_end$q > win_lo) & (b_w$q >= win_wl) & (b_w$q <= win_wh);
             b_first$d = 1'b0;
             b_w$d = (b_w$q + 32'h1) & k_wmask;
@@ -2223,9 +2106,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
                             tracking$d = 64'h0;
                             loaded$d = 1'b0;
                             q_open$d = 64'h0;
-                            qf_count$d = 64'h0;
-                            qf_rd$d = 64'h0;
-                            qf_wr$d = 64'h0;
+                            q_flush = 1'b1;
                             clr_active$d = 1'b1;
                             clr_whole$d = 1'b1;
                             clr_ram0$d = 1'b1;
@@ -2826,92 +2707,49 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         if (zero_cnt1) begin
             cnt1$d = 64'h0;
         end
-        q_tvalid = qf_count$q != 32'h0;
-        q_tdata = qf_d0$q;
-        q_tlast = qf_l0$q;
-        case (qf_rd$q)
-            1:
-                begin
-                    q_tdata = qf_d1$q;
-                    q_tlast = qf_l1$q;
-                end
-            2:
-                begin
-                    q_tdata = qf_d2$q;
-                    q_tlast = qf_l2$q;
-                end
-            3:
-                begin
-                    q_tdata = qf_d3$q;
-                    q_tlast = qf_l3$q;
-                end
-            default:
-                begin
-                end
-        endcase
-        if (q_push) begin
-            case (qf_wr$q)
-                0:
-                    begin
-                        qf_d0$d = q_push_data;
-                        qf_l0$d = s2_w$q == ns_last_w$q;
-                    end
-                1:
-                    begin
-                        qf_d1$d = q_push_data;
-                        qf_l1$d = s2_w$q == ns_last_w$q;
-                    end
-                2:
-                    begin
-                        qf_d2$d = q_push_data;
-                        qf_l2$d = s2_w$q == ns_last_w$q;
-                    end
-                default:
-                    begin
-                        qf_d3$d = q_push_data;
-                        qf_l3$d = s2_w$q == ns_last_w$q;
-                    end
-            endcase
-            qf_wr$d = qf_wr$q + 32'h1;
+        q_fifo$in_valid = q_push;
+        q_fifo$in_data = q_push_data;
+        q_fifo$in_last = s2_w$q == ns_last_w$q;
+        q_tvalid = q_fifo$out_valid;
+        q_tdata = q_fifo$out_data;
+        q_tlast = q_fifo$out_last;
+        if (q_pop & q_tlast) begin
+            q_open$d = 64'h0;
+            irq_set = k_i_query_done;
         end
-        if (q_pop) begin
-            qf_rd$d = qf_rd$q + 32'h1;
-            if (q_tlast) begin
-                q_open$d = 64'h0;
-                irq_set = k_i_query_done;
+        axil$clock = clock;
+        axil$reset = reset;
+        axil$s_axil_awaddr = s_axil_awaddr;
+        axil$s_axil_awvalid = s_axil_awvalid;
+        s_axil_awready = axil$s_axil_awready;
+        axil$s_axil_wdata = s_axil_wdata;
+        axil$s_axil_wstrb = s_axil_wstrb;
+        axil$s_axil_wvalid = s_axil_wvalid;
+        s_axil_wready = axil$s_axil_wready;
+        s_axil_bresp = axil$s_axil_bresp;
+        s_axil_bvalid = axil$s_axil_bvalid;
+        axil$s_axil_bready = s_axil_bready;
+        axil$s_axil_araddr = s_axil_araddr;
+        axil$s_axil_arvalid = s_axil_arvalid;
+        s_axil_arready = axil$s_axil_arready;
+        s_axil_rdata = axil$s_axil_rdata;
+        s_axil_rresp = axil$s_axil_rresp;
+        s_axil_rvalid = axil$s_axil_rvalid;
+        axil$s_axil_rready = s_axil_rready;
+        wr_op = ((axil$wr_data >> k_f_opcode) & 4'hf);
+        csr_wr_err = ~((axil$wr_addr == k_config) | (axil$wr_addr == k_ns_lo) | (axil$wr_addr == k_ns_hi) | (axil$wr_addr == k_cmd) | (axil$wr_addr == k_err) | (axil$wr_addr == k_irq_status) | (axil$wr_addr == k_irq_enable) | (axil$wr_addr == k_plan_start) | (axil$wr_addr == k_plan_end) | (axil$wr_addr == k_mark_first) | (axil$wr_addr == k_mark_end));
+        axil$wr_err = csr_wr_err;
+        if (axil$wr_en) begin
+            if (axil$wr_addr == k_config) begin
+                r_config$d = axil$wr_data & k_config_mask;
             end
-        end
-        if (q_push & ~q_pop) begin
-            qf_count$d = qf_count$q + 32'h1;
-        end
-        if (~q_push & q_pop) begin
-            qf_count$d = qf_count$q - 32'h1;
-        end
-        wr_op = ((s_axil_wdata >> k_f_opcode) & 4'hf);
-        aw_take = s_axil_awvalid & s_axil_wvalid & ~axi_bvalid$q;
-        s_axil_awready = aw_take;
-        s_axil_wready = aw_take;
-        s_axil_bvalid = axi_bvalid$q;
-        s_axil_bresp = axi_bresp$q;
-        if (axi_bvalid$q & s_axil_bready) begin
-            axi_bvalid$d = 1'b0;
-        end
-        if (aw_take) begin
-            axi_bvalid$d = 1'b1;
-            axi_bresp$d = 64'h0;
-            if (s_axil_wstrb != 32'hf) begin
-                axi_bresp$d = 64'h2;
+            else if (axil$wr_addr == k_ns_lo) begin
+                r_ns_lbas$d = (((r_ns_lbas$q[(32'h20)+:(32)]) & 64'hffffffffffffffff) << 32'h20) | ((axil$wr_data) & 64'hffffffffffffffff);
             end
-            else if (s_axil_awaddr == k_config) begin
-                r_config$d = s_axil_wdata & k_config_mask;
+            else if (axil$wr_addr == k_ns_hi) begin
+                r_ns_lbas$d = ((r_ns_lbas$q[(32'h0)+:(32)]) & 64'hffffffffffffffff) | (((axil$wr_data) & 64'hffffffffffffffff) << 32'h20);
             end
-            else if (s_axil_awaddr == k_ns_lo) begin
-                r_ns_lbas$d = (((r_ns_lbas$q[(32'h20)+:(32)]) & 64'hffffffffffffffff) << 32'h20) | ((s_axil_wdata) & 64'hffffffffffffffff);
-            end
-            else if (s_axil_awaddr == k_ns_hi) begin
-                r_ns_lbas$d = ((r_ns_lbas$q[(32'h0)+:(32)]) & 64'hffffffffffffffff) | (((s_axil_wdata) & 64'hffffffffffffffff) << 32'h20);
-            end
-            else if (s_axil_awaddr == k_cmd) begin
+            else if (axil$wr_addr == k_cmd) begin
                 if (cmd_busy) begin
                     raise_cmd = k_e_cmd_state;
                 end
@@ -2930,43 +2768,32 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
                     cx_release$d = wr_op == k_op_release;
                     cx_plan$d = wr_op == k_op_set_plan;
                     cx_mark$d = wr_op == k_op_mark;
-                    cmd_src$d = |(s_axil_wdata & (((32'h1) & 32'hffffffff) << k_f_query_src));
+                    cmd_src$d = |(axil$wr_data & (((32'h1) & 32'hffffffff) << k_f_query_src));
                 end
             end
-            else if (s_axil_awaddr == k_err) begin
-                err_clear = s_axil_wdata;
+            else if (axil$wr_addr == k_err) begin
+                err_clear = axil$wr_data;
             end
-            else if (s_axil_awaddr == k_irq_status) begin
-                irq_clear = s_axil_wdata;
+            else if (axil$wr_addr == k_irq_status) begin
+                irq_clear = axil$wr_data;
             end
-            else if (s_axil_awaddr == k_irq_enable) begin
-                r_irq_enable$d = s_axil_wdata & k_irq_mask;
+            else if (axil$wr_addr == k_irq_enable) begin
+                r_irq_enable$d = axil$wr_data & k_irq_mask;
             end
-            else if (s_axil_awaddr == k_plan_start) begin
-                r_plan_start$d = s_axil_wdata;
+            else if (axil$wr_addr == k_plan_start) begin
+                r_plan_start$d = axil$wr_data;
             end
-            else if (s_axil_awaddr == k_plan_end) begin
-                r_plan_end$d = s_axil_wdata;
+            else if (axil$wr_addr == k_plan_end) begin
+                r_plan_end$d = axil$wr_data;
             end
-            else if (s_axil_awaddr == k_mark_first) begin
-                r_mark_first$d = s_axil_wdata;
+            else if (axil$wr_addr == k_mark_first) begin
+                r_mark_first$d = axil$wr_data;
             end
-            else if (s_axil_awaddr == k_mark_end) begin
-                r_mark_end$d = s_axil_wdata;
-            end
-            else begin
-                axi_bresp$d = 64'h2;
+            else if (axil$wr_addr == k_mark_end) begin
+                r_mark_end$d = axil$wr_data;
             end
         end
-        ar_take = s_axil_arvalid & ~axi_rvalid$q;
-        s_axil_arready = ar_take;
-        s_axil_rvalid = axi_rvalid$q;
-        s_axil_rdata = axi_rdata$q;
-        s_axil_rresp = axi_rresp$q;
-        if (axi_rvalid$q & s_axil_rready) begin
-            axi_rvalid$d = 1'b0;
-        end
-        csr_read$addr = s_axil_araddr;
+        csr_read$addr = axil$rd_addr;
         csr_read$rd_id = k_id_value;
         csr_read$rd_capacity = k_capacity_value;
         csr_read$rd_config = r_config$q;
@@ -2995,13 +2822,9 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
         csr_read$rd_copy_reads_seen_hi = h_copies$q;
         csr_read$rd_bits_cleared_lo = c_cleared$q[(32'h0)+:(32)];
         csr_read$rd_bits_cleared_hi = h_cleared$q;
-        if (ar_take) begin
-            axi_rvalid$d = 1'b1;
-            axi_rdata$d = csr_read$rdata;
-            axi_rresp$d = 64'h0;
-            if (csr_read$err) begin
-                axi_rresp$d = 64'h2;
-            end
+        axil$rd_data = csr_read$rdata;
+        axil$rd_err = csr_read$err;
+        if (axil$rd_en) begin
             if (csr_read$latch_hi[32'h0]) begin
                 h_writes$d = c_writes$q[(32'h20)+:(32)];
             end
@@ -3056,9 +2879,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
             load_open$d = 64'h0;
             q_open$d = 64'h0;
             q_next$d = 64'h0;
-            qf_rd$d = 64'h0;
-            qf_wr$d = 64'h0;
-            qf_count$d = 64'h0;
+            q_flush = 1'b1;
             q_held_r$d = 64'h0;
             cmd_pending$d = 1'b0;
             cstate$d = Cmd$Idle;
@@ -3072,8 +2893,6 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
             s4_valid$d = 1'b0;
             s2_hit0$d = 1'b0;
             s2_hit1$d = 1'b0;
-            axi_bvalid$d = 1'b0;
-            axi_rvalid$d = 1'b0;
             clr_active$d = 1'b1;
             clr_w$d = 64'h0;
             clr_whole$d = 1'b1;
@@ -3082,6 +2901,7 @@ module lm_tracker(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil
             clr_bg$d = 1'b0;
             clr_irq$d = 1'b0;
         end
+        q_fifo$flush = q_flush;
     end
     
 endmodule // top
@@ -3116,7 +2936,146 @@ module lm_tracker$a_shift(lba,shift,granule);
 endmodule // lm_tracker$a_shift
 
 
-module lm_tracker$axi_bresp(d,q,clock);
+module lm_tracker$axil(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,s_axil_wdata,s_axil_wstrb,s_axil_wvalid,s_axil_wready,s_axil_bresp,s_axil_bvalid,s_axil_bready,s_axil_araddr,s_axil_arvalid,s_axil_arready,s_axil_rdata,s_axil_rresp,s_axil_rvalid,s_axil_rready,wr_en,wr_addr,wr_data,wr_err,rd_en,rd_addr,rd_data,rd_err);
+    
+    // Module arguments
+    input wire  clock;
+    input wire  reset;
+    input wire  [11:0] s_axil_awaddr;
+    input wire  s_axil_awvalid;
+    output reg  s_axil_awready;
+    input wire  [31:0] s_axil_wdata;
+    input wire  [3:0] s_axil_wstrb;
+    input wire  s_axil_wvalid;
+    output reg  s_axil_wready;
+    output reg  [1:0] s_axil_bresp;
+    output reg  s_axil_bvalid;
+    input wire  s_axil_bready;
+    input wire  [11:0] s_axil_araddr;
+    input wire  s_axil_arvalid;
+    output reg  s_axil_arready;
+    output reg  [31:0] s_axil_rdata;
+    output reg  [1:0] s_axil_rresp;
+    output reg  s_axil_rvalid;
+    input wire  s_axil_rready;
+    output reg  wr_en;
+    output reg  [11:0] wr_addr;
+    output reg  [31:0] wr_data;
+    input wire  wr_err;
+    output reg  rd_en;
+    output reg  [11:0] rd_addr;
+    input wire  [31:0] rd_data;
+    input wire  rd_err;
+    
+    // Constant declarations
+    localparam  k_okay = 2'b0;
+    localparam  k_slverr = 2'b10;
+    localparam  k_all_lanes = 4'hf;
+    
+    // Stub signals
+    reg  bvalid$d;
+    wire  bvalid$q;
+    reg  bvalid$clock;
+    reg  [1:0] bresp$d;
+    wire  [1:0] bresp$q;
+    reg  bresp$clock;
+    reg  rvalid$d;
+    wire  rvalid$q;
+    reg  rvalid$clock;
+    reg  [31:0] rdata$d;
+    wire  [31:0] rdata$q;
+    reg  rdata$clock;
+    reg  [1:0] rresp$d;
+    wire  [1:0] rresp$q;
+    reg  rresp$clock;
+    
+    // Local signals
+    reg  aw_take;
+    
+    // Sub module instances
+    lm_tracker$axil$bvalid bvalid(
+        .d(bvalid$d),
+        .q(bvalid$q),
+        .clock(bvalid$clock)
+    );
+    lm_tracker$axil$bresp bresp(
+        .d(bresp$d),
+        .q(bresp$q),
+        .clock(bresp$clock)
+    );
+    lm_tracker$axil$rvalid rvalid(
+        .d(rvalid$d),
+        .q(rvalid$q),
+        .clock(rvalid$clock)
+    );
+    lm_tracker$axil$rdata rdata(
+        .d(rdata$d),
+        .q(rdata$q),
+        .clock(rdata$clock)
+    );
+    lm_tracker$axil$rresp rresp(
+        .d(rresp$d),
+        .q(rresp$q),
+        .clock(rresp$clock)
+    );
+    
+    // Update code
+    always @(*) begin
+        bvalid$clock = clock;
+        bresp$clock = clock;
+        rvalid$clock = clock;
+        rdata$clock = clock;
+        rresp$clock = clock;
+        bvalid$d = bvalid$q;
+        bresp$d = bresp$q;
+        rvalid$d = rvalid$q;
+        rdata$d = rdata$q;
+        rresp$d = rresp$q;
+        aw_take = s_axil_awvalid & s_axil_wvalid & ~bvalid$q;
+        s_axil_awready = aw_take;
+        s_axil_wready = aw_take;
+        wr_en = aw_take & (s_axil_wstrb == k_all_lanes);
+        wr_addr = s_axil_awaddr;
+        wr_data = s_axil_wdata;
+        s_axil_bvalid = bvalid$q;
+        s_axil_bresp = bresp$q;
+        if (bvalid$q & s_axil_bready) begin
+            bvalid$d = 1'b0;
+        end
+        if (aw_take) begin
+            bvalid$d = 1'b1;
+            bresp$d = k_okay;
+            if (~wr_en | wr_err) begin
+                bresp$d = k_slverr;
+            end
+        end
+        rd_en = s_axil_arvalid & ~rvalid$q;
+        rd_addr = s_axil_araddr;
+        s_axil_arready = rd_en;
+        s_axil_rvalid = rvalid$q;
+        s_axil_rdata = rdata$q;
+        s_axil_rresp = rresp$q;
+        if (rvalid$q & s_axil_rready) begin
+            rvalid$d = 1'b0;
+        end
+        if (rd_en) begin
+            rvalid$d = 1'b1;
+            rdata$d = rd_data;
+            rresp$d = k_okay;
+            if (rd_err) begin
+                rresp$d = k_slverr;
+            end
+        end
+        if (reset) begin
+            bvalid$d = 1'b0;
+            rvalid$d = 1'b0;
+        end
+    end
+    
+endmodule // lm_tracker$axil
+
+
+module lm_tracker$axil$bresp(d,q,clock);
     
     // Module arguments
     input wire  [1:0] d;
@@ -3132,10 +3091,10 @@ module lm_tracker$axi_bresp(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker$axi_bresp
+endmodule // lm_tracker$axil$bresp
 
 
-module lm_tracker$axi_bvalid(d,q,clock);
+module lm_tracker$axil$bvalid(d,q,clock);
     
     // Module arguments
     input wire  d;
@@ -3151,10 +3110,10 @@ module lm_tracker$axi_bvalid(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker$axi_bvalid
+endmodule // lm_tracker$axil$bvalid
 
 
-module lm_tracker$axi_rdata(d,q,clock);
+module lm_tracker$axil$rdata(d,q,clock);
     
     // Module arguments
     input wire  [31:0] d;
@@ -3170,10 +3129,10 @@ module lm_tracker$axi_rdata(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker$axi_rdata
+endmodule // lm_tracker$axil$rdata
 
 
-module lm_tracker$axi_rresp(d,q,clock);
+module lm_tracker$axil$rresp(d,q,clock);
     
     // Module arguments
     input wire  [1:0] d;
@@ -3189,10 +3148,10 @@ module lm_tracker$axi_rresp(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker$axi_rresp
+endmodule // lm_tracker$axil$rresp
 
 
-module lm_tracker$axi_rvalid(d,q,clock);
+module lm_tracker$axil$rvalid(d,q,clock);
     
     // Module arguments
     input wire  d;
@@ -3208,7 +3167,7 @@ module lm_tracker$axi_rvalid(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker$axi_rvalid
+endmodule // lm_tracker$axil$rvalid
 
 
 module lm_tracker$b_data(d,q,clock);
@@ -5245,6 +5204,424 @@ module lm_tracker$pop_skip(word,count);
 endmodule // lm_tracker$pop_skip
 
 
+module lm_tracker$q_fifo(clock,flush,in_valid,in_data,in_last,in_ready,out_valid,out_data,out_last,out_ready,pop,count);
+    
+    // Module arguments
+    input wire  clock;
+    input wire  flush;
+    input wire  in_valid;
+    input wire  [63:0] in_data;
+    input wire  in_last;
+    output reg  in_ready;
+    output reg  out_valid;
+    output reg  [63:0] out_data;
+    output reg  out_last;
+    input wire  out_ready;
+    output reg  pop;
+    output reg  [2:0] count;
+    
+    // Constant declarations
+    localparam  k_depth = 3'b100;
+    
+    // Stub signals
+    reg  [63:0] d0$d;
+    wire  [63:0] d0$q;
+    reg  d0$clock;
+    reg  [63:0] d1$d;
+    wire  [63:0] d1$q;
+    reg  d1$clock;
+    reg  [63:0] d2$d;
+    wire  [63:0] d2$q;
+    reg  d2$clock;
+    reg  [63:0] d3$d;
+    wire  [63:0] d3$q;
+    reg  d3$clock;
+    reg  l0$d;
+    wire  l0$q;
+    reg  l0$clock;
+    reg  l1$d;
+    wire  l1$q;
+    reg  l1$clock;
+    reg  l2$d;
+    wire  l2$q;
+    reg  l2$clock;
+    reg  l3$d;
+    wire  l3$q;
+    reg  l3$clock;
+    reg  [1:0] rd$d;
+    wire  [1:0] rd$q;
+    reg  rd$clock;
+    reg  [1:0] wr$d;
+    wire  [1:0] wr$q;
+    reg  wr$clock;
+    reg  [2:0] held$d;
+    wire  [2:0] held$q;
+    reg  held$clock;
+    
+    // Local signals
+    reg  push;
+    
+    // Sub module instances
+    lm_tracker$q_fifo$d0 d0(
+        .d(d0$d),
+        .q(d0$q),
+        .clock(d0$clock)
+    );
+    lm_tracker$q_fifo$d1 d1(
+        .d(d1$d),
+        .q(d1$q),
+        .clock(d1$clock)
+    );
+    lm_tracker$q_fifo$d2 d2(
+        .d(d2$d),
+        .q(d2$q),
+        .clock(d2$clock)
+    );
+    lm_tracker$q_fifo$d3 d3(
+        .d(d3$d),
+        .q(d3$q),
+        .clock(d3$clock)
+    );
+    lm_tracker$q_fifo$l0 l0(
+        .d(l0$d),
+        .q(l0$q),
+        .clock(l0$clock)
+    );
+    lm_tracker$q_fifo$l1 l1(
+        .d(l1$d),
+        .q(l1$q),
+        .clock(l1$clock)
+    );
+    lm_tracker$q_fifo$l2 l2(
+        .d(l2$d),
+        .q(l2$q),
+        .clock(l2$clock)
+    );
+    lm_tracker$q_fifo$l3 l3(
+        .d(l3$d),
+        .q(l3$q),
+        .clock(l3$clock)
+    );
+    lm_tracker$q_fifo$rd rd(
+        .d(rd$d),
+        .q(rd$q),
+        .clock(rd$clock)
+    );
+    lm_tracker$q_fifo$wr wr(
+        .d(wr$d),
+        .q(wr$q),
+        .clock(wr$clock)
+    );
+    lm_tracker$q_fifo$held held(
+        .d(held$d),
+        .q(held$q),
+        .clock(held$clock)
+    );
+    
+    // Update code
+    always @(*) begin
+        d0$clock = clock;
+        d1$clock = clock;
+        d2$clock = clock;
+        d3$clock = clock;
+        l0$clock = clock;
+        l1$clock = clock;
+        l2$clock = clock;
+        l3$clock = clock;
+        rd$clock = clock;
+        wr$clock = clock;
+        held$clock = clock;
+        d0$d = d0$q;
+        d1$d = d1$q;
+        d2$d = d2$q;
+        d3$d = d3$q;
+        l0$d = l0$q;
+        l1$d = l1$q;
+        l2$d = l2$q;
+        l3$d = l3$q;
+        rd$d = rd$q;
+        wr$d = wr$q;
+        held$d = held$q;
+        count = held$q;
+        out_valid = held$q != 32'h0;
+        pop = (held$q != 32'h0) & out_ready;
+        in_ready = (held$q != k_depth) | out_ready;
+        push = in_valid & in_ready;
+        out_data = d0$q;
+        out_last = l0$q;
+        case (rd$q)
+            1:
+                begin
+                    out_data = d1$q;
+                    out_last = l1$q;
+                end
+            2:
+                begin
+                    out_data = d2$q;
+                    out_last = l2$q;
+                end
+            3:
+                begin
+                    out_data = d3$q;
+                    out_last = l3$q;
+                end
+            default:
+                begin
+                end
+        endcase
+        if (push) begin
+            case (wr$q)
+                0:
+                    begin
+                        d0$d = in_data;
+                        l0$d = in_last;
+                    end
+                1:
+                    begin
+                        d1$d = in_data;
+                        l1$d = in_last;
+                    end
+                2:
+                    begin
+                        d2$d = in_data;
+                        l2$d = in_last;
+                    end
+                default:
+                    begin
+                        d3$d = in_data;
+                        l3$d = in_last;
+                    end
+            endcase
+            wr$d = wr$q + 32'h1;
+        end
+        if (pop) begin
+            rd$d = rd$q + 32'h1;
+        end
+        if (push & ~pop) begin
+            held$d = held$q + 32'h1;
+        end
+        if (~push & pop) begin
+            held$d = held$q - 32'h1;
+        end
+        if (flush) begin
+            rd$d = 64'h0;
+            wr$d = 64'h0;
+            held$d = 64'h0;
+        end
+    end
+    
+endmodule // lm_tracker$q_fifo
+
+
+module lm_tracker$q_fifo$d0(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker$q_fifo$d0
+
+
+module lm_tracker$q_fifo$d1(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker$q_fifo$d1
+
+
+module lm_tracker$q_fifo$d2(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker$q_fifo$d2
+
+
+module lm_tracker$q_fifo$d3(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker$q_fifo$d3
+
+
+module lm_tracker$q_fifo$held(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker$q_fifo$held
+
+
+module lm_tracker$q_fifo$l0(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker$q_fifo$l0
+
+
+module lm_tracker$q_fifo$l1(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker$q_fifo$l1
+
+
+module lm_tracker$q_fifo$l2(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker$q_fifo$l2
+
+
+module lm_tracker$q_fifo$l3(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker$q_fifo$l3
+
+
+module lm_tracker$q_fifo$rd(d,q,clock);
+    
+    // Module arguments
+    input wire  [1:0] d;
+    output reg  [1:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 2'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker$q_fifo$rd
+
+
+module lm_tracker$q_fifo$wr(d,q,clock);
+    
+    // Module arguments
+    input wire  [1:0] d;
+    output reg  [1:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 2'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker$q_fifo$wr
+
+
 module lm_tracker$q_held_r(d,q,clock);
     
     // Module arguments
@@ -5319,215 +5696,6 @@ module lm_tracker$q_src_active(d,q,clock);
     end
           
 endmodule // lm_tracker$q_src_active
-
-
-module lm_tracker$qf_count(d,q,clock);
-    
-    // Module arguments
-    input wire  [2:0] d;
-    output reg  [2:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 3'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker$qf_count
-
-
-module lm_tracker$qf_d0(d,q,clock);
-    
-    // Module arguments
-    input wire  [63:0] d;
-    output reg  [63:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 64'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker$qf_d0
-
-
-module lm_tracker$qf_d1(d,q,clock);
-    
-    // Module arguments
-    input wire  [63:0] d;
-    output reg  [63:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 64'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker$qf_d1
-
-
-module lm_tracker$qf_d2(d,q,clock);
-    
-    // Module arguments
-    input wire  [63:0] d;
-    output reg  [63:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 64'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker$qf_d2
-
-
-module lm_tracker$qf_d3(d,q,clock);
-    
-    // Module arguments
-    input wire  [63:0] d;
-    output reg  [63:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 64'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker$qf_d3
-
-
-module lm_tracker$qf_l0(d,q,clock);
-    
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker$qf_l0
-
-
-module lm_tracker$qf_l1(d,q,clock);
-    
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker$qf_l1
-
-
-module lm_tracker$qf_l2(d,q,clock);
-    
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker$qf_l2
-
-
-module lm_tracker$qf_l3(d,q,clock);
-    
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker$qf_l3
-
-
-module lm_tracker$qf_rd(d,q,clock);
-    
-    // Module arguments
-    input wire  [1:0] d;
-    output reg  [1:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 2'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker$qf_rd
-
-
-module lm_tracker$qf_wr(d,q,clock);
-    
-    // Module arguments
-    input wire  [1:0] d;
-    output reg  [1:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 2'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker$qf_wr
 
 
 module lm_tracker$r_config(d,q,clock);
@@ -6539,6 +6707,52 @@ module lm_tracker$tracking(d,q,clock);
 endmodule // lm_tracker$tracking
 
 
+module lm_tracker$win_mask(lo,hi,mask);
+    
+    // Module arguments
+    input wire  [5:0] lo;
+    input wire  [5:0] hi;
+    output reg  [63:0] mask;
+    
+    // Constant declarations
+    localparam  ones = 64'hffffffffffffffff;
+    localparam  byte_ones = 64'hff;
+    localparam  bit_top = 3'b111;
+    
+    // Local signals
+    reg  [63:0] gt;
+    reg  [63:0] eq;
+    reg  [63:0] ge1;
+    reg  [63:0] ge2;
+    reg  [63:0] ge3;
+    reg  [63:0] ge;
+    reg  [63:0] lt;
+    reg  [63:0] eqh;
+    reg  [63:0] le1;
+    reg  [63:0] le2;
+    reg  [63:0] le3;
+    reg  [63:0] le;
+    
+    // Update code
+    always @(*) begin
+        gt = (ones << (((lo[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3)) << 32'h8;
+        eq = byte_ones << (((lo[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3);
+        ge1 = (byte_ones << lo[(32'h0)+:(3)]) & byte_ones;
+        ge2 = ge1 | (ge1 << 32'h8);
+        ge3 = ge2 | (ge2 << 32'h10);
+        ge = ge3 | (ge3 << 32'h20);
+        lt = ~(ones << (((hi[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3));
+        eqh = byte_ones << (((hi[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3);
+        le1 = byte_ones >> (bit_top - hi[(32'h0)+:(3)]);
+        le2 = le1 | (le1 << 32'h8);
+        le3 = le2 | (le2 << 32'h10);
+        le = le3 | (le3 << 32'h20);
+        mask = (gt | (eq & ge)) & (lt | (eqh & le));
+    end
+    
+endmodule // lm_tracker$win_mask
+
+
 module lm_tracker$win_open(d,q,clock);
     
     // Module arguments
@@ -6556,6 +6770,52 @@ module lm_tracker$win_open(d,q,clock);
     end
           
 endmodule // lm_tracker$win_open
+
+
+module lm_tracker$word_mask(lo,hi,mask);
+    
+    // Module arguments
+    input wire  [5:0] lo;
+    input wire  [5:0] hi;
+    output reg  [63:0] mask;
+    
+    // Constant declarations
+    localparam  ones = 64'hffffffffffffffff;
+    localparam  byte_ones = 64'hff;
+    localparam  bit_top = 3'b111;
+    
+    // Local signals
+    reg  [63:0] gt;
+    reg  [63:0] eq;
+    reg  [63:0] ge1;
+    reg  [63:0] ge2;
+    reg  [63:0] ge3;
+    reg  [63:0] ge;
+    reg  [63:0] lt;
+    reg  [63:0] eqh;
+    reg  [63:0] le1;
+    reg  [63:0] le2;
+    reg  [63:0] le3;
+    reg  [63:0] le;
+    
+    // Update code
+    always @(*) begin
+        gt = (ones << (((lo[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3)) << 32'h8;
+        eq = byte_ones << (((lo[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3);
+        ge1 = (byte_ones << lo[(32'h0)+:(3)]) & byte_ones;
+        ge2 = ge1 | (ge1 << 32'h8);
+        ge3 = ge2 | (ge2 << 32'h10);
+        ge = ge3 | (ge3 << 32'h20);
+        lt = ~(ones << (((hi[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3));
+        eqh = byte_ones << (((hi[(32'h3)+:(3)]) & 64'hffffffffffffffff) << 32'h3);
+        le1 = byte_ones >> (bit_top - hi[(32'h0)+:(3)]);
+        le2 = le1 | (le1 << 32'h8);
+        le3 = le2 | (le2 << 32'h10);
+        le = le3 | (le3 << 32'h20);
+        mask = (gt | (eq & ge)) & (lt | (eqh & le));
+    end
+    
+endmodule // lm_tracker$word_mask
 
 
 module lm_tracker$x_err_state(d,q,clock);

@@ -33,10 +33,10 @@ const UNITS: &[(&str, &[&str])] = &[
         "live counts, statistics counters",
         &["cnt0", "cnt1", "c_", "swap_count"],
     ),
-    ("CSR read mux", &["axi_r", "h_", "s_axil_r"]),
+    ("CSR read mux", &["axil.r", "h_", "s_axil_r"]),
     (
         "CSR writes, error and IRQ flags",
-        &["axi_", "r_", "irq", "s_axil_"],
+        &["axil.", "r_", "irq", "s_axil_"],
     ),
     (
         "command engine, geometry, cursor",
@@ -368,9 +368,9 @@ mod tests {
             unit_of("s1_win"),
             Some("range walker B, word and window masks")
         );
-        assert_eq!(unit_of("axi_rdata"), Some("CSR read mux"));
+        assert_eq!(unit_of("axil.rdata"), Some("CSR read mux"));
         assert_eq!(
-            unit_of("axi_bresp"),
+            unit_of("axil.bresp"),
             Some("CSR writes, error and IRQ flags")
         );
         assert_eq!(unit_of("output s_axil_rdata"), Some("CSR read mux"));

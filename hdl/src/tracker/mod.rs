@@ -1,11 +1,14 @@
 //! The `lm_tracker` block in Rust-HDL and its Verilog emitter.
 
+pub mod axil_slave;
 pub mod block;
 pub mod csr_read;
 pub mod granule;
 pub mod popcount;
 mod ports;
 pub mod ramop;
+pub mod range_mask;
+pub mod stream_fifo;
 
 pub use block::LmTracker;
 use rust_hdl::prelude::*;

@@ -1,0 +1,11 @@
+//! Each unit of `lm_tracker` tested alone: behaviour against a reference model, seeded
+//! where random, and its own Verilog lint-clean and mapped by Yosys. Needs Verilator and
+//! Yosys: a missing tool fails the test with an install hint.
+
+#[path = "../../../tests/common/seeds.rs"]
+mod seeds;
+
+mod axil_slave;
+mod check;
+mod range_mask;
+mod stream_fifo;
