@@ -13,7 +13,7 @@ const SLVERR: u64 = 2;
 const RO_VALUE: u32 = 0x00C0_FFEE;
 
 fn writable(addr: u64) -> bool {
-    addr < 0xC && addr % 4 == 0
+    addr < 0xC && addr & 0x3 == 0
 }
 
 fn read(regs: &[u32; 3], addr: u64) -> Option<u32> {

@@ -7,5 +7,10 @@ mod seeds;
 
 mod axil_slave;
 mod check;
+mod clear_engine;
+mod cmd_decode;
+mod err_irq;
+mod geometry;
 mod range_mask;
+mod stat_counters;
 mod stream_fifo;
