@@ -18,6 +18,15 @@ pub fn settle(b: &mut impl Block) {
     panic!("combinational loop does not settle");
 }
 
+/// One clock cycle of a clocked unit: a falling, then a rising edge, each settled.
+/// `clock` picks the unit's clock port.
+pub fn tick<B: Block>(b: &mut B, clock: fn(&mut B) -> &mut Signal<In, Clock>) {
+    clock(b).next = Clock { clk: false };
+    settle(b);
+    clock(b).next = Clock { clk: true };
+    settle(b);
+}
+
 fn run(tool: &str, args: &[&str], cwd: &Path) -> Output {
     match Command::new(tool).args(args).current_dir(cwd).output() {
         Ok(out) => out,

@@ -2,17 +2,14 @@
 //! buffer written once, in order, one per cycle, the end reported once; at the address
 //! widths the block is built with.
 
-use crate::check::{settle, synthesizes, Rng};
+use crate::check::{self, settle, synthesizes, Rng};
 use crate::seeds::for_each_seed_of;
 use lmsnoop_hdl::tracker::clear_engine::ClearEngine;
 use lmsnoop_hdl::tracker::{DEFAULT_ADDR_BITS, FORMAL_ADDR_BITS, SMALL_ADDR_BITS};
 use rust_hdl::prelude::*;
 
 fn tick<const A: usize>(u: &mut ClearEngine<A>) {
-    u.clock.next = Clock { clk: false };
-    settle(u);
-    u.clock.next = Clock { clk: true };
-    settle(u);
+    check::tick(u, |u| &mut u.clock);
 }
 
 /// One clear as the engine must do it.

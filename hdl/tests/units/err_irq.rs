@@ -1,17 +1,14 @@
 //! The error and interrupt registers against a model: W1C clears, raises winning over a
 //! clear of the same cycle, ERROR following any raise, the line following status & enable.
 
-use crate::check::{settle, synthesizes, Rng};
+use crate::check::{self, settle, synthesizes, Rng};
 use crate::seeds::for_each_seed_of;
 use lmsnoop_hdl::regs;
 use lmsnoop_hdl::tracker::err_irq::ErrIrq;
 use rust_hdl::prelude::*;
 
 fn tick(u: &mut ErrIrq) {
-    u.clock.next = Clock { clk: false };
-    settle(u);
-    u.clock.next = Clock { clk: true };
-    settle(u);
+    check::tick(u, |u| &mut u.clock);
 }
 
 /// A random mask, mostly a flag or two of the defined ones, sometimes any bits at all

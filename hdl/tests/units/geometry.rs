@@ -2,17 +2,14 @@
 //! block is built with: granules = ceil(NS_LBAS / 2^shift), fits = granules <= capacity,
 //! after exactly `shift` busy cycles.
 
-use crate::check::{settle, synthesizes, Rng};
+use crate::check::{self, settle, synthesizes, Rng};
 use crate::seeds::for_each_seed_of;
 use lmsnoop_hdl::tracker::geometry::Geometry;
 use lmsnoop_hdl::tracker::{DEFAULT_ADDR_BITS, FORMAL_ADDR_BITS, SMALL_ADDR_BITS};
 use rust_hdl::prelude::*;
 
 fn tick<const A: usize>(u: &mut Geometry<A>) {
-    u.clock.next = Clock { clk: false };
-    settle(u);
-    u.clock.next = Clock { clk: true };
-    settle(u);
+    check::tick(u, |u| &mut u.clock);
 }
 
 /// A namespace size near the interesting edges: around the capacity times 2^shift, tiny,

@@ -1,17 +1,14 @@
 //! The event counters against a model: increments and adds in any combination per cycle,
 //! START's zero, the HI latch taken with a LO read, reset.
 
-use crate::check::{settle, synthesizes, Rng};
+use crate::check::{self, settle, synthesizes, Rng};
 use crate::seeds::for_each_seed_of;
 use lmsnoop_hdl::regs;
 use lmsnoop_hdl::tracker::stat_counters::StatCounters;
 use rust_hdl::prelude::*;
 
 fn tick(u: &mut StatCounters) {
-    u.clock.next = Clock { clk: false };
-    settle(u);
-    u.clock.next = Clock { clk: true };
-    settle(u);
+    check::tick(u, |u| &mut u.clock);
 }
 
 /// Order of `regs::COUNTERS`: writes, set, skipped, copies, cleared.

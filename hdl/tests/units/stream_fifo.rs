@@ -1,16 +1,13 @@
 //! The query engine's stream FIFO under random pushes, random ready and flushes.
 
-use crate::check::{settle, synthesizes, Rng};
+use crate::check::{self, settle, synthesizes, Rng};
 use crate::seeds::for_each_seed_of;
 use lmsnoop_hdl::tracker::stream_fifo::{StreamFifo, DEPTH};
 use rust_hdl::prelude::*;
 use std::collections::VecDeque;
 
 fn tick(f: &mut StreamFifo<64>) {
-    f.clock.next = Clock { clk: false };
-    settle(f);
-    f.clock.next = Clock { clk: true };
-    settle(f);
+    check::tick(f, |f| &mut f.clock);
 }
 
 /// Against a queue: every word comes out once, in order, with its last flag; none is lost
