@@ -1,9 +1,10 @@
 //! `lmsnoop synth` as a user meets it: the built binary running Yosys and nextpnr-ice40.
 //!
 //! Times on the 2-core development machine: the xc7 run about 1 minute alone (2 minutes
-//! with the machine busy); the iCE40 run (two syntheses, then place and route of a device
-//! 97 % full) about 5 minutes, bounded by the 10-minute `--pnr-timeout` the test sets; the
-//! error cases and `--fit` well under a second. The whole file took 333 s on a busy machine.
+//! with the machine busy); the iCE40 run (two syntheses, then five place-and-route runs of
+//! a device 84 % full, as many at a time as there are cores) about 4 to 5 minutes, each
+//! run bounded by the 10-minute `--pnr-timeout` the test sets; the error cases and `--fit`
+//! well under a second.
 //! A missing tool fails the test with the install hint, like the other hardware tests
 //! (scripts/test.sh installs the tools).
 #![cfg(feature = "hw")]
@@ -91,13 +92,19 @@ fn xc7_maps_the_bitmaps_to_block_ram() {
     assert_eq!(field(&json, "fits"), "null");
 }
 
-/// Fmax floor of the iCE40 place and route at seed 1, just under the README's figure
-/// (85.80 MHz): nextpnr is deterministic for one seed and one version, so a drop below it
-/// is a timing regression (or a new nextpnr: then re-measure and move the floor).
-const ICE40_FMAX_FLOOR_MHZ: f64 = 85.0;
+/// Placer seeds of the iCE40 run: the issue's figure is the median over these five.
+const ICE40_SEEDS: &str = "1,2,3,4,5";
+
+/// Fmax floor of the iCE40 place and route, on the median over [`ICE40_SEEDS`], just under
+/// the figure measured on the block as it is (README). One seed is no floor: on a device
+/// 83 % full the placer moves Fmax by ±5 % from seed to seed, so any change to the netlist
+/// lands anywhere in that band. nextpnr is deterministic for one seed and one version, so a
+/// median below the floor is a timing regression (or a new nextpnr: re-measure, move it).
+const ICE40_FMAX_FLOOR_MHZ: f64 = 79.0;
 
 /// iCE40 HX8K at 32K granules: the block alone in 16 SB_RAM40_4K, then the harness placed
-/// and routed by nextpnr. It must fit, route and meet the Fmax floor.
+/// and routed by nextpnr once per seed. Every seed must fit and route, and their median
+/// Fmax meet the floor.
 #[test]
 fn ice40_runs_nextpnr_and_reports_fmax() {
     let out = lmsnoop(&[
@@ -108,6 +115,8 @@ fn ice40_runs_nextpnr_and_reports_fmax() {
         "32768",
         "--pnr-timeout",
         "600",
+        "--seeds",
+        ICE40_SEEDS,
         "--json",
     ]);
     let json = text(&out.stdout);
@@ -128,10 +137,24 @@ fn ice40_runs_nextpnr_and_reports_fmax() {
         "true",
         "did not place and route: {json}"
     );
+    // One entry per seed, in order, each routed with its own Fmax; the median is theirs.
+    let at = json.find("\"seeds\":[").expect("seeds") + "\"seeds\":[".len();
+    let entries: Vec<&str> = json[at..at + json[at..].find(']').expect("end of seeds")]
+        .split('{')
+        .skip(1)
+        .collect();
+    let seeds: Vec<f64> = entries.iter().map(|e| number(e, "seed")).collect();
+    assert_eq!(seeds, [1.0, 2.0, 3.0, 4.0, 5.0], "{json}");
+    let mut per_seed: Vec<f64> = entries.iter().map(|e| number(e, "fmax_mhz")).collect();
+    per_seed.sort_by(f64::total_cmp);
     let fmax = number(&json, "fmax_mhz");
+    assert_eq!(fmax, per_seed[2], "the median of {per_seed:?}: {json}");
+    assert_eq!(number(&json, "fmax_min_mhz"), per_seed[0]);
+    assert_eq!(number(&json, "fmax_max_mhz"), per_seed[4]);
     assert!(
         fmax >= ICE40_FMAX_FLOOR_MHZ,
-        "Fmax {fmax} MHz is below the floor of {ICE40_FMAX_FLOOR_MHZ} MHz: {json}"
+        "median Fmax {fmax} MHz (seeds {per_seed:?}) is below the floor of \
+         {ICE40_FMAX_FLOOR_MHZ} MHz: {json}"
     );
 }
 

@@ -71,6 +71,14 @@ pub struct SynthArgs {
     /// Stop nextpnr after this many seconds (iCE40; a nearly full device places slowly).
     #[arg(long, default_value_t = 900, value_name = "SECS")]
     pnr_timeout: u64,
+    /// nextpnr placer seeds (iCE40), run side by side; Fmax is their median.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "1",
+        value_name = "N,N,.."
+    )]
+    seeds: Vec<u64>,
     /// One JSON object instead of the table.
     #[arg(long)]
     json: bool,
@@ -109,6 +117,7 @@ pub fn synth_cmd(args: SynthArgs) -> Result<()> {
         keep: args.keep.clone(),
         progress: true,
         pnr_timeout: std::time::Duration::from_secs(args.pnr_timeout),
+        seeds: args.seeds.clone(),
     };
     if args.sweep {
         // Every size is checked up front, so a bad build fails before the first run.

@@ -87,14 +87,17 @@ pub fn yosys(dir: &WorkDir, script: &str) -> Result<()> {
     crate::tools::yosys_logged(dir, "synth.ys", "yosys.log")
 }
 
-/// Places and routes the harness netlist on an HX8K (ct256), asking for 100 MHz. Returns
-/// whether nextpnr succeeded and its log. A design that misses 100 MHz still succeeds
-/// (`--timing-allow-fail`): the figure wanted is the frequency it reaches. A design close to
-/// full can keep the placer busy for a long time, so nextpnr is stopped after `timeout`;
-/// the log then ends with an `ERROR:` line saying so.
-pub fn nextpnr_ice40(dir: &WorkDir, timeout: Duration) -> Result<(bool, String)> {
+/// Places and routes the harness netlist on an HX8K (ct256) with placer seed `seed`, asking
+/// for 100 MHz. Returns whether nextpnr succeeded and its log (`nextpnr-seed<N>.log`). A
+/// design that misses 100 MHz still succeeds (`--timing-allow-fail`): the figure wanted is
+/// the frequency it reaches. A design close to full can keep the placer busy for a long
+/// time, so nextpnr is stopped after `timeout`; the log then ends with an `ERROR:` line
+/// saying so. Runs for different seeds share the netlist and may run at the same time.
+pub fn nextpnr_ice40(dir: &WorkDir, seed: u64, timeout: Duration) -> Result<(bool, String)> {
     let json = format!("{}.json", harness::TOP);
-    let log_path = dir.path.join("nextpnr.log");
+    let log_path = dir.path.join(format!("nextpnr-seed{seed}.log"));
+    let seed_arg = seed.to_string();
+    let asc = format!("lm_tracker_hx8k-seed{seed}.asc");
     let log = std::fs::File::create(&log_path)
         .with_context(|| format!("creating {}", log_path.display()))?;
     let mut child = spawn(
@@ -107,14 +110,14 @@ pub fn nextpnr_ice40(dir: &WorkDir, timeout: Duration) -> Result<(bool, String)>
                 "--freq",
                 "100",
                 "--seed",
-                "1",
+                &seed_arg,
                 "--timing-allow-fail",
                 "--pcf",
                 harness::PCF_FILE,
                 "--json",
                 &json,
                 "--asc",
-                "lm_tracker_hx8k.asc",
+                &asc,
             ])
             .current_dir(&dir.path)
             .stdin(Stdio::null())

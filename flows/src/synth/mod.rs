@@ -15,6 +15,7 @@ pub mod parse;
 use anyhow::{bail, Result};
 use fit::MemoryPlan;
 use parse::{Cells, LongestPath};
+use rayon::prelude::*;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -149,9 +150,10 @@ fn breakdown(cells: &Cells, prefixes: &[&str]) -> String {
         .join(", ")
 }
 
-/// What nextpnr made of the harness on the HX8K.
+/// What nextpnr made of the harness on the HX8K with one placer seed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Placement {
+    pub seed: u64,
     /// nextpnr placed and routed the design.
     pub fits: bool,
     pub fmax_mhz: Option<f64>,
@@ -182,7 +184,8 @@ pub struct Report {
     pub path: Option<LongestPath>,
     /// The iCE40 harness's own cells (without the block).
     pub harness: Option<CellCounts>,
-    pub placement: Option<Placement>,
+    /// One place and route per seed (iCE40), in seed order; empty on Xilinx.
+    pub placements: Vec<Placement>,
     pub seconds: f64,
     /// Why the bitmaps are not where the arithmetic says; empty when they are.
     pub memory_problems: Vec<String>,
@@ -198,6 +201,22 @@ pub struct Options {
     pub progress: bool,
     /// nextpnr is stopped after this long (iCE40).
     pub pnr_timeout: std::time::Duration,
+    /// Placer seeds (iCE40): one place and route each, run side by side. Placement moves
+    /// Fmax by several percent from seed to seed on a nearly full device, so a figure worth
+    /// comparing is the median over a few seeds.
+    pub seeds: Vec<u64>,
+}
+
+/// The median of `values` (the mean of the middle two for an even count); None when empty.
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+    }
 }
 
 fn memory_problems(block: &CellCounts, plan: &MemoryPlan, ffs_bound: u64) -> Vec<String> {
@@ -276,31 +295,29 @@ pub fn run(opts: &Options) -> Result<Report> {
         _ => None,
     };
     let path = parse::longest_path(&dir.read("ltp.txt").unwrap_or_default());
-    let placement = match opts.target {
+    let placements = match opts.target {
         Target::Ice40Hx8k => {
+            if opts.seeds.is_empty() {
+                bail!("no placer seed given");
+            }
+            let mut sorted = opts.seeds.clone();
+            sorted.sort_unstable();
+            if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+                bail!("seed {} given twice", w[0]);
+            }
             if opts.progress {
-                eprintln!("lmsnoop synth: nextpnr-ice40 --hx8k --package ct256 --freq 100");
+                eprintln!(
+                    "lmsnoop synth: nextpnr-ice40 --hx8k --package ct256 --freq 100, seeds {}",
+                    seed_list(&opts.seeds)
+                );
             }
-            let (ok, log) = flow::nextpnr_ice40(&dir, opts.pnr_timeout)?;
-            let mut r = parse::nextpnr_log(&log);
-            if let Some(stopped) = log.lines().rfind(|l| l.contains("did not finish")) {
-                r.error = Some(stopped.to_string());
-            }
-            Some(Placement {
-                fits: ok,
-                fmax_mhz: if ok { r.fmax_mhz } else { None },
-                lcs: r.utilisation.get("ICESTORM_LC").copied(),
-                rams: r.utilisation.get("ICESTORM_RAM").copied(),
-                ios: r.utilisation.get("SB_IO").copied(),
-                error: if ok {
-                    None
-                } else {
-                    r.error.or(Some(tail(&log)))
-                },
-                version: nextpnr_version.unwrap_or_default(),
-            })
+            let version = nextpnr_version.unwrap_or_default();
+            opts.seeds
+                .par_iter()
+                .map(|&seed| place(&dir, seed, opts.pnr_timeout, &version))
+                .collect::<Result<Vec<_>>>()?
         }
-        _ => None,
+        _ => Vec::new(),
     };
     let plan = fit::plan(opts.target, addr_bits);
     let register_bits = parse::register_bits(&verilog);
@@ -319,10 +336,44 @@ pub fn run(opts: &Options) -> Result<Report> {
         ff_bound,
         path,
         harness,
-        placement,
+        placements,
         seconds: started.elapsed().as_secs_f64(),
         memory_problems,
     })
+}
+
+/// One nextpnr run and what its log says.
+fn place(
+    dir: &crate::tools::WorkDir,
+    seed: u64,
+    timeout: std::time::Duration,
+    version: &str,
+) -> Result<Placement> {
+    let (ok, log) = flow::nextpnr_ice40(dir, seed, timeout)?;
+    let mut r = parse::nextpnr_log(&log);
+    if let Some(stopped) = log.lines().rfind(|l| l.contains("did not finish")) {
+        r.error = Some(stopped.to_string());
+    }
+    Ok(Placement {
+        seed,
+        fits: ok,
+        fmax_mhz: if ok { r.fmax_mhz } else { None },
+        lcs: r.utilisation.get("ICESTORM_LC").copied(),
+        rams: r.utilisation.get("ICESTORM_RAM").copied(),
+        ios: r.utilisation.get("SB_IO").copied(),
+        error: if ok {
+            None
+        } else {
+            r.error.or(Some(tail(&log)))
+        },
+        version: version.to_string(),
+    })
+}
+
+/// "1,2,3".
+pub fn seed_list(seeds: &[u64]) -> String {
+    let s: Vec<String> = seeds.iter().map(u64::to_string).collect();
+    s.join(",")
 }
 
 fn tail(log: &str) -> String {
@@ -415,8 +466,36 @@ impl Report {
         lines
     }
 
+    /// Whether every seed placed and routed; None where nothing was placed (Xilinx).
+    pub fn fits(&self) -> Option<bool> {
+        (!self.placements.is_empty()).then(|| self.placements.iter().all(|p| p.fits))
+    }
+
+    /// Fmax over the seeds: (median, min, max), only when every seed routed.
+    pub fn fmax_mhz(&self) -> Option<(f64, f64, f64)> {
+        let f: Option<Vec<f64>> = self.placements.iter().map(|p| p.fmax_mhz).collect();
+        let f = f.filter(|f| !f.is_empty())?;
+        let min = f.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = f.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Some((median(&f)?, min, max))
+    }
+
+    fn seeds_json(&self) -> Value {
+        let seeds = self.placements.iter().map(|p| {
+            json!({
+                "seed": p.seed,
+                "fits": p.fits,
+                "fmax_mhz": p.fmax_mhz,
+                "pnr_error": p.error,
+            })
+        });
+        Value::Array(seeds.collect())
+    }
+
     pub fn json(&self) -> Value {
-        let p = self.placement.as_ref();
+        // The netlist is the same for every seed: so are the packed cell counts.
+        let p = self.placements.first();
+        let fmax = self.fmax_mhz();
         let path = self.path.as_ref();
         let cells: Vec<Value> = self
             .cells
@@ -448,12 +527,15 @@ impl Report {
             "logic_depth_carries": path.map(|p| p.carries),
             "logic_depth_muxes": path.map(|p| p.muxes),
             "logic_depth_path": path.map(|p| format!("{} -> {}", p.from, p.to)),
-            "fmax_mhz": p.and_then(|p| p.fmax_mhz),
-            "fits": p.map(|p| p.fits),
+            "fmax_mhz": fmax.map(|f| f.0),
+            "fmax_min_mhz": fmax.map(|f| f.1),
+            "fmax_max_mhz": fmax.map(|f| f.2),
+            "fits": self.fits(),
+            "seeds": self.seeds_json(),
             "device_lcs": pair_json(p.and_then(|p| p.lcs)),
             "device_rams": pair_json(p.and_then(|p| p.rams)),
             "device_ios": pair_json(p.and_then(|p| p.ios)),
-            "pnr_error": p.and_then(|p| p.error.clone()),
+            "pnr_error": self.placements.iter().find_map(|p| p.error.clone()),
             "harness": self.harness.as_ref().map(counts_json),
             "yosys": self.yosys,
             "nextpnr": p.map(|p| p.version.as_str()),
@@ -558,16 +640,33 @@ impl Report {
                 h.carries
             );
         }
-        match &self.placement {
+        match self.placements.first() {
             Some(p) => {
+                let seeds: Vec<u64> = self.placements.iter().map(|p| p.seed).collect();
                 let _ = writeln!(
                     s,
-                    "{}: nextpnr-ice40 --hx8k --package ct256 --freq 100, block + harness",
-                    p.version
+                    "{}: nextpnr-ice40 --hx8k --package ct256 --freq 100 --seed {}, block + harness",
+                    p.version,
+                    seed_list(&seeds)
                 );
-                let _ = writeln!(s, "  fits: {}", if p.fits { "yes" } else { "no" });
-                if let Some(f) = p.fmax_mhz {
-                    let _ = writeln!(s, "  Fmax: {f:.2} MHz");
+                let fits = self.fits() == Some(true);
+                let _ = writeln!(s, "  fits: {}", if fits { "yes" } else { "no" });
+                if let Some((median, min, max)) = self.fmax_mhz() {
+                    let _ = writeln!(
+                        s,
+                        "  Fmax: {median:.2} MHz (median of {} seeds; min {min:.2}, max {max:.2})",
+                        seeds.len()
+                    );
+                }
+                for q in &self.placements {
+                    let f = q
+                        .fmax_mhz
+                        .map_or("-".to_string(), |f| format!("{f:.2} MHz"));
+                    let e = q
+                        .error
+                        .as_deref()
+                        .map_or(String::new(), |e| format!(", {e}"));
+                    let _ = writeln!(s, "    seed {}: {f}{e}", q.seed);
                 }
                 for (name, v) in [
                     ("logic cells", p.lcs),
@@ -581,9 +680,6 @@ impl Report {
                             100.0 * u as f64 / a.max(1) as f64
                         );
                     }
-                }
-                if let Some(e) = &p.error {
-                    let _ = writeln!(s, "  nextpnr: {e}");
                 }
             }
             None => {
@@ -633,14 +729,16 @@ pub fn sweep_table(target: Target, reports: &[Report]) -> String {
                 .as_ref()
                 .map_or("-".to_string(), |p| p.cells.to_string()),
         );
-        match (&r.placement, placed) {
+        match (r.placements.first(), placed) {
             (Some(p), true) => {
-                let fits = match (p.fits, p.lcs) {
+                let fits = match (r.fits() == Some(true), p.lcs) {
                     (true, _) => "yes".to_string(),
                     (false, Some((u, a))) if u > a => format!("no ({u}/{a} LCs)"),
                     (false, _) => "no".to_string(),
                 };
-                let fmax = p.fmax_mhz.map_or("-".to_string(), |f| format!("{f:.1}"));
+                let fmax = r
+                    .fmax_mhz()
+                    .map_or("-".to_string(), |f| format!("{:.1}", f.0));
                 let _ = writeln!(s, " {fits} | {fmax} |");
             }
             _ => {
@@ -714,6 +812,14 @@ mod tests {
         .collect();
         let c = classify(&ice);
         assert_eq!((c.luts, c.ffs, c.carries, c.brams), (9, 4, 2, 16.0));
+    }
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[80.0]), Some(80.0));
+        assert_eq!(median(&[90.0, 70.0, 80.0]), Some(80.0));
+        assert_eq!(median(&[90.0, 70.0, 80.0, 100.0]), Some(85.0));
     }
 
     #[test]
