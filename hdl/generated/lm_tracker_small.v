@@ -63,10 +63,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     localparam  k_gbits = 7'b1010;
     localparam  k_imask = 32'h3ff;
     localparam  k_low6 = 32'h3f;
-    localparam  k_err_mask = 32'h1ff;
-    localparam  k_cmask = 64'hffffffffffff;
-    localparam  k_irq_mask = 32'hf;
-    localparam  k_config_mask = 32'h3f03;
     localparam  k_f_method = 32'h0;
     localparam  k_f_shift = 32'h8;
     localparam  k_f_opcode = 32'h0;
@@ -80,15 +76,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     localparam  k_m_cursor = 2'b1;
     localparam  k_m_bitmap = 2'b10;
     localparam  k_m_clear = 2'b11;
-    localparam  k_op_nop = 4'h0;
-    localparam  k_op_load = 4'h1;
-    localparam  k_op_start = 4'h2;
-    localparam  k_op_stop = 4'h3;
-    localparam  k_op_query = 4'h4;
-    localparam  k_op_swap = 4'h5;
-    localparam  k_op_release = 4'h6;
-    localparam  k_op_set_plan = 4'h7;
-    localparam  k_op_mark = 4'h8;
     localparam  k_e_lba_range = 32'h1;
     localparam  k_e_lba_wrap = 32'h2;
     localparam  k_e_plan_range = 32'h4;
@@ -98,7 +85,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     localparam  k_e_load = 32'h40;
     localparam  k_e_cursor_gap = 32'h80;
     localparam  k_e_mark_range = 32'h100;
-    localparam  k_i_error = 32'h1;
     localparam  k_i_swap_done = 32'h2;
     localparam  k_i_query_done = 32'h4;
     localparam  k_i_clear_done = 32'h8;
@@ -220,33 +206,63 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     wire  [31:0] csr_read$rdata;
     wire  csr_read$err;
     wire  [4:0] csr_read$latch_hi;
-    reg  [31:0] r_config$d;
-    wire  [31:0] r_config$q;
-    reg  r_config$clock;
-    reg  [63:0] r_ns_lbas$d;
-    wire  [63:0] r_ns_lbas$q;
-    reg  r_ns_lbas$clock;
-    reg  [31:0] r_plan_start$d;
-    wire  [31:0] r_plan_start$q;
-    reg  r_plan_start$clock;
-    reg  [31:0] r_plan_end$d;
-    wire  [31:0] r_plan_end$q;
-    reg  r_plan_end$clock;
-    reg  [31:0] r_mark_first$d;
-    wire  [31:0] r_mark_first$q;
-    reg  r_mark_first$clock;
-    reg  [31:0] r_mark_end$d;
-    wire  [31:0] r_mark_end$q;
-    reg  r_mark_end$clock;
-    reg  [31:0] r_irq_enable$d;
-    wire  [31:0] r_irq_enable$q;
-    reg  r_irq_enable$clock;
-    reg  [31:0] r_err$d;
-    wire  [31:0] r_err$q;
-    reg  r_err$clock;
-    reg  [31:0] r_irq_status$d;
-    wire  [31:0] r_irq_status$q;
-    reg  r_irq_status$clock;
+    reg  err_irq$clock;
+    reg  err_irq$reset;
+    reg  [31:0] err_irq$raise;
+    reg  [31:0] err_irq$events;
+    reg  [31:0] err_irq$err_clear;
+    reg  [31:0] err_irq$irq_clear;
+    reg  err_irq$enable_we;
+    reg  [31:0] err_irq$enable_data;
+    wire  [31:0] err_irq$err;
+    wire  [31:0] err_irq$irq_status;
+    wire  [31:0] err_irq$irq_enable;
+    wire  err_irq$irq;
+    reg  stats$clock;
+    reg  stats$reset;
+    reg  stats$zero;
+    reg  stats$write_seen;
+    reg  stats$copy_seen;
+    reg  stats$set_en;
+    reg  stats$skipped_en;
+    reg  stats$cleared_en;
+    reg  [6:0] stats$pc;
+    reg  [6:0] stats$skipc;
+    reg  [4:0] stats$latch;
+    wire  [31:0] stats$writes_lo;
+    wire  [31:0] stats$writes_hi;
+    wire  [31:0] stats$set_lo;
+    wire  [31:0] stats$set_hi;
+    wire  [31:0] stats$skipped_lo;
+    wire  [31:0] stats$skipped_hi;
+    wire  [31:0] stats$copies_lo;
+    wire  [31:0] stats$copies_hi;
+    wire  [31:0] stats$cleared_lo;
+    wire  [31:0] stats$cleared_hi;
+    reg  [3:0] cmd_decode$op;
+    wire  cmd_decode$nop;
+    wire  cmd_decode$bad;
+    wire  cmd_decode$needs_tracking;
+    wire  cmd_decode$refused_while_streaming;
+    wire  cmd_decode$load_or_start;
+    wire  cmd_decode$start;
+    wire  cmd_decode$stop;
+    wire  cmd_decode$query;
+    wire  cmd_decode$swap;
+    wire  cmd_decode$release_op;
+    wire  cmd_decode$set_plan;
+    wire  cmd_decode$mark;
+    reg  params$clock;
+    reg  params$reset;
+    reg  params$wr_en;
+    reg  [11:0] params$wr_addr;
+    reg  [31:0] params$wr_data;
+    wire  [31:0] params$cfg;
+    wire  [63:0] params$ns_lbas;
+    wire  [31:0] params$plan_start;
+    wire  [31:0] params$plan_end;
+    wire  [31:0] params$mark_first;
+    wire  [31:0] params$mark_end;
     reg  tracking$d;
     wire  tracking$q;
     reg  tracking$clock;
@@ -313,36 +329,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  [31:0] cnt1$d;
     wire  [31:0] cnt1$q;
     reg  cnt1$clock;
-    reg  [63:0] c_writes$d;
-    wire  [63:0] c_writes$q;
-    reg  c_writes$clock;
-    reg  [63:0] c_set$d;
-    wire  [63:0] c_set$q;
-    reg  c_set$clock;
-    reg  [63:0] c_skipped$d;
-    wire  [63:0] c_skipped$q;
-    reg  c_skipped$clock;
-    reg  [63:0] c_copies$d;
-    wire  [63:0] c_copies$q;
-    reg  c_copies$clock;
-    reg  [63:0] c_cleared$d;
-    wire  [63:0] c_cleared$q;
-    reg  c_cleared$clock;
-    reg  [31:0] h_writes$d;
-    wire  [31:0] h_writes$q;
-    reg  h_writes$clock;
-    reg  [31:0] h_set$d;
-    wire  [31:0] h_set$q;
-    reg  h_set$clock;
-    reg  [31:0] h_skipped$d;
-    wire  [31:0] h_skipped$q;
-    reg  h_skipped$clock;
-    reg  [31:0] h_copies$d;
-    wire  [31:0] h_copies$q;
-    reg  h_copies$clock;
-    reg  [31:0] h_cleared$d;
-    wire  [31:0] h_cleared$q;
-    reg  h_cleared$clock;
     reg  load_open$d;
     wire  load_open$q;
     reg  load_open$clock;
@@ -376,9 +362,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  cmd_pending$d;
     wire  cmd_pending$q;
     reg  cmd_pending$clock;
-    reg  [3:0] cmd_op$d;
-    wire  [3:0] cmd_op$q;
-    reg  cmd_op$clock;
     reg  cmd_src$d;
     wire  cmd_src$q;
     reg  cmd_src$clock;
@@ -757,7 +740,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  [31:0] d_neg;
     reg  op_needs_tracking;
     reg  [3:0] wr_op;
-    reg  [31:0] irq_err;
     reg  [31:0] pc;
     reg  [31:0] raise_acc;
     reg  [31:0] raise_pipe;
@@ -880,50 +862,70 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .err(csr_read$err),
         .latch_hi(csr_read$latch_hi)
     );
-    lm_tracker_small$r_config r_config(
-        .d(r_config$d),
-        .q(r_config$q),
-        .clock(r_config$clock)
+    lm_tracker_small$err_irq err_irq(
+        .clock(err_irq$clock),
+        .reset(err_irq$reset),
+        .raise(err_irq$raise),
+        .events(err_irq$events),
+        .err_clear(err_irq$err_clear),
+        .irq_clear(err_irq$irq_clear),
+        .enable_we(err_irq$enable_we),
+        .enable_data(err_irq$enable_data),
+        .err(err_irq$err),
+        .irq_status(err_irq$irq_status),
+        .irq_enable(err_irq$irq_enable),
+        .irq(err_irq$irq)
     );
-    lm_tracker_small$r_ns_lbas r_ns_lbas(
-        .d(r_ns_lbas$d),
-        .q(r_ns_lbas$q),
-        .clock(r_ns_lbas$clock)
+    lm_tracker_small$stats stats(
+        .clock(stats$clock),
+        .reset(stats$reset),
+        .zero(stats$zero),
+        .write_seen(stats$write_seen),
+        .copy_seen(stats$copy_seen),
+        .set_en(stats$set_en),
+        .skipped_en(stats$skipped_en),
+        .cleared_en(stats$cleared_en),
+        .pc(stats$pc),
+        .skipc(stats$skipc),
+        .latch(stats$latch),
+        .writes_lo(stats$writes_lo),
+        .writes_hi(stats$writes_hi),
+        .set_lo(stats$set_lo),
+        .set_hi(stats$set_hi),
+        .skipped_lo(stats$skipped_lo),
+        .skipped_hi(stats$skipped_hi),
+        .copies_lo(stats$copies_lo),
+        .copies_hi(stats$copies_hi),
+        .cleared_lo(stats$cleared_lo),
+        .cleared_hi(stats$cleared_hi)
     );
-    lm_tracker_small$r_plan_start r_plan_start(
-        .d(r_plan_start$d),
-        .q(r_plan_start$q),
-        .clock(r_plan_start$clock)
+    lm_tracker_small$cmd_decode cmd_decode(
+        .op(cmd_decode$op),
+        .nop(cmd_decode$nop),
+        .bad(cmd_decode$bad),
+        .needs_tracking(cmd_decode$needs_tracking),
+        .refused_while_streaming(cmd_decode$refused_while_streaming),
+        .load_or_start(cmd_decode$load_or_start),
+        .start(cmd_decode$start),
+        .stop(cmd_decode$stop),
+        .query(cmd_decode$query),
+        .swap(cmd_decode$swap),
+        .release_op(cmd_decode$release_op),
+        .set_plan(cmd_decode$set_plan),
+        .mark(cmd_decode$mark)
     );
-    lm_tracker_small$r_plan_end r_plan_end(
-        .d(r_plan_end$d),
-        .q(r_plan_end$q),
-        .clock(r_plan_end$clock)
-    );
-    lm_tracker_small$r_mark_first r_mark_first(
-        .d(r_mark_first$d),
-        .q(r_mark_first$q),
-        .clock(r_mark_first$clock)
-    );
-    lm_tracker_small$r_mark_end r_mark_end(
-        .d(r_mark_end$d),
-        .q(r_mark_end$q),
-        .clock(r_mark_end$clock)
-    );
-    lm_tracker_small$r_irq_enable r_irq_enable(
-        .d(r_irq_enable$d),
-        .q(r_irq_enable$q),
-        .clock(r_irq_enable$clock)
-    );
-    lm_tracker_small$r_err r_err(
-        .d(r_err$d),
-        .q(r_err$q),
-        .clock(r_err$clock)
-    );
-    lm_tracker_small$r_irq_status r_irq_status(
-        .d(r_irq_status$d),
-        .q(r_irq_status$q),
-        .clock(r_irq_status$clock)
+    lm_tracker_small$params params(
+        .clock(params$clock),
+        .reset(params$reset),
+        .wr_en(params$wr_en),
+        .wr_addr(params$wr_addr),
+        .wr_data(params$wr_data),
+        .cfg(params$cfg),
+        .ns_lbas(params$ns_lbas),
+        .plan_start(params$plan_start),
+        .plan_end(params$plan_end),
+        .mark_first(params$mark_first),
+        .mark_end(params$mark_end)
     );
     lm_tracker_small$tracking tracking(
         .d(tracking$d),
@@ -1035,56 +1037,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .q(cnt1$q),
         .clock(cnt1$clock)
     );
-    lm_tracker_small$c_writes c_writes(
-        .d(c_writes$d),
-        .q(c_writes$q),
-        .clock(c_writes$clock)
-    );
-    lm_tracker_small$c_set c_set(
-        .d(c_set$d),
-        .q(c_set$q),
-        .clock(c_set$clock)
-    );
-    lm_tracker_small$c_skipped c_skipped(
-        .d(c_skipped$d),
-        .q(c_skipped$q),
-        .clock(c_skipped$clock)
-    );
-    lm_tracker_small$c_copies c_copies(
-        .d(c_copies$d),
-        .q(c_copies$q),
-        .clock(c_copies$clock)
-    );
-    lm_tracker_small$c_cleared c_cleared(
-        .d(c_cleared$d),
-        .q(c_cleared$q),
-        .clock(c_cleared$clock)
-    );
-    lm_tracker_small$h_writes h_writes(
-        .d(h_writes$d),
-        .q(h_writes$q),
-        .clock(h_writes$clock)
-    );
-    lm_tracker_small$h_set h_set(
-        .d(h_set$d),
-        .q(h_set$q),
-        .clock(h_set$clock)
-    );
-    lm_tracker_small$h_skipped h_skipped(
-        .d(h_skipped$d),
-        .q(h_skipped$q),
-        .clock(h_skipped$clock)
-    );
-    lm_tracker_small$h_copies h_copies(
-        .d(h_copies$d),
-        .q(h_copies$q),
-        .clock(h_copies$clock)
-    );
-    lm_tracker_small$h_cleared h_cleared(
-        .d(h_cleared$d),
-        .q(h_cleared$q),
-        .clock(h_cleared$clock)
-    );
     lm_tracker_small$load_open load_open(
         .d(load_open$d),
         .q(load_open$q),
@@ -1133,11 +1085,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .d(cmd_pending$d),
         .q(cmd_pending$q),
         .clock(cmd_pending$clock)
-    );
-    lm_tracker_small$cmd_op cmd_op(
-        .d(cmd_op$d),
-        .q(cmd_op$q),
-        .clock(cmd_op$clock)
     );
     lm_tracker_small$cmd_src cmd_src(
         .d(cmd_src$d),
@@ -1627,15 +1574,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     
     // Update code
     always @(*) begin
-        r_config$clock = clock;
-        r_ns_lbas$clock = clock;
-        r_plan_start$clock = clock;
-        r_plan_end$clock = clock;
-        r_mark_first$clock = clock;
-        r_mark_end$clock = clock;
-        r_irq_enable$clock = clock;
-        r_err$clock = clock;
-        r_irq_status$clock = clock;
         tracking$clock = clock;
         method$clock = clock;
         shift$clock = clock;
@@ -1658,16 +1596,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         swap_count$clock = clock;
         cnt0$clock = clock;
         cnt1$clock = clock;
-        c_writes$clock = clock;
-        c_set$clock = clock;
-        c_skipped$clock = clock;
-        c_copies$clock = clock;
-        c_cleared$clock = clock;
-        h_writes$clock = clock;
-        h_set$clock = clock;
-        h_skipped$clock = clock;
-        h_copies$clock = clock;
-        h_cleared$clock = clock;
         load_open$clock = clock;
         load_next$clock = clock;
         q_open$clock = clock;
@@ -1675,7 +1603,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         q_src_active$clock = clock;
         q_held_r$clock = clock;
         cmd_pending$clock = clock;
-        cmd_op$clock = clock;
         cmd_src$clock = clock;
         cstate$clock = clock;
         cx_nop$clock = clock;
@@ -1773,15 +1700,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         fwd0_data$clock = clock;
         s2_hit1$clock = clock;
         fwd1_data$clock = clock;
-        r_config$d = r_config$q;
-        r_ns_lbas$d = r_ns_lbas$q;
-        r_plan_start$d = r_plan_start$q;
-        r_plan_end$d = r_plan_end$q;
-        r_mark_first$d = r_mark_first$q;
-        r_mark_end$d = r_mark_end$q;
-        r_irq_enable$d = r_irq_enable$q;
-        r_err$d = r_err$q;
-        r_irq_status$d = r_irq_status$q;
         tracking$d = tracking$q;
         method$d = method$q;
         shift$d = shift$q;
@@ -1804,16 +1722,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         swap_count$d = swap_count$q;
         cnt0$d = cnt0$q;
         cnt1$d = cnt1$q;
-        c_writes$d = c_writes$q;
-        c_set$d = c_set$q;
-        c_skipped$d = c_skipped$q;
-        c_copies$d = c_copies$q;
-        c_cleared$d = c_cleared$q;
-        h_writes$d = h_writes$q;
-        h_set$d = h_set$q;
-        h_skipped$d = h_skipped$q;
-        h_copies$d = h_copies$q;
-        h_cleared$d = h_cleared$q;
         load_open$d = load_open$q;
         load_next$d = load_next$q;
         q_open$d = q_open$q;
@@ -1821,7 +1729,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         q_src_active$d = q_src_active$q;
         q_held_r$d = q_held_r$q;
         cmd_pending$d = cmd_pending$q;
-        cmd_op$d = cmd_op$q;
         cmd_src$d = cmd_src$q;
         cstate$d = cstate$q;
         cx_nop$d = cx_nop$q;
@@ -2054,22 +1961,22 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         lb_kind = Kind$Mark;
         lb_lo = 64'h0;
         lb_hi = 64'h0;
-        req_shift = ((r_config$q >> k_f_shift) & 6'h3f);
-        req_ok = (req_shift <= k_max_shift) & (r_ns_lbas$q != 32'h0);
+        req_shift = ((params$cfg >> k_f_shift) & 6'h3f);
+        req_ok = (req_shift <= k_max_shift) & (params$ns_lbas != 32'h0);
         geo_granules$d = (((geo_val$q) & 32'hffffffff) & k_gmask) + ((((geo_sticky$q) & 1'h1)) & 32'hffffffff);
         geo_fits$d = ((geo_val$q >> k_gbits) == 32'h0) | ((geo_val$q == ((k_capacity_value) & 64'hffffffffffffffff)) & ~geo_sticky$q);
-        mk_valid$d = (r_mark_first$q < r_mark_end$q) & (r_mark_first$q < ns_granules$q);
-        mk_hi$d = (r_mark_end$q - 32'h1) & k_gmask;
-        if (r_mark_end$q > ns_granules$q) begin
+        mk_valid$d = (params$mark_first < params$mark_end) & (params$mark_first < ns_granules$q);
+        mk_hi$d = (params$mark_end - 32'h1) & k_gmask;
+        if (params$mark_end > ns_granules$q) begin
             mk_hi$d = (ns_granules$q - 32'h1) & k_gmask;
         end
-        mk_err$d = (r_mark_first$q > r_mark_end$q) | (r_mark_end$q > ns_granules$q);
-        pl_err$d = (r_plan_start$q > r_plan_end$q) | (r_plan_end$q > ns_granules$q);
+        mk_err$d = (params$mark_first > params$mark_end) | (params$mark_end > ns_granules$q);
+        pl_err$d = (params$plan_start > params$plan_end) | (params$plan_end > ns_granules$q);
         op_needs_tracking = cx_trk$q;
         x_err_state$d = ~cx_nop$q & ((op_needs_tracking != |tracking$q) | cx_bad$q);
         x_sbusy$d = cx_strm$q & (|q_open$q | |load_open$q);
         x_req_bad$d = ~req_ok;
-        x_geo_diff$d = loaded$q & ((ns_lbas$q != r_ns_lbas$q) | (shift$q != req_shift));
+        x_geo_diff$d = loaded$q & ((ns_lbas$q != params$ns_lbas) | (shift$q != req_shift));
         pas_nz$d = cnt_passive != 32'h0;
         drained_q$d = drained;
         sd_settled$d = (cstate$q == Cmd$SwapDrain) & drained & drained_q$q;
@@ -2096,7 +2003,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                                 raise_cmd = k_e_config;
                             end
                             else begin
-                                geo_val$d = r_ns_lbas$q;
+                                geo_val$d = params$ns_lbas;
                                 geo_cnt$d = req_shift;
                                 geo_sticky$d = 1'b0;
                                 cstate$d = Cmd$Geo;
@@ -2162,8 +2069,8 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                                     cursor$d = 64'h0;
                                 end
                                 else begin
-                                    plan_end$d = r_plan_end$q & k_gmask;
-                                    cursor$d = r_plan_start$q & k_gmask;
+                                    plan_end$d = params$plan_end & k_gmask;
+                                    cursor$d = params$plan_start & k_gmask;
                                 end
                             end
                         end
@@ -2174,7 +2081,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                             if (mk_valid$q) begin
                                 ci_valid = 1'b1;
                                 ci_kind = Kind$Mark;
-                                ci_lo = r_mark_first$q;
+                                ci_lo = params$mark_first;
                                 ci_hi = mk_hi$q;
                             end
                         end
@@ -2199,11 +2106,11 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                     end
                     else begin
                         shift$d = req_shift;
-                        ns_lbas$d = r_ns_lbas$q;
+                        ns_lbas$d = params$ns_lbas;
                         ns_granules$d = geo_granules$q;
                         ns_words$d = ((geo_granules$q + 32'h3f) >> 32'h6) & k_wmask;
                         cstate$d = Cmd$Idle;
-                        if (cmd_op$q == k_op_load) begin
+                        if (cx_ldst$q & ~cx_start$q) begin
                             loaded$d = 1'b1;
                             clr_active$d = 1'b1;
                             clr_whole$d = 1'b1;
@@ -2214,7 +2121,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                             cstate$d = Cmd$LoadClear;
                         end
                         else begin
-                            method$d = ((r_config$q >> k_f_method) & 2'h3);
+                            method$d = ((params$cfg >> k_f_method) & 2'h3);
                             tracking$d = 64'h1;
                             zero_stats = 1'b1;
                             swap_count$d = 64'h0;
@@ -2408,20 +2315,16 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         if (ld_tvalid & ~|load_open$q & ~blocked) begin
             raise_acc = k_e_load;
         end
-        if (p3_fire & p3_cr$q) begin
-            c_copies$d = (c_copies$q + 32'h1) & k_cmask;
-            if (is_cursor & ~op_oob & ~op_empty) begin
-                if (p3_gt$q & win_open$q) begin
-                    raise_pipe = k_e_cursor_gap;
-                end
-                if (x_moves) begin
-                    cursor$d = (op_gl + 32'h1) & k_gmask;
-                    win_open$d = |plan_end$q & (op_gl < plan_last$q);
-                end
+        stats$write_seen = p3_fire & ~p3_cr$q;
+        stats$copy_seen = p3_fire & p3_cr$q;
+        if (p3_fire & p3_cr$q & is_cursor & ~op_oob & ~op_empty) begin
+            if (p3_gt$q & win_open$q) begin
+                raise_pipe = k_e_cursor_gap;
             end
-        end
-        if (p3_fire & ~p3_cr$q) begin
-            c_writes$d = (c_writes$q + 32'h1) & k_cmask;
+            if (x_moves) begin
+                cursor$d = (op_gl + 32'h1) & k_gmask;
+                win_open$d = |plan_end$q & (op_gl < plan_last$q);
+            end
         end
         if (p3_fire) begin
             if (op_wrap) begin
@@ -2647,33 +2550,12 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             else begin
                 cnt0$d = (cnt0$q + d_cnt + d_neg) & k_gmask;
             end
-            case (s4_kind$q)
-                Kind$Uw:
-                    begin
-                        c_set$d = (c_set$q + ((pc) & 64'hffffffffffffffff)) & k_cmask;
-                        c_skipped$d = (c_skipped$q + ((s4_skipc$q) & 64'hffffffffffffffff)) & k_cmask;
-                    end
-                Kind$Mark:
-                    begin
-                        c_set$d = (c_set$q + ((pc) & 64'hffffffffffffffff)) & k_cmask;
-                    end
-                Kind$Fold:
-                    begin
-                        c_set$d = (c_set$q + ((pc) & 64'hffffffffffffffff)) & k_cmask;
-                    end
-                Kind$Crb:
-                    begin
-                        c_cleared$d = (c_cleared$q + ((pc) & 64'hffffffffffffffff)) & k_cmask;
-                    end
-                Kind$Crc:
-                    begin
-                        c_cleared$d = (c_cleared$q + ((pc) & 64'hffffffffffffffff)) & k_cmask;
-                    end
-                default:
-                    begin
-                    end
-            endcase
         end
+        stats$pc = ((pc) & 7'h7f);
+        stats$skipc = s4_skipc$q;
+        stats$set_en = s4_valid$q & ((s4_kind$q == Kind$Uw) | (s4_kind$q == Kind$Mark) | (s4_kind$q == Kind$Fold));
+        stats$skipped_en = s4_valid$q & (s4_kind$q == Kind$Uw);
+        stats$cleared_en = s4_valid$q & ((s4_kind$q == Kind$Crb) | (s4_kind$q == Kind$Crc));
         clr_end = clr_w$q == ns_last_w$q;
         if (clr_whole$q) begin
             clr_end = clr_w$q == k_cap_last_word;
@@ -2694,13 +2576,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                 end
             end
         end
-        if (zero_stats) begin
-            c_writes$d = 64'h0;
-            c_set$d = 64'h0;
-            c_skipped$d = 64'h0;
-            c_copies$d = 64'h0;
-            c_cleared$d = 64'h0;
-        end
+        stats$zero = zero_stats;
         if (zero_cnt0) begin
             cnt0$d = 64'h0;
         end
@@ -2737,37 +2613,28 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         s_axil_rvalid = axil$s_axil_rvalid;
         axil$s_axil_rready = s_axil_rready;
         wr_op = ((axil$wr_data >> k_f_opcode) & 4'hf);
+        cmd_decode$op = wr_op;
         csr_wr_err = ~((axil$wr_addr == k_config) | (axil$wr_addr == k_ns_lo) | (axil$wr_addr == k_ns_hi) | (axil$wr_addr == k_cmd) | (axil$wr_addr == k_err) | (axil$wr_addr == k_irq_status) | (axil$wr_addr == k_irq_enable) | (axil$wr_addr == k_plan_start) | (axil$wr_addr == k_plan_end) | (axil$wr_addr == k_mark_first) | (axil$wr_addr == k_mark_end));
         axil$wr_err = csr_wr_err;
         if (axil$wr_en) begin
-            if (axil$wr_addr == k_config) begin
-                r_config$d = axil$wr_data & k_config_mask;
-            end
-            else if (axil$wr_addr == k_ns_lo) begin
-                r_ns_lbas$d = (((r_ns_lbas$q[(32'h20)+:(32)]) & 64'hffffffffffffffff) << 32'h20) | ((axil$wr_data) & 64'hffffffffffffffff);
-            end
-            else if (axil$wr_addr == k_ns_hi) begin
-                r_ns_lbas$d = ((r_ns_lbas$q[(32'h0)+:(32)]) & 64'hffffffffffffffff) | (((axil$wr_data) & 64'hffffffffffffffff) << 32'h20);
-            end
-            else if (axil$wr_addr == k_cmd) begin
+            if (axil$wr_addr == k_cmd) begin
                 if (cmd_busy) begin
                     raise_cmd = k_e_cmd_state;
                 end
                 else begin
                     cmd_pending$d = 1'b1;
-                    cmd_op$d = wr_op;
-                    cx_nop$d = wr_op == k_op_nop;
-                    cx_bad$d = wr_op > k_op_mark;
-                    cx_trk$d = (wr_op == k_op_stop) | (wr_op == k_op_query) | (wr_op == k_op_swap) | (wr_op == k_op_release) | (wr_op == k_op_set_plan) | (wr_op == k_op_mark);
-                    cx_strm$d = (wr_op != k_op_nop) & (wr_op != k_op_stop) & (wr_op != k_op_mark) & (wr_op != k_op_set_plan);
-                    cx_ldst$d = (wr_op == k_op_load) | (wr_op == k_op_start);
-                    cx_start$d = wr_op == k_op_start;
-                    cx_slm_tracker_small$d = wr_op == k_op_stop;
-                    cx_query$d = wr_op == k_op_query;
-                    cx_swap$d = wr_op == k_op_swap;
-                    cx_release$d = wr_op == k_op_release;
-                    cx_plan$d = wr_op == k_op_set_plan;
-                    cx_mark$d = wr_op == k_op_mark;
+                    cx_nop$d = cmd_decode$nop;
+                    cx_bad$d = cmd_decode$bad;
+                    cx_trk$d = cmd_decode$needs_tracking;
+                    cx_strm$d = cmd_decode$refused_while_streaming;
+                    cx_ldst$d = cmd_decode$load_or_start;
+                    cx_start$d = cmd_decode$start;
+                    cx_slm_tracker_small$d = cmd_decode$stop;
+                    cx_query$d = cmd_decode$query;
+                    cx_swap$d = cmd_decode$swap;
+                    cx_release$d = cmd_decode$release_op;
+                    cx_plan$d = cmd_decode$set_plan;
+                    cx_mark$d = cmd_decode$mark;
                     cmd_src$d = |(axil$wr_data & (((32'h1) & 32'hffffffff) << k_f_query_src));
                 end
             end
@@ -2777,87 +2644,59 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             else if (axil$wr_addr == k_irq_status) begin
                 irq_clear = axil$wr_data;
             end
-            else if (axil$wr_addr == k_irq_enable) begin
-                r_irq_enable$d = axil$wr_data & k_irq_mask;
-            end
-            else if (axil$wr_addr == k_plan_start) begin
-                r_plan_start$d = axil$wr_data;
-            end
-            else if (axil$wr_addr == k_plan_end) begin
-                r_plan_end$d = axil$wr_data;
-            end
-            else if (axil$wr_addr == k_mark_first) begin
-                r_mark_first$d = axil$wr_data;
-            end
-            else if (axil$wr_addr == k_mark_end) begin
-                r_mark_end$d = axil$wr_data;
-            end
         end
+        params$clock = clock;
+        params$reset = reset;
+        params$wr_en = axil$wr_en;
+        params$wr_addr = axil$wr_addr;
+        params$wr_data = axil$wr_data;
         csr_read$addr = axil$rd_addr;
         csr_read$rd_id = k_id_value;
         csr_read$rd_capacity = k_capacity_value;
-        csr_read$rd_config = r_config$q;
-        csr_read$rd_ns_lbas_lo = r_ns_lbas$q[(32'h0)+:(32)];
-        csr_read$rd_ns_lbas_hi = r_ns_lbas$q[(32'h20)+:(32)];
+        csr_read$rd_config = params$cfg;
+        csr_read$rd_ns_lbas_lo = params$ns_lbas[(32'h0)+:(32)];
+        csr_read$rd_ns_lbas_hi = params$ns_lbas[(32'h20)+:(32)];
         csr_read$rd_status = status;
-        csr_read$rd_err = r_err$q;
-        csr_read$rd_irq_status = r_irq_status$q;
-        csr_read$rd_irq_enable = r_irq_enable$q;
-        csr_read$rd_plan_start = r_plan_start$q;
-        csr_read$rd_plan_end = r_plan_end$q;
+        csr_read$rd_err = err_irq$err;
+        csr_read$rd_irq_status = err_irq$irq_status;
+        csr_read$rd_irq_enable = err_irq$irq_enable;
+        csr_read$rd_plan_start = params$plan_start;
+        csr_read$rd_plan_end = params$plan_end;
         csr_read$rd_cursor = cursor$q;
-        csr_read$rd_mark_first = r_mark_first$q;
-        csr_read$rd_mark_end = r_mark_end$q;
+        csr_read$rd_mark_first = params$mark_first;
+        csr_read$rd_mark_end = params$mark_end;
         csr_read$rd_swap_count = swap_count$q;
         csr_read$rd_active_count = cnt_active;
         csr_read$rd_passive_count = cnt_passive;
         csr_read$rd_ns_granules = ns_granules$q;
-        csr_read$rd_writes_seen_lo = c_writes$q[(32'h0)+:(32)];
-        csr_read$rd_writes_seen_hi = h_writes$q;
-        csr_read$rd_bits_set_lo = c_set$q[(32'h0)+:(32)];
-        csr_read$rd_bits_set_hi = h_set$q;
-        csr_read$rd_bits_skipped_lo = c_skipped$q[(32'h0)+:(32)];
-        csr_read$rd_bits_skipped_hi = h_skipped$q;
-        csr_read$rd_copy_reads_seen_lo = c_copies$q[(32'h0)+:(32)];
-        csr_read$rd_copy_reads_seen_hi = h_copies$q;
-        csr_read$rd_bits_cleared_lo = c_cleared$q[(32'h0)+:(32)];
-        csr_read$rd_bits_cleared_hi = h_cleared$q;
+        csr_read$rd_writes_seen_lo = stats$writes_lo;
+        csr_read$rd_writes_seen_hi = stats$writes_hi;
+        csr_read$rd_bits_set_lo = stats$set_lo;
+        csr_read$rd_bits_set_hi = stats$set_hi;
+        csr_read$rd_bits_skipped_lo = stats$skipped_lo;
+        csr_read$rd_bits_skipped_hi = stats$skipped_hi;
+        csr_read$rd_copy_reads_seen_lo = stats$copies_lo;
+        csr_read$rd_copy_reads_seen_hi = stats$copies_hi;
+        csr_read$rd_bits_cleared_lo = stats$cleared_lo;
+        csr_read$rd_bits_cleared_hi = stats$cleared_hi;
         axil$rd_data = csr_read$rdata;
         axil$rd_err = csr_read$err;
+        stats$latch = 64'h0;
         if (axil$rd_en) begin
-            if (csr_read$latch_hi[32'h0]) begin
-                h_writes$d = c_writes$q[(32'h20)+:(32)];
-            end
-            if (csr_read$latch_hi[32'h1]) begin
-                h_set$d = c_set$q[(32'h20)+:(32)];
-            end
-            if (csr_read$latch_hi[32'h2]) begin
-                h_skipped$d = c_skipped$q[(32'h20)+:(32)];
-            end
-            if (csr_read$latch_hi[32'h3]) begin
-                h_copies$d = c_copies$q[(32'h20)+:(32)];
-            end
-            if (csr_read$latch_hi[32'h4]) begin
-                h_cleared$d = c_cleared$q[(32'h20)+:(32)];
-            end
+            stats$latch = csr_read$latch_hi;
         end
-        irq_err = 64'h0;
-        if (|(raise_acc | raise_pipe | raise_cmd | raise_s2)) begin
-            irq_err = k_i_error;
-        end
-        r_err$d = ((r_err$q & ~err_clear) | raise_acc | raise_pipe | raise_cmd | raise_s2) & k_err_mask;
-        r_irq_status$d = ((r_irq_status$q & ~irq_clear) | irq_set | irq_err) & k_irq_mask;
-        irq = |(r_irq_status$q & r_irq_enable$q);
+        stats$clock = clock;
+        stats$reset = reset;
+        err_irq$clock = clock;
+        err_irq$reset = reset;
+        err_irq$raise = raise_acc | raise_pipe | raise_cmd | raise_s2;
+        err_irq$events = irq_set;
+        err_irq$err_clear = err_clear;
+        err_irq$irq_clear = irq_clear;
+        err_irq$enable_we = axil$wr_en & (axil$wr_addr == k_irq_enable);
+        err_irq$enable_data = axil$wr_data;
+        irq = err_irq$irq;
         if (reset) begin
-            r_config$d = 64'h0;
-            r_ns_lbas$d = 64'h0;
-            r_plan_start$d = 64'h0;
-            r_plan_end$d = 64'h0;
-            r_mark_first$d = 64'h0;
-            r_mark_end$d = 64'h0;
-            r_irq_enable$d = 64'h0;
-            r_err$d = 64'h0;
-            r_irq_status$d = 64'h0;
             tracking$d = 64'h0;
             method$d = 64'h0;
             shift$d = 64'h0;
@@ -2871,11 +2710,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             swap_count$d = 64'h0;
             cnt0$d = 64'h0;
             cnt1$d = 64'h0;
-            c_writes$d = 64'h0;
-            c_set$d = 64'h0;
-            c_skipped$d = 64'h0;
-            c_copies$d = 64'h0;
-            c_cleared$d = 64'h0;
             load_open$d = 64'h0;
             q_open$d = 64'h0;
             q_next$d = 64'h0;
@@ -3332,101 +3166,6 @@ module lm_tracker_small$b_wlast(d,q,clock);
 endmodule // lm_tracker_small$b_wlast
 
 
-module lm_tracker_small$c_cleared(d,q,clock);
-    
-    // Module arguments
-    input wire  [63:0] d;
-    output reg  [63:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 64'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$c_cleared
-
-
-module lm_tracker_small$c_copies(d,q,clock);
-    
-    // Module arguments
-    input wire  [63:0] d;
-    output reg  [63:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 64'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$c_copies
-
-
-module lm_tracker_small$c_set(d,q,clock);
-    
-    // Module arguments
-    input wire  [63:0] d;
-    output reg  [63:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 64'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$c_set
-
-
-module lm_tracker_small$c_skipped(d,q,clock);
-    
-    // Module arguments
-    input wire  [63:0] d;
-    output reg  [63:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 64'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$c_skipped
-
-
-module lm_tracker_small$c_writes(d,q,clock);
-    
-    // Module arguments
-    input wire  [63:0] d;
-    output reg  [63:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 64'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$c_writes
-
-
 module lm_tracker_small$clr_active(d,q,clock);
     
     // Module arguments
@@ -3617,23 +3356,51 @@ module lm_tracker_small$clr_whole(d,q,clock);
 endmodule // lm_tracker_small$clr_whole
 
 
-module lm_tracker_small$cmd_op(d,q,clock);
+module lm_tracker_small$cmd_decode(op,nop,bad,needs_tracking,refused_while_streaming,load_or_start,start,stop,query,swap,release_op,set_plan,mark);
     
     // Module arguments
-    input wire  [3:0] d;
-    output reg  [3:0] q;
-    input wire  clock;
+    input wire  [3:0] op;
+    output reg  nop;
+    output reg  bad;
+    output reg  needs_tracking;
+    output reg  refused_while_streaming;
+    output reg  load_or_start;
+    output reg  start;
+    output reg  stop;
+    output reg  query;
+    output reg  swap;
+    output reg  release_op;
+    output reg  set_plan;
+    output reg  mark;
     
-    // Update code (custom)
-    initial begin
-       q = 4'h0;
+    // Constant declarations
+    localparam  k_nop = 4'h0;
+    localparam  k_load = 4'h1;
+    localparam  k_start = 4'h2;
+    localparam  k_stop = 4'h3;
+    localparam  k_query = 4'h4;
+    localparam  k_swap = 4'h5;
+    localparam  k_release = 4'h6;
+    localparam  k_set_plan = 4'h7;
+    localparam  k_mark = 4'h8;
+    
+    // Update code
+    always @(*) begin
+        nop = op == k_nop;
+        bad = op > k_mark;
+        needs_tracking = (op == k_stop) | (op == k_query) | (op == k_swap) | (op == k_release) | (op == k_set_plan) | (op == k_mark);
+        refused_while_streaming = (op != k_nop) & (op != k_stop) & (op != k_mark) & (op != k_set_plan);
+        load_or_start = (op == k_load) | (op == k_start);
+        start = op == k_start;
+        stop = op == k_stop;
+        query = op == k_query;
+        swap = op == k_swap;
+        release_op = op == k_release;
+        set_plan = op == k_set_plan;
+        mark = op == k_mark;
     end
     
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$cmd_op
+endmodule // lm_tracker_small$cmd_decode
 
 
 module lm_tracker_small$cmd_pending(d,q,clock);
@@ -4187,6 +3954,146 @@ module lm_tracker_small$drained_q(d,q,clock);
 endmodule // lm_tracker_small$drained_q
 
 
+module lm_tracker_small$err_irq(clock,reset,raise,events,err_clear,irq_clear,enable_we,enable_data,err,irq_status,irq_enable,irq);
+    
+    // Module arguments
+    input wire  clock;
+    input wire  reset;
+    input wire  [31:0] raise;
+    input wire  [31:0] events;
+    input wire  [31:0] err_clear;
+    input wire  [31:0] irq_clear;
+    input wire  enable_we;
+    input wire  [31:0] enable_data;
+    output reg  [31:0] err;
+    output reg  [31:0] irq_status;
+    output reg  [31:0] irq_enable;
+    output reg  irq;
+    
+    // Constant declarations
+    localparam  k_err_mask = 32'h1ff;
+    localparam  k_irq_mask = 32'hf;
+    localparam  k_i_error = 32'h1;
+    
+    // Stub signals
+    reg  [31:0] r_err$d;
+    wire  [31:0] r_err$q;
+    reg  r_err$clock;
+    reg  [31:0] r_status$d;
+    wire  [31:0] r_status$q;
+    reg  r_status$clock;
+    reg  [31:0] r_enable$d;
+    wire  [31:0] r_enable$q;
+    reg  r_enable$clock;
+    
+    // Local signals
+    reg  [31:0] error_event;
+    
+    // Sub module instances
+    lm_tracker_small$err_irq$r_err r_err(
+        .d(r_err$d),
+        .q(r_err$q),
+        .clock(r_err$clock)
+    );
+    lm_tracker_small$err_irq$r_status r_status(
+        .d(r_status$d),
+        .q(r_status$q),
+        .clock(r_status$clock)
+    );
+    lm_tracker_small$err_irq$r_enable r_enable(
+        .d(r_enable$d),
+        .q(r_enable$q),
+        .clock(r_enable$clock)
+    );
+    
+    // Update code
+    always @(*) begin
+        r_err$clock = clock;
+        r_status$clock = clock;
+        r_enable$clock = clock;
+        r_err$d = r_err$q;
+        r_status$d = r_status$q;
+        r_enable$d = r_enable$q;
+        err = r_err$q;
+        irq_status = r_status$q;
+        irq_enable = r_enable$q;
+        irq = |(r_status$q & r_enable$q);
+        error_event = 64'h0;
+        if (|raise) begin
+            error_event = k_i_error;
+        end
+        r_err$d = ((r_err$q & ~err_clear) | raise) & k_err_mask;
+        r_status$d = ((r_status$q & ~irq_clear) | events | error_event) & k_irq_mask;
+        if (enable_we) begin
+            r_enable$d = enable_data & k_irq_mask;
+        end
+        if (reset) begin
+            r_err$d = 64'h0;
+            r_status$d = 64'h0;
+            r_enable$d = 64'h0;
+        end
+    end
+    
+endmodule // lm_tracker_small$err_irq
+
+
+module lm_tracker_small$err_irq$r_enable(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$err_irq$r_enable
+
+
+module lm_tracker_small$err_irq$r_err(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$err_irq$r_err
+
+
+module lm_tracker_small$err_irq$r_status(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$err_irq$r_status
+
+
 module lm_tracker_small$fwd0_data(d,q,clock);
     
     // Module arguments
@@ -4318,101 +4225,6 @@ module lm_tracker_small$geo_val(d,q,clock);
     end
           
 endmodule // lm_tracker_small$geo_val
-
-
-module lm_tracker_small$h_cleared(d,q,clock);
-    
-    // Module arguments
-    input wire  [31:0] d;
-    output reg  [31:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 32'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$h_cleared
-
-
-module lm_tracker_small$h_copies(d,q,clock);
-    
-    // Module arguments
-    input wire  [31:0] d;
-    output reg  [31:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 32'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$h_copies
-
-
-module lm_tracker_small$h_set(d,q,clock);
-    
-    // Module arguments
-    input wire  [31:0] d;
-    output reg  [31:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 32'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$h_set
-
-
-module lm_tracker_small$h_skipped(d,q,clock);
-    
-    // Module arguments
-    input wire  [31:0] d;
-    output reg  [31:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 32'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$h_skipped
-
-
-module lm_tracker_small$h_writes(d,q,clock);
-    
-    // Module arguments
-    input wire  [31:0] d;
-    output reg  [31:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 32'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$h_writes
 
 
 module lm_tracker_small$load_next(d,q,clock);
@@ -5002,6 +4814,344 @@ module lm_tracker_small$p3_wrap(d,q,clock);
     end
           
 endmodule // lm_tracker_small$p3_wrap
+
+
+module lm_tracker_small$params(clock,reset,wr_en,wr_addr,wr_data,cfg,ns_lbas,plan_start,plan_end,mark_first,mark_end);
+    
+    // Module arguments
+    input wire  clock;
+    input wire  reset;
+    input wire  wr_en;
+    input wire  [11:0] wr_addr;
+    input wire  [31:0] wr_data;
+    output reg  [31:0] cfg;
+    output reg  [63:0] ns_lbas;
+    output reg  [31:0] plan_start;
+    output reg  [31:0] plan_end;
+    output reg  [31:0] mark_first;
+    output reg  [31:0] mark_end;
+    
+    // Constant declarations
+    localparam  k_config = 12'h8;
+    localparam  k_ns_lo = 12'hc;
+    localparam  k_ns_hi = 12'h10;
+    localparam  k_plan_start = 12'h28;
+    localparam  k_plan_end = 12'h2c;
+    localparam  k_mark_first = 12'h34;
+    localparam  k_mark_end = 12'h38;
+    localparam  k_config_mask = 32'h3f03;
+    
+    // Stub signals
+    reg  wq_en$d;
+    wire  wq_en$q;
+    reg  wq_en$clock;
+    reg  [11:0] wq_addr$d;
+    wire  [11:0] wq_addr$q;
+    reg  wq_addr$clock;
+    reg  [31:0] wq_data$d;
+    wire  [31:0] wq_data$q;
+    reg  wq_data$clock;
+    reg  [31:0] r_config$d;
+    wire  [31:0] r_config$q;
+    reg  r_config$clock;
+    reg  [63:0] r_ns_lbas$d;
+    wire  [63:0] r_ns_lbas$q;
+    reg  r_ns_lbas$clock;
+    reg  [31:0] r_plan_start$d;
+    wire  [31:0] r_plan_start$q;
+    reg  r_plan_start$clock;
+    reg  [31:0] r_plan_end$d;
+    wire  [31:0] r_plan_end$q;
+    reg  r_plan_end$clock;
+    reg  [31:0] r_mark_first$d;
+    wire  [31:0] r_mark_first$q;
+    reg  r_mark_first$clock;
+    reg  [31:0] r_mark_end$d;
+    wire  [31:0] r_mark_end$q;
+    reg  r_mark_end$clock;
+    
+    // Sub module instances
+    lm_tracker_small$params$wq_en wq_en(
+        .d(wq_en$d),
+        .q(wq_en$q),
+        .clock(wq_en$clock)
+    );
+    lm_tracker_small$params$wq_addr wq_addr(
+        .d(wq_addr$d),
+        .q(wq_addr$q),
+        .clock(wq_addr$clock)
+    );
+    lm_tracker_small$params$wq_data wq_data(
+        .d(wq_data$d),
+        .q(wq_data$q),
+        .clock(wq_data$clock)
+    );
+    lm_tracker_small$params$r_config r_config(
+        .d(r_config$d),
+        .q(r_config$q),
+        .clock(r_config$clock)
+    );
+    lm_tracker_small$params$r_ns_lbas r_ns_lbas(
+        .d(r_ns_lbas$d),
+        .q(r_ns_lbas$q),
+        .clock(r_ns_lbas$clock)
+    );
+    lm_tracker_small$params$r_plan_start r_plan_start(
+        .d(r_plan_start$d),
+        .q(r_plan_start$q),
+        .clock(r_plan_start$clock)
+    );
+    lm_tracker_small$params$r_plan_end r_plan_end(
+        .d(r_plan_end$d),
+        .q(r_plan_end$q),
+        .clock(r_plan_end$clock)
+    );
+    lm_tracker_small$params$r_mark_first r_mark_first(
+        .d(r_mark_first$d),
+        .q(r_mark_first$q),
+        .clock(r_mark_first$clock)
+    );
+    lm_tracker_small$params$r_mark_end r_mark_end(
+        .d(r_mark_end$d),
+        .q(r_mark_end$q),
+        .clock(r_mark_end$clock)
+    );
+    
+    // Update code
+    always @(*) begin
+        wq_en$clock = clock;
+        wq_addr$clock = clock;
+        wq_data$clock = clock;
+        r_config$clock = clock;
+        r_ns_lbas$clock = clock;
+        r_plan_start$clock = clock;
+        r_plan_end$clock = clock;
+        r_mark_first$clock = clock;
+        r_mark_end$clock = clock;
+        wq_en$d = wq_en$q;
+        wq_addr$d = wq_addr$q;
+        wq_data$d = wq_data$q;
+        r_config$d = r_config$q;
+        r_ns_lbas$d = r_ns_lbas$q;
+        r_plan_start$d = r_plan_start$q;
+        r_plan_end$d = r_plan_end$q;
+        r_mark_first$d = r_mark_first$q;
+        r_mark_end$d = r_mark_end$q;
+        cfg = r_config$q;
+        ns_lbas = r_ns_lbas$q;
+        plan_start = r_plan_start$q;
+        plan_end = r_plan_end$q;
+        mark_first = r_mark_first$q;
+        mark_end = r_mark_end$q;
+        wq_en$d = wr_en;
+        wq_addr$d = wr_addr;
+        wq_data$d = wr_data;
+        if (wq_en$q) begin
+            if (wq_addr$q == k_config) begin
+                r_config$d = wq_data$q & k_config_mask;
+            end
+            if (wq_addr$q == k_ns_lo) begin
+                r_ns_lbas$d = (((r_ns_lbas$q[(32'h20)+:(32)]) & 64'hffffffffffffffff) << 32'h20) | ((wq_data$q) & 64'hffffffffffffffff);
+            end
+            if (wq_addr$q == k_ns_hi) begin
+                r_ns_lbas$d = ((r_ns_lbas$q[(32'h0)+:(32)]) & 64'hffffffffffffffff) | (((wq_data$q) & 64'hffffffffffffffff) << 32'h20);
+            end
+            if (wq_addr$q == k_plan_start) begin
+                r_plan_start$d = wq_data$q;
+            end
+            if (wq_addr$q == k_plan_end) begin
+                r_plan_end$d = wq_data$q;
+            end
+            if (wq_addr$q == k_mark_first) begin
+                r_mark_first$d = wq_data$q;
+            end
+            if (wq_addr$q == k_mark_end) begin
+                r_mark_end$d = wq_data$q;
+            end
+        end
+        if (reset) begin
+            wq_en$d = 1'b0;
+            r_config$d = 64'h0;
+            r_ns_lbas$d = 64'h0;
+            r_plan_start$d = 64'h0;
+            r_plan_end$d = 64'h0;
+            r_mark_first$d = 64'h0;
+            r_mark_end$d = 64'h0;
+        end
+    end
+    
+endmodule // lm_tracker_small$params
+
+
+module lm_tracker_small$params$r_config(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$params$r_config
+
+
+module lm_tracker_small$params$r_mark_end(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$params$r_mark_end
+
+
+module lm_tracker_small$params$r_mark_first(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$params$r_mark_first
+
+
+module lm_tracker_small$params$r_ns_lbas(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$params$r_ns_lbas
+
+
+module lm_tracker_small$params$r_plan_end(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$params$r_plan_end
+
+
+module lm_tracker_small$params$r_plan_start(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$params$r_plan_start
+
+
+module lm_tracker_small$params$wq_addr(d,q,clock);
+    
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$params$wq_addr
+
+
+module lm_tracker_small$params$wq_data(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$params$wq_data
+
+
+module lm_tracker_small$params$wq_en(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$params$wq_en
 
 
 module lm_tracker_small$pas_nz(d,q,clock);
@@ -5696,177 +5846,6 @@ module lm_tracker_small$q_src_active(d,q,clock);
     end
           
 endmodule // lm_tracker_small$q_src_active
-
-
-module lm_tracker_small$r_config(d,q,clock);
-    
-    // Module arguments
-    input wire  [31:0] d;
-    output reg  [31:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 32'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$r_config
-
-
-module lm_tracker_small$r_err(d,q,clock);
-    
-    // Module arguments
-    input wire  [31:0] d;
-    output reg  [31:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 32'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$r_err
-
-
-module lm_tracker_small$r_irq_enable(d,q,clock);
-    
-    // Module arguments
-    input wire  [31:0] d;
-    output reg  [31:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 32'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$r_irq_enable
-
-
-module lm_tracker_small$r_irq_status(d,q,clock);
-    
-    // Module arguments
-    input wire  [31:0] d;
-    output reg  [31:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 32'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$r_irq_status
-
-
-module lm_tracker_small$r_mark_end(d,q,clock);
-    
-    // Module arguments
-    input wire  [31:0] d;
-    output reg  [31:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 32'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$r_mark_end
-
-
-module lm_tracker_small$r_mark_first(d,q,clock);
-    
-    // Module arguments
-    input wire  [31:0] d;
-    output reg  [31:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 32'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$r_mark_first
-
-
-module lm_tracker_small$r_ns_lbas(d,q,clock);
-    
-    // Module arguments
-    input wire  [63:0] d;
-    output reg  [63:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 64'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$r_ns_lbas
-
-
-module lm_tracker_small$r_plan_end(d,q,clock);
-    
-    // Module arguments
-    input wire  [31:0] d;
-    output reg  [31:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 32'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$r_plan_end
-
-
-module lm_tracker_small$r_plan_start(d,q,clock);
-    
-    // Module arguments
-    input wire  [31:0] d;
-    output reg  [31:0] q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 32'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$r_plan_start
 
 
 module lm_tracker_small$ram0(read_address,read_clock,read_data,write_address,write_clock,write_data,write_enable);
@@ -6667,6 +6646,389 @@ module lm_tracker_small$shift(d,q,clock);
     end
           
 endmodule // lm_tracker_small$shift
+
+
+module lm_tracker_small$stats(clock,reset,zero,write_seen,copy_seen,set_en,skipped_en,cleared_en,pc,skipc,latch,writes_lo,writes_hi,set_lo,set_hi,skipped_lo,skipped_hi,copies_lo,copies_hi,cleared_lo,cleared_hi);
+    
+    // Module arguments
+    input wire  clock;
+    input wire  reset;
+    input wire  zero;
+    input wire  write_seen;
+    input wire  copy_seen;
+    input wire  set_en;
+    input wire  skipped_en;
+    input wire  cleared_en;
+    input wire  [6:0] pc;
+    input wire  [6:0] skipc;
+    input wire  [4:0] latch;
+    output reg  [31:0] writes_lo;
+    output reg  [31:0] writes_hi;
+    output reg  [31:0] set_lo;
+    output reg  [31:0] set_hi;
+    output reg  [31:0] skipped_lo;
+    output reg  [31:0] skipped_hi;
+    output reg  [31:0] copies_lo;
+    output reg  [31:0] copies_hi;
+    output reg  [31:0] cleared_lo;
+    output reg  [31:0] cleared_hi;
+    
+    // Constant declarations
+    localparam  k_cmask = 64'hffffffffffff;
+    
+    // Stub signals
+    reg  [63:0] c_writes$d;
+    wire  [63:0] c_writes$q;
+    reg  c_writes$clock;
+    reg  [63:0] c_set$d;
+    wire  [63:0] c_set$q;
+    reg  c_set$clock;
+    reg  [63:0] c_skipped$d;
+    wire  [63:0] c_skipped$q;
+    reg  c_skipped$clock;
+    reg  [63:0] c_copies$d;
+    wire  [63:0] c_copies$q;
+    reg  c_copies$clock;
+    reg  [63:0] c_cleared$d;
+    wire  [63:0] c_cleared$q;
+    reg  c_cleared$clock;
+    reg  [31:0] h_writes$d;
+    wire  [31:0] h_writes$q;
+    reg  h_writes$clock;
+    reg  [31:0] h_set$d;
+    wire  [31:0] h_set$q;
+    reg  h_set$clock;
+    reg  [31:0] h_skipped$d;
+    wire  [31:0] h_skipped$q;
+    reg  h_skipped$clock;
+    reg  [31:0] h_copies$d;
+    wire  [31:0] h_copies$q;
+    reg  h_copies$clock;
+    reg  [31:0] h_cleared$d;
+    wire  [31:0] h_cleared$q;
+    reg  h_cleared$clock;
+    
+    // Sub module instances
+    lm_tracker_small$stats$c_writes c_writes(
+        .d(c_writes$d),
+        .q(c_writes$q),
+        .clock(c_writes$clock)
+    );
+    lm_tracker_small$stats$c_set c_set(
+        .d(c_set$d),
+        .q(c_set$q),
+        .clock(c_set$clock)
+    );
+    lm_tracker_small$stats$c_skipped c_skipped(
+        .d(c_skipped$d),
+        .q(c_skipped$q),
+        .clock(c_skipped$clock)
+    );
+    lm_tracker_small$stats$c_copies c_copies(
+        .d(c_copies$d),
+        .q(c_copies$q),
+        .clock(c_copies$clock)
+    );
+    lm_tracker_small$stats$c_cleared c_cleared(
+        .d(c_cleared$d),
+        .q(c_cleared$q),
+        .clock(c_cleared$clock)
+    );
+    lm_tracker_small$stats$h_writes h_writes(
+        .d(h_writes$d),
+        .q(h_writes$q),
+        .clock(h_writes$clock)
+    );
+    lm_tracker_small$stats$h_set h_set(
+        .d(h_set$d),
+        .q(h_set$q),
+        .clock(h_set$clock)
+    );
+    lm_tracker_small$stats$h_skipped h_skipped(
+        .d(h_skipped$d),
+        .q(h_skipped$q),
+        .clock(h_skipped$clock)
+    );
+    lm_tracker_small$stats$h_copies h_copies(
+        .d(h_copies$d),
+        .q(h_copies$q),
+        .clock(h_copies$clock)
+    );
+    lm_tracker_small$stats$h_cleared h_cleared(
+        .d(h_cleared$d),
+        .q(h_cleared$q),
+        .clock(h_cleared$clock)
+    );
+    
+    // Update code
+    always @(*) begin
+        c_writes$clock = clock;
+        c_set$clock = clock;
+        c_skipped$clock = clock;
+        c_copies$clock = clock;
+        c_cleared$clock = clock;
+        h_writes$clock = clock;
+        h_set$clock = clock;
+        h_skipped$clock = clock;
+        h_copies$clock = clock;
+        h_cleared$clock = clock;
+        c_writes$d = c_writes$q;
+        c_set$d = c_set$q;
+        c_skipped$d = c_skipped$q;
+        c_copies$d = c_copies$q;
+        c_cleared$d = c_cleared$q;
+        h_writes$d = h_writes$q;
+        h_set$d = h_set$q;
+        h_skipped$d = h_skipped$q;
+        h_copies$d = h_copies$q;
+        h_cleared$d = h_cleared$q;
+        writes_lo = c_writes$q[(32'h0)+:(32)];
+        writes_hi = h_writes$q;
+        set_lo = c_set$q[(32'h0)+:(32)];
+        set_hi = h_set$q;
+        skipped_lo = c_skipped$q[(32'h0)+:(32)];
+        skipped_hi = h_skipped$q;
+        copies_lo = c_copies$q[(32'h0)+:(32)];
+        copies_hi = h_copies$q;
+        cleared_lo = c_cleared$q[(32'h0)+:(32)];
+        cleared_hi = h_cleared$q;
+        if (write_seen) begin
+            c_writes$d = (c_writes$q + 32'h1) & k_cmask;
+        end
+        if (copy_seen) begin
+            c_copies$d = (c_copies$q + 32'h1) & k_cmask;
+        end
+        if (set_en) begin
+            c_set$d = (c_set$q + ((pc) & 64'hffffffffffffffff)) & k_cmask;
+        end
+        if (skipped_en) begin
+            c_skipped$d = (c_skipped$q + ((skipc) & 64'hffffffffffffffff)) & k_cmask;
+        end
+        if (cleared_en) begin
+            c_cleared$d = (c_cleared$q + ((pc) & 64'hffffffffffffffff)) & k_cmask;
+        end
+        if (latch[32'h0]) begin
+            h_writes$d = c_writes$q[(32'h20)+:(32)];
+        end
+        if (latch[32'h1]) begin
+            h_set$d = c_set$q[(32'h20)+:(32)];
+        end
+        if (latch[32'h2]) begin
+            h_skipped$d = c_skipped$q[(32'h20)+:(32)];
+        end
+        if (latch[32'h3]) begin
+            h_copies$d = c_copies$q[(32'h20)+:(32)];
+        end
+        if (latch[32'h4]) begin
+            h_cleared$d = c_cleared$q[(32'h20)+:(32)];
+        end
+        if (zero | reset) begin
+            c_writes$d = 64'h0;
+            c_set$d = 64'h0;
+            c_skipped$d = 64'h0;
+            c_copies$d = 64'h0;
+            c_cleared$d = 64'h0;
+        end
+        if (reset) begin
+            h_writes$d = 64'h0;
+            h_set$d = 64'h0;
+            h_skipped$d = 64'h0;
+            h_copies$d = 64'h0;
+            h_cleared$d = 64'h0;
+        end
+    end
+    
+endmodule // lm_tracker_small$stats
+
+
+module lm_tracker_small$stats$c_cleared(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$stats$c_cleared
+
+
+module lm_tracker_small$stats$c_copies(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$stats$c_copies
+
+
+module lm_tracker_small$stats$c_set(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$stats$c_set
+
+
+module lm_tracker_small$stats$c_skipped(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$stats$c_skipped
+
+
+module lm_tracker_small$stats$c_writes(d,q,clock);
+    
+    // Module arguments
+    input wire  [63:0] d;
+    output reg  [63:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 64'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$stats$c_writes
+
+
+module lm_tracker_small$stats$h_cleared(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$stats$h_cleared
+
+
+module lm_tracker_small$stats$h_copies(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$stats$h_copies
+
+
+module lm_tracker_small$stats$h_set(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$stats$h_set
+
+
+module lm_tracker_small$stats$h_skipped(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$stats$h_skipped
+
+
+module lm_tracker_small$stats$h_writes(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$stats$h_writes
 
 
 module lm_tracker_small$swap_count(d,q,clock);

@@ -64,8 +64,8 @@ pub const MUTANTS: &[Mutant] = &[
         effect: "MARK_DIRTY stops one granule short of MARK_END, so the last granule of a \
                  failed copy is never copied again",
         caught_by: "no_lost_active",
-        from: "mk_hi$d = (r_mark_end$q - 32'h1) & k_gmask;",
-        to: "mk_hi$d = (r_mark_end$q - 32'h2) & k_gmask;",
+        from: "mk_hi$d = (params$mark_end - 32'h1) & k_gmask;",
+        to: "mk_hi$d = (params$mark_end - 32'h2) & k_gmask;",
     },
     Mutant {
         name: "load-drops-bit-63",

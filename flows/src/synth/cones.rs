@@ -31,12 +31,12 @@ const UNITS: &[(&str, &[&str])] = &[
     ("popcounts (S3)", &["s4_", "pc"]),
     (
         "live counts, statistics counters",
-        &["cnt0", "cnt1", "c_", "swap_count"],
+        &["cnt0", "cnt1", "stats.", "swap_count"],
     ),
-    ("CSR read mux", &["axil.r", "h_", "s_axil_r"]),
+    ("CSR read mux", &["axil.r", "s_axil_r"]),
     (
         "CSR writes, error and IRQ flags",
-        &["axil.", "r_", "irq", "s_axil_"],
+        &["axil.", "err_irq.", "params.", "r_", "irq", "s_axil_"],
     ),
     (
         "command engine, geometry, cursor",

@@ -38,17 +38,22 @@
 //! Units with a file of their own, each tested alone in `hdl/tests/units`: the AXI4-Lite
 //! front end (`axil_slave`), the CSR read decode rendered from the register map
 //! (`csr_read`), the LBA-to-granule shift (`granule`), the range mask B uses for the
-//! operation's bits and for the cursor window (`range_mask`), the popcount (`popcount`)
-//! and the query FIFO (`stream_fifo`). The rest is still this block's, to be split the
-//! same way.
+//! operation's bits and for the cursor window (`range_mask`), the popcount (`popcount`),
+//! the query FIFO (`stream_fifo`), the error flags and interrupt (`err_irq`), the
+//! statistics counters (`stat_counters`) and the command decode table (`cmd_decode`). The
+//! rest is still this block's, to be split the same way.
 
 use super::axil_slave::AxilSlave;
+use super::cmd_decode::CmdDecode;
 use super::csr_read::CsrRead;
+use super::err_irq::ErrIrq;
 use super::granule::GranuleShift;
+use super::param_regs::ParamRegs;
 use super::popcount::Popcount64;
 use super::ports::{new_with_ports, with_ports};
 use super::ramop::RamOp;
 use super::range_mask::RangeMask;
+use super::stat_counters::StatCounters;
 use super::stream_fifo::StreamFifo;
 use crate::regs;
 use rust_hdl::prelude::*;
@@ -114,17 +119,15 @@ pub struct LmTracker<const A: usize> {
     axil: AxilSlave,
     /// The CSR read decode, rendered from the register map.
     csr_read: CsrRead,
+    /// ERR, IRQ_STATUS, IRQ_ENABLE and the interrupt line.
+    err_irq: ErrIrq,
+    /// The event counters and their HI latches.
+    stats: StatCounters,
+    /// CMD's opcode as one-hot flags, latched into `cx_*` as CMD is written.
+    cmd_decode: CmdDecode,
+    /// CONFIG, NS_LBAS, PLAN_START/END, MARK_FIRST/END: what the commands read.
+    params: ParamRegs,
 
-    // Software-written registers.
-    r_config: DFF<Bits<32>>,
-    r_ns_lbas: DFF<Bits<64>>,
-    r_plan_start: DFF<Bits<32>>,
-    r_plan_end: DFF<Bits<32>>,
-    r_mark_first: DFF<Bits<32>>,
-    r_mark_end: DFF<Bits<32>>,
-    r_irq_enable: DFF<Bits<32>>,
-    r_err: DFF<Bits<32>>,
-    r_irq_status: DFF<Bits<32>>,
     // Latched geometry and tracking state.
     tracking: DFF<Bits<1>>,
     method: DFF<Bits<2>>,
@@ -158,16 +161,6 @@ pub struct LmTracker<const A: usize> {
     swap_count: DFF<Bits<32>>,
     cnt0: DFF<Bits<32>>,
     cnt1: DFF<Bits<32>>,
-    c_writes: DFF<Bits<64>>,
-    c_set: DFF<Bits<64>>,
-    c_skipped: DFF<Bits<64>>,
-    c_copies: DFF<Bits<64>>,
-    c_cleared: DFF<Bits<64>>,
-    h_writes: DFF<Bits<32>>,
-    h_set: DFF<Bits<32>>,
-    h_skipped: DFF<Bits<32>>,
-    h_copies: DFF<Bits<32>>,
-    h_cleared: DFF<Bits<32>>,
     // Load stream.
     load_open: DFF<Bits<1>>,
     load_next: DFF<Bits<32>>,
@@ -183,12 +176,12 @@ pub struct LmTracker<const A: usize> {
     q_held_r: DFF<Bits<4>>,
     // Command engine.
     cmd_pending: DFF<Bit>,
-    cmd_op: DFF<Bits<4>>,
     cmd_src: DFF<Bit>,
     cstate: DFF<Cmd>,
-    // The opcode decoded as it is written (CMD is refused while a command is pending), so
-    // that Exec starts from flops: NOP, beyond the last opcode, needs tracking, refused
-    // while a stream is open, LOAD or START, START, STOP, QUERY, SWAP, RELEASE, SET_PLAN.
+    // The opcode decoded (`cmd_decode`) as it is written (CMD is refused while a command is
+    // pending), so that Exec starts from flops: NOP, beyond the last opcode, needs tracking,
+    // refused while a stream is open, LOAD or START, START, STOP, QUERY, SWAP, RELEASE,
+    // SET_PLAN, MARK_DIRTY. LOAD is `cx_ldst & !cx_start`.
     cx_nop: DFF<Bit>,
     cx_bad: DFF<Bit>,
     cx_trk: DFF<Bit>,
@@ -435,7 +428,6 @@ pub struct LmTracker<const A: usize> {
     op_needs_tracking: Signal<Local, Bit>,
     /// The opcode of a CMD write.
     wr_op: Signal<Local, Bits<4>>,
-    irq_err: Signal<Local, Bits<32>>,
     pc: Signal<Local, Bits<32>>,
     raise_acc: Signal<Local, Bits<32>>,
     raise_pipe: Signal<Local, Bits<32>>,
@@ -479,10 +471,6 @@ pub struct LmTracker<const A: usize> {
     /// A granule's bits inside its word: `w << 6 | k_low6` is word w's last granule (an
     /// OR, where `+ 63` would build a carry chain synthesis cannot see through).
     k_low6: Constant<Bits<32>>,
-    k_err_mask: Constant<Bits<32>>,
-    k_cmask: Constant<Bits<64>>,
-    k_irq_mask: Constant<Bits<32>>,
-    k_config_mask: Constant<Bits<32>>,
     k_f_method: Constant<Bits<32>>,
     k_f_shift: Constant<Bits<32>>,
     k_f_opcode: Constant<Bits<32>>,
@@ -496,15 +484,6 @@ pub struct LmTracker<const A: usize> {
     k_m_cursor: Constant<Bits<2>>,
     k_m_bitmap: Constant<Bits<2>>,
     k_m_clear: Constant<Bits<2>>,
-    k_op_nop: Constant<Bits<4>>,
-    k_op_load: Constant<Bits<4>>,
-    k_op_start: Constant<Bits<4>>,
-    k_op_stop: Constant<Bits<4>>,
-    k_op_query: Constant<Bits<4>>,
-    k_op_swap: Constant<Bits<4>>,
-    k_op_release: Constant<Bits<4>>,
-    k_op_set_plan: Constant<Bits<4>>,
-    k_op_mark: Constant<Bits<4>>,
     k_e_lba_range: Constant<Bits<32>>,
     k_e_lba_wrap: Constant<Bits<32>>,
     k_e_plan_range: Constant<Bits<32>>,
@@ -514,7 +493,6 @@ pub struct LmTracker<const A: usize> {
     k_e_load: Constant<Bits<32>>,
     k_e_cursor_gap: Constant<Bits<32>>,
     k_e_mark_range: Constant<Bits<32>>,
-    k_i_error: Constant<Bits<32>>,
     k_i_swap_done: Constant<Bits<32>>,
     k_i_query_done: Constant<Bits<32>>,
     k_i_clear_done: Constant<Bits<32>>,
@@ -558,7 +536,6 @@ impl<const A: usize> LmTracker<A> {
         .iter()
         .all(|f| f.width == 1));
         assert_eq!(regs::LATCHED_METHOD.width, 2);
-        let opcode = |v: u32| Constant::new(u64::from(v).to_bits());
         let method = |v: u32| Constant::new(u64::from(v).to_bits());
         new_with_ports!(LmTracker {
             ram0: Default::default(),
@@ -571,15 +548,10 @@ impl<const A: usize> LmTracker<A> {
             win_mask: Default::default(),
             axil: Default::default(),
             csr_read: Default::default(),
-            r_config: Default::default(),
-            r_ns_lbas: Default::default(),
-            r_plan_start: Default::default(),
-            r_plan_end: Default::default(),
-            r_mark_first: Default::default(),
-            r_mark_end: Default::default(),
-            r_irq_enable: Default::default(),
-            r_err: Default::default(),
-            r_irq_status: Default::default(),
+            err_irq: Default::default(),
+            stats: Default::default(),
+            cmd_decode: Default::default(),
+            params: Default::default(),
             tracking: Default::default(),
             method: Default::default(),
             shift: Default::default(),
@@ -602,16 +574,6 @@ impl<const A: usize> LmTracker<A> {
             swap_count: Default::default(),
             cnt0: Default::default(),
             cnt1: Default::default(),
-            c_writes: Default::default(),
-            c_set: Default::default(),
-            c_skipped: Default::default(),
-            c_copies: Default::default(),
-            c_cleared: Default::default(),
-            h_writes: Default::default(),
-            h_set: Default::default(),
-            h_skipped: Default::default(),
-            h_copies: Default::default(),
-            h_cleared: Default::default(),
             load_open: Default::default(),
             load_next: Default::default(),
             q_open: Default::default(),
@@ -620,7 +582,6 @@ impl<const A: usize> LmTracker<A> {
             q_fifo: Default::default(),
             q_held_r: Default::default(),
             cmd_pending: Default::default(),
-            cmd_op: Default::default(),
             cmd_src: Default::default(),
             cstate: Default::default(),
             cx_nop: Default::default(),
@@ -805,7 +766,6 @@ impl<const A: usize> LmTracker<A> {
             d_neg: Default::default(),
             op_needs_tracking: Default::default(),
             wr_op: Default::default(),
-            irq_err: Default::default(),
             pc: Default::default(),
             raise_acc: Default::default(),
             raise_pipe: Default::default(),
@@ -836,10 +796,6 @@ impl<const A: usize> LmTracker<A> {
             k_gbits: Constant::new(((A + 6) as u64).to_bits()),
             k_imask: word(Self::CAPACITY as u32 - 1),
             k_low6: word(63),
-            k_err_mask: word(regs::ERR_MASK),
-            k_cmask: Constant::new(((1u64 << regs::COUNTER_BITS) - 1).to_bits()),
-            k_irq_mask: word(regs::IRQ_MASK),
-            k_config_mask: word(regs::METHOD.mask() | regs::GRANULE_SHIFT.mask()),
             k_f_method: word(regs::METHOD.lsb),
             k_f_shift: word(regs::GRANULE_SHIFT.lsb),
             k_f_opcode: word(regs::OPCODE.lsb),
@@ -853,15 +809,6 @@ impl<const A: usize> LmTracker<A> {
             k_m_cursor: method(regs::METHOD_CURSOR),
             k_m_bitmap: method(regs::METHOD_BITMAP),
             k_m_clear: method(regs::METHOD_CLEAR),
-            k_op_nop: opcode(regs::OP_NOP),
-            k_op_load: opcode(regs::OP_LOAD),
-            k_op_start: opcode(regs::OP_START),
-            k_op_stop: opcode(regs::OP_STOP),
-            k_op_query: opcode(regs::OP_QUERY),
-            k_op_swap: opcode(regs::OP_SWAP),
-            k_op_release: opcode(regs::OP_RELEASE),
-            k_op_set_plan: opcode(regs::OP_SET_PLAN),
-            k_op_mark: opcode(regs::OP_MARK_DIRTY),
             k_e_lba_range: word(regs::ERR_LBA_RANGE),
             k_e_lba_wrap: word(regs::ERR_LBA_WRAP),
             k_e_plan_range: word(regs::ERR_PLAN_RANGE),
@@ -871,7 +818,6 @@ impl<const A: usize> LmTracker<A> {
             k_e_load: word(regs::ERR_LOAD),
             k_e_cursor_gap: word(regs::ERR_CURSOR_GAP),
             k_e_mark_range: word(regs::ERR_MARK_RANGE),
-            k_i_error: word(regs::IRQ_ERROR),
             k_i_swap_done: word(regs::IRQ_SWAP_DONE),
             k_i_query_done: word(regs::IRQ_QUERY_DONE),
             k_i_clear_done: word(regs::IRQ_CLEAR_DONE),
@@ -891,15 +837,6 @@ impl<const A: usize> Logic for LmTracker<A> {
         dff_setup!(
             self,
             clock,
-            r_config,
-            r_ns_lbas,
-            r_plan_start,
-            r_plan_end,
-            r_mark_first,
-            r_mark_end,
-            r_irq_enable,
-            r_err,
-            r_irq_status,
             tracking,
             method,
             shift,
@@ -922,16 +859,6 @@ impl<const A: usize> Logic for LmTracker<A> {
             swap_count,
             cnt0,
             cnt1,
-            c_writes,
-            c_set,
-            c_skipped,
-            c_copies,
-            c_cleared,
-            h_writes,
-            h_set,
-            h_skipped,
-            h_copies,
-            h_cleared,
             load_open,
             load_next,
             q_open,
@@ -939,7 +866,6 @@ impl<const A: usize> Logic for LmTracker<A> {
             q_src_active,
             q_held_r,
             cmd_pending,
-            cmd_op,
             cmd_src,
             cstate,
             cx_nop,
@@ -1272,9 +1198,9 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.lb_hi.next = 0u64.into();
 
         // ----------------------------------------------------------- command engine -------
-        self.req_shift.next = bit_cast::<6, 32>(self.r_config.q.val() >> self.k_f_shift.val());
+        self.req_shift.next = bit_cast::<6, 32>(self.params.cfg.val() >> self.k_f_shift.val());
         self.req_ok.next =
-            (self.req_shift.val() <= self.k_max_shift.val()) & (self.r_ns_lbas.q.val() != 0);
+            (self.req_shift.val() <= self.k_max_shift.val()) & (self.params.ns_lbas.val() != 0);
         // ceil(NS_LBAS / 2^shift) = the shifted value plus one if any shifted-out bit was
         // set; it fits when at most the capacity: below it, or exactly it with nothing
         // shifted out. (`lmsnoop formal` found the earlier test, which let any value with
@@ -1287,16 +1213,16 @@ impl<const A: usize> Logic for LmTracker<A> {
         // MARK_DIRTY's end, clamped to the namespace: compares and decrements side by side.
         // The registers it reads were last written at least two cycles before a command
         // executes (an AXI write takes two cycles; a CMD write reaches Exec two cycles later).
-        self.mk_valid.d.next = (self.r_mark_first.q.val() < self.r_mark_end.q.val())
-            & (self.r_mark_first.q.val() < self.ns_granules.q.val());
-        self.mk_hi.d.next = (self.r_mark_end.q.val() - 1) & self.k_gmask.val();
-        if self.r_mark_end.q.val() > self.ns_granules.q.val() {
+        self.mk_valid.d.next = (self.params.mark_first.val() < self.params.mark_end.val())
+            & (self.params.mark_first.val() < self.ns_granules.q.val());
+        self.mk_hi.d.next = (self.params.mark_end.val() - 1) & self.k_gmask.val();
+        if self.params.mark_end.val() > self.ns_granules.q.val() {
             self.mk_hi.d.next = (self.ns_granules.q.val() - 1) & self.k_gmask.val();
         }
-        self.mk_err.d.next = (self.r_mark_first.q.val() > self.r_mark_end.q.val())
-            | (self.r_mark_end.q.val() > self.ns_granules.q.val());
-        self.pl_err.d.next = (self.r_plan_start.q.val() > self.r_plan_end.q.val())
-            | (self.r_plan_end.q.val() > self.ns_granules.q.val());
+        self.mk_err.d.next = (self.params.mark_first.val() > self.params.mark_end.val())
+            | (self.params.mark_end.val() > self.ns_granules.q.val());
+        self.pl_err.d.next = (self.params.plan_start.val() > self.params.plan_end.val())
+            | (self.params.plan_end.val() > self.ns_granules.q.val());
         self.op_needs_tracking.next = self.cx_trk.q.val();
         self.x_err_state.d.next = !self.cx_nop.q.val()
             & ((self.op_needs_tracking.val() != self.tracking.q.val().any()) | self.cx_bad.q.val());
@@ -1304,7 +1230,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.cx_strm.q.val() & (self.q_open.q.val().any() | self.load_open.q.val().any());
         self.x_req_bad.d.next = !self.req_ok.val();
         self.x_geo_diff.d.next = self.loaded.q.val()
-            & ((self.ns_lbas.q.val() != self.r_ns_lbas.q.val())
+            & ((self.ns_lbas.q.val() != self.params.ns_lbas.val())
                 | (self.shift.q.val() != self.req_shift.val()));
         // A command executes at least one cycle after the last count moved (it waits for
         // the pipeline to drain), so the flop has caught up by then.
@@ -1335,7 +1261,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                         {
                             self.raise_cmd.next = self.k_e_config.val();
                         } else {
-                            self.geo_val.d.next = self.r_ns_lbas.q.val();
+                            self.geo_val.d.next = self.params.ns_lbas.val();
                             self.geo_cnt.d.next = self.req_shift.val();
                             self.geo_sticky.d.next = false;
                             self.cstate.d.next = Cmd::Geo;
@@ -1402,8 +1328,10 @@ impl<const A: usize> Logic for LmTracker<A> {
                                 self.plan_end.d.next = 0u64.into();
                                 self.cursor.d.next = 0u64.into();
                             } else {
-                                self.plan_end.d.next = self.r_plan_end.q.val() & self.k_gmask.val();
-                                self.cursor.d.next = self.r_plan_start.q.val() & self.k_gmask.val();
+                                self.plan_end.d.next =
+                                    self.params.plan_end.val() & self.k_gmask.val();
+                                self.cursor.d.next =
+                                    self.params.plan_start.val() & self.k_gmask.val();
                             }
                         }
                     }
@@ -1415,7 +1343,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                         if self.mk_valid.q.val() {
                             self.ci_valid.next = true;
                             self.ci_kind.next = Kind::Mark;
-                            self.ci_lo.next = self.r_mark_first.q.val();
+                            self.ci_lo.next = self.params.mark_first.val();
                             self.ci_hi.next = self.mk_hi.q.val();
                         }
                     }
@@ -1437,12 +1365,12 @@ impl<const A: usize> Logic for LmTracker<A> {
                     self.cstate.d.next = Cmd::Idle;
                 } else {
                     self.shift.d.next = self.req_shift.val();
-                    self.ns_lbas.d.next = self.r_ns_lbas.q.val();
+                    self.ns_lbas.d.next = self.params.ns_lbas.val();
                     self.ns_granules.d.next = self.geo_granules.q.val();
                     self.ns_words.d.next =
                         ((self.geo_granules.q.val() + 63) >> 6) & self.k_wmask.val();
                     self.cstate.d.next = Cmd::Idle;
-                    if self.cmd_op.q.val() == self.k_op_load.val() {
+                    if self.cx_ldst.q.val() & !self.cx_start.q.val() {
                         self.loaded.d.next = true;
                         // A BMP of an earlier, larger LOAD must not leak: clear it all.
                         self.clr_active.d.next = true;
@@ -1454,7 +1382,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                         self.cstate.d.next = Cmd::LoadClear;
                     } else {
                         self.method.d.next =
-                            bit_cast::<2, 32>(self.r_config.q.val() >> self.k_f_method.val());
+                            bit_cast::<2, 32>(self.params.cfg.val() >> self.k_f_method.val());
                         self.tracking.d.next = 1u64.into();
                         self.zero_stats.next = true;
                         self.swap_count.d.next = 0u64.into();
@@ -1663,24 +1591,26 @@ impl<const A: usize> Logic for LmTracker<A> {
         if self.ld_tvalid.val() & !self.load_open.q.val().any() & !self.blocked.val() {
             self.raise_acc.next = self.k_e_load.val();
         }
-        // Counters, the cursor and range errors: as the snoop enters B.
-        if self.p3_fire.val() & self.p3_cr.q.val() {
-            self.c_copies.d.next = (self.c_copies.q.val() + 1) & self.k_cmask.val();
-            if self.is_cursor.val() & !self.op_oob.val() & !self.op_empty.val() {
-                if self.p3_gt.q.val() & self.win_open.q.val() {
-                    self.raise_pipe.next = self.k_e_cursor_gap.val();
-                }
-                // op_gl < capacity, so this is op_gl + 1 > cursor without the carry.
-                if self.x_moves.val() {
-                    self.cursor.d.next = (self.op_gl.val() + 1) & self.k_gmask.val();
-                    // The new CURSOR < PLAN_END, also without the carry.
-                    self.win_open.d.next =
-                        self.plan_end.q.val().any() & (self.op_gl.val() < self.plan_last.q.val());
-                }
+        // The statistics count each snoop as it enters B.
+        self.stats.write_seen.next = self.p3_fire.val() & !self.p3_cr.q.val();
+        self.stats.copy_seen.next = self.p3_fire.val() & self.p3_cr.q.val();
+        // The cursor and range errors: as a copy read enters B.
+        if self.p3_fire.val()
+            & self.p3_cr.q.val()
+            & self.is_cursor.val()
+            & !self.op_oob.val()
+            & !self.op_empty.val()
+        {
+            if self.p3_gt.q.val() & self.win_open.q.val() {
+                self.raise_pipe.next = self.k_e_cursor_gap.val();
             }
-        }
-        if self.p3_fire.val() & !self.p3_cr.q.val() {
-            self.c_writes.d.next = (self.c_writes.q.val() + 1) & self.k_cmask.val();
+            // op_gl < capacity, so this is op_gl + 1 > cursor without the carry.
+            if self.x_moves.val() {
+                self.cursor.d.next = (self.op_gl.val() + 1) & self.k_gmask.val();
+                // The new CURSOR < PLAN_END, also without the carry.
+                self.win_open.d.next =
+                    self.plan_end.q.val().any() & (self.op_gl.val() < self.plan_last.q.val());
+            }
         }
         if self.p3_fire.val() {
             if self.op_wrap.val() {
@@ -1877,36 +1807,17 @@ impl<const A: usize> Logic for LmTracker<A> {
                 self.cnt0.d.next =
                     (self.cnt0.q.val() + self.d_cnt.val() + self.d_neg.val()) & self.k_gmask.val();
             }
-            // The statistics counters wrap at regs::COUNTER_BITS.
-            match self.s4_kind.q.val() {
-                Kind::Uw => {
-                    self.c_set.d.next = (self.c_set.q.val() + bit_cast::<64, 32>(self.pc.val()))
-                        & self.k_cmask.val();
-                    self.c_skipped.d.next = (self.c_skipped.q.val()
-                        + bit_cast::<64, 7>(self.s4_skipc.q.val()))
-                        & self.k_cmask.val();
-                }
-                Kind::Mark => {
-                    self.c_set.d.next = (self.c_set.q.val() + bit_cast::<64, 32>(self.pc.val()))
-                        & self.k_cmask.val()
-                }
-                Kind::Fold => {
-                    self.c_set.d.next = (self.c_set.q.val() + bit_cast::<64, 32>(self.pc.val()))
-                        & self.k_cmask.val()
-                }
-                Kind::Crb => {
-                    self.c_cleared.d.next = (self.c_cleared.q.val()
-                        + bit_cast::<64, 32>(self.pc.val()))
-                        & self.k_cmask.val()
-                }
-                Kind::Crc => {
-                    self.c_cleared.d.next = (self.c_cleared.q.val()
-                        + bit_cast::<64, 32>(self.pc.val()))
-                        & self.k_cmask.val()
-                }
-                _ => {}
-            }
         }
+        // S4's word in the statistics: what it set, skipped or cleared.
+        self.stats.pc.next = bit_cast::<7, 32>(self.pc.val());
+        self.stats.skipc.next = self.s4_skipc.q.val();
+        self.stats.set_en.next = self.s4_valid.q.val()
+            & ((self.s4_kind.q.val() == Kind::Uw)
+                | (self.s4_kind.q.val() == Kind::Mark)
+                | (self.s4_kind.q.val() == Kind::Fold));
+        self.stats.skipped_en.next = self.s4_valid.q.val() & (self.s4_kind.q.val() == Kind::Uw);
+        self.stats.cleared_en.next = self.s4_valid.q.val()
+            & ((self.s4_kind.q.val() == Kind::Crb) | (self.s4_kind.q.val() == Kind::Crc));
 
         // ----------------------------------------------------------- clear engine ---------
         self.clr_end.next = self.clr_w.q.val() == self.ns_last_w.q.val();
@@ -1934,13 +1845,7 @@ impl<const A: usize> Logic for LmTracker<A> {
         // ends at zero, and a command never zeroes a count S4 adds to in the same cycle
         // (commands run with the pipeline empty). Flat and last, each zero becomes its
         // flops' synchronous reset instead of a gate behind every sum bit.
-        if self.zero_stats.val() {
-            self.c_writes.d.next = 0u64.into();
-            self.c_set.d.next = 0u64.into();
-            self.c_skipped.d.next = 0u64.into();
-            self.c_copies.d.next = 0u64.into();
-            self.c_cleared.d.next = 0u64.into();
-        }
+        self.stats.zero.next = self.zero_stats.val();
         if self.zero_cnt0.val() {
             self.cnt0.d.next = 0u64.into();
         }
@@ -1983,6 +1888,7 @@ impl<const A: usize> Logic for LmTracker<A> {
 
         // ------------------------------------------------------ register writes -----------
         self.wr_op.next = bit_cast::<4, 32>(self.axil.wr_data.val() >> self.k_f_opcode.val());
+        self.cmd_decode.op.next = self.wr_op.val();
         // A statement of its own, on the address alone: nested in the write decode below it
         // would tie the slave's response logic and this block's into one combinational
         // loop for Verilator's scheduler (UNOPTFLAT).
@@ -1999,43 +1905,23 @@ impl<const A: usize> Logic for LmTracker<A> {
             | (self.axil.wr_addr.val() == self.k_mark_end.val()));
         self.axil.wr_err.next = self.csr_wr_err.val();
         if self.axil.wr_en.val() {
-            if self.axil.wr_addr.val() == self.k_config.val() {
-                self.r_config.d.next = self.axil.wr_data.val() & self.k_config_mask.val();
-            } else if self.axil.wr_addr.val() == self.k_ns_lo.val() {
-                self.r_ns_lbas.d.next =
-                    (bit_cast::<64, 32>(self.r_ns_lbas.q.val().get_bits::<32>(32)) << 32)
-                        | bit_cast::<64, 32>(self.axil.wr_data.val());
-            } else if self.axil.wr_addr.val() == self.k_ns_hi.val() {
-                self.r_ns_lbas.d.next =
-                    bit_cast::<64, 32>(self.r_ns_lbas.q.val().get_bits::<32>(0))
-                        | (bit_cast::<64, 32>(self.axil.wr_data.val()) << 32);
-            } else if self.axil.wr_addr.val() == self.k_cmd.val() {
+            if self.axil.wr_addr.val() == self.k_cmd.val() {
                 if self.cmd_busy.val() {
                     self.raise_cmd.next = self.k_e_cmd_state.val();
                 } else {
                     self.cmd_pending.d.next = true;
-                    self.cmd_op.d.next = self.wr_op.val();
-                    self.cx_nop.d.next = self.wr_op.val() == self.k_op_nop.val();
-                    self.cx_bad.d.next = self.wr_op.val() > self.k_op_mark.val();
-                    self.cx_trk.d.next = (self.wr_op.val() == self.k_op_stop.val())
-                        | (self.wr_op.val() == self.k_op_query.val())
-                        | (self.wr_op.val() == self.k_op_swap.val())
-                        | (self.wr_op.val() == self.k_op_release.val())
-                        | (self.wr_op.val() == self.k_op_set_plan.val())
-                        | (self.wr_op.val() == self.k_op_mark.val());
-                    self.cx_strm.d.next = (self.wr_op.val() != self.k_op_nop.val())
-                        & (self.wr_op.val() != self.k_op_stop.val())
-                        & (self.wr_op.val() != self.k_op_mark.val())
-                        & (self.wr_op.val() != self.k_op_set_plan.val());
-                    self.cx_ldst.d.next = (self.wr_op.val() == self.k_op_load.val())
-                        | (self.wr_op.val() == self.k_op_start.val());
-                    self.cx_start.d.next = self.wr_op.val() == self.k_op_start.val();
-                    self.cx_stop.d.next = self.wr_op.val() == self.k_op_stop.val();
-                    self.cx_query.d.next = self.wr_op.val() == self.k_op_query.val();
-                    self.cx_swap.d.next = self.wr_op.val() == self.k_op_swap.val();
-                    self.cx_release.d.next = self.wr_op.val() == self.k_op_release.val();
-                    self.cx_plan.d.next = self.wr_op.val() == self.k_op_set_plan.val();
-                    self.cx_mark.d.next = self.wr_op.val() == self.k_op_mark.val();
+                    self.cx_nop.d.next = self.cmd_decode.nop.val();
+                    self.cx_bad.d.next = self.cmd_decode.bad.val();
+                    self.cx_trk.d.next = self.cmd_decode.needs_tracking.val();
+                    self.cx_strm.d.next = self.cmd_decode.refused_while_streaming.val();
+                    self.cx_ldst.d.next = self.cmd_decode.load_or_start.val();
+                    self.cx_start.d.next = self.cmd_decode.start.val();
+                    self.cx_stop.d.next = self.cmd_decode.stop.val();
+                    self.cx_query.d.next = self.cmd_decode.query.val();
+                    self.cx_swap.d.next = self.cmd_decode.swap.val();
+                    self.cx_release.d.next = self.cmd_decode.release_op.val();
+                    self.cx_plan.d.next = self.cmd_decode.set_plan.val();
+                    self.cx_mark.d.next = self.cmd_decode.mark.val();
                     self.cmd_src.d.next = (self.axil.wr_data.val()
                         & (bits::<32>(1) << self.k_f_query_src.val()))
                     .any();
@@ -2044,104 +1930,71 @@ impl<const A: usize> Logic for LmTracker<A> {
                 self.err_clear.next = self.axil.wr_data.val();
             } else if self.axil.wr_addr.val() == self.k_irq_status.val() {
                 self.irq_clear.next = self.axil.wr_data.val();
-            } else if self.axil.wr_addr.val() == self.k_irq_enable.val() {
-                self.r_irq_enable.d.next = self.axil.wr_data.val() & self.k_irq_mask.val();
-            } else if self.axil.wr_addr.val() == self.k_plan_start.val() {
-                self.r_plan_start.d.next = self.axil.wr_data.val();
-            } else if self.axil.wr_addr.val() == self.k_plan_end.val() {
-                self.r_plan_end.d.next = self.axil.wr_data.val();
-            } else if self.axil.wr_addr.val() == self.k_mark_first.val() {
-                self.r_mark_first.d.next = self.axil.wr_data.val();
-            } else if self.axil.wr_addr.val() == self.k_mark_end.val() {
-                self.r_mark_end.d.next = self.axil.wr_data.val();
             }
         }
+        self.params.clock.next = self.clock.val();
+        self.params.reset.next = self.reset.val();
+        self.params.wr_en.next = self.axil.wr_en.val();
+        self.params.wr_addr.next = self.axil.wr_addr.val();
+        self.params.wr_data.next = self.axil.wr_data.val();
 
         // What each register reads; the decode itself (`csr_read.rs`) is rendered from the map.
         self.csr_read.addr.next = self.axil.rd_addr.val();
         self.csr_read.rd_id.next = self.k_id_value.val();
         self.csr_read.rd_capacity.next = self.k_capacity_value.val();
-        self.csr_read.rd_config.next = self.r_config.q.val();
-        self.csr_read.rd_ns_lbas_lo.next = self.r_ns_lbas.q.val().get_bits::<32>(0);
-        self.csr_read.rd_ns_lbas_hi.next = self.r_ns_lbas.q.val().get_bits::<32>(32);
+        self.csr_read.rd_config.next = self.params.cfg.val();
+        self.csr_read.rd_ns_lbas_lo.next = self.params.ns_lbas.val().get_bits::<32>(0);
+        self.csr_read.rd_ns_lbas_hi.next = self.params.ns_lbas.val().get_bits::<32>(32);
         self.csr_read.rd_status.next = self.status.val();
-        self.csr_read.rd_err.next = self.r_err.q.val();
-        self.csr_read.rd_irq_status.next = self.r_irq_status.q.val();
-        self.csr_read.rd_irq_enable.next = self.r_irq_enable.q.val();
-        self.csr_read.rd_plan_start.next = self.r_plan_start.q.val();
-        self.csr_read.rd_plan_end.next = self.r_plan_end.q.val();
+        self.csr_read.rd_err.next = self.err_irq.err.val();
+        self.csr_read.rd_irq_status.next = self.err_irq.irq_status.val();
+        self.csr_read.rd_irq_enable.next = self.err_irq.irq_enable.val();
+        self.csr_read.rd_plan_start.next = self.params.plan_start.val();
+        self.csr_read.rd_plan_end.next = self.params.plan_end.val();
         self.csr_read.rd_cursor.next = self.cursor.q.val();
-        self.csr_read.rd_mark_first.next = self.r_mark_first.q.val();
-        self.csr_read.rd_mark_end.next = self.r_mark_end.q.val();
+        self.csr_read.rd_mark_first.next = self.params.mark_first.val();
+        self.csr_read.rd_mark_end.next = self.params.mark_end.val();
         self.csr_read.rd_swap_count.next = self.swap_count.q.val();
         self.csr_read.rd_active_count.next = self.cnt_active.val();
         self.csr_read.rd_passive_count.next = self.cnt_passive.val();
         self.csr_read.rd_ns_granules.next = self.ns_granules.q.val();
-        self.csr_read.rd_writes_seen_lo.next = self.c_writes.q.val().get_bits::<32>(0);
-        self.csr_read.rd_writes_seen_hi.next = self.h_writes.q.val();
-        self.csr_read.rd_bits_set_lo.next = self.c_set.q.val().get_bits::<32>(0);
-        self.csr_read.rd_bits_set_hi.next = self.h_set.q.val();
-        self.csr_read.rd_bits_skipped_lo.next = self.c_skipped.q.val().get_bits::<32>(0);
-        self.csr_read.rd_bits_skipped_hi.next = self.h_skipped.q.val();
-        self.csr_read.rd_copy_reads_seen_lo.next = self.c_copies.q.val().get_bits::<32>(0);
-        self.csr_read.rd_copy_reads_seen_hi.next = self.h_copies.q.val();
-        self.csr_read.rd_bits_cleared_lo.next = self.c_cleared.q.val().get_bits::<32>(0);
-        self.csr_read.rd_bits_cleared_hi.next = self.h_cleared.q.val();
+        self.csr_read.rd_writes_seen_lo.next = self.stats.writes_lo.val();
+        self.csr_read.rd_writes_seen_hi.next = self.stats.writes_hi.val();
+        self.csr_read.rd_bits_set_lo.next = self.stats.set_lo.val();
+        self.csr_read.rd_bits_set_hi.next = self.stats.set_hi.val();
+        self.csr_read.rd_bits_skipped_lo.next = self.stats.skipped_lo.val();
+        self.csr_read.rd_bits_skipped_hi.next = self.stats.skipped_hi.val();
+        self.csr_read.rd_copy_reads_seen_lo.next = self.stats.copies_lo.val();
+        self.csr_read.rd_copy_reads_seen_hi.next = self.stats.copies_hi.val();
+        self.csr_read.rd_bits_cleared_lo.next = self.stats.cleared_lo.val();
+        self.csr_read.rd_bits_cleared_hi.next = self.stats.cleared_hi.val();
         self.axil.rd_data.next = self.csr_read.rdata.val();
         self.axil.rd_err.next = self.csr_read.err.val();
+        // Reading a counter's LO word latches its HI word (bit order: regs::COUNTERS).
+        self.stats.latch.next = 0u64.into();
         if self.axil.rd_en.val() {
-            // Reading a counter's LO word latches its HI word (bit order: regs::COUNTERS).
-            if self.csr_read.latch_hi.val().get_bit(0) {
-                self.h_writes.d.next = self.c_writes.q.val().get_bits::<32>(32);
-            }
-            if self.csr_read.latch_hi.val().get_bit(1) {
-                self.h_set.d.next = self.c_set.q.val().get_bits::<32>(32);
-            }
-            if self.csr_read.latch_hi.val().get_bit(2) {
-                self.h_skipped.d.next = self.c_skipped.q.val().get_bits::<32>(32);
-            }
-            if self.csr_read.latch_hi.val().get_bit(3) {
-                self.h_copies.d.next = self.c_copies.q.val().get_bits::<32>(32);
-            }
-            if self.csr_read.latch_hi.val().get_bit(4) {
-                self.h_cleared.d.next = self.c_cleared.q.val().get_bits::<32>(32);
-            }
+            self.stats.latch.next = self.csr_read.latch_hi.val();
         }
+        self.stats.clock.next = self.clock.val();
+        self.stats.reset.next = self.reset.val();
 
         // ------------------------------------------------- error flags and interrupt ------
-        self.irq_err.next = 0u64.into();
-        if (self.raise_acc.val()
+        self.err_irq.clock.next = self.clock.val();
+        self.err_irq.reset.next = self.reset.val();
+        self.err_irq.raise.next = self.raise_acc.val()
             | self.raise_pipe.val()
             | self.raise_cmd.val()
-            | self.raise_s2.val())
-        .any()
-        {
-            self.irq_err.next = self.k_i_error.val();
-        }
-        // Masked to the defined flags, so that synthesis keeps no flops for the rest.
-        self.r_err.d.next = ((self.r_err.q.val() & !self.err_clear.val())
-            | self.raise_acc.val()
-            | self.raise_pipe.val()
-            | self.raise_cmd.val()
-            | self.raise_s2.val())
-            & self.k_err_mask.val();
-        self.r_irq_status.d.next = ((self.r_irq_status.q.val() & !self.irq_clear.val())
-            | self.irq_set.val()
-            | self.irq_err.val())
-            & self.k_irq_mask.val();
-        self.irq.next = (self.r_irq_status.q.val() & self.r_irq_enable.q.val()).any();
+            | self.raise_s2.val();
+        self.err_irq.events.next = self.irq_set.val();
+        self.err_irq.err_clear.next = self.err_clear.val();
+        self.err_irq.irq_clear.next = self.irq_clear.val();
+        self.err_irq.enable_we.next =
+            self.axil.wr_en.val() & (self.axil.wr_addr.val() == self.k_irq_enable.val());
+        self.err_irq.enable_data.next = self.axil.wr_data.val();
+        self.irq.next = self.err_irq.irq.val();
 
         // ------------------------------------------------------------------ reset ---------
         if self.reset.val() {
-            self.r_config.d.next = 0u64.into();
-            self.r_ns_lbas.d.next = 0u64.into();
-            self.r_plan_start.d.next = 0u64.into();
-            self.r_plan_end.d.next = 0u64.into();
-            self.r_mark_first.d.next = 0u64.into();
-            self.r_mark_end.d.next = 0u64.into();
-            self.r_irq_enable.d.next = 0u64.into();
-            self.r_err.d.next = 0u64.into();
-            self.r_irq_status.d.next = 0u64.into();
             self.tracking.d.next = 0u64.into();
             self.method.d.next = 0u64.into();
             self.shift.d.next = 0u64.into();
@@ -2155,11 +2008,6 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.swap_count.d.next = 0u64.into();
             self.cnt0.d.next = 0u64.into();
             self.cnt1.d.next = 0u64.into();
-            self.c_writes.d.next = 0u64.into();
-            self.c_set.d.next = 0u64.into();
-            self.c_skipped.d.next = 0u64.into();
-            self.c_copies.d.next = 0u64.into();
-            self.c_cleared.d.next = 0u64.into();
             self.load_open.d.next = 0u64.into();
             self.q_open.d.next = 0u64.into();
             self.q_next.d.next = 0u64.into();

@@ -11,6 +11,7 @@ mod clear_engine;
 mod cmd_decode;
 mod err_irq;
 mod geometry;
+mod param_regs;
 mod range_mask;
 mod stat_counters;
 mod stream_fifo;
