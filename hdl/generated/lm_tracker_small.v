@@ -57,10 +57,8 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     localparam  k_mark_end = 12'h38;
     localparam  k_id_value = 32'h4c4d0100;
     localparam  k_capacity_value = 32'h400;
-    localparam  k_cap_last_word = 32'hf;
     localparam  k_gmask = 32'h7ff;
     localparam  k_wmask = 32'h1f;
-    localparam  k_gbits = 7'b1010;
     localparam  k_imask = 32'h3ff;
     localparam  k_low6 = 32'h3f;
     localparam  k_f_method = 32'h0;
@@ -263,6 +261,32 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     wire  [31:0] params$plan_end;
     wire  [31:0] params$mark_first;
     wire  [31:0] params$mark_end;
+    reg  clear$clock;
+    reg  clear$reset;
+    reg  clear$start;
+    reg  clear$start_whole;
+    reg  clear$start_ram0;
+    reg  clear$start_ram1;
+    reg  clear$start_bg;
+    reg  clear$start_irq;
+    reg  [31:0] clear$ns_last_w;
+    wire  clear$active;
+    wire  clear$blocking;
+    wire  clear$zero0;
+    wire  clear$zero1;
+    wire  clear$we0;
+    wire  clear$we1;
+    wire  [31:0] clear$wa;
+    wire  clear$done0;
+    wire  clear$done1;
+    wire  clear$done_irq;
+    reg  geo$clock;
+    reg  geo$start;
+    reg  [63:0] geo$ns_lbas;
+    reg  [5:0] geo$shift;
+    wire  geo$busy;
+    wire  [31:0] geo$granules;
+    wire  geo$fits;
     reg  tracking$d;
     wire  tracking$q;
     reg  tracking$clock;
@@ -290,21 +314,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  loaded$d;
     wire  loaded$q;
     reg  loaded$clock;
-    reg  [63:0] geo_val$d;
-    wire  [63:0] geo_val$q;
-    reg  geo_val$clock;
-    reg  [5:0] geo_cnt$d;
-    wire  [5:0] geo_cnt$q;
-    reg  geo_cnt$clock;
-    reg  geo_fits$d;
-    wire  geo_fits$q;
-    reg  geo_fits$clock;
-    reg  [31:0] geo_granules$d;
-    wire  [31:0] geo_granules$q;
-    reg  geo_granules$clock;
-    reg  geo_sticky$d;
-    wire  geo_sticky$q;
-    reg  geo_sticky$clock;
     reg  [31:0] plan_end$d;
     wire  [31:0] plan_end$q;
     reg  plan_end$clock;
@@ -425,36 +434,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  sd_settled$d;
     wire  sd_settled$q;
     reg  sd_settled$clock;
-    reg  clr_active$d;
-    wire  clr_active$q;
-    reg  clr_active$clock;
-    reg  [31:0] clr_w$d;
-    wire  [31:0] clr_w$q;
-    reg  clr_w$clock;
-    reg  clr_whole$d;
-    wire  clr_whole$q;
-    reg  clr_whole$clock;
-    reg  clr_ram0$d;
-    wire  clr_ram0$q;
-    reg  clr_ram0$clock;
-    reg  clr_ram1$d;
-    wire  clr_ram1$q;
-    reg  clr_ram1$clock;
-    reg  clr_we0$d;
-    wire  clr_we0$q;
-    reg  clr_we0$clock;
-    reg  clr_we1$d;
-    wire  clr_we1$q;
-    reg  clr_we1$clock;
-    reg  [31:0] clr_wa$d;
-    wire  [31:0] clr_wa$q;
-    reg  clr_wa$clock;
-    reg  clr_bg$d;
-    wire  clr_bg$q;
-    reg  clr_bg$clock;
-    reg  clr_irq$d;
-    wire  clr_irq$q;
-    reg  clr_irq$clock;
     reg  p1_valid$d;
     wire  p1_valid$q;
     reg  p1_valid$clock;
@@ -656,7 +635,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     
     // Local signals
     reg  drained;
-    reg  clr_end;
     reg  b_is_q;
     reg  s1_is_q;
     reg  s2_is_q;
@@ -927,6 +905,36 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .mark_first(params$mark_first),
         .mark_end(params$mark_end)
     );
+    lm_tracker_small$clear clear(
+        .clock(clear$clock),
+        .reset(clear$reset),
+        .start(clear$start),
+        .start_whole(clear$start_whole),
+        .start_ram0(clear$start_ram0),
+        .start_ram1(clear$start_ram1),
+        .start_bg(clear$start_bg),
+        .start_irq(clear$start_irq),
+        .ns_last_w(clear$ns_last_w),
+        .active(clear$active),
+        .blocking(clear$blocking),
+        .zero0(clear$zero0),
+        .zero1(clear$zero1),
+        .we0(clear$we0),
+        .we1(clear$we1),
+        .wa(clear$wa),
+        .done0(clear$done0),
+        .done1(clear$done1),
+        .done_irq(clear$done_irq)
+    );
+    lm_tracker_small$geo geo(
+        .clock(geo$clock),
+        .start(geo$start),
+        .ns_lbas(geo$ns_lbas),
+        .shift(geo$shift),
+        .busy(geo$busy),
+        .granules(geo$granules),
+        .fits(geo$fits)
+    );
     lm_tracker_small$tracking tracking(
         .d(tracking$d),
         .q(tracking$q),
@@ -971,31 +979,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .d(loaded$d),
         .q(loaded$q),
         .clock(loaded$clock)
-    );
-    lm_tracker_small$geo_val geo_val(
-        .d(geo_val$d),
-        .q(geo_val$q),
-        .clock(geo_val$clock)
-    );
-    lm_tracker_small$geo_cnt geo_cnt(
-        .d(geo_cnt$d),
-        .q(geo_cnt$q),
-        .clock(geo_cnt$clock)
-    );
-    lm_tracker_small$geo_fits geo_fits(
-        .d(geo_fits$d),
-        .q(geo_fits$q),
-        .clock(geo_fits$clock)
-    );
-    lm_tracker_small$geo_granules geo_granules(
-        .d(geo_granules$d),
-        .q(geo_granules$q),
-        .clock(geo_granules$clock)
-    );
-    lm_tracker_small$geo_sticky geo_sticky(
-        .d(geo_sticky$d),
-        .q(geo_sticky$q),
-        .clock(geo_sticky$clock)
     );
     lm_tracker_small$plan_end plan_end(
         .d(plan_end$d),
@@ -1190,56 +1173,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .d(sd_settled$d),
         .q(sd_settled$q),
         .clock(sd_settled$clock)
-    );
-    lm_tracker_small$clr_active clr_active(
-        .d(clr_active$d),
-        .q(clr_active$q),
-        .clock(clr_active$clock)
-    );
-    lm_tracker_small$clr_w clr_w(
-        .d(clr_w$d),
-        .q(clr_w$q),
-        .clock(clr_w$clock)
-    );
-    lm_tracker_small$clr_whole clr_whole(
-        .d(clr_whole$d),
-        .q(clr_whole$q),
-        .clock(clr_whole$clock)
-    );
-    lm_tracker_small$clr_ram0 clr_ram0(
-        .d(clr_ram0$d),
-        .q(clr_ram0$q),
-        .clock(clr_ram0$clock)
-    );
-    lm_tracker_small$clr_ram1 clr_ram1(
-        .d(clr_ram1$d),
-        .q(clr_ram1$q),
-        .clock(clr_ram1$clock)
-    );
-    lm_tracker_small$clr_we0 clr_we0(
-        .d(clr_we0$d),
-        .q(clr_we0$q),
-        .clock(clr_we0$clock)
-    );
-    lm_tracker_small$clr_we1 clr_we1(
-        .d(clr_we1$d),
-        .q(clr_we1$q),
-        .clock(clr_we1$clock)
-    );
-    lm_tracker_small$clr_wa clr_wa(
-        .d(clr_wa$d),
-        .q(clr_wa$q),
-        .clock(clr_wa$clock)
-    );
-    lm_tracker_small$clr_bg clr_bg(
-        .d(clr_bg$d),
-        .q(clr_bg$q),
-        .clock(clr_bg$clock)
-    );
-    lm_tracker_small$clr_irq clr_irq(
-        .d(clr_irq$d),
-        .q(clr_irq$q),
-        .clock(clr_irq$clock)
     );
     lm_tracker_small$p1_valid p1_valid(
         .d(p1_valid$d),
@@ -1583,11 +1516,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         ns_words$clock = clock;
         ns_last_w$clock = clock;
         loaded$clock = clock;
-        geo_val$clock = clock;
-        geo_cnt$clock = clock;
-        geo_fits$clock = clock;
-        geo_granules$clock = clock;
-        geo_sticky$clock = clock;
         plan_end$clock = clock;
         cursor$clock = clock;
         plan_last$clock = clock;
@@ -1624,16 +1552,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         pas_nz$clock = clock;
         drained_q$clock = clock;
         sd_settled$clock = clock;
-        clr_active$clock = clock;
-        clr_w$clock = clock;
-        clr_whole$clock = clock;
-        clr_ram0$clock = clock;
-        clr_ram1$clock = clock;
-        clr_we0$clock = clock;
-        clr_we1$clock = clock;
-        clr_wa$clock = clock;
-        clr_bg$clock = clock;
-        clr_irq$clock = clock;
         p1_valid$clock = clock;
         p1_cr$clock = clock;
         p1_slba$clock = clock;
@@ -1709,11 +1627,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         ns_words$d = ns_words$q;
         ns_last_w$d = ns_last_w$q;
         loaded$d = loaded$q;
-        geo_val$d = geo_val$q;
-        geo_cnt$d = geo_cnt$q;
-        geo_fits$d = geo_fits$q;
-        geo_granules$d = geo_granules$q;
-        geo_sticky$d = geo_sticky$q;
         plan_end$d = plan_end$q;
         cursor$d = cursor$q;
         plan_last$d = plan_last$q;
@@ -1750,16 +1663,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         pas_nz$d = pas_nz$q;
         drained_q$d = drained_q$q;
         sd_settled$d = sd_settled$q;
-        clr_active$d = clr_active$q;
-        clr_w$d = clr_w$q;
-        clr_whole$d = clr_whole$q;
-        clr_ram0$d = clr_ram0$q;
-        clr_ram1$d = clr_ram1$q;
-        clr_we0$d = clr_we0$q;
-        clr_we1$d = clr_we1$q;
-        clr_wa$d = clr_wa$q;
-        clr_bg$d = clr_bg$q;
-        clr_irq$d = clr_irq$q;
         p1_valid$d = p1_valid$q;
         p1_cr$d = p1_cr$q;
         p1_slba$d = p1_slba$q;
@@ -1841,9 +1744,9 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         s3_is_q = (s3_kind$q == Kind$QrdA) | (s3_kind$q == Kind$QrdP);
         p_empty = ~p1_valid$q & ~p2_valid$q & ~p3_valid$q;
         pipe_busy = ~p_empty | (b_valid$q & ~b_is_q) | (s1_valid$q & ~s1_is_q) | (s2_valid$q & ~s2_is_q) | (s3_valid$q & ~s3_is_q) | s4_valid$q;
-        drained = ~pipe_busy & ~b_valid$q & ~clr_active$q;
-        cmd_busy = cmd_pending$q | (cstate$q != Cmd$Idle) | clr_active$q;
-        blocked = cmd_pending$q | (cstate$q != Cmd$Idle) | (clr_active$q & ~clr_bg$q);
+        drained = ~pipe_busy & ~b_valid$q & ~clear$active;
+        cmd_busy = cmd_pending$q | (cstate$q != Cmd$Idle) | clear$active;
+        blocked = cmd_pending$q | (cstate$q != Cmd$Idle) | clear$blocking;
         busy = 64'h0;
         if (cmd_busy | pipe_busy) begin
             busy = 64'h1;
@@ -1950,6 +1853,12 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         zero_stats = 1'b0;
         zero_cnt0 = 1'b0;
         zero_cnt1 = 1'b0;
+        clear$start = 1'b0;
+        clear$start_whole = 1'b0;
+        clear$start_ram0 = 1'b0;
+        clear$start_ram1 = 1'b0;
+        clear$start_bg = 1'b0;
+        clear$start_irq = 1'b0;
         ci_kind = Kind$Mark;
         ci_lo = 64'h0;
         ci_hi = 64'h0;
@@ -1963,8 +1872,10 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         lb_hi = 64'h0;
         req_shift = ((params$cfg >> k_f_shift) & 6'h3f);
         req_ok = (req_shift <= k_max_shift) & (params$ns_lbas != 32'h0);
-        geo_granules$d = (((geo_val$q) & 32'hffffffff) & k_gmask) + ((((geo_sticky$q) & 1'h1)) & 32'hffffffff);
-        geo_fits$d = ((geo_val$q >> k_gbits) == 32'h0) | ((geo_val$q == ((k_capacity_value) & 64'hffffffffffffffff)) & ~geo_sticky$q);
+        geo$clock = clock;
+        geo$start = 1'b0;
+        geo$ns_lbas = params$ns_lbas;
+        geo$shift = req_shift;
         mk_valid$d = (params$mark_first < params$mark_end) & (params$mark_first < ns_granules$q);
         mk_hi$d = (params$mark_end - 32'h1) & k_gmask;
         if (params$mark_end > ns_granules$q) begin
@@ -2003,9 +1914,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                                 raise_cmd = k_e_config;
                             end
                             else begin
-                                geo_val$d = params$ns_lbas;
-                                geo_cnt$d = req_shift;
-                                geo_sticky$d = 1'b0;
+                                geo$start = 1'b1;
                                 cstate$d = Cmd$Geo;
                             end
                         end
@@ -2014,12 +1923,12 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                             loaded$d = 1'b0;
                             q_open$d = 64'h0;
                             q_flush = 1'b1;
-                            clr_active$d = 1'b1;
-                            clr_whole$d = 1'b1;
-                            clr_ram0$d = 1'b1;
-                            clr_ram1$d = 1'b1;
-                            clr_bg$d = 1'b0;
-                            clr_irq$d = 1'b1;
+                            clear$start = 1'b1;
+                            clear$start_whole = 1'b1;
+                            clear$start_ram0 = 1'b1;
+                            clear$start_ram1 = 1'b1;
+                            clear$start_bg = 1'b0;
+                            clear$start_irq = 1'b1;
                             cstate$d = Cmd$StopClear;
                         end
                         if (cx_query$q) begin
@@ -2045,12 +1954,12 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                             end
                         end
                         if (cx_release$q & ~is_bitmap) begin
-                            clr_active$d = 1'b1;
-                            clr_whole$d = 1'b0;
-                            clr_ram0$d = sel$q;
-                            clr_ram1$d = ~sel$q;
-                            clr_bg$d = 1'b1;
-                            clr_irq$d = 1'b1;
+                            clear$start = 1'b1;
+                            clear$start_whole = 1'b0;
+                            clear$start_ram0 = sel$q;
+                            clear$start_ram1 = ~sel$q;
+                            clear$start_bg = 1'b1;
+                            clear$start_irq = 1'b1;
                         end
                         if (cx_plan$q) begin
                             if (~is_cursor) begin
@@ -2089,35 +1998,30 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                 end
             Cmd$Geo:
                 begin
-                    if (geo_cnt$q != 32'h0) begin
-                        geo_val$d = geo_val$q >> 32'h1;
-                        geo_sticky$d = geo_sticky$q | geo_val$q[32'h0];
-                        geo_cnt$d = geo_cnt$q - 32'h1;
-                    end
-                    else begin
+                    if (~geo$busy) begin
                         cstate$d = Cmd$GeoEnd;
                     end
                 end
             Cmd$GeoEnd:
                 begin
-                    if (~geo_fits$q) begin
+                    if (~geo$fits) begin
                         raise_cmd = k_e_config;
                         cstate$d = Cmd$Idle;
                     end
                     else begin
                         shift$d = req_shift;
                         ns_lbas$d = params$ns_lbas;
-                        ns_granules$d = geo_granules$q;
-                        ns_words$d = ((geo_granules$q + 32'h3f) >> 32'h6) & k_wmask;
+                        ns_granules$d = geo$granules;
+                        ns_words$d = ((geo$granules + 32'h3f) >> 32'h6) & k_wmask;
                         cstate$d = Cmd$Idle;
                         if (cx_ldst$q & ~cx_start$q) begin
                             loaded$d = 1'b1;
-                            clr_active$d = 1'b1;
-                            clr_whole$d = 1'b1;
-                            clr_ram0$d = sel$q;
-                            clr_ram1$d = ~sel$q;
-                            clr_bg$d = 1'b0;
-                            clr_irq$d = 1'b0;
+                            clear$start = 1'b1;
+                            clear$start_whole = 1'b1;
+                            clear$start_ram0 = sel$q;
+                            clear$start_ram1 = ~sel$q;
+                            clear$start_bg = 1'b0;
+                            clear$start_irq = 1'b0;
                             cstate$d = Cmd$LoadClear;
                         end
                         else begin
@@ -2144,12 +2048,12 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                             cstate$d = Cmd$SwapFold;
                         end
                         else begin
-                            clr_active$d = 1'b1;
-                            clr_whole$d = 1'b0;
-                            clr_ram0$d = sel$q;
-                            clr_ram1$d = ~sel$q;
-                            clr_bg$d = 1'b0;
-                            clr_irq$d = 1'b1;
+                            clear$start = 1'b1;
+                            clear$start_whole = 1'b0;
+                            clear$start_ram0 = sel$q;
+                            clear$start_ram1 = ~sel$q;
+                            clear$start_bg = 1'b0;
+                            clear$start_irq = 1'b1;
                             cstate$d = Cmd$SwapClear;
                         end
                     end
@@ -2165,7 +2069,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                 end
             Cmd$SwapClear:
                 begin
-                    if (~clr_active$q) begin
+                    if (~clear$active) begin
                         cstate$d = Cmd$Flip;
                     end
                 end
@@ -2178,7 +2082,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                 end
             Cmd$LoadClear:
                 begin
-                    if (~clr_active$q) begin
+                    if (~clear$active) begin
                         load_open$d = 64'h1;
                         load_next$d = 64'h0;
                         cstate$d = Cmd$Idle;
@@ -2186,7 +2090,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                 end
             Cmd$StopClear:
                 begin
-                    if (~clr_active$q) begin
+                    if (~clear$active) begin
                         cstate$d = Cmd$Idle;
                     end
                 end
@@ -2412,15 +2316,12 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             s2_op0$d = lp_op;
             s2_op1$d = la_op;
         end
-        if (clr_active$q & clr_ram0$q) begin
+        if (clear$zero0) begin
             s2_op0$d = RamOp$Zero;
         end
-        if (clr_active$q & clr_ram1$q) begin
+        if (clear$zero1) begin
             s2_op1$d = RamOp$Zero;
         end
-        clr_we0$d = clr_active$q & clr_ram0$q;
-        clr_we1$d = clr_active$q & clr_ram1$q;
-        clr_wa$d = clr_w$q;
         own0 = ram0$read_data;
         if (s2_hit0$q) begin
             own0 = fwd0_data$q;
@@ -2502,16 +2403,16 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         if (s2_qfrom1$q) begin
             q_push_data = own1;
         end
-        we0 = s2_we0$q | clr_we0$q;
+        we0 = s2_we0$q | clear$we0;
         wa0 = s2_w$q;
-        if (clr_we0$q) begin
-            wa0 = clr_wa$q;
+        if (clear$we0) begin
+            wa0 = clear$wa;
         end
         wd0 = new0;
-        we1 = s2_we1$q | clr_we1$q;
+        we1 = s2_we1$q | clear$we1;
         wa1 = s2_w$q;
-        if (clr_we1$q) begin
-            wa1 = clr_wa$q;
+        if (clear$we1) begin
+            wa1 = clear$wa;
         end
         wd1 = new1;
         ram0$write_enable = we0;
@@ -2556,25 +2457,17 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         stats$set_en = s4_valid$q & ((s4_kind$q == Kind$Uw) | (s4_kind$q == Kind$Mark) | (s4_kind$q == Kind$Fold));
         stats$skipped_en = s4_valid$q & (s4_kind$q == Kind$Uw);
         stats$cleared_en = s4_valid$q & ((s4_kind$q == Kind$Crb) | (s4_kind$q == Kind$Crc));
-        clr_end = clr_w$q == ns_last_w$q;
-        if (clr_whole$q) begin
-            clr_end = clr_w$q == k_cap_last_word;
+        clear$clock = clock;
+        clear$reset = reset;
+        clear$ns_last_w = ns_last_w$q;
+        if (clear$done0) begin
+            zero_cnt0 = 1'b1;
         end
-        if (clr_active$q) begin
-            clr_w$d = (clr_w$q + 32'h1) & k_wmask;
-            if (clr_end) begin
-                clr_active$d = 1'b0;
-                clr_w$d = 64'h0;
-                if (clr_ram0$q) begin
-                    zero_cnt0 = 1'b1;
-                end
-                if (clr_ram1$q) begin
-                    zero_cnt1 = 1'b1;
-                end
-                if (clr_irq$q) begin
-                    irq_set = k_i_clear_done;
-                end
-            end
+        if (clear$done1) begin
+            zero_cnt1 = 1'b1;
+        end
+        if (clear$done_irq) begin
+            irq_set = k_i_clear_done;
         end
         stats$zero = zero_stats;
         if (zero_cnt0) begin
@@ -2727,13 +2620,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             s4_valid$d = 1'b0;
             s2_hit0$d = 1'b0;
             s2_hit1$d = 1'b0;
-            clr_active$d = 1'b1;
-            clr_w$d = 64'h0;
-            clr_whole$d = 1'b1;
-            clr_ram0$d = 1'b1;
-            clr_ram1$d = 1'b1;
-            clr_bg$d = 1'b0;
-            clr_irq$d = 1'b0;
         end
         q_fifo$flush = q_flush;
     end
@@ -3166,7 +3052,185 @@ module lm_tracker_small$b_wlast(d,q,clock);
 endmodule // lm_tracker_small$b_wlast
 
 
-module lm_tracker_small$clr_active(d,q,clock);
+module lm_tracker_small$clear(clock,reset,start,start_whole,start_ram0,start_ram1,start_bg,start_irq,ns_last_w,active,blocking,zero0,zero1,we0,we1,wa,done0,done1,done_irq);
+    
+    // Module arguments
+    input wire  clock;
+    input wire  reset;
+    input wire  start;
+    input wire  start_whole;
+    input wire  start_ram0;
+    input wire  start_ram1;
+    input wire  start_bg;
+    input wire  start_irq;
+    input wire  [31:0] ns_last_w;
+    output reg  active;
+    output reg  blocking;
+    output reg  zero0;
+    output reg  zero1;
+    output reg  we0;
+    output reg  we1;
+    output reg  [31:0] wa;
+    output reg  done0;
+    output reg  done1;
+    output reg  done_irq;
+    
+    // Constant declarations
+    localparam  k_cap_last_word = 32'hf;
+    localparam  k_wmask = 32'h1f;
+    
+    // Stub signals
+    reg  run$d;
+    wire  run$q;
+    reg  run$clock;
+    reg  [31:0] w$d;
+    wire  [31:0] w$q;
+    reg  w$clock;
+    reg  [31:0] last$d;
+    wire  [31:0] last$q;
+    reg  last$clock;
+    reg  ram0$d;
+    wire  ram0$q;
+    reg  ram0$clock;
+    reg  ram1$d;
+    wire  ram1$q;
+    reg  ram1$clock;
+    reg  bg$d;
+    wire  bg$q;
+    reg  bg$clock;
+    reg  irq$d;
+    wire  irq$q;
+    reg  irq$clock;
+    reg  r_we0$d;
+    wire  r_we0$q;
+    reg  r_we0$clock;
+    reg  r_we1$d;
+    wire  r_we1$q;
+    reg  r_we1$clock;
+    reg  [31:0] r_wa$d;
+    wire  [31:0] r_wa$q;
+    reg  r_wa$clock;
+    
+    // Sub module instances
+    lm_tracker_small$clear$run run(
+        .d(run$d),
+        .q(run$q),
+        .clock(run$clock)
+    );
+    lm_tracker_small$clear$w w(
+        .d(w$d),
+        .q(w$q),
+        .clock(w$clock)
+    );
+    lm_tracker_small$clear$last last(
+        .d(last$d),
+        .q(last$q),
+        .clock(last$clock)
+    );
+    lm_tracker_small$clear$ram0 ram0(
+        .d(ram0$d),
+        .q(ram0$q),
+        .clock(ram0$clock)
+    );
+    lm_tracker_small$clear$ram1 ram1(
+        .d(ram1$d),
+        .q(ram1$q),
+        .clock(ram1$clock)
+    );
+    lm_tracker_small$clear$bg bg(
+        .d(bg$d),
+        .q(bg$q),
+        .clock(bg$clock)
+    );
+    lm_tracker_small$clear$irq irq(
+        .d(irq$d),
+        .q(irq$q),
+        .clock(irq$clock)
+    );
+    lm_tracker_small$clear$r_we0 r_we0(
+        .d(r_we0$d),
+        .q(r_we0$q),
+        .clock(r_we0$clock)
+    );
+    lm_tracker_small$clear$r_we1 r_we1(
+        .d(r_we1$d),
+        .q(r_we1$q),
+        .clock(r_we1$clock)
+    );
+    lm_tracker_small$clear$r_wa r_wa(
+        .d(r_wa$d),
+        .q(r_wa$q),
+        .clock(r_wa$clock)
+    );
+    
+    // Update code
+    always @(*) begin
+        run$clock = clock;
+        w$clock = clock;
+        last$clock = clock;
+        ram0$clock = clock;
+        ram1$clock = clock;
+        bg$clock = clock;
+        irq$clock = clock;
+        r_we0$clock = clock;
+        r_we1$clock = clock;
+        r_wa$clock = clock;
+        run$d = run$q;
+        w$d = w$q;
+        last$d = last$q;
+        ram0$d = ram0$q;
+        ram1$d = ram1$q;
+        bg$d = bg$q;
+        irq$d = irq$q;
+        r_we0$d = r_we0$q;
+        r_we1$d = r_we1$q;
+        r_wa$d = r_wa$q;
+        active = run$q;
+        blocking = run$q & ~bg$q;
+        zero0 = run$q & ram0$q;
+        zero1 = run$q & ram1$q;
+        r_we0$d = run$q & ram0$q;
+        r_we1$d = run$q & ram1$q;
+        r_wa$d = w$q;
+        we0 = r_we0$q;
+        we1 = r_we1$q;
+        wa = r_wa$q;
+        done0 = run$q & (w$q == last$q) & ram0$q;
+        done1 = run$q & (w$q == last$q) & ram1$q;
+        done_irq = run$q & (w$q == last$q) & irq$q;
+        if (run$q) begin
+            w$d = (w$q + 32'h1) & k_wmask;
+            if (w$q == last$q) begin
+                run$d = 1'b0;
+                w$d = 64'h0;
+            end
+        end
+        if (start) begin
+            run$d = 1'b1;
+            last$d = ns_last_w;
+            if (start_whole) begin
+                last$d = k_cap_last_word;
+            end
+            ram0$d = start_ram0;
+            ram1$d = start_ram1;
+            bg$d = start_bg;
+            irq$d = start_irq;
+        end
+        if (reset) begin
+            run$d = 1'b1;
+            w$d = 64'h0;
+            last$d = k_cap_last_word;
+            ram0$d = 1'b1;
+            ram1$d = 1'b1;
+            bg$d = 1'b0;
+            irq$d = 1'b0;
+        end
+    end
+    
+endmodule // lm_tracker_small$clear
+
+
+module lm_tracker_small$clear$bg(d,q,clock);
     
     // Module arguments
     input wire  d;
@@ -3182,10 +3246,10 @@ module lm_tracker_small$clr_active(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$clr_active
+endmodule // lm_tracker_small$clear$bg
 
 
-module lm_tracker_small$clr_bg(d,q,clock);
+module lm_tracker_small$clear$irq(d,q,clock);
     
     // Module arguments
     input wire  d;
@@ -3201,67 +3265,10 @@ module lm_tracker_small$clr_bg(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$clr_bg
+endmodule // lm_tracker_small$clear$irq
 
 
-module lm_tracker_small$clr_irq(d,q,clock);
-    
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$clr_irq
-
-
-module lm_tracker_small$clr_ram0(d,q,clock);
-    
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$clr_ram0
-
-
-module lm_tracker_small$clr_ram1(d,q,clock);
-    
-    // Module arguments
-    input wire  d;
-    output reg  q;
-    input wire  clock;
-    
-    // Update code (custom)
-    initial begin
-       q = 1'h0;
-    end
-    
-    always @(posedge clock) begin
-       q <= d;
-    end
-          
-endmodule // lm_tracker_small$clr_ram1
-
-
-module lm_tracker_small$clr_w(d,q,clock);
+module lm_tracker_small$clear$last(d,q,clock);
     
     // Module arguments
     input wire  [31:0] d;
@@ -3277,10 +3284,10 @@ module lm_tracker_small$clr_w(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$clr_w
+endmodule // lm_tracker_small$clear$last
 
 
-module lm_tracker_small$clr_wa(d,q,clock);
+module lm_tracker_small$clear$r_wa(d,q,clock);
     
     // Module arguments
     input wire  [31:0] d;
@@ -3296,10 +3303,10 @@ module lm_tracker_small$clr_wa(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$clr_wa
+endmodule // lm_tracker_small$clear$r_wa
 
 
-module lm_tracker_small$clr_we0(d,q,clock);
+module lm_tracker_small$clear$r_we0(d,q,clock);
     
     // Module arguments
     input wire  d;
@@ -3315,10 +3322,10 @@ module lm_tracker_small$clr_we0(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$clr_we0
+endmodule // lm_tracker_small$clear$r_we0
 
 
-module lm_tracker_small$clr_we1(d,q,clock);
+module lm_tracker_small$clear$r_we1(d,q,clock);
     
     // Module arguments
     input wire  d;
@@ -3334,10 +3341,10 @@ module lm_tracker_small$clr_we1(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$clr_we1
+endmodule // lm_tracker_small$clear$r_we1
 
 
-module lm_tracker_small$clr_whole(d,q,clock);
+module lm_tracker_small$clear$ram0(d,q,clock);
     
     // Module arguments
     input wire  d;
@@ -3353,7 +3360,64 @@ module lm_tracker_small$clr_whole(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$clr_whole
+endmodule // lm_tracker_small$clear$ram0
+
+
+module lm_tracker_small$clear$ram1(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$clear$ram1
+
+
+module lm_tracker_small$clear$run(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$clear$run
+
+
+module lm_tracker_small$clear$w(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // lm_tracker_small$clear$w
 
 
 module lm_tracker_small$cmd_decode(op,nop,bad,needs_tracking,refused_while_streaming,load_or_start,start,stop,query,swap,release_op,set_plan,mark);
@@ -4132,7 +4196,99 @@ module lm_tracker_small$fwd1_data(d,q,clock);
 endmodule // lm_tracker_small$fwd1_data
 
 
-module lm_tracker_small$geo_cnt(d,q,clock);
+module lm_tracker_small$geo(clock,start,ns_lbas,shift,busy,granules,fits);
+    
+    // Module arguments
+    input wire  clock;
+    input wire  start;
+    input wire  [63:0] ns_lbas;
+    input wire  [5:0] shift;
+    output reg  busy;
+    output reg  [31:0] granules;
+    output reg  fits;
+    
+    // Constant declarations
+    localparam  k_gmask = 32'h7ff;
+    localparam  k_gbits = 7'b1010;
+    localparam  k_capacity = 64'h400;
+    
+    // Stub signals
+    reg  [63:0] val$d;
+    wire  [63:0] val$q;
+    reg  val$clock;
+    reg  [5:0] cnt$d;
+    wire  [5:0] cnt$q;
+    reg  cnt$clock;
+    reg  sticky$d;
+    wire  sticky$q;
+    reg  sticky$clock;
+    reg  [31:0] r_granules$d;
+    wire  [31:0] r_granules$q;
+    reg  r_granules$clock;
+    reg  r_fits$d;
+    wire  r_fits$q;
+    reg  r_fits$clock;
+    
+    // Sub module instances
+    lm_tracker_small$geo$val val(
+        .d(val$d),
+        .q(val$q),
+        .clock(val$clock)
+    );
+    lm_tracker_small$geo$cnt cnt(
+        .d(cnt$d),
+        .q(cnt$q),
+        .clock(cnt$clock)
+    );
+    lm_tracker_small$geo$sticky sticky(
+        .d(sticky$d),
+        .q(sticky$q),
+        .clock(sticky$clock)
+    );
+    lm_tracker_small$geo$r_granules r_granules(
+        .d(r_granules$d),
+        .q(r_granules$q),
+        .clock(r_granules$clock)
+    );
+    lm_tracker_small$geo$r_fits r_fits(
+        .d(r_fits$d),
+        .q(r_fits$q),
+        .clock(r_fits$clock)
+    );
+    
+    // Update code
+    always @(*) begin
+        val$clock = clock;
+        cnt$clock = clock;
+        sticky$clock = clock;
+        r_granules$clock = clock;
+        r_fits$clock = clock;
+        val$d = val$q;
+        cnt$d = cnt$q;
+        sticky$d = sticky$q;
+        r_granules$d = r_granules$q;
+        r_fits$d = r_fits$q;
+        busy = cnt$q != 32'h0;
+        granules = r_granules$q;
+        fits = r_fits$q;
+        r_granules$d = (((val$q) & 32'hffffffff) & k_gmask) + ((((sticky$q) & 1'h1)) & 32'hffffffff);
+        r_fits$d = ((val$q >> k_gbits) == 32'h0) | ((val$q == k_capacity) & ~sticky$q);
+        if (cnt$q != 32'h0) begin
+            val$d = val$q >> 32'h1;
+            sticky$d = sticky$q | val$q[32'h0];
+            cnt$d = cnt$q - 32'h1;
+        end
+        if (start) begin
+            val$d = ns_lbas;
+            cnt$d = shift;
+            sticky$d = 1'b0;
+        end
+    end
+    
+endmodule // lm_tracker_small$geo
+
+
+module lm_tracker_small$geo$cnt(d,q,clock);
     
     // Module arguments
     input wire  [5:0] d;
@@ -4148,10 +4304,10 @@ module lm_tracker_small$geo_cnt(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$geo_cnt
+endmodule // lm_tracker_small$geo$cnt
 
 
-module lm_tracker_small$geo_fits(d,q,clock);
+module lm_tracker_small$geo$r_fits(d,q,clock);
     
     // Module arguments
     input wire  d;
@@ -4167,10 +4323,10 @@ module lm_tracker_small$geo_fits(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$geo_fits
+endmodule // lm_tracker_small$geo$r_fits
 
 
-module lm_tracker_small$geo_granules(d,q,clock);
+module lm_tracker_small$geo$r_granules(d,q,clock);
     
     // Module arguments
     input wire  [31:0] d;
@@ -4186,10 +4342,10 @@ module lm_tracker_small$geo_granules(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$geo_granules
+endmodule // lm_tracker_small$geo$r_granules
 
 
-module lm_tracker_small$geo_sticky(d,q,clock);
+module lm_tracker_small$geo$sticky(d,q,clock);
     
     // Module arguments
     input wire  d;
@@ -4205,10 +4361,10 @@ module lm_tracker_small$geo_sticky(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$geo_sticky
+endmodule // lm_tracker_small$geo$sticky
 
 
-module lm_tracker_small$geo_val(d,q,clock);
+module lm_tracker_small$geo$val(d,q,clock);
     
     // Module arguments
     input wire  [63:0] d;
@@ -4224,7 +4380,7 @@ module lm_tracker_small$geo_val(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$geo_val
+endmodule // lm_tracker_small$geo$val
 
 
 module lm_tracker_small$load_next(d,q,clock);

@@ -41,7 +41,7 @@ const UNITS: &[(&str, &[&str])] = &[
     (
         "command engine, geometry, cursor",
         &[
-            "cstate", "cmd_", "cx_", "x_", "geo_", "mk_", "cursor", "plan_", "win_open", "ns_",
+            "cstate", "cmd_", "cx_", "x_", "geo.", "mk_", "cursor", "plan_", "win_open", "ns_",
             "sel", "tracking", "method", "shift", "loaded", "pas_nz", "drained", "pl_err", "sd_",
         ],
     ),
@@ -49,7 +49,7 @@ const UNITS: &[(&str, &[&str])] = &[
         "query FIFO, load and query streams",
         &["qf_", "q_", "load_", "ld_"],
     ),
-    ("clear engine", &["clr_"]),
+    ("clear engine", &["clear."]),
     ("RAM addresses and enables", &["RAM "]),
 ];
 

@@ -40,13 +40,16 @@
 //! (`csr_read`), the LBA-to-granule shift (`granule`), the range mask B uses for the
 //! operation's bits and for the cursor window (`range_mask`), the popcount (`popcount`),
 //! the query FIFO (`stream_fifo`), the error flags and interrupt (`err_irq`), the
-//! statistics counters (`stat_counters`) and the command decode table (`cmd_decode`). The
-//! rest is still this block's, to be split the same way.
+//! statistics counters (`stat_counters`), the command decode table (`cmd_decode`), the
+//! parameter registers (`param_regs`), the clear engine (`clear_engine`) and the geometry
+//! engine (`geometry`). The rest is still this block's, to be split the same way.
 
 use super::axil_slave::AxilSlave;
+use super::clear_engine::ClearEngine;
 use super::cmd_decode::CmdDecode;
 use super::csr_read::CsrRead;
 use super::err_irq::ErrIrq;
+use super::geometry::Geometry;
 use super::granule::GranuleShift;
 use super::param_regs::ParamRegs;
 use super::popcount::Popcount64;
@@ -127,6 +130,10 @@ pub struct LmTracker<const A: usize> {
     cmd_decode: CmdDecode,
     /// CONFIG, NS_LBAS, PLAN_START/END, MARK_FIRST/END: what the commands read.
     params: ParamRegs,
+    /// Zeroes words of one or both buffers, one per cycle, when the command engine asks.
+    clear: ClearEngine<A>,
+    /// LOAD's and START's granule count, NS_LBAS shifted one bit per cycle.
+    geo: Geometry<A>,
 
     // Latched geometry and tracking state.
     tracking: DFF<Bits<1>>,
@@ -141,15 +148,6 @@ pub struct LmTracker<const A: usize> {
     /// clear touches, none of which starts within two cycles of GeoEnd.
     ns_last_w: DFF<Bits<32>>,
     loaded: DFF<Bit>,
-    // Geometry engine: NS_LBAS shifted right one bit per cycle, remainder kept sticky.
-    geo_val: DFF<Bits<64>>,
-    geo_cnt: DFF<Bits<6>>,
-    /// The result of the shifted value, one cycle behind it: Geo's exit loads the
-    /// geometry, zeroes the counters and starts tracking, too many flops to hang behind a
-    /// 64-bit compare; GeoEnd reads them.
-    geo_fits: DFF<Bit>,
-    geo_granules: DFF<Bits<32>>,
-    geo_sticky: DFF<Bit>,
     plan_end: DFF<Bits<32>>,
     cursor: DFF<Bits<32>>,
     /// PLAN_END - 1, one cycle behind PLAN_END.
@@ -211,23 +209,6 @@ pub struct LmTracker<const A: usize> {
     /// that the wide OR behind `drained` does not reach the many flops SwapDrain's exit
     /// loads. Nothing enters the pipeline in SwapDrain, so it stays drained.
     sd_settled: DFF<Bit>,
-    // Clear engine: zeroes words 0..=last of the selected RAMs, one per cycle, where last
-    // is the capacity's last word (`clr_whole`) or the namespace's. Idle, `clr_w` rests at
-    // zero, so that a start loads only one-bit flags: Exec's decode fans out to six flops,
-    // not to the address counter.
-    clr_active: DFF<Bit>,
-    clr_w: DFF<Bits<32>>,
-    clr_whole: DFF<Bit>,
-    clr_ram0: DFF<Bit>,
-    clr_ram1: DFF<Bit>,
-    /// The clear engine's RAM writes, one cycle behind it: S1 turns the same condition
-    /// into S2's `Zero` code, so the zero reaches the write data through S2's function
-    /// instead of a gate on every bit.
-    clr_we0: DFF<Bit>,
-    clr_we1: DFF<Bit>,
-    clr_wa: DFF<Bits<32>>,
-    clr_bg: DFF<Bit>,
-    clr_irq: DFF<Bit>,
     // Accept pipeline (snoops only; see `update`). P1: the accepted request as it came.
     p1_valid: DFF<Bit>,
     /// The operation is a copy read (else a user write).
@@ -328,8 +309,6 @@ pub struct LmTracker<const A: usize> {
 
     // Combinational signals.
     drained: Signal<Local, Bit>,
-    /// The clear engine is at its last word.
-    clr_end: Signal<Local, Bit>,
     b_is_q: Signal<Local, Bit>,
     s1_is_q: Signal<Local, Bit>,
     s2_is_q: Signal<Local, Bit>,
@@ -459,13 +438,10 @@ pub struct LmTracker<const A: usize> {
     k_mark_end: Constant<Bits<12>>,
     k_id_value: Constant<Bits<32>>,
     k_capacity_value: Constant<Bits<32>>,
-    k_cap_last_word: Constant<Bits<32>>,
     /// Granule indices and counts fit in log2(capacity) + 1 bits, word indices in A + 1:
     /// every register of those domains is masked so synthesis drops the upper bits.
     k_gmask: Constant<Bits<32>>,
     k_wmask: Constant<Bits<32>>,
-    /// log2(capacity): the geometry engine's fit check looks at the bits above it.
-    k_gbits: Constant<Bits<7>>,
     /// Granule indices inside the buffer: log2(capacity) bits.
     k_imask: Constant<Bits<32>>,
     /// A granule's bits inside its word: `w << 6 | k_low6` is word w's last granule (an
@@ -552,6 +528,8 @@ impl<const A: usize> LmTracker<A> {
             stats: Default::default(),
             cmd_decode: Default::default(),
             params: Default::default(),
+            clear: Default::default(),
+            geo: Default::default(),
             tracking: Default::default(),
             method: Default::default(),
             shift: Default::default(),
@@ -561,11 +539,6 @@ impl<const A: usize> LmTracker<A> {
             ns_words: Default::default(),
             ns_last_w: Default::default(),
             loaded: Default::default(),
-            geo_val: Default::default(),
-            geo_cnt: Default::default(),
-            geo_fits: Default::default(),
-            geo_granules: Default::default(),
-            geo_sticky: Default::default(),
             plan_end: Default::default(),
             cursor: Default::default(),
             plan_last: Default::default(),
@@ -603,16 +576,6 @@ impl<const A: usize> LmTracker<A> {
             pas_nz: Default::default(),
             drained_q: Default::default(),
             sd_settled: Default::default(),
-            clr_active: Default::default(),
-            clr_w: Default::default(),
-            clr_whole: Default::default(),
-            clr_ram0: Default::default(),
-            clr_ram1: Default::default(),
-            clr_we0: Default::default(),
-            clr_we1: Default::default(),
-            clr_wa: Default::default(),
-            clr_bg: Default::default(),
-            clr_irq: Default::default(),
             p1_valid: Default::default(),
             p1_cr: Default::default(),
             p1_slba: Default::default(),
@@ -680,7 +643,6 @@ impl<const A: usize> LmTracker<A> {
             s2_hit1: Default::default(),
             fwd1_data: Default::default(),
             drained: Default::default(),
-            clr_end: Default::default(),
             b_is_q: Default::default(),
             s1_is_q: Default::default(),
             s2_is_q: Default::default(),
@@ -790,10 +752,8 @@ impl<const A: usize> LmTracker<A> {
             k_mark_end: addr(regs::MARK_END),
             k_id_value: word(regs::ID_VALUE),
             k_capacity_value: word(Self::CAPACITY as u32),
-            k_cap_last_word: word((1u32 << A) - 1),
             k_gmask: word(((Self::CAPACITY as u32) << 1) - 1),
             k_wmask: word((2u32 << A) - 1),
-            k_gbits: Constant::new(((A + 6) as u64).to_bits()),
             k_imask: word(Self::CAPACITY as u32 - 1),
             k_low6: word(63),
             k_f_method: word(regs::METHOD.lsb),
@@ -846,11 +806,6 @@ impl<const A: usize> Logic for LmTracker<A> {
             ns_words,
             ns_last_w,
             loaded,
-            geo_val,
-            geo_cnt,
-            geo_fits,
-            geo_granules,
-            geo_sticky,
             plan_end,
             cursor,
             plan_last,
@@ -887,16 +842,6 @@ impl<const A: usize> Logic for LmTracker<A> {
             pas_nz,
             drained_q,
             sd_settled,
-            clr_active,
-            clr_w,
-            clr_whole,
-            clr_ram0,
-            clr_ram1,
-            clr_we0,
-            clr_we1,
-            clr_wa,
-            clr_bg,
-            clr_irq,
             p1_valid,
             p1_cr,
             p1_slba,
@@ -1001,13 +946,13 @@ impl<const A: usize> Logic for LmTracker<A> {
         // A command runs with the accept pipeline and the walker empty (a query word leaves
         // B in one cycle); query words further down only read, and go to the FIFO.
         self.drained.next =
-            !self.pipe_busy.val() & !self.b_valid.q.val() & !self.clr_active.q.val();
+            !self.pipe_busy.val() & !self.b_valid.q.val() & !self.clear.active.val();
         self.cmd_busy.next =
-            self.cmd_pending.q.val() | (self.cstate.q.val() != Cmd::Idle) | self.clr_active.q.val();
+            self.cmd_pending.q.val() | (self.cstate.q.val() != Cmd::Idle) | self.clear.active.val();
         // Snoops wait while a command runs; a background clear (RELEASE) lets them pass.
         self.blocked.next = self.cmd_pending.q.val()
             | (self.cstate.q.val() != Cmd::Idle)
-            | (self.clr_active.q.val() & !self.clr_bg.q.val());
+            | self.clear.blocking.val();
         self.busy.next = 0u64.into();
         if self.cmd_busy.val() | self.pipe_busy.val() {
             self.busy.next = 1u64.into();
@@ -1184,6 +1129,12 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.zero_stats.next = false;
         self.zero_cnt0.next = false;
         self.zero_cnt1.next = false;
+        self.clear.start.next = false;
+        self.clear.start_whole.next = false;
+        self.clear.start_ram0.next = false;
+        self.clear.start_ram1.next = false;
+        self.clear.start_bg.next = false;
+        self.clear.start_irq.next = false;
         self.ci_kind.next = Kind::Mark;
         self.ci_lo.next = 0u64.into();
         self.ci_hi.next = 0u64.into();
@@ -1201,15 +1152,10 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.req_shift.next = bit_cast::<6, 32>(self.params.cfg.val() >> self.k_f_shift.val());
         self.req_ok.next =
             (self.req_shift.val() <= self.k_max_shift.val()) & (self.params.ns_lbas.val() != 0);
-        // ceil(NS_LBAS / 2^shift) = the shifted value plus one if any shifted-out bit was
-        // set; it fits when at most the capacity: below it, or exactly it with nothing
-        // shifted out. (`lmsnoop formal` found the earlier test, which let any value with
-        // only bit log2(capacity) set above the index bits through.)
-        self.geo_granules.d.next = (bit_cast::<32, 64>(self.geo_val.q.val()) & self.k_gmask.val())
-            + bit_cast::<32, 1>(bits::<1>(self.geo_sticky.q.val().into()));
-        self.geo_fits.d.next = ((self.geo_val.q.val() >> self.k_gbits.val()) == 0)
-            | ((self.geo_val.q.val() == bit_cast::<64, 32>(self.k_capacity_value.val()))
-                & !self.geo_sticky.q.val());
+        self.geo.clock.next = self.clock.val();
+        self.geo.start.next = false;
+        self.geo.ns_lbas.next = self.params.ns_lbas.val();
+        self.geo.shift.next = self.req_shift.val();
         // MARK_DIRTY's end, clamped to the namespace: compares and decrements side by side.
         // The registers it reads were last written at least two cycles before a command
         // executes (an AXI write takes two cycles; a CMD write reaches Exec two cycles later).
@@ -1261,9 +1207,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                         {
                             self.raise_cmd.next = self.k_e_config.val();
                         } else {
-                            self.geo_val.d.next = self.params.ns_lbas.val();
-                            self.geo_cnt.d.next = self.req_shift.val();
-                            self.geo_sticky.d.next = false;
+                            self.geo.start.next = true;
                             self.cstate.d.next = Cmd::Geo;
                         }
                     }
@@ -1273,12 +1217,12 @@ impl<const A: usize> Logic for LmTracker<A> {
                         // Close a query; words still in flight are dropped at the FIFO.
                         self.q_open.d.next = 0u64.into();
                         self.q_flush.next = true;
-                        self.clr_active.d.next = true;
-                        self.clr_whole.d.next = true;
-                        self.clr_ram0.d.next = true;
-                        self.clr_ram1.d.next = true;
-                        self.clr_bg.d.next = false;
-                        self.clr_irq.d.next = true;
+                        self.clear.start.next = true;
+                        self.clear.start_whole.next = true;
+                        self.clear.start_ram0.next = true;
+                        self.clear.start_ram1.next = true;
+                        self.clear.start_bg.next = false;
+                        self.clear.start_irq.next = true;
                         self.cstate.d.next = Cmd::StopClear;
                     }
                     if self.cx_query.q.val() {
@@ -1306,12 +1250,12 @@ impl<const A: usize> Logic for LmTracker<A> {
                     }
                     if self.cx_release.q.val() & !self.is_bitmap.val() {
                         // The host holds the plan: wipe it in the background, snoops go on.
-                        self.clr_active.d.next = true;
-                        self.clr_whole.d.next = false;
-                        self.clr_ram0.d.next = self.sel.q.val();
-                        self.clr_ram1.d.next = !self.sel.q.val();
-                        self.clr_bg.d.next = true;
-                        self.clr_irq.d.next = true;
+                        self.clear.start.next = true;
+                        self.clear.start_whole.next = false;
+                        self.clear.start_ram0.next = self.sel.q.val();
+                        self.clear.start_ram1.next = !self.sel.q.val();
+                        self.clear.start_bg.next = true;
+                        self.clear.start_irq.next = true;
                     }
                     if self.cx_plan.q.val() {
                         if !self.is_cursor.val() {
@@ -1350,35 +1294,30 @@ impl<const A: usize> Logic for LmTracker<A> {
                 }
             }
             Cmd::Geo => {
-                if self.geo_cnt.q.val() != 0 {
-                    self.geo_val.d.next = self.geo_val.q.val() >> 1;
-                    self.geo_sticky.d.next =
-                        self.geo_sticky.q.val() | self.geo_val.q.val().get_bit(0);
-                    self.geo_cnt.d.next = self.geo_cnt.q.val() - 1;
-                } else {
+                if !self.geo.busy.val() {
                     self.cstate.d.next = Cmd::GeoEnd;
                 }
             }
             Cmd::GeoEnd => {
-                if !self.geo_fits.q.val() {
+                if !self.geo.fits.val() {
                     self.raise_cmd.next = self.k_e_config.val();
                     self.cstate.d.next = Cmd::Idle;
                 } else {
                     self.shift.d.next = self.req_shift.val();
                     self.ns_lbas.d.next = self.params.ns_lbas.val();
-                    self.ns_granules.d.next = self.geo_granules.q.val();
+                    self.ns_granules.d.next = self.geo.granules.val();
                     self.ns_words.d.next =
-                        ((self.geo_granules.q.val() + 63) >> 6) & self.k_wmask.val();
+                        ((self.geo.granules.val() + 63) >> 6) & self.k_wmask.val();
                     self.cstate.d.next = Cmd::Idle;
                     if self.cx_ldst.q.val() & !self.cx_start.q.val() {
                         self.loaded.d.next = true;
                         // A BMP of an earlier, larger LOAD must not leak: clear it all.
-                        self.clr_active.d.next = true;
-                        self.clr_whole.d.next = true;
-                        self.clr_ram0.d.next = self.sel.q.val();
-                        self.clr_ram1.d.next = !self.sel.q.val();
-                        self.clr_bg.d.next = false;
-                        self.clr_irq.d.next = false;
+                        self.clear.start.next = true;
+                        self.clear.start_whole.next = true;
+                        self.clear.start_ram0.next = self.sel.q.val();
+                        self.clear.start_ram1.next = !self.sel.q.val();
+                        self.clear.start_bg.next = false;
+                        self.clear.start_irq.next = false;
                         self.cstate.d.next = Cmd::LoadClear;
                     } else {
                         self.method.d.next =
@@ -1404,12 +1343,12 @@ impl<const A: usize> Logic for LmTracker<A> {
                         self.ci_hi.next = (self.ns_last_w.q.val() << 6) | self.k_low6.val();
                         self.cstate.d.next = Cmd::SwapFold;
                     } else {
-                        self.clr_active.d.next = true;
-                        self.clr_whole.d.next = false;
-                        self.clr_ram0.d.next = self.sel.q.val();
-                        self.clr_ram1.d.next = !self.sel.q.val();
-                        self.clr_bg.d.next = false;
-                        self.clr_irq.d.next = true;
+                        self.clear.start.next = true;
+                        self.clear.start_whole.next = false;
+                        self.clear.start_ram0.next = self.sel.q.val();
+                        self.clear.start_ram1.next = !self.sel.q.val();
+                        self.clear.start_bg.next = false;
+                        self.clear.start_irq.next = true;
                         self.cstate.d.next = Cmd::SwapClear;
                     }
                 }
@@ -1423,7 +1362,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                 }
             }
             Cmd::SwapClear => {
-                if !self.clr_active.q.val() {
+                if !self.clear.active.val() {
                     self.cstate.d.next = Cmd::Flip;
                 }
             }
@@ -1434,14 +1373,14 @@ impl<const A: usize> Logic for LmTracker<A> {
                 self.cstate.d.next = Cmd::Idle;
             }
             Cmd::LoadClear => {
-                if !self.clr_active.q.val() {
+                if !self.clear.active.val() {
                     self.load_open.d.next = 1u64.into();
                     self.load_next.d.next = 0u64.into();
                     self.cstate.d.next = Cmd::Idle;
                 }
             }
             Cmd::StopClear => {
-                if !self.clr_active.q.val() {
+                if !self.clear.active.val() {
                     self.cstate.d.next = Cmd::Idle;
                 }
             }
@@ -1687,16 +1626,13 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.s2_op0.d.next = self.lp_op.val();
             self.s2_op1.d.next = self.la_op.val();
         }
-        // The clear engine's write next cycle (`clr_we*`) takes the RAM over.
-        if self.clr_active.q.val() & self.clr_ram0.q.val() {
+        // The clear engine's write next cycle (`clear.we*`) takes the RAM over.
+        if self.clear.zero0.val() {
             self.s2_op0.d.next = RamOp::Zero;
         }
-        if self.clr_active.q.val() & self.clr_ram1.q.val() {
+        if self.clear.zero1.val() {
             self.s2_op1.d.next = RamOp::Zero;
         }
-        self.clr_we0.d.next = self.clr_active.q.val() & self.clr_ram0.q.val();
-        self.clr_we1.d.next = self.clr_active.q.val() & self.clr_ram1.q.val();
-        self.clr_wa.d.next = self.clr_w.q.val();
 
         // ---------------------------------------------------- S2: modify and write --------
         // A RAM read in the cycle of a write to the same word returns the old data: take
@@ -1751,16 +1687,16 @@ impl<const A: usize> Logic for LmTracker<A> {
         }
         // Physical RAM ports: the clear engine first (its `Zero` code is in S2's op), then
         // the datapath.
-        self.we0.next = self.s2_we0.q.val() | self.clr_we0.q.val();
+        self.we0.next = self.s2_we0.q.val() | self.clear.we0.val();
         self.wa0.next = self.s2_w.q.val();
-        if self.clr_we0.q.val() {
-            self.wa0.next = self.clr_wa.q.val();
+        if self.clear.we0.val() {
+            self.wa0.next = self.clear.wa.val();
         }
         self.wd0.next = self.new0.val();
-        self.we1.next = self.s2_we1.q.val() | self.clr_we1.q.val();
+        self.we1.next = self.s2_we1.q.val() | self.clear.we1.val();
         self.wa1.next = self.s2_w.q.val();
-        if self.clr_we1.q.val() {
-            self.wa1.next = self.clr_wa.q.val();
+        if self.clear.we1.val() {
+            self.wa1.next = self.clear.wa.val();
         }
         self.wd1.next = self.new1.val();
         self.ram0.write_enable.next = self.we0.val();
@@ -1820,25 +1756,17 @@ impl<const A: usize> Logic for LmTracker<A> {
             & ((self.s4_kind.q.val() == Kind::Crb) | (self.s4_kind.q.val() == Kind::Crc));
 
         // ----------------------------------------------------------- clear engine ---------
-        self.clr_end.next = self.clr_w.q.val() == self.ns_last_w.q.val();
-        if self.clr_whole.q.val() {
-            self.clr_end.next = self.clr_w.q.val() == self.k_cap_last_word.val();
+        self.clear.clock.next = self.clock.val();
+        self.clear.reset.next = self.reset.val();
+        self.clear.ns_last_w.next = self.ns_last_w.q.val();
+        if self.clear.done0.val() {
+            self.zero_cnt0.next = true;
         }
-        if self.clr_active.q.val() {
-            self.clr_w.d.next = (self.clr_w.q.val() + 1) & self.k_wmask.val();
-            if self.clr_end.val() {
-                self.clr_active.d.next = false;
-                self.clr_w.d.next = 0u64.into();
-                if self.clr_ram0.q.val() {
-                    self.zero_cnt0.next = true;
-                }
-                if self.clr_ram1.q.val() {
-                    self.zero_cnt1.next = true;
-                }
-                if self.clr_irq.q.val() {
-                    self.irq_set.next = self.k_i_clear_done.val();
-                }
-            }
+        if self.clear.done1.val() {
+            self.zero_cnt1.next = true;
+        }
+        if self.clear.done_irq.val() {
+            self.irq_set.next = self.k_i_clear_done.val();
         }
 
         // Zeroes after S4's adds: the count of a buffer the clear engine finishes this cycle
@@ -2025,14 +1953,6 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.s4_valid.d.next = false;
             self.s2_hit0.d.next = false;
             self.s2_hit1.d.next = false;
-            // The RAMs are not reset by the FPGA: the clear engine wipes them whole.
-            self.clr_active.d.next = true;
-            self.clr_w.d.next = 0u64.into();
-            self.clr_whole.d.next = true;
-            self.clr_ram0.d.next = true;
-            self.clr_ram1.d.next = true;
-            self.clr_bg.d.next = false;
-            self.clr_irq.d.next = false;
         }
         self.q_fifo.flush.next = self.q_flush.val();
     }

@@ -10,7 +10,8 @@ use rust_hdl::prelude::*;
 /// flops, so that the write port's address mux sees no counter logic; the datapath turns
 /// `zero0`/`zero1` into its own zero code in the same cycle, so that the zero reaches the
 /// write data through the modify stage instead of a gate on every bit. Idle, the counter
-/// rests at zero, so that a start loads only one-bit flags.
+/// rests at zero, so that a start loads the one-bit flags and the end word, never the
+/// counter.
 #[derive(LogicBlock)]
 pub struct ClearEngine<const A: usize> {
     pub clock: Signal<In, Clock>,
@@ -26,7 +27,7 @@ pub struct ClearEngine<const A: usize> {
     pub start_bg: Signal<In, Bit>,
     /// Raise CLEAR_DONE at the end.
     pub start_irq: Signal<In, Bit>,
-    /// The namespace's last word.
+    /// The namespace's last word, taken at `start`.
     pub ns_last_w: Signal<In, Bits<32>>,
     pub active: Signal<Out, Bit>,
     /// Running, and snoops must wait for it.
@@ -45,7 +46,9 @@ pub struct ClearEngine<const A: usize> {
     pub done_irq: Signal<Out, Bit>,
     run: DFF<Bit>,
     w: DFF<Bits<32>>,
-    whole: DFF<Bit>,
+    /// The word to stop at, latched at the start, so that no output depends on an input
+    /// in the same cycle.
+    last: DFF<Bits<32>>,
     ram0: DFF<Bit>,
     ram1: DFF<Bit>,
     bg: DFF<Bit>,
@@ -53,7 +56,6 @@ pub struct ClearEngine<const A: usize> {
     r_we0: DFF<Bit>,
     r_we1: DFF<Bit>,
     r_wa: DFF<Bits<32>>,
-    at_end: Signal<Local, Bit>,
     k_cap_last_word: Constant<Bits<32>>,
     k_wmask: Constant<Bits<32>>,
 }
@@ -82,7 +84,7 @@ impl<const A: usize> Default for ClearEngine<A> {
             done_irq: Default::default(),
             run: Default::default(),
             w: Default::default(),
-            whole: Default::default(),
+            last: Default::default(),
             ram0: Default::default(),
             ram1: Default::default(),
             bg: Default::default(),
@@ -90,7 +92,6 @@ impl<const A: usize> Default for ClearEngine<A> {
             r_we0: Default::default(),
             r_we1: Default::default(),
             r_wa: Default::default(),
-            at_end: Default::default(),
             k_cap_last_word: Constant::new(((1u64 << A) - 1).to_bits()),
             k_wmask: Constant::new(((2u64 << A) - 1).to_bits()),
         }
@@ -100,7 +101,7 @@ impl<const A: usize> Default for ClearEngine<A> {
 impl<const A: usize> Logic for ClearEngine<A> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, run, w, whole, ram0, ram1, bg, irq, r_we0, r_we1, r_wa);
+        dff_setup!(self, clock, run, w, last, ram0, ram1, bg, irq, r_we0, r_we1, r_wa);
         self.active.next = self.run.q.val();
         self.blocking.next = self.run.q.val() & !self.bg.q.val();
         self.zero0.next = self.run.q.val() & self.ram0.q.val();
@@ -112,26 +113,31 @@ impl<const A: usize> Logic for ClearEngine<A> {
         self.we1.next = self.r_we1.q.val();
         self.wa.next = self.r_wa.q.val();
 
-        self.at_end.next = self.w.q.val() == self.ns_last_w.val();
-        if self.whole.q.val() {
-            self.at_end.next = self.w.q.val() == self.k_cap_last_word.val();
-        }
-        self.done0.next = false;
-        self.done1.next = false;
-        self.done_irq.next = false;
+        // Every output is a function of flops only, in a statement that shares no variable
+        // with the next-state logic (hence the end compare typed three times; Yosys keeps
+        // one). The command engine reads the outputs in the statement that drives this
+        // unit's inputs, and Verilator groups statements by the variables they share: an
+        // output computed from a local the next state also reads, or from an input, makes
+        // the two blocks one combinational loop for its scheduler (UNOPTFLAT).
+        self.done0.next =
+            self.run.q.val() & (self.w.q.val() == self.last.q.val()) & self.ram0.q.val();
+        self.done1.next =
+            self.run.q.val() & (self.w.q.val() == self.last.q.val()) & self.ram1.q.val();
+        self.done_irq.next =
+            self.run.q.val() & (self.w.q.val() == self.last.q.val()) & self.irq.q.val();
         if self.run.q.val() {
             self.w.d.next = (self.w.q.val() + 1) & self.k_wmask.val();
-            if self.at_end.val() {
+            if self.w.q.val() == self.last.q.val() {
                 self.run.d.next = false;
                 self.w.d.next = 0u64.into();
-                self.done0.next = self.ram0.q.val();
-                self.done1.next = self.ram1.q.val();
-                self.done_irq.next = self.irq.q.val();
             }
         }
         if self.start.val() {
             self.run.d.next = true;
-            self.whole.d.next = self.start_whole.val();
+            self.last.d.next = self.ns_last_w.val();
+            if self.start_whole.val() {
+                self.last.d.next = self.k_cap_last_word.val();
+            }
             self.ram0.d.next = self.start_ram0.val();
             self.ram1.d.next = self.start_ram1.val();
             self.bg.d.next = self.start_bg.val();
@@ -140,7 +146,7 @@ impl<const A: usize> Logic for ClearEngine<A> {
         if self.reset.val() {
             self.run.d.next = true;
             self.w.d.next = 0u64.into();
-            self.whole.d.next = true;
+            self.last.d.next = self.k_cap_last_word.val();
             self.ram0.d.next = true;
             self.ram1.d.next = true;
             self.bg.d.next = false;

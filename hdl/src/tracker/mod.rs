@@ -2,9 +2,11 @@
 
 pub mod axil_slave;
 pub mod block;
+pub mod clear_engine;
 pub mod cmd_decode;
 pub mod csr_read;
 pub mod err_irq;
+pub mod geometry;
 pub mod granule;
 pub mod param_regs;
 pub mod popcount;
@@ -13,12 +15,6 @@ pub mod ramop;
 pub mod range_mask;
 pub mod stat_counters;
 pub mod stream_fifo;
-
-// Units cut out of the block and tested alone (`hdl/tests/units`) that `LmTracker` does not
-// instantiate yet: wired in, they make Verilator see a false combinational loop in its
-// schedule (UNOPTFLAT). Issue 20's note has the measurements.
-pub mod clear_engine;
-pub mod geometry;
 
 pub use block::LmTracker;
 use rust_hdl::prelude::*;
