@@ -11,6 +11,7 @@
 
 pub mod backend;
 pub mod bench;
+pub mod events;
 pub mod metrics;
 pub mod nbd;
 pub mod plot;

@@ -8,6 +8,7 @@
 //! media access. User writes are snooped at completion ([`WriteSnoop::Completion`], the
 //! safe point) or, to show why not, at submission.
 
+use crate::events::{Ev, Events};
 use crate::metrics::{converged, pass_end, CdqFigures, PassMetrics, RunReport};
 use crate::rng::Rng;
 use crate::storage::{granules_touched, RangeSet, Watched, PRE_EXISTING};
@@ -16,8 +17,6 @@ use anyhow::{bail, Context, Result};
 use lmsnoop_firmware::{CopyJob, Device, MigrationServer, Next, ServerConfig, TrackingConfig};
 use lmsnoop_regs::Method;
 use lmsnoop_sim::{Snoop, TrackerPort};
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::time::{Duration, Instant};
 
 /// Where user writes meet the snoop block.
@@ -172,35 +171,6 @@ impl SimConfig {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Ev {
-    Arrival,
-    WriteMedia,
-    WriteDone,
-    CopyMedia,
-    TargetMedia,
-    TargetDone,
-}
-
-const EV_SHIFT: u32 = 56;
-
-impl Ev {
-    fn pack(self, slot: usize) -> u64 {
-        ((self as u64) << EV_SHIFT) | slot as u64
-    }
-    fn unpack(code: u64) -> (Ev, usize) {
-        let ev = match code >> EV_SHIFT {
-            0 => Ev::Arrival,
-            1 => Ev::WriteMedia,
-            2 => Ev::WriteDone,
-            3 => Ev::CopyMedia,
-            4 => Ev::TargetMedia,
-            _ => Ev::TargetDone,
-        };
-        (ev, (code & ((1 << EV_SHIFT) - 1)) as usize)
-    }
-}
-
 struct WriteCmd {
     slba: u64,
     blocks: u64,
@@ -271,8 +241,7 @@ struct World<'a, P: TrackerPort> {
     copy_rng: Rng,
     arrival_rng: Rng,
     fail_rng: Rng,
-    events: BinaryHeap<Reverse<(u64, u64, u64)>>,
-    seq: u64,
+    events: Events,
     writes: Slab<WriteCmd>,
     copies: Slab<CopyCmd>,
     next_stamp: u32,
@@ -334,8 +303,7 @@ pub fn simulate<P: TrackerPort>(cfg: &SimConfig, port: P) -> Result<RunReport> {
         copy_rng: root.fork(4),
         arrival_rng: root.fork(5),
         fail_rng: root.fork(6),
-        events: BinaryHeap::new(),
-        seq: 0,
+        events: Events::new(),
         writes: Slab::new(),
         copies: Slab::new(),
         next_stamp: PRE_EXISTING + 1,
@@ -355,9 +323,8 @@ pub fn simulate<P: TrackerPort>(cfg: &SimConfig, port: P) -> Result<RunReport> {
 }
 
 impl<P: TrackerPort> World<'_, P> {
-    fn schedule(&mut self, at: u64, ev: Ev, slot: usize) {
-        self.seq += 1;
-        self.events.push(Reverse((at, self.seq, ev.pack(slot))));
+    fn schedule(&mut self, at: u64, ev: Ev, slot: usize) -> Result<()> {
+        self.events.schedule(at, ev, slot)
     }
 
     fn pass(&self) -> usize {
@@ -389,21 +356,20 @@ impl<P: TrackerPort> World<'_, P> {
     fn run(&mut self) -> Result<()> {
         if self.cfg.write_rate > 0.0 {
             let first = self.arrival_rng.exp(self.interarrival_ns) as u64;
-            self.schedule(first, Ev::Arrival, 0);
+            self.schedule(first, Ev::Arrival, 0)?;
         }
         self.pump(0)?;
         let mut handled = 0u64;
         while self.done_at.is_none() {
-            let Some(Reverse((now, _, code))) = self.events.pop() else {
+            let Some((now, ev, slot)) = self.events.pop() else {
                 bail!("simulation stalled: no event pending and the server is not done (a bug)");
             };
-            let (ev, slot) = Ev::unpack(code);
             match ev {
-                Ev::Arrival => self.arrival(now),
-                Ev::WriteMedia => self.write_media(now, slot),
+                Ev::Arrival => self.arrival(now)?,
+                Ev::WriteMedia => self.write_media(now, slot)?,
                 Ev::WriteDone => self.write_done(now, slot)?,
-                Ev::CopyMedia => self.copy_media(now, slot),
-                Ev::TargetMedia => self.target_media(now, slot),
+                Ev::CopyMedia => self.copy_media(now, slot)?,
+                Ev::TargetMedia => self.target_media(now, slot)?,
                 Ev::TargetDone => self.target_done(now, slot)?,
             }
             handled += 1;
@@ -442,7 +408,7 @@ impl<P: TrackerPort> World<'_, P> {
             let next = self.server.next(&mut self.dev)?;
             self.sync_pass(now);
             match next {
-                Next::Copy(job) => self.issue_copy(now, job),
+                Next::Copy(job) => self.issue_copy(now, job)?,
                 Next::Wait => break,
                 Next::Quiesce => {
                     if !self.quiescing {
@@ -487,9 +453,9 @@ impl<P: TrackerPort> World<'_, P> {
         }
     }
 
-    fn arrival(&mut self, now: u64) {
+    fn arrival(&mut self, now: u64) -> Result<()> {
         if self.quiescing {
-            return;
+            return Ok(());
         }
         let (slba, blocks) = self.workload.next_write();
         let stamp = self.next_stamp;
@@ -509,7 +475,7 @@ impl<P: TrackerPort> World<'_, P> {
         if self.lat_rng.chance(lat.write_stall_chance) {
             media += lat.write_stall.sample(&mut self.lat_rng);
         }
-        self.schedule(now + media, Ev::WriteMedia, slot);
+        self.schedule(now + media, Ev::WriteMedia, slot)?;
         if self.cfg.write_snoop == WriteSnoop::Submission {
             self.dev
                 .port_mut()
@@ -522,10 +488,10 @@ impl<P: TrackerPort> World<'_, P> {
             );
         }
         let gap = self.arrival_rng.exp(self.interarrival_ns) as u64;
-        self.schedule(now + gap.max(1), Ev::Arrival, 0);
+        self.schedule(now + gap.max(1), Ev::Arrival, 0)
     }
 
-    fn write_media(&mut self, now: u64, slot: usize) {
+    fn write_media(&mut self, now: u64, slot: usize) -> Result<()> {
         let w = self.writes.get(slot);
         let (slba, blocks, stamp) = (w.slba, w.blocks, w.stamp);
         let end = slba + blocks;
@@ -539,10 +505,11 @@ impl<P: TrackerPort> World<'_, P> {
             }
         }
         let done = self.cfg.latency.write_complete.sample(&mut self.lat_rng);
-        self.schedule(now + done, Ev::WriteDone, slot);
+        self.schedule(now + done, Ev::WriteDone, slot)?;
         if self.watched(slba, blocks) {
             self.note(now, format!("user write #{stamp} lands on the source"));
         }
+        Ok(())
     }
 
     fn write_done(&mut self, now: u64, slot: usize) -> Result<()> {
@@ -579,7 +546,7 @@ impl<P: TrackerPort> World<'_, P> {
         Ok(())
     }
 
-    fn issue_copy(&mut self, now: u64, job: CopyJob) {
+    fn issue_copy(&mut self, now: u64, job: CopyJob) -> Result<()> {
         let shift = self.cfg.granule_shift;
         let slba = job.first << shift;
         let end = ((job.first + job.count) << shift).min(self.cfg.namespace_lbas);
@@ -596,7 +563,7 @@ impl<P: TrackerPort> World<'_, P> {
             ok: true,
         });
         let at = now + self.cfg.latency.copy_read.sample(&mut self.copy_rng);
-        self.schedule(at, Ev::CopyMedia, slot);
+        self.schedule(at, Ev::CopyMedia, slot)?;
         if self.watched(slba, blocks) {
             self.note(
                 now,
@@ -606,9 +573,10 @@ impl<P: TrackerPort> World<'_, P> {
                 ),
             );
         }
+        Ok(())
     }
 
-    fn copy_media(&mut self, now: u64, slot: usize) {
+    fn copy_media(&mut self, now: u64, slot: usize) -> Result<()> {
         let shift = self.cfg.granule_shift;
         let c = self.copies.get(slot);
         let (slba, blocks, pass) = (c.slba, c.blocks, c.job.pass as usize);
@@ -623,7 +591,7 @@ impl<P: TrackerPort> World<'_, P> {
         m.redundant += redundant;
         let transfer = granules * self.cfg.latency.per_granule_ns;
         let at = now + 2 * transfer + self.cfg.latency.target_write.sample(&mut self.copy_rng);
-        self.schedule(at, Ev::TargetMedia, slot);
+        self.schedule(at, Ev::TargetMedia, slot)?;
         if self.watched(slba, blocks) {
             let span = self.granules_of(slba, blocks);
             let sampled: Vec<String> = (self.cfg.watch.iter())
@@ -641,9 +609,10 @@ impl<P: TrackerPort> World<'_, P> {
                 format!("copy read samples the source: {}", sampled.join(", ")),
             );
         }
+        Ok(())
     }
 
-    fn target_media(&mut self, now: u64, slot: usize) {
+    fn target_media(&mut self, now: u64, slot: usize) -> Result<()> {
         let failed = self.fail_rng.chance(self.cfg.target_fail_rate);
         let c = self.copies.get(slot);
         c.ok = !failed;
@@ -662,11 +631,12 @@ impl<P: TrackerPort> World<'_, P> {
             now + self.cfg.latency.write_complete.base_ns,
             Ev::TargetDone,
             slot,
-        );
+        )?;
         if self.watched(slba, blocks) {
             let what = if failed { "FAILS" } else { "lands" };
             self.note(now, format!("target write of granules from {first} {what}"));
         }
+        Ok(())
     }
 
     fn target_done(&mut self, now: u64, slot: usize) -> Result<()> {
