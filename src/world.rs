@@ -8,6 +8,7 @@
 //! media access. User writes are snooped at completion ([`WriteSnoop::Completion`], the
 //! safe point) or, to show why not, at submission.
 
+use crate::divergence::{Background, Divergence};
 use crate::events::{Ev, Events};
 use crate::metrics::{converged, pass_end, CdqFigures, PassMetrics, RunReport};
 use crate::rng::Rng;
@@ -181,9 +182,6 @@ struct CopyCmd {
     job: CopyJob,
     slba: u64,
     blocks: u64,
-    /// LBAs the source rewrote after this copy read them: its target write puts old data
-    /// there.
-    stale: Vec<(u64, u64)>,
     /// The stamps it read of the watched granules.
     watched: Vec<(u64, usize, Vec<u32>)>,
     ok: bool,
@@ -230,11 +228,8 @@ struct World<'a, P: TrackerPort> {
     cfg: &'a SimConfig,
     dev: Device<P>,
     server: MigrationServer,
-    /// LBAs where the target does not hold the source's data.
-    diverged: RangeSet,
-    /// Copies that have read the source and not yet written the target: (first LBA, end,
-    /// slot). At most the queue depth of them, so a scan beats an index.
-    reading: Vec<(u64, u64, usize)>,
+    /// LBAs where the target does not hold the source's data, on a core of its own.
+    divergence: Background,
     watched: Watched,
     workload: Workload,
     lat_rng: Rng,
@@ -295,8 +290,7 @@ pub fn simulate<P: TrackerPort>(cfg: &SimConfig, port: P) -> Result<RunReport> {
         cfg,
         dev,
         server,
-        diverged,
-        reading: Vec::new(),
+        divergence: Background::spawn(Divergence::new(diverged, cfg.granule_shift)),
         watched,
         workload,
         lat_rng: root.fork(3),
@@ -495,14 +489,9 @@ impl<P: TrackerPort> World<'_, P> {
         let w = self.writes.get(slot);
         let (slba, blocks, stamp) = (w.slba, w.blocks, w.stamp);
         let end = slba + blocks;
-        self.diverged.insert(slba, end);
-        self.watched.write_source(slba, end, stamp);
-        // Copies that read these LBAs before this write now carry old data for them.
-        for &(c_lba, c_end, slot) in &self.reading {
-            if c_lba < end && slba < c_end {
-                let c = self.copies.get(slot);
-                c.stale.push((c_lba.max(slba), c_end.min(end)));
-            }
+        self.divergence.source_written(slba, end);
+        if !self.cfg.watch.is_empty() {
+            self.watched.write_source(slba, end, stamp);
         }
         let done = self.cfg.latency.write_complete.sample(&mut self.lat_rng);
         self.schedule(now + done, Ev::WriteDone, slot)?;
@@ -558,7 +547,6 @@ impl<P: TrackerPort> World<'_, P> {
             job,
             slba,
             blocks,
-            stale: Vec::new(),
             watched: Vec::new(),
             ok: true,
         });
@@ -582,13 +570,12 @@ impl<P: TrackerPort> World<'_, P> {
         let (slba, blocks, pass) = (c.slba, c.blocks, c.job.pass as usize);
         let granules = c.job.count;
         let end = slba + blocks;
-        // Redundant: granules whose target already holds the source's data.
-        let redundant = self.diverged.granules_clear(slba, end, shift);
-        c.watched = self.watched.sample(slba, end);
-        self.reading.push((slba, end, slot));
-        let m = &mut self.per_pass[pass];
-        m.copied += granules;
-        m.redundant += redundant;
+        if !self.cfg.watch.is_empty() {
+            c.watched = self.watched.sample(slba, end);
+        }
+        // Its redundant granules are counted there.
+        self.divergence.copy_read(slot as u64, slba, end, pass);
+        self.per_pass[pass].copied += granules;
         let transfer = granules * self.cfg.latency.per_granule_ns;
         let at = now + 2 * transfer + self.cfg.latency.target_write.sample(&mut self.copy_rng);
         self.schedule(at, Ev::TargetMedia, slot)?;
@@ -617,14 +604,8 @@ impl<P: TrackerPort> World<'_, P> {
         let c = self.copies.get(slot);
         c.ok = !failed;
         let (slba, blocks, first) = (c.slba, c.blocks, c.job.first);
-        if let Some(i) = self.reading.iter().position(|r| r.2 == slot) {
-            self.reading.swap_remove(i);
-        }
+        self.divergence.target_written(slot as u64, !failed);
         if !failed {
-            self.diverged.remove(slba, slba + blocks);
-            for &(lo, hi) in &c.stale {
-                self.diverged.insert(lo, hi);
-            }
             self.watched.write_target(&c.watched);
         }
         self.schedule(
@@ -650,12 +631,14 @@ impl<P: TrackerPort> World<'_, P> {
 
     fn report(mut self, backend: &'static str, mapped_granules: u64) -> Result<RunReport> {
         let done_at = self.done_at.expect("run() ends when the server is done");
+        let divergence = self.divergence.finish()?;
         let records = self.server.passes().to_vec();
         let mut device_errors = 0;
         for (i, rec) in records.iter().enumerate() {
             let end = pass_end(&records, i).context("a pass without an end status")?;
             let m = &mut self.per_pass[i];
             m.take_record(&records, i, &end);
+            m.redundant = divergence.redundant(i);
             m.duration_ns =
                 self.pass_start.get(i + 1).copied().unwrap_or(done_at) - self.pass_start[i];
             device_errors |= rec.start.errors | end.errors;
@@ -682,7 +665,7 @@ impl<P: TrackerPort> World<'_, P> {
         // granule, from the divergence ranges (no walk over the untouched namespace).
         let mut lost = Vec::new();
         let mut lost_updates = 0;
-        granules_touched(self.diverged.iter(), shift, |g| {
+        granules_touched(divergence.set().iter(), shift, |g| {
             lost_updates += 1;
             if lost.len() < 16 {
                 lost.push(g);

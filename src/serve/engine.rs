@@ -6,12 +6,12 @@
 //! a write admitted before the quiesce is snooped before the final swap. The gate is where
 //! clients learn whether to track, hold, or mirror their writes.
 
+use crate::divergence::Divergence;
 use crate::storage::RangeSet;
 use anyhow::{anyhow, Result};
 use lmsnoop_firmware::server::PassRecord;
 use lmsnoop_firmware::{CopyJob, Device, MigrationServer, Next, ServerConfig, TrackingConfig};
 use lmsnoop_regs::{Snoop, TrackerPort};
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Condvar, Mutex};
@@ -160,14 +160,6 @@ pub struct Outcome {
     pub failure: Option<String>,
 }
 
-/// A copy between its source read and its target write.
-struct Reading {
-    lo: u64,
-    hi: u64,
-    /// LBAs users rewrote meanwhile: the copy puts old data there.
-    stale: Vec<(u64, u64)>,
-}
-
 /// The shared state an engine reports to.
 pub struct Links<'a> {
     pub gate: &'a Gate,
@@ -181,11 +173,8 @@ pub struct Engine<'a, P: TrackerPort> {
     pub lba_bytes: u64,
     pub gate: &'a Gate,
     pub live: &'a Live,
-    /// LBAs where the target does not hold the source's data (for the redundant count).
-    pub diverged: RangeSet,
-    /// Copies between their read and their target write: LBA range, and the LBAs users
-    /// rewrote meanwhile.
-    reading: HashMap<u64, Reading>,
+    /// Where the target does not hold the source's data (for the redundant count).
+    divergence: Divergence,
     parked: Vec<Sender<Option<Job>>>,
     next_id: u64,
     per_pass: Vec<PassFigures>,
@@ -221,8 +210,7 @@ impl<'a, P: TrackerPort> Engine<'a, P> {
             lba_bytes,
             gate: links.gate,
             live: links.live,
-            diverged,
-            reading: HashMap::new(),
+            divergence: Divergence::new(diverged, tracking.granule_shift),
             parked: Vec::new(),
             next_id: 0,
             per_pass: vec![PassFigures::default()],
@@ -305,12 +293,7 @@ impl<'a, P: TrackerPort> Engine<'a, P> {
         if self.done && self.failure.is_some() {
             return Ok(());
         }
-        self.diverged.insert(lo, hi);
-        for c in self.reading.values_mut() {
-            if c.lo < hi && lo < c.hi {
-                c.stale.push((c.lo.max(lo), c.hi.min(hi)));
-            }
-        }
+        self.divergence.source_written(lo, hi);
         let mut slba = lo;
         while slba < hi {
             let n = (hi - slba).min(1 << 31);
@@ -342,13 +325,9 @@ impl<'a, P: TrackerPort> Engine<'a, P> {
     }
 
     fn job_done(&mut self, job: Job, ok: bool) -> Result<()> {
-        let Reading { lo, hi, stale } = self.reading.remove(&job.id).expect("a registered copy");
+        self.divergence.target_written(job.id, ok);
         let pass = job.copy.pass as usize;
         if ok {
-            self.diverged.remove(lo, hi);
-            for (a, b) in stale {
-                self.diverged.insert(a, b);
-            }
             self.live
                 .copied_bytes
                 .fetch_add(job.bytes, Ordering::Relaxed);
@@ -429,20 +408,13 @@ impl<'a, P: TrackerPort> Engine<'a, P> {
         self.dev
             .port_mut()
             .copy_read(Snoop::blocks(lo, (hi - lo) as u32));
-        let redundant = self.diverged.granules_clear(lo, hi, shift);
-        let m = &mut self.per_pass[copy.pass as usize];
-        m.copied += copy.count;
-        m.redundant += redundant;
         let id = self.next_id;
         self.next_id += 1;
-        self.reading.insert(
-            id,
-            Reading {
-                lo,
-                hi,
-                stale: Vec::new(),
-            },
-        );
+        let pass = copy.pass as usize;
+        let redundant = self.divergence.copy_read(id, lo, hi, pass);
+        let m = &mut self.per_pass[pass];
+        m.copied += copy.count;
+        m.redundant += redundant;
         Job {
             copy,
             id,

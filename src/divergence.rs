@@ -1,0 +1,289 @@
+//! Where the target does not yet hold the source's data, kept as the migration runs.
+//!
+//! Both the simulated world and `serve` follow the same three facts: a user write makes
+//! its LBAs differ, a copy's target write makes the LBAs it read equal again, except those
+//! a user rewrote between that copy's source read and its target write, and a copy read of
+//! LBAs that already match is redundant. [`Divergence`] is that bookkeeping.
+//!
+//! Nothing the migration decides depends on it: it only measures (redundant copies, lost
+//! updates). So the simulator can run it on a second core, [`Background`], fed in event
+//! order by a stream of batched operations, and take its figures when the run ends.
+
+use crate::storage::RangeSet;
+use anyhow::{anyhow, Result};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread::JoinHandle;
+
+/// A copy between its source read and its target write.
+#[derive(Debug)]
+struct Reading {
+    id: u64,
+    lo: u64,
+    hi: u64,
+    /// LBAs users rewrote meanwhile: the target write puts old data there.
+    stale: Vec<(u64, u64)>,
+}
+
+/// The LBAs where target and source differ, and the copies in flight between them.
+#[derive(Debug)]
+pub struct Divergence {
+    set: RangeSet,
+    /// At most a queue depth of copies: a scan beats an index.
+    reading: Vec<Reading>,
+    shift: u32,
+    /// Redundant granules copied, per pass.
+    redundant: Vec<u64>,
+}
+
+impl Divergence {
+    /// Starts from `set` (the target is empty: the source's mapped extents) with granules
+    /// of 2^`shift` LBAs.
+    pub fn new(set: RangeSet, shift: u32) -> Self {
+        Divergence {
+            set,
+            reading: Vec::new(),
+            shift,
+            redundant: Vec::new(),
+        }
+    }
+
+    /// A user write of `[lo, hi)` reached the source's media.
+    pub fn source_written(&mut self, lo: u64, hi: u64) {
+        self.set.insert(lo, hi);
+        for c in &mut self.reading {
+            if c.lo < hi && lo < c.hi {
+                c.stale.push((c.lo.max(lo), c.hi.min(hi)));
+            }
+        }
+    }
+
+    /// Copy `id` of pass `pass` sampled `[lo, hi)` on the source: returns how many of its
+    /// granules the target already held (redundant), and counts them for the pass.
+    pub fn copy_read(&mut self, id: u64, lo: u64, hi: u64, pass: usize) -> u64 {
+        let redundant = self.set.granules_clear(lo, hi, self.shift);
+        if self.redundant.len() <= pass {
+            self.redundant.resize(pass + 1, 0);
+        }
+        self.redundant[pass] += redundant;
+        self.reading.push(Reading {
+            id,
+            lo,
+            hi,
+            stale: Vec::new(),
+        });
+        redundant
+    }
+
+    /// Copy `id`'s target write reached the target's media (`ok`) or failed.
+    pub fn target_written(&mut self, id: u64, ok: bool) {
+        let Some(i) = self.reading.iter().position(|r| r.id == id) else {
+            return;
+        };
+        let c = self.reading.swap_remove(i);
+        if ok {
+            self.set.remove(c.lo, c.hi);
+            for (lo, hi) in c.stale {
+                self.set.insert(lo, hi);
+            }
+        }
+    }
+
+    /// The LBAs where target and source differ.
+    pub fn set(&self) -> &RangeSet {
+        &self.set
+    }
+
+    /// Redundant granules copied in pass `pass`.
+    pub fn redundant(&self, pass: usize) -> u64 {
+        self.redundant.get(pass).copied().unwrap_or(0)
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    Source {
+        lo: u64,
+        hi: u64,
+    },
+    CopyRead {
+        id: u64,
+        lo: u64,
+        hi: u64,
+        pass: usize,
+    },
+    Target {
+        id: u64,
+        ok: bool,
+    },
+}
+
+/// Operations per hand-over: large enough that the channel costs nothing per operation,
+/// small enough that the worker starts early and the batches stay in cache.
+const BATCH: usize = 4096;
+/// Batches in flight: bounds the memory when the worker falls behind.
+const IN_FLIGHT: usize = 8;
+
+/// A [`Divergence`] kept by a worker thread, in the order its operations were given.
+pub struct Background {
+    batch: Vec<Op>,
+    tx: Option<SyncSender<Vec<Op>>>,
+    /// Emptied batches coming back for reuse.
+    spare: Receiver<Vec<Op>>,
+    worker: JoinHandle<Divergence>,
+}
+
+impl Background {
+    pub fn spawn(mut d: Divergence) -> Self {
+        let (tx, rx) = sync_channel::<Vec<Op>>(IN_FLIGHT);
+        let (back, spare) = sync_channel(IN_FLIGHT + 1);
+        let worker = std::thread::Builder::new()
+            .name("divergence".into())
+            .spawn(move || {
+                for mut batch in rx {
+                    for op in batch.drain(..) {
+                        match op {
+                            Op::Source { lo, hi } => d.source_written(lo, hi),
+                            Op::CopyRead { id, lo, hi, pass } => {
+                                d.copy_read(id, lo, hi, pass);
+                            }
+                            Op::Target { id, ok } => d.target_written(id, ok),
+                        }
+                    }
+                    // The sender may be gone already; the batch is then simply dropped.
+                    let _ = back.try_send(batch);
+                }
+                d
+            })
+            .expect("spawning the divergence worker");
+        Background {
+            batch: Vec::with_capacity(BATCH),
+            tx: Some(tx),
+            spare,
+            worker,
+        }
+    }
+
+    /// See [`Divergence::source_written`].
+    pub fn source_written(&mut self, lo: u64, hi: u64) {
+        self.push(Op::Source { lo, hi });
+    }
+
+    /// See [`Divergence::copy_read`]; the redundant count is in the figures at the end.
+    pub fn copy_read(&mut self, id: u64, lo: u64, hi: u64, pass: usize) {
+        self.push(Op::CopyRead { id, lo, hi, pass });
+    }
+
+    /// See [`Divergence::target_written`].
+    pub fn target_written(&mut self, id: u64, ok: bool) {
+        self.push(Op::Target { id, ok });
+    }
+
+    fn push(&mut self, op: Op) {
+        self.batch.push(op);
+        if self.batch.len() == BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let next = self
+            .spare
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+        let full = std::mem::replace(&mut self.batch, next);
+        if let Some(tx) = &self.tx {
+            // Fails only when the worker has died; `finish` reports why.
+            if tx.send(full).is_err() {
+                self.tx = None;
+            }
+        }
+    }
+
+    /// Waits for every operation given so far and returns the divergence they leave.
+    pub fn finish(mut self) -> Result<Divergence> {
+        self.flush();
+        drop(self.tx.take());
+        self.worker
+            .join()
+            .map_err(|_| anyhow!("the divergence worker panicked"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    /// The worker ends where the same operations applied in place end, over random
+    /// streams longer than a batch.
+    #[test]
+    fn background_matches_in_place() {
+        let seeds: u64 =
+            std::env::var("LMSNOOP_SEEDS").map_or(10, |v| v.parse().expect("LMSNOOP_SEEDS"));
+        assert!(seeds > 0, "LMSNOOP_SEEDS=0 would check nothing");
+        let base: u64 =
+            std::env::var("LMSNOOP_SEED_BASE").map_or(0, |v| v.parse().expect("LMSNOOP_SEED_BASE"));
+        for seed in base..base + seeds {
+            let mut rng = Rng::new(seed);
+            let start = || {
+                let mut set = RangeSet::new();
+                set.insert(100, 50_000);
+                Divergence::new(set, 3)
+            };
+            let mut here = start();
+            let mut there = Background::spawn(start());
+            let mut open = Vec::new();
+            for id in 0..3 * BATCH as u64 {
+                let lo = rng.below(60_000);
+                let hi = lo + 1 + rng.below(64);
+                match rng.below(3) {
+                    0 => {
+                        here.source_written(lo, hi);
+                        there.source_written(lo, hi);
+                    }
+                    1 => {
+                        let pass = rng.below(4) as usize;
+                        here.copy_read(id, lo, hi, pass);
+                        there.copy_read(id, lo, hi, pass);
+                        open.push(id);
+                    }
+                    _ if !open.is_empty() => {
+                        let id = open.swap_remove(rng.below(open.len() as u64) as usize);
+                        let ok = rng.chance(0.9);
+                        here.target_written(id, ok);
+                        there.target_written(id, ok);
+                    }
+                    _ => {}
+                }
+            }
+            let there = there.finish().expect("worker ran");
+            let ranges = |d: &Divergence| d.set().iter().collect::<Vec<_>>();
+            assert_eq!(ranges(&here), ranges(&there), "seed {seed}");
+            for pass in 0..5 {
+                assert_eq!(here.redundant(pass), there.redundant(pass), "seed {seed}");
+            }
+            assert!(
+                here.redundant.iter().sum::<u64>() > 0,
+                "seed {seed}: no redundant copy"
+            );
+        }
+    }
+
+    /// A copy's target write restores the source's data except where a user rewrote it
+    /// between the copy's read and its target write; a failed one restores nothing.
+    #[test]
+    fn stale_reads_stay_diverged() {
+        let mut set = RangeSet::new();
+        set.insert(0, 64);
+        let mut d = Divergence::new(set, 4);
+        assert_eq!(d.copy_read(1, 0, 32, 0), 0);
+        assert_eq!(d.copy_read(2, 32, 64, 0), 0);
+        d.source_written(10, 12);
+        d.target_written(1, true);
+        d.target_written(2, false);
+        assert_eq!(d.set().iter().collect::<Vec<_>>(), [(10, 12), (32, 64)]);
+        // Granule 1 (16..32) now matches: a copy of it is redundant, granule 0 is not.
+        assert_eq!(d.copy_read(3, 0, 32, 1), 1);
+        assert_eq!((d.redundant(0), d.redundant(1)), (0, 1));
+    }
+}
