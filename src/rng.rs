@@ -6,6 +6,7 @@
 //! `rand_distr`'s Exp (ziggurat) and Zipf draw differently, which would move every
 //! published figure for no gain; they are five short functions.
 
+use crate::ahead::Ahead;
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256StarStar;
 
@@ -49,7 +50,42 @@ impl Rng {
     /// Exponentially distributed with the given mean.
     #[inline]
     pub fn exp(&mut self, mean: f64) -> f64 {
-        -mean * (1.0 - self.f64()).ln()
+        // (-mean) * ln(1 - u) and mean * -ln(1 - u) round alike: IEEE products are
+        // symmetric in sign, so `Draws` can take the logarithm ahead without the mean.
+        mean * unit_exp(self.f64())
+    }
+}
+
+/// Exponential of mean 1 from a uniform draw in [0, 1).
+#[inline]
+fn unit_exp(u: f64) -> f64 {
+    -(1.0 - u).ln()
+}
+
+/// The draws of one [`Rng`] stream as the event loop takes them (uniform for a chance,
+/// exponential for a latency), with each draw's logarithm computed ahead on another core
+/// ([`Ahead`]): the same values, in the same order, as [`Rng::chance`] and [`Rng::exp`] on
+/// that stream.
+pub struct Draws(Ahead<(f64, f64)>);
+
+impl Draws {
+    pub fn ahead(name: &str, mut rng: Rng) -> Self {
+        Draws(Ahead::spawn(name, move || {
+            let u = rng.f64();
+            (u, unit_exp(u))
+        }))
+    }
+
+    /// See [`Rng::chance`] (which draws nothing when `p` is 0).
+    #[inline]
+    pub fn chance(&mut self, p: f64) -> bool {
+        p > 0.0 && self.0.take_next().0 < p
+    }
+
+    /// See [`Rng::exp`].
+    #[inline]
+    pub fn exp(&mut self, mean: f64) -> f64 {
+        mean * self.0.take_next().1
     }
 }
 
@@ -197,6 +233,59 @@ mod tests {
         let mut r = Rng::new(2);
         let mean = (0..100_000).map(|_| r.exp(5.0)).sum::<f64>() / 100_000.0;
         assert!((mean - 5.0).abs() < 0.1, "mean {mean}");
+    }
+
+    /// `exp` as it was written before `Draws` (`-mean * ln(1 - u)`), bit for bit: every
+    /// latency of every published run depends on it.
+    #[test]
+    fn exp_rounds_as_before() {
+        let mut means = Rng::new(3);
+        let (mut a, mut b) = (Rng::new(11), Rng::new(11));
+        for i in 0..200_000 {
+            let mean = match i % 4 {
+                0 => 25_000.0,
+                1 => 10_000.0,
+                2 => 3_000.0,
+                _ => means.f64() * 1e9,
+            };
+            let before = -mean * (1.0 - a.f64()).ln();
+            assert_eq!(
+                b.exp(mean).to_bits(),
+                before.to_bits(),
+                "draw {i}, mean {mean}"
+            );
+        }
+    }
+
+    /// Draws taken ahead equal the same stream drawn in place, for any mix of chances
+    /// (including p = 0, which draws nothing) and exponentials.
+    #[test]
+    fn draws_ahead_match_in_place() {
+        let seeds: u64 =
+            std::env::var("LMSNOOP_SEEDS").map_or(5, |v| v.parse().expect("LMSNOOP_SEEDS"));
+        assert!(seeds > 0, "LMSNOOP_SEEDS=0 would check nothing");
+        let base: u64 =
+            std::env::var("LMSNOOP_SEED_BASE").map_or(0, |v| v.parse().expect("LMSNOOP_SEED_BASE"));
+        for seed in base..base + seeds {
+            let mut pick = Rng::new(seed ^ 0x5eed);
+            let mut here = Rng::new(seed);
+            let mut ahead = Draws::ahead("test", Rng::new(seed));
+            for i in 0..50_000 {
+                match pick.below(3) {
+                    0 => assert_eq!(
+                        here.chance(0.002),
+                        ahead.chance(0.002),
+                        "seed {seed} draw {i}"
+                    ),
+                    1 => assert_eq!(here.chance(0.0), ahead.chance(0.0), "seed {seed} draw {i}"),
+                    _ => assert_eq!(
+                        here.exp(10_000.0).to_bits(),
+                        ahead.exp(10_000.0).to_bits(),
+                        "seed {seed} draw {i}"
+                    ),
+                }
+            }
+        }
     }
 
     #[test]

@@ -8,10 +8,11 @@
 //! media access. User writes are snooped at completion ([`WriteSnoop::Completion`], the
 //! safe point) or, to show why not, at submission.
 
+use crate::ahead::Ahead;
 use crate::divergence::{Background, Divergence};
 use crate::events::{Ev, Events};
 use crate::metrics::{converged, pass_end, CdqFigures, PassMetrics, RunReport};
-use crate::rng::Rng;
+use crate::rng::{Draws, Rng};
 use crate::storage::{granules_touched, RangeSet, Watched, PRE_EXISTING};
 use crate::workload::{mapped_extents, Workload, WorkloadConfig};
 use anyhow::{bail, Context, Result};
@@ -44,7 +45,7 @@ impl Latency {
             mean_extra_ns,
         }
     }
-    fn sample(self, rng: &mut Rng) -> u64 {
+    fn sample(self, rng: &mut Draws) -> u64 {
         self.base_ns + rng.exp(self.mean_extra_ns as f64) as u64
     }
     fn mean(self) -> f64 {
@@ -231,10 +232,11 @@ struct World<'a, P: TrackerPort> {
     /// LBAs where the target does not hold the source's data, on a core of its own.
     divergence: Background,
     watched: Watched,
-    workload: Workload,
-    lat_rng: Rng,
-    copy_rng: Rng,
-    arrival_rng: Rng,
+    /// The user writes' LBA ranges, in submission order.
+    workload: Ahead<(u64, u64)>,
+    lat_rng: Draws,
+    copy_rng: Draws,
+    arrival_rng: Draws,
     fail_rng: Rng,
     events: Events,
     writes: Slab<WriteCmd>,
@@ -292,10 +294,13 @@ pub fn simulate<P: TrackerPort>(cfg: &SimConfig, port: P) -> Result<RunReport> {
         server,
         divergence: Background::spawn(Divergence::new(diverged, cfg.granule_shift)),
         watched,
-        workload,
-        lat_rng: root.fork(3),
-        copy_rng: root.fork(4),
-        arrival_rng: root.fork(5),
+        workload: {
+            let mut workload = workload;
+            Ahead::spawn("workload", move || workload.next_write())
+        },
+        lat_rng: Draws::ahead("latencies", root.fork(3)),
+        copy_rng: Draws::ahead("copy latencies", root.fork(4)),
+        arrival_rng: Draws::ahead("arrivals", root.fork(5)),
         fail_rng: root.fork(6),
         events: Events::new(),
         writes: Slab::new(),
@@ -451,7 +456,7 @@ impl<P: TrackerPort> World<'_, P> {
         if self.quiescing {
             return Ok(());
         }
-        let (slba, blocks) = self.workload.next_write();
+        let (slba, blocks) = self.workload.take_next();
         let stamp = self.next_stamp;
         self.next_stamp = self
             .next_stamp
