@@ -122,6 +122,8 @@ enum Op {
 const BATCH: usize = 4096;
 /// Batches in flight: bounds the memory when the worker falls behind.
 const IN_FLIGHT: usize = 8;
+/// How many operations ahead the worker prefetches a user write's bucket.
+const PREFETCH: usize = 16;
 
 /// A [`Divergence`] kept by a worker thread, in the order its operations were given.
 pub struct Background {
@@ -140,8 +142,15 @@ impl Background {
             .name("divergence".into())
             .spawn(move || {
                 for mut batch in rx {
-                    for op in batch.drain(..) {
-                        match op {
+                    for i in 0..batch.len() {
+                        // Random writes miss the cache twice (directory entry, then its
+                        // ranges): ask for both a few operations ahead.
+                        for (ahead, entry_only) in [(PREFETCH, true), (PREFETCH / 2, false)] {
+                            if let Some(&Op::Source { lo, .. }) = batch.get(i + ahead) {
+                                d.set.prefetch(lo, entry_only);
+                            }
+                        }
+                        match batch[i] {
                             Op::Source { lo, hi } => d.source_written(lo, hi),
                             Op::CopyRead { id, lo, hi, pass } => {
                                 d.copy_read(id, lo, hi, pass);
@@ -149,6 +158,7 @@ impl Background {
                             Op::Target { id, ok } => d.target_written(id, ok),
                         }
                     }
+                    batch.clear();
                     // The sender may be gone already; the batch is then simply dropped.
                     let _ = back.try_send(batch);
                 }

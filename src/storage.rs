@@ -151,6 +151,23 @@ impl RangeSet {
         }
     }
 
+    /// Starts loading the directory entry of `lba`'s bucket and, if that entry is already
+    /// in cache (an earlier call), its list of ranges: called a few operations ahead of
+    /// the operation on `lba`, it hides the two cache misses of a random write.
+    #[inline]
+    pub fn prefetch(&self, lba: u64, entry_only: bool) {
+        let Some(bucket) = self.buckets.get((lba >> self.bits) as usize) else {
+            return;
+        };
+        if entry_only {
+            lmsnoop_sim::prefetch(bucket);
+        } else if let Bucket::Ranges(v) = bucket {
+            if let Some(first) = v.first() {
+                lmsnoop_sim::prefetch(first);
+            }
+        }
+    }
+
     /// The parts of the set inside `[lo, hi)`, in order (cut at bucket edges).
     pub fn within(&self, lo: u64, hi: u64) -> impl Iterator<Item = (u64, u64)> + '_ {
         let (first, end) = if lo < hi {

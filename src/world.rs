@@ -467,6 +467,11 @@ impl<P: TrackerPort> World<'_, P> {
             blocks,
             stamp,
         });
+        // Its snoop comes at completion, tens of events from now: time enough for the
+        // model's bitmap words to arrive in cache.
+        self.dev
+            .port()
+            .upcoming_write(Snoop::blocks(slba, blocks as u32));
         let pass = self.pass();
         self.per_pass[pass].user_writes += 1;
         let lat = &self.cfg.latency;

@@ -53,6 +53,10 @@ pub trait TrackerPort {
     fn user_write(&mut self, op: Snoop);
     /// A copy read of the migration server, fed at its submission.
     fn copy_read(&mut self, op: Snoop);
+    /// A user write that will be fed to [`TrackerPort::user_write`] later (a simulator
+    /// knows it at submission): a software model may start loading what it will touch.
+    /// Changes nothing the port reports.
+    fn upcoming_write(&self, _op: Snoop) {}
     /// A beat on the load stream into the passive buffer.
     fn load_word(&mut self, word: u64);
     /// The next beat of the query stream, or `None` when no query is open.
@@ -81,6 +85,9 @@ impl<T: TrackerPort + ?Sized> TrackerPort for Box<T> {
     }
     fn copy_read(&mut self, op: Snoop) {
         (**self).copy_read(op)
+    }
+    fn upcoming_write(&self, op: Snoop) {
+        (**self).upcoming_write(op)
     }
     fn load_word(&mut self, word: u64) {
         (**self).load_word(word)

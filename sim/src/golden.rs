@@ -487,6 +487,17 @@ impl TrackerPort for GoldenTracker {
         self.do_copy_read(op)
     }
 
+    /// Starts loading the active and passive words of the write's first granule (stored
+    /// side by side): a random write's snoop is otherwise a cache miss on a drive-sized
+    /// bitmap.
+    #[inline]
+    fn upcoming_write(&self, op: Snoop) {
+        let w = (op.slba >> self.geo.shift) / 64;
+        if let Some(word) = self.store.as_raw_slice().get(2 * w as usize) {
+            crate::prefetch(word);
+        }
+    }
+
     fn load_word(&mut self, word: u64) {
         let Some(w) = self.load_next else {
             self.raise(ERR_LOAD);
