@@ -43,7 +43,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     
     // Constant declarations
     localparam  ones = 64'hffffffffffffffff;
-    localparam  k_q_depth = 4'h4;
     localparam  k_config = 12'h8;
     localparam  k_ns_lo = 12'hc;
     localparam  k_ns_hi = 12'h10;
@@ -287,6 +286,28 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     wire  geo$busy;
     wire  [31:0] geo$granules;
     wire  geo$fits;
+    reg  query$clock;
+    reg  query$reset;
+    reg  query$open;
+    reg  query$open_active;
+    reg  query$close;
+    reg  [31:0] query$words;
+    reg  query$in_b;
+    reg  query$in_s1;
+    reg  query$in_s2;
+    reg  query$take;
+    reg  query$push;
+    reg  [63:0] query$push_data;
+    reg  query$push_last;
+    wire  query$fetch;
+    wire  [31:0] query$next_word;
+    wire  query$src_active;
+    wire  query$is_open;
+    wire  query$done;
+    wire  query$q_tvalid;
+    wire  [63:0] query$q_tdata;
+    wire  query$q_tlast;
+    reg  query$q_tready;
     reg  tracking$d;
     wire  tracking$q;
     reg  tracking$clock;
@@ -344,30 +365,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  [31:0] load_next$d;
     wire  [31:0] load_next$q;
     reg  load_next$clock;
-    reg  q_open$d;
-    wire  q_open$q;
-    reg  q_open$clock;
-    reg  [31:0] q_next$d;
-    wire  [31:0] q_next$q;
-    reg  q_next$clock;
-    reg  q_src_active$d;
-    wire  q_src_active$q;
-    reg  q_src_active$clock;
-    reg  q_fifo$clock;
-    reg  q_fifo$flush;
-    reg  q_fifo$in_valid;
-    reg  [63:0] q_fifo$in_data;
-    reg  q_fifo$in_last;
-    wire  q_fifo$in_ready;
-    wire  q_fifo$out_valid;
-    wire  [63:0] q_fifo$out_data;
-    wire  q_fifo$out_last;
-    reg  q_fifo$out_ready;
-    wire  q_fifo$pop;
-    wire  [2:0] q_fifo$count;
-    reg  [3:0] q_held_r$d;
-    wire  [3:0] q_held_r$q;
-    reg  q_held_r$clock;
     reg  cmd_pending$d;
     wire  cmd_pending$q;
     reg  cmd_pending$clock;
@@ -642,10 +639,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  cmd_busy;
     reg  blocked;
     reg  b_last_word;
-    reg  q_credit;
-    reg  [3:0] q_held;
     reg  s3_is_q;
-    reg  q_fetch;
     reg  b_free;
     reg  is_cursor;
     reg  is_bitmap;
@@ -699,10 +693,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  [2:0] la_op;
     reg  [2:0] lp_op;
     reg  [63:0] change;
-    reg  q_push;
-    reg  [63:0] q_push_data;
-    reg  q_pop;
-    reg  q_flush;
     reg  we0;
     reg  we1;
     reg  [31:0] wa0;
@@ -935,6 +925,30 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .granules(geo$granules),
         .fits(geo$fits)
     );
+    lm_tracker_small$query query(
+        .clock(query$clock),
+        .reset(query$reset),
+        .open(query$open),
+        .open_active(query$open_active),
+        .close(query$close),
+        .words(query$words),
+        .in_b(query$in_b),
+        .in_s1(query$in_s1),
+        .in_s2(query$in_s2),
+        .take(query$take),
+        .push(query$push),
+        .push_data(query$push_data),
+        .push_last(query$push_last),
+        .fetch(query$fetch),
+        .next_word(query$next_word),
+        .src_active(query$src_active),
+        .is_open(query$is_open),
+        .done(query$done),
+        .q_tvalid(query$q_tvalid),
+        .q_tdata(query$q_tdata),
+        .q_tlast(query$q_tlast),
+        .q_tready(query$q_tready)
+    );
     lm_tracker_small$tracking tracking(
         .d(tracking$d),
         .q(tracking$q),
@@ -1029,40 +1043,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .d(load_next$d),
         .q(load_next$q),
         .clock(load_next$clock)
-    );
-    lm_tracker_small$q_open q_open(
-        .d(q_open$d),
-        .q(q_open$q),
-        .clock(q_open$clock)
-    );
-    lm_tracker_small$q_next q_next(
-        .d(q_next$d),
-        .q(q_next$q),
-        .clock(q_next$clock)
-    );
-    lm_tracker_small$q_src_active q_src_active(
-        .d(q_src_active$d),
-        .q(q_src_active$q),
-        .clock(q_src_active$clock)
-    );
-    lm_tracker_small$q_fifo q_fifo(
-        .clock(q_fifo$clock),
-        .flush(q_fifo$flush),
-        .in_valid(q_fifo$in_valid),
-        .in_data(q_fifo$in_data),
-        .in_last(q_fifo$in_last),
-        .in_ready(q_fifo$in_ready),
-        .out_valid(q_fifo$out_valid),
-        .out_data(q_fifo$out_data),
-        .out_last(q_fifo$out_last),
-        .out_ready(q_fifo$out_ready),
-        .pop(q_fifo$pop),
-        .count(q_fifo$count)
-    );
-    lm_tracker_small$q_held_r q_held_r(
-        .d(q_held_r$d),
-        .q(q_held_r$q),
-        .clock(q_held_r$clock)
     );
     lm_tracker_small$cmd_pending cmd_pending(
         .d(cmd_pending$d),
@@ -1526,10 +1506,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         cnt1$clock = clock;
         load_open$clock = clock;
         load_next$clock = clock;
-        q_open$clock = clock;
-        q_next$clock = clock;
-        q_src_active$clock = clock;
-        q_held_r$clock = clock;
         cmd_pending$clock = clock;
         cmd_src$clock = clock;
         cstate$clock = clock;
@@ -1637,10 +1613,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         cnt1$d = cnt1$q;
         load_open$d = load_open$q;
         load_next$d = load_next$q;
-        q_open$d = q_open$q;
-        q_next$d = q_next$q;
-        q_src_active$d = q_src_active$q;
-        q_held_r$d = q_held_r$q;
         cmd_pending$d = cmd_pending$q;
         cmd_src$d = cmd_src$q;
         cstate$d = cstate$q;
@@ -1759,22 +1731,28 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             cnt_active = cnt0$q;
             cnt_passive = cnt1$q;
         end
-        status = (((tracking$q) & 32'hffffffff) << k_f_tracking) | (((busy) & 32'hffffffff) << k_f_busy) | (((q_open$q) & 32'hffffffff) << k_f_query_open) | (((load_open$q) & 32'hffffffff) << k_f_load_open) | (((method$q) & 32'hffffffff) << k_f_latched_method);
+        status = (((tracking$q) & 32'hffffffff) << k_f_tracking) | (((busy) & 32'hffffffff) << k_f_busy) | (((((query$is_open) & 1'h1)) & 32'hffffffff) << k_f_query_open) | (((load_open$q) & 32'hffffffff) << k_f_load_open) | (((method$q) & 32'hffffffff) << k_f_latched_method);
         raise_acc = 64'h0;
         raise_pipe = 64'h0;
         raise_cmd = 64'h0;
         raise_s2 = 64'h0;
         err_clear = 64'h0;
         irq_set = 64'h0;
-        q_flush = 1'b0;
         irq_clear = 64'h0;
         b_last_word = b_w$q == b_wlast$q;
-        q_fifo$clock = clock;
-        q_fifo$out_ready = q_tready;
-        q_pop = q_fifo$pop;
-        q_held = ((q_fifo$count) & 4'hf) + (((((b_valid$q & b_is_q)) & 1'h1)) & 4'hf) + (((((s1_valid$q & s1_is_q)) & 1'h1)) & 4'hf) + (((((s2_valid$q & s2_is_q)) & 1'h1)) & 4'hf);
-        q_credit = (q_held_r$q < k_q_depth) | (q_pop & (q_held_r$q == k_q_depth));
-        q_fetch = |q_open$q & (q_next$q != ns_words$q) & q_credit;
+        query$clock = clock;
+        query$reset = reset;
+        query$open = 1'b0;
+        query$open_active = cmd_src$q;
+        query$close = 1'b0;
+        query$words = ns_words$q;
+        query$in_b = b_valid$q & b_is_q;
+        query$in_s1 = s1_valid$q & s1_is_q;
+        query$in_s2 = s2_valid$q & s2_is_q;
+        query$q_tready = q_tready;
+        q_tvalid = query$q_tvalid;
+        q_tdata = query$q_tdata;
+        q_tlast = query$q_tlast;
         b_free = ~b_valid$q | b_last_word;
         word_mask$lo = 64'h0;
         if (b_first$q) begin
@@ -1885,7 +1863,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         pl_err$d = (params$plan_start > params$plan_end) | (params$plan_end > ns_granules$q);
         op_needs_tracking = cx_trk$q;
         x_err_state$d = ~cx_nop$q & ((op_needs_tracking != |tracking$q) | cx_bad$q);
-        x_sbusy$d = cx_strm$q & (|q_open$q | |load_open$q);
+        x_sbusy$d = cx_strm$q & (query$is_open | |load_open$q);
         x_req_bad$d = ~req_ok;
         x_geo_diff$d = loaded$q & ((ns_lbas$q != params$ns_lbas) | (shift$q != req_shift));
         pas_nz$d = cnt_passive != 32'h0;
@@ -1921,8 +1899,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                         if (cx_slm_tracker_small$q) begin
                             tracking$d = 64'h0;
                             loaded$d = 1'b0;
-                            q_open$d = 64'h0;
-                            q_flush = 1'b1;
+                            query$close = 1'b1;
                             clear$start = 1'b1;
                             clear$start_whole = 1'b1;
                             clear$start_ram0 = 1'b1;
@@ -1932,9 +1909,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
                             cstate$d = Cmd$StopClear;
                         end
                         if (cx_query$q) begin
-                            q_open$d = 64'h1;
-                            q_next$d = 64'h0;
-                            q_src_active$d = cmd_src$q;
+                            query$open = 1'b1;
                         end
                         if (cx_swap$q) begin
                             if (is_cursor & win_open$q) begin
@@ -2099,8 +2074,8 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         p3_fire = p3_valid$q & b_free;
         x_moves = p3_fire & p3_cr$q & is_cursor & ~op_oob & ~op_empty & (op_gl >= cursor$q);
         b_direct = ~blocked & b_free & p_empty;
-        acc_ok = ~blocked & p_go & ~q_fetch & ~(|load_open$q & ld_tvalid);
-        if (b_direct & q_fetch) begin
+        acc_ok = ~blocked & p_go & ~query$fetch & ~(|load_open$q & ld_tvalid);
+        if (b_direct & query$fetch) begin
             take_q = 1'b1;
         end
         else if (b_direct & |load_open$q & ld_tvalid) begin
@@ -2178,11 +2153,11 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         else if (take_q) begin
             lb_valid = 1'b1;
             lb_kind = Kind$QrdP;
-            if (q_src_active$q) begin
+            if (query$src_active) begin
                 lb_kind = Kind$QrdA;
             end
-            lb_lo = q_next$q << 32'h6;
-            lb_hi = (q_next$q << 32'h6) | k_low6;
+            lb_lo = query$next_word << 32'h6;
+            lb_hi = (query$next_word << 32'h6) | k_low6;
         end
         else if (take_ld) begin
             lb_valid = 1'b1;
@@ -2203,10 +2178,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             b_first$d = 1'b1;
             b_data$d = ld_tdata;
         end
-        q_held_r$d = q_held + ((((take_q) & 1'h1)) & 4'hf) - ((((q_pop) & 1'h1)) & 4'hf);
-        if (take_q) begin
-            q_next$d = (q_next$q + 32'h1) & k_wmask;
-        end
+        query$take = take_q;
         if (take_ld) begin
             load_next$d = (load_next$q + 32'h1) & k_wmask;
             if (load_next$q == ns_last_w$q) begin
@@ -2398,10 +2370,10 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         if (s2_pas1$q) begin
             skip = s2_skipc$q | (s2_bmskip$q & s2_mask$q & own1);
         end
-        q_push = s2_qpush$q & |q_open$q;
-        q_push_data = own0;
+        query$push = s2_qpush$q;
+        query$push_data = own0;
         if (s2_qfrom1$q) begin
-            q_push_data = own1;
+            query$push_data = own1;
         end
         we0 = s2_we0$q | clear$we0;
         wa0 = s2_w$q;
@@ -2476,14 +2448,8 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         if (zero_cnt1) begin
             cnt1$d = 64'h0;
         end
-        q_fifo$in_valid = q_push;
-        q_fifo$in_data = q_push_data;
-        q_fifo$in_last = s2_w$q == ns_last_w$q;
-        q_tvalid = q_fifo$out_valid;
-        q_tdata = q_fifo$out_data;
-        q_tlast = q_fifo$out_last;
-        if (q_pop & q_tlast) begin
-            q_open$d = 64'h0;
+        query$push_last = s2_w$q == ns_last_w$q;
+        if (query$done) begin
             irq_set = k_i_query_done;
         end
         axil$clock = clock;
@@ -2604,10 +2570,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             cnt0$d = 64'h0;
             cnt1$d = 64'h0;
             load_open$d = 64'h0;
-            q_open$d = 64'h0;
-            q_next$d = 64'h0;
-            q_flush = 1'b1;
-            q_held_r$d = 64'h0;
             cmd_pending$d = 1'b0;
             cstate$d = Cmd$Idle;
             p1_valid$d = 1'b0;
@@ -2621,7 +2583,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             s2_hit0$d = 1'b0;
             s2_hit1$d = 1'b0;
         end
-        q_fifo$flush = q_flush;
     end
     
 endmodule // top
@@ -5510,7 +5471,149 @@ module lm_tracker_small$pop_skip(word,count);
 endmodule // lm_tracker_small$pop_skip
 
 
-module lm_tracker_small$q_fifo(clock,flush,in_valid,in_data,in_last,in_ready,out_valid,out_data,out_last,out_ready,pop,count);
+module lm_tracker_small$query(clock,reset,open,open_active,close,words,in_b,in_s1,in_s2,take,push,push_data,push_last,fetch,next_word,src_active,is_open,done,q_tvalid,q_tdata,q_tlast,q_tready);
+    
+    // Module arguments
+    input wire  clock;
+    input wire  reset;
+    input wire  open;
+    input wire  open_active;
+    input wire  close;
+    input wire  [31:0] words;
+    input wire  in_b;
+    input wire  in_s1;
+    input wire  in_s2;
+    input wire  take;
+    input wire  push;
+    input wire  [63:0] push_data;
+    input wire  push_last;
+    output reg  fetch;
+    output reg  [31:0] next_word;
+    output reg  src_active;
+    output reg  is_open;
+    output reg  done;
+    output reg  q_tvalid;
+    output reg  [63:0] q_tdata;
+    output reg  q_tlast;
+    input wire  q_tready;
+    
+    // Constant declarations
+    localparam  k_depth = 4'h4;
+    localparam  k_wmask = 32'h1f;
+    
+    // Stub signals
+    reg  fifo$clock;
+    reg  fifo$flush;
+    reg  fifo$in_valid;
+    reg  [63:0] fifo$in_data;
+    reg  fifo$in_last;
+    wire  fifo$in_ready;
+    wire  fifo$out_valid;
+    wire  [63:0] fifo$out_data;
+    wire  fifo$out_last;
+    reg  fifo$out_ready;
+    wire  fifo$pop;
+    wire  [2:0] fifo$count;
+    reg  open_r$d;
+    wire  open_r$q;
+    reg  open_r$clock;
+    reg  [31:0] next$d;
+    wire  [31:0] next$q;
+    reg  next$clock;
+    reg  src$d;
+    wire  src$q;
+    reg  src$clock;
+    reg  [3:0] held_r$d;
+    wire  [3:0] held_r$q;
+    reg  held_r$clock;
+    
+    // Local signals
+    reg  [3:0] held;
+    
+    // Sub module instances
+    lm_tracker_small$query$fifo fifo(
+        .clock(fifo$clock),
+        .flush(fifo$flush),
+        .in_valid(fifo$in_valid),
+        .in_data(fifo$in_data),
+        .in_last(fifo$in_last),
+        .in_ready(fifo$in_ready),
+        .out_valid(fifo$out_valid),
+        .out_data(fifo$out_data),
+        .out_last(fifo$out_last),
+        .out_ready(fifo$out_ready),
+        .pop(fifo$pop),
+        .count(fifo$count)
+    );
+    lm_tracker_small$query$open_r open_r(
+        .d(open_r$d),
+        .q(open_r$q),
+        .clock(open_r$clock)
+    );
+    lm_tracker_small$query$next next(
+        .d(next$d),
+        .q(next$q),
+        .clock(next$clock)
+    );
+    lm_tracker_small$query$src src(
+        .d(src$d),
+        .q(src$q),
+        .clock(src$clock)
+    );
+    lm_tracker_small$query$held_r held_r(
+        .d(held_r$d),
+        .q(held_r$q),
+        .clock(held_r$clock)
+    );
+    
+    // Update code
+    always @(*) begin
+        open_r$clock = clock;
+        next$clock = clock;
+        src$clock = clock;
+        held_r$clock = clock;
+        open_r$d = open_r$q;
+        next$d = next$q;
+        src$d = src$q;
+        held_r$d = held_r$q;
+        fifo$clock = clock;
+        fifo$out_ready = q_tready;
+        q_tvalid = fifo$out_valid;
+        q_tdata = fifo$out_data;
+        q_tlast = fifo$out_last;
+        is_open = open_r$q;
+        next_word = next$q;
+        src_active = src$q;
+        done = fifo$pop & fifo$out_last;
+        fetch = open_r$q & (next$q != words) & ((held_r$q < k_depth) | (fifo$pop & (held_r$q == k_depth)));
+        held = ((fifo$count) & 4'hf) + ((((in_b) & 1'h1)) & 4'hf) + ((((in_s1) & 1'h1)) & 4'hf) + ((((in_s2) & 1'h1)) & 4'hf);
+        held_r$d = held + ((((take) & 1'h1)) & 4'hf) - ((((fifo$pop) & 1'h1)) & 4'hf);
+        fifo$in_valid = push & open_r$q;
+        fifo$in_data = push_data;
+        fifo$in_last = push_last;
+        fifo$flush = close | reset;
+        if (take) begin
+            next$d = (next$q + 32'h1) & k_wmask;
+        end
+        if (open) begin
+            open_r$d = 1'b1;
+            next$d = 64'h0;
+            src$d = open_active;
+        end
+        if (close | done) begin
+            open_r$d = 1'b0;
+        end
+        if (reset) begin
+            open_r$d = 1'b0;
+            next$d = 64'h0;
+            held_r$d = 64'h0;
+        end
+    end
+    
+endmodule // lm_tracker_small$query
+
+
+module lm_tracker_small$query$fifo(clock,flush,in_valid,in_data,in_last,in_ready,out_valid,out_data,out_last,out_ready,pop,count);
     
     // Module arguments
     input wire  clock;
@@ -5568,57 +5671,57 @@ module lm_tracker_small$q_fifo(clock,flush,in_valid,in_data,in_last,in_ready,out
     reg  push;
     
     // Sub module instances
-    lm_tracker_small$q_fifo$d0 d0(
+    lm_tracker_small$query$fifo$d0 d0(
         .d(d0$d),
         .q(d0$q),
         .clock(d0$clock)
     );
-    lm_tracker_small$q_fifo$d1 d1(
+    lm_tracker_small$query$fifo$d1 d1(
         .d(d1$d),
         .q(d1$q),
         .clock(d1$clock)
     );
-    lm_tracker_small$q_fifo$d2 d2(
+    lm_tracker_small$query$fifo$d2 d2(
         .d(d2$d),
         .q(d2$q),
         .clock(d2$clock)
     );
-    lm_tracker_small$q_fifo$d3 d3(
+    lm_tracker_small$query$fifo$d3 d3(
         .d(d3$d),
         .q(d3$q),
         .clock(d3$clock)
     );
-    lm_tracker_small$q_fifo$l0 l0(
+    lm_tracker_small$query$fifo$l0 l0(
         .d(l0$d),
         .q(l0$q),
         .clock(l0$clock)
     );
-    lm_tracker_small$q_fifo$l1 l1(
+    lm_tracker_small$query$fifo$l1 l1(
         .d(l1$d),
         .q(l1$q),
         .clock(l1$clock)
     );
-    lm_tracker_small$q_fifo$l2 l2(
+    lm_tracker_small$query$fifo$l2 l2(
         .d(l2$d),
         .q(l2$q),
         .clock(l2$clock)
     );
-    lm_tracker_small$q_fifo$l3 l3(
+    lm_tracker_small$query$fifo$l3 l3(
         .d(l3$d),
         .q(l3$q),
         .clock(l3$clock)
     );
-    lm_tracker_small$q_fifo$rd rd(
+    lm_tracker_small$query$fifo$rd rd(
         .d(rd$d),
         .q(rd$q),
         .clock(rd$clock)
     );
-    lm_tracker_small$q_fifo$wr wr(
+    lm_tracker_small$query$fifo$wr wr(
         .d(wr$d),
         .q(wr$q),
         .clock(wr$clock)
     );
-    lm_tracker_small$q_fifo$held held(
+    lm_tracker_small$query$fifo$held held(
         .d(held$d),
         .q(held$q),
         .clock(held$clock)
@@ -5716,10 +5819,10 @@ module lm_tracker_small$q_fifo(clock,flush,in_valid,in_data,in_last,in_ready,out
         end
     end
     
-endmodule // lm_tracker_small$q_fifo
+endmodule // lm_tracker_small$query$fifo
 
 
-module lm_tracker_small$q_fifo$d0(d,q,clock);
+module lm_tracker_small$query$fifo$d0(d,q,clock);
     
     // Module arguments
     input wire  [63:0] d;
@@ -5735,10 +5838,10 @@ module lm_tracker_small$q_fifo$d0(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$q_fifo$d0
+endmodule // lm_tracker_small$query$fifo$d0
 
 
-module lm_tracker_small$q_fifo$d1(d,q,clock);
+module lm_tracker_small$query$fifo$d1(d,q,clock);
     
     // Module arguments
     input wire  [63:0] d;
@@ -5754,10 +5857,10 @@ module lm_tracker_small$q_fifo$d1(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$q_fifo$d1
+endmodule // lm_tracker_small$query$fifo$d1
 
 
-module lm_tracker_small$q_fifo$d2(d,q,clock);
+module lm_tracker_small$query$fifo$d2(d,q,clock);
     
     // Module arguments
     input wire  [63:0] d;
@@ -5773,10 +5876,10 @@ module lm_tracker_small$q_fifo$d2(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$q_fifo$d2
+endmodule // lm_tracker_small$query$fifo$d2
 
 
-module lm_tracker_small$q_fifo$d3(d,q,clock);
+module lm_tracker_small$query$fifo$d3(d,q,clock);
     
     // Module arguments
     input wire  [63:0] d;
@@ -5792,10 +5895,10 @@ module lm_tracker_small$q_fifo$d3(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$q_fifo$d3
+endmodule // lm_tracker_small$query$fifo$d3
 
 
-module lm_tracker_small$q_fifo$held(d,q,clock);
+module lm_tracker_small$query$fifo$held(d,q,clock);
     
     // Module arguments
     input wire  [2:0] d;
@@ -5811,10 +5914,10 @@ module lm_tracker_small$q_fifo$held(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$q_fifo$held
+endmodule // lm_tracker_small$query$fifo$held
 
 
-module lm_tracker_small$q_fifo$l0(d,q,clock);
+module lm_tracker_small$query$fifo$l0(d,q,clock);
     
     // Module arguments
     input wire  d;
@@ -5830,10 +5933,10 @@ module lm_tracker_small$q_fifo$l0(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$q_fifo$l0
+endmodule // lm_tracker_small$query$fifo$l0
 
 
-module lm_tracker_small$q_fifo$l1(d,q,clock);
+module lm_tracker_small$query$fifo$l1(d,q,clock);
     
     // Module arguments
     input wire  d;
@@ -5849,10 +5952,10 @@ module lm_tracker_small$q_fifo$l1(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$q_fifo$l1
+endmodule // lm_tracker_small$query$fifo$l1
 
 
-module lm_tracker_small$q_fifo$l2(d,q,clock);
+module lm_tracker_small$query$fifo$l2(d,q,clock);
     
     // Module arguments
     input wire  d;
@@ -5868,10 +5971,10 @@ module lm_tracker_small$q_fifo$l2(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$q_fifo$l2
+endmodule // lm_tracker_small$query$fifo$l2
 
 
-module lm_tracker_small$q_fifo$l3(d,q,clock);
+module lm_tracker_small$query$fifo$l3(d,q,clock);
     
     // Module arguments
     input wire  d;
@@ -5887,10 +5990,10 @@ module lm_tracker_small$q_fifo$l3(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$q_fifo$l3
+endmodule // lm_tracker_small$query$fifo$l3
 
 
-module lm_tracker_small$q_fifo$rd(d,q,clock);
+module lm_tracker_small$query$fifo$rd(d,q,clock);
     
     // Module arguments
     input wire  [1:0] d;
@@ -5906,10 +6009,10 @@ module lm_tracker_small$q_fifo$rd(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$q_fifo$rd
+endmodule // lm_tracker_small$query$fifo$rd
 
 
-module lm_tracker_small$q_fifo$wr(d,q,clock);
+module lm_tracker_small$query$fifo$wr(d,q,clock);
     
     // Module arguments
     input wire  [1:0] d;
@@ -5925,10 +6028,10 @@ module lm_tracker_small$q_fifo$wr(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$q_fifo$wr
+endmodule // lm_tracker_small$query$fifo$wr
 
 
-module lm_tracker_small$q_held_r(d,q,clock);
+module lm_tracker_small$query$held_r(d,q,clock);
     
     // Module arguments
     input wire  [3:0] d;
@@ -5944,10 +6047,10 @@ module lm_tracker_small$q_held_r(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$q_held_r
+endmodule // lm_tracker_small$query$held_r
 
 
-module lm_tracker_small$q_next(d,q,clock);
+module lm_tracker_small$query$next(d,q,clock);
     
     // Module arguments
     input wire  [31:0] d;
@@ -5963,10 +6066,10 @@ module lm_tracker_small$q_next(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$q_next
+endmodule // lm_tracker_small$query$next
 
 
-module lm_tracker_small$q_open(d,q,clock);
+module lm_tracker_small$query$open_r(d,q,clock);
     
     // Module arguments
     input wire  d;
@@ -5982,10 +6085,10 @@ module lm_tracker_small$q_open(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$q_open
+endmodule // lm_tracker_small$query$open_r
 
 
-module lm_tracker_small$q_src_active(d,q,clock);
+module lm_tracker_small$query$src(d,q,clock);
     
     // Module arguments
     input wire  d;
@@ -6001,7 +6104,7 @@ module lm_tracker_small$q_src_active(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$q_src_active
+endmodule // lm_tracker_small$query$src
 
 
 module lm_tracker_small$ram0(read_address,read_clock,read_data,write_address,write_clock,write_data,write_enable);

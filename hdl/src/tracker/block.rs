@@ -39,7 +39,8 @@
 //! front end (`axil_slave`), the CSR read decode rendered from the register map
 //! (`csr_read`), the LBA-to-granule shift (`granule`), the range mask B uses for the
 //! operation's bits and for the cursor window (`range_mask`), the popcount (`popcount`),
-//! the query FIFO (`stream_fifo`), the error flags and interrupt (`err_irq`), the
+//! the query engine and its FIFO (`query_engine`, `stream_fifo`), the error flags and
+//! interrupt (`err_irq`), the
 //! statistics counters (`stat_counters`), the command decode table (`cmd_decode`), the
 //! parameter registers (`param_regs`), the clear engine (`clear_engine`) and the geometry
 //! engine (`geometry`). The rest is still this block's, to be split the same way.
@@ -54,10 +55,10 @@ use super::granule::GranuleShift;
 use super::param_regs::ParamRegs;
 use super::popcount::Popcount64;
 use super::ports::{new_with_ports, with_ports};
+use super::query_engine::QueryEngine;
 use super::ramop::RamOp;
 use super::range_mask::RangeMask;
 use super::stat_counters::StatCounters;
-use super::stream_fifo::StreamFifo;
 use crate::regs;
 use rust_hdl::prelude::*;
 
@@ -134,6 +135,8 @@ pub struct LmTracker<const A: usize> {
     clear: ClearEngine<A>,
     /// LOAD's and START's granule count, NS_LBAS shifted one bit per cycle.
     geo: Geometry<A>,
+    /// QUERY's stream: word fetches into B, the 4-word FIFO, the `q_*` port.
+    query: QueryEngine<A>,
 
     // Latched geometry and tracking state.
     tracking: DFF<Bits<1>>,
@@ -162,16 +165,6 @@ pub struct LmTracker<const A: usize> {
     // Load stream.
     load_open: DFF<Bits<1>>,
     load_next: DFF<Bits<32>>,
-    // Query engine and its 4-word output FIFO.
-    q_open: DFF<Bits<1>>,
-    /// Next word the query engine fetches.
-    q_next: DFF<Bits<32>>,
-    q_src_active: DFF<Bit>,
-    q_fifo: StreamFifo<64>,
-    /// Query words held and in flight, as they will be next cycle if no query word is
-    /// dropped (a STOP or QUERY end drops them; then it is high by those for one cycle,
-    /// which only delays a fetch).
-    q_held_r: DFF<Bits<4>>,
     // Command engine.
     cmd_pending: DFF<Bit>,
     cmd_src: DFF<Bit>,
@@ -316,11 +309,7 @@ pub struct LmTracker<const A: usize> {
     cmd_busy: Signal<Local, Bit>,
     blocked: Signal<Local, Bit>,
     b_last_word: Signal<Local, Bit>,
-    q_credit: Signal<Local, Bit>,
-    /// Query words in the FIFO and in flight (B, S1, S2).
-    q_held: Signal<Local, Bits<4>>,
     s3_is_q: Signal<Local, Bit>,
-    q_fetch: Signal<Local, Bit>,
     b_free: Signal<Local, Bit>,
     is_cursor: Signal<Local, Bit>,
     is_bitmap: Signal<Local, Bit>,
@@ -384,11 +373,6 @@ pub struct LmTracker<const A: usize> {
     la_op: Signal<Local, RamOp>,
     lp_op: Signal<Local, RamOp>,
     change: Signal<Local, Bits<64>>,
-    q_push: Signal<Local, Bit>,
-    q_push_data: Signal<Local, Bits<64>>,
-    q_pop: Signal<Local, Bit>,
-    /// STOP or reset drops the query words the FIFO holds.
-    q_flush: Signal<Local, Bit>,
     we0: Signal<Local, Bit>,
     we1: Signal<Local, Bit>,
     wa0: Signal<Local, Bits<32>>,
@@ -424,7 +408,6 @@ pub struct LmTracker<const A: usize> {
     // Constants from the register map (`regs`), so that no address or code is typed here.
     ones: Constant<Bits<64>>,
     /// Depth of the query FIFO.
-    k_q_depth: Constant<Bits<4>>,
     k_config: Constant<Bits<12>>,
     k_ns_lo: Constant<Bits<12>>,
     k_ns_hi: Constant<Bits<12>>,
@@ -530,6 +513,7 @@ impl<const A: usize> LmTracker<A> {
             params: Default::default(),
             clear: Default::default(),
             geo: Default::default(),
+            query: Default::default(),
             tracking: Default::default(),
             method: Default::default(),
             shift: Default::default(),
@@ -549,11 +533,6 @@ impl<const A: usize> LmTracker<A> {
             cnt1: Default::default(),
             load_open: Default::default(),
             load_next: Default::default(),
-            q_open: Default::default(),
-            q_next: Default::default(),
-            q_src_active: Default::default(),
-            q_fifo: Default::default(),
-            q_held_r: Default::default(),
             cmd_pending: Default::default(),
             cmd_src: Default::default(),
             cstate: Default::default(),
@@ -650,10 +629,7 @@ impl<const A: usize> LmTracker<A> {
             cmd_busy: Default::default(),
             blocked: Default::default(),
             b_last_word: Default::default(),
-            q_credit: Default::default(),
-            q_held: Default::default(),
             s3_is_q: Default::default(),
-            q_fetch: Default::default(),
             b_free: Default::default(),
             is_cursor: Default::default(),
             is_bitmap: Default::default(),
@@ -700,7 +676,6 @@ impl<const A: usize> LmTracker<A> {
             win_wh: Default::default(),
             win_hi: Default::default(),
             ones: Constant::new(Bits::<64>::mask()),
-            k_q_depth: Constant::new(4u64.to_bits()),
             own0: Default::default(),
             own1: Default::default(),
             skip: Default::default(),
@@ -709,10 +684,6 @@ impl<const A: usize> LmTracker<A> {
             la_op: Default::default(),
             lp_op: Default::default(),
             change: Default::default(),
-            q_push: Default::default(),
-            q_push_data: Default::default(),
-            q_pop: Default::default(),
-            q_flush: Default::default(),
             we0: Default::default(),
             we1: Default::default(),
             wa0: Default::default(),
@@ -816,10 +787,6 @@ impl<const A: usize> Logic for LmTracker<A> {
             cnt1,
             load_open,
             load_next,
-            q_open,
-            q_next,
-            q_src_active,
-            q_held_r,
             cmd_pending,
             cmd_src,
             cstate,
@@ -966,7 +933,8 @@ impl<const A: usize> Logic for LmTracker<A> {
         }
         self.status.next = (bit_cast::<32, 1>(self.tracking.q.val()) << self.k_f_tracking.val())
             | (bit_cast::<32, 1>(self.busy.val()) << self.k_f_busy.val())
-            | (bit_cast::<32, 1>(self.q_open.q.val()) << self.k_f_query_open.val())
+            | (bit_cast::<32, 1>(bits::<1>(self.query.is_open.val().into()))
+                << self.k_f_query_open.val())
             | (bit_cast::<32, 1>(self.load_open.q.val()) << self.k_f_load_open.val())
             | (bit_cast::<32, 2>(self.method.q.val()) << self.k_f_latched_method.val());
 
@@ -977,35 +945,26 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.raise_s2.next = 0u64.into();
         self.err_clear.next = 0u64.into();
         self.irq_set.next = 0u64.into();
-        self.q_flush.next = false;
         self.irq_clear.next = 0u64.into();
 
         // ---------------------------------------------------------- range walker B -------
         self.b_last_word.next = self.b_w.q.val() == self.b_wlast.q.val();
-        // The query engine fetches a word only when the output FIFO will have room for it
-        // and for every word already in flight, counting this cycle's pop: 1 word per cycle
-        // while the consumer keeps up, none while it does not, and snoops go by meanwhile.
-        self.q_fifo.clock.next = self.clock.val();
-        self.q_fifo.out_ready.next = self.q_tready.val();
-        self.q_pop.next = self.q_fifo.pop.val();
-        // The words held and in flight, summed from flops (4 bits wide: an unsized literal
-        // would widen the sum to 32). The credit compares last cycle's prediction of it
-        // (`q_held_r`), so that no adder sits between the flops and the fetch decision
-        // (nor behind it the snoop and load ready outputs); the pop only picks one of two
-        // compares.
-        self.q_held.next = bit_cast::<4, 3>(self.q_fifo.count.val())
-            + bit_cast::<4, 1>(bits::<1>((self.b_valid.q.val() & self.b_is_q.val()).into()))
-            + bit_cast::<4, 1>(bits::<1>(
-                (self.s1_valid.q.val() & self.s1_is_q.val()).into(),
-            ))
-            + bit_cast::<4, 1>(bits::<1>(
-                (self.s2_valid.q.val() & self.s2_is_q.val()).into(),
-            ));
-        self.q_credit.next = (self.q_held_r.q.val() < self.k_q_depth.val())
-            | (self.q_pop.val() & (self.q_held_r.q.val() == self.k_q_depth.val()));
-        self.q_fetch.next = self.q_open.q.val().any()
-            & (self.q_next.q.val() != self.ns_words.q.val())
-            & self.q_credit.val();
+        // The query engine fetches a word only when its FIFO will have room for it and for
+        // every word already in flight: 1 word per cycle while the consumer keeps up, none
+        // while it does not, and snoops go by meanwhile.
+        self.query.clock.next = self.clock.val();
+        self.query.reset.next = self.reset.val();
+        self.query.open.next = false;
+        self.query.open_active.next = self.cmd_src.q.val();
+        self.query.close.next = false;
+        self.query.words.next = self.ns_words.q.val();
+        self.query.in_b.next = self.b_valid.q.val() & self.b_is_q.val();
+        self.query.in_s1.next = self.s1_valid.q.val() & self.s1_is_q.val();
+        self.query.in_s2.next = self.s2_valid.q.val() & self.s2_is_q.val();
+        self.query.q_tready.next = self.q_tready.val();
+        self.q_tvalid.next = self.query.q_tvalid.val();
+        self.q_tdata.next = self.query.q_tdata.val();
+        self.q_tlast.next = self.query.q_tlast.val();
         self.b_free.next = !self.b_valid.q.val() | self.b_last_word.val();
 
         // Mask of the current word, and of the cursor window inside it: bits lo..=hi.
@@ -1173,7 +1132,7 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.x_err_state.d.next = !self.cx_nop.q.val()
             & ((self.op_needs_tracking.val() != self.tracking.q.val().any()) | self.cx_bad.q.val());
         self.x_sbusy.d.next =
-            self.cx_strm.q.val() & (self.q_open.q.val().any() | self.load_open.q.val().any());
+            self.cx_strm.q.val() & (self.query.is_open.val() | self.load_open.q.val().any());
         self.x_req_bad.d.next = !self.req_ok.val();
         self.x_geo_diff.d.next = self.loaded.q.val()
             & ((self.ns_lbas.q.val() != self.params.ns_lbas.val())
@@ -1215,8 +1174,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                         self.tracking.d.next = 0u64.into();
                         self.loaded.d.next = false;
                         // Close a query; words still in flight are dropped at the FIFO.
-                        self.q_open.d.next = 0u64.into();
-                        self.q_flush.next = true;
+                        self.query.close.next = true;
                         self.clear.start.next = true;
                         self.clear.start_whole.next = true;
                         self.clear.start_ram0.next = true;
@@ -1226,9 +1184,7 @@ impl<const A: usize> Logic for LmTracker<A> {
                         self.cstate.d.next = Cmd::StopClear;
                     }
                     if self.cx_query.q.val() {
-                        self.q_open.d.next = 1u64.into();
-                        self.q_next.d.next = 0u64.into();
-                        self.q_src_active.d.next = self.cmd_src.q.val();
+                        self.query.open.next = true;
                     }
                     if self.cx_swap.q.val() {
                         // Close the cursor window: what it still promised goes into the active buffer.
@@ -1400,9 +1356,9 @@ impl<const A: usize> Logic for LmTracker<A> {
         // waits for the pipeline to empty holds snoops back meanwhile.
         self.acc_ok.next = !self.blocked.val()
             & self.p_go.val()
-            & !self.q_fetch.val()
+            & !self.query.fetch.val()
             & !(self.load_open.q.val().any() & self.ld_tvalid.val());
-        if self.b_direct.val() & self.q_fetch.val() {
+        if self.b_direct.val() & self.query.fetch.val() {
             self.take_q.next = true;
         } else if self.b_direct.val() & self.load_open.q.val().any() & self.ld_tvalid.val() {
             self.take_ld.next = true;
@@ -1481,11 +1437,11 @@ impl<const A: usize> Logic for LmTracker<A> {
         } else if self.take_q.val() {
             self.lb_valid.next = true;
             self.lb_kind.next = Kind::QrdP;
-            if self.q_src_active.q.val() {
+            if self.query.src_active.val() {
                 self.lb_kind.next = Kind::QrdA;
             }
-            self.lb_lo.next = self.q_next.q.val() << 6;
-            self.lb_hi.next = (self.q_next.q.val() << 6) | self.k_low6.val();
+            self.lb_lo.next = self.query.next_word.val() << 6;
+            self.lb_hi.next = (self.query.next_word.val() << 6) | self.k_low6.val();
         } else if self.take_ld.val() {
             self.lb_valid.next = true;
             self.lb_kind.next = Kind::Load;
@@ -1507,12 +1463,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.b_first.d.next = true;
             self.b_data.d.next = self.ld_tdata.val();
         }
-        self.q_held_r.d.next = self.q_held.val()
-            + bit_cast::<4, 1>(bits::<1>(self.take_q.val().into()))
-            - bit_cast::<4, 1>(bits::<1>(self.q_pop.val().into()));
-        if self.take_q.val() {
-            self.q_next.d.next = (self.q_next.q.val() + 1) & self.k_wmask.val();
-        }
+        self.query.take.next = self.take_q.val();
         if self.take_ld.val() {
             self.load_next.d.next = (self.load_next.q.val() + 1) & self.k_wmask.val();
             if self.load_next.q.val() == self.ns_last_w.q.val() {
@@ -1680,10 +1631,10 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.skip.next = self.s2_skipc.q.val()
                 | (self.s2_bmskip.q.val() & self.s2_mask.q.val() & self.own1.val());
         }
-        self.q_push.next = self.s2_qpush.q.val() & self.q_open.q.val().any();
-        self.q_push_data.next = self.own0.val();
+        self.query.push.next = self.s2_qpush.q.val();
+        self.query.push_data.next = self.own0.val();
         if self.s2_qfrom1.q.val() {
-            self.q_push_data.next = self.own1.val();
+            self.query.push_data.next = self.own1.val();
         }
         // Physical RAM ports: the clear engine first (its `Zero` code is in S2's op), then
         // the datapath.
@@ -1781,15 +1732,9 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.cnt1.d.next = 0u64.into();
         }
 
-        // --------------------------------------------------------- query FIFO -------------
-        self.q_fifo.in_valid.next = self.q_push.val();
-        self.q_fifo.in_data.next = self.q_push_data.val();
-        self.q_fifo.in_last.next = self.s2_w.q.val() == self.ns_last_w.q.val();
-        self.q_tvalid.next = self.q_fifo.out_valid.val();
-        self.q_tdata.next = self.q_fifo.out_data.val();
-        self.q_tlast.next = self.q_fifo.out_last.val();
-        if self.q_pop.val() & self.q_tlast.val() {
-            self.q_open.d.next = 0u64.into();
+        // --------------------------------------------------------- query stream -----------
+        self.query.push_last.next = self.s2_w.q.val() == self.ns_last_w.q.val();
+        if self.query.done.val() {
             self.irq_set.next = self.k_i_query_done.val();
         }
 
@@ -1937,10 +1882,6 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.cnt0.d.next = 0u64.into();
             self.cnt1.d.next = 0u64.into();
             self.load_open.d.next = 0u64.into();
-            self.q_open.d.next = 0u64.into();
-            self.q_next.d.next = 0u64.into();
-            self.q_flush.next = true;
-            self.q_held_r.d.next = 0u64.into();
             self.cmd_pending.d.next = false;
             self.cstate.d.next = Cmd::Idle;
             self.p1_valid.d.next = false;
@@ -1954,6 +1895,5 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.s2_hit0.d.next = false;
             self.s2_hit1.d.next = false;
         }
-        self.q_fifo.flush.next = self.q_flush.val();
     }
 }

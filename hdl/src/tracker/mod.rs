@@ -11,6 +11,7 @@ pub mod granule;
 pub mod param_regs;
 pub mod popcount;
 mod ports;
+pub mod query_engine;
 pub mod ramop;
 pub mod range_mask;
 pub mod stat_counters;

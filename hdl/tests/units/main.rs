@@ -12,6 +12,7 @@ mod cmd_decode;
 mod err_irq;
 mod geometry;
 mod param_regs;
+mod query_engine;
 mod range_mask;
 mod stat_counters;
 mod stream_fifo;
