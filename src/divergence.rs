@@ -228,12 +228,7 @@ mod tests {
     /// streams longer than a batch.
     #[test]
     fn background_matches_in_place() {
-        let seeds: u64 =
-            std::env::var("LMSNOOP_SEEDS").map_or(10, |v| v.parse().expect("LMSNOOP_SEEDS"));
-        assert!(seeds > 0, "LMSNOOP_SEEDS=0 would check nothing");
-        let base: u64 =
-            std::env::var("LMSNOOP_SEED_BASE").map_or(0, |v| v.parse().expect("LMSNOOP_SEED_BASE"));
-        for seed in base..base + seeds {
+        for seed in crate::rng::test_seeds(10) {
             let mut rng = Rng::new(seed);
             let start = || {
                 let mut set = RangeSet::new();

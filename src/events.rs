@@ -130,12 +130,7 @@ mod tests {
     /// Against one heap of (time, order) over random schedules: the same sequence.
     #[test]
     fn same_order_as_one_heap() {
-        let seeds: u64 =
-            std::env::var("LMSNOOP_SEEDS").map_or(20, |v| v.parse().expect("LMSNOOP_SEEDS"));
-        assert!(seeds > 0, "LMSNOOP_SEEDS=0 would check nothing");
-        let base: u64 =
-            std::env::var("LMSNOOP_SEED_BASE").map_or(0, |v| v.parse().expect("LMSNOOP_SEED_BASE"));
-        for seed in base..base + seeds {
+        for seed in crate::rng::test_seeds(20) {
             let mut rng = Rng::new(seed);
             let (mut q, mut reference) = (Events::new(), BinaryHeap::new());
             let (mut now, mut order) = (0u64, 0u64);

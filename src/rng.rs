@@ -56,6 +56,23 @@ impl Rng {
     }
 }
 
+/// The seeds a randomised unit test of this crate runs: `LMSNOOP_SEEDS` of them (default
+/// `default`) from `LMSNOOP_SEED_BASE` (default 0), as the integration tests take them.
+/// Each test names its seed in every assertion, so a failure says which to rerun.
+#[cfg(test)]
+pub(crate) fn test_seeds(default: u64) -> std::ops::Range<u64> {
+    let var = |name: &str, default: u64| {
+        std::env::var(name).map_or(default, |v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("{name}={v:?} is not a number"))
+        })
+    };
+    let seeds = var("LMSNOOP_SEEDS", default);
+    assert!(seeds > 0, "LMSNOOP_SEEDS=0 would check nothing");
+    let base = var("LMSNOOP_SEED_BASE", 0);
+    base..base + seeds
+}
+
 /// Exponential of mean 1 from a uniform draw in [0, 1).
 #[inline]
 fn unit_exp(u: f64) -> f64 {
@@ -261,12 +278,7 @@ mod tests {
     /// (including p = 0, which draws nothing) and exponentials.
     #[test]
     fn draws_ahead_match_in_place() {
-        let seeds: u64 =
-            std::env::var("LMSNOOP_SEEDS").map_or(5, |v| v.parse().expect("LMSNOOP_SEEDS"));
-        assert!(seeds > 0, "LMSNOOP_SEEDS=0 would check nothing");
-        let base: u64 =
-            std::env::var("LMSNOOP_SEED_BASE").map_or(0, |v| v.parse().expect("LMSNOOP_SEED_BASE"));
-        for seed in base..base + seeds {
+        for seed in crate::rng::test_seeds(5) {
             let mut pick = Rng::new(seed ^ 0x5eed);
             let mut here = Rng::new(seed);
             let mut ahead = Draws::ahead("test", Rng::new(seed));

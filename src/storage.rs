@@ -318,12 +318,7 @@ mod tests {
     /// The set against a plain vector of booleans, under random inserts and removes.
     #[test]
     fn range_set_matches_a_bit_per_lba() {
-        let seeds: u64 =
-            std::env::var("LMSNOOP_SEEDS").map_or(200, |v| v.parse().expect("LMSNOOP_SEEDS"));
-        assert!(seeds > 0, "LMSNOOP_SEEDS=0 would check nothing");
-        let base: u64 =
-            std::env::var("LMSNOOP_SEED_BASE").map_or(0, |v| v.parse().expect("LMSNOOP_SEED_BASE"));
-        for seed in base..base + seeds {
+        for seed in crate::rng::test_seeds(200) {
             let mut rng = Rng::new(seed);
             let n = 1 + rng.below(200);
             let bucket_bits = 1 + rng.below(6) as u32;
