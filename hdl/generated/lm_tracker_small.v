@@ -308,6 +308,14 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     wire  [63:0] query$q_tdata;
     wire  query$q_tlast;
     reg  query$q_tready;
+    reg  load$clock;
+    reg  load$reset;
+    reg  load$open;
+    reg  [31:0] load$last_word;
+    reg  load$take;
+    wire  [31:0] load$word;
+    wire  load$at_last;
+    wire  load$is_open;
     reg  tracking$d;
     wire  tracking$q;
     reg  tracking$clock;
@@ -359,12 +367,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  [31:0] cnt1$d;
     wire  [31:0] cnt1$q;
     reg  cnt1$clock;
-    reg  load_open$d;
-    wire  load_open$q;
-    reg  load_open$clock;
-    reg  [31:0] load_next$d;
-    wire  [31:0] load_next$q;
-    reg  load_next$clock;
     reg  cmd_pending$d;
     wire  cmd_pending$q;
     reg  cmd_pending$clock;
@@ -668,6 +670,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
     reg  acc_ok;
     reg  take_q;
     reg  take_ld;
+    reg  load_want;
     reg  take_cr;
     reg  take_uw;
     reg  lb_valid;
@@ -949,6 +952,16 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .q_tlast(query$q_tlast),
         .q_tready(query$q_tready)
     );
+    lm_tracker_small$load load(
+        .clock(load$clock),
+        .reset(load$reset),
+        .open(load$open),
+        .last_word(load$last_word),
+        .take(load$take),
+        .word(load$word),
+        .at_last(load$at_last),
+        .is_open(load$is_open)
+    );
     lm_tracker_small$tracking tracking(
         .d(tracking$d),
         .q(tracking$q),
@@ -1033,16 +1046,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         .d(cnt1$d),
         .q(cnt1$q),
         .clock(cnt1$clock)
-    );
-    lm_tracker_small$load_open load_open(
-        .d(load_open$d),
-        .q(load_open$q),
-        .clock(load_open$clock)
-    );
-    lm_tracker_small$load_next load_next(
-        .d(load_next$d),
-        .q(load_next$q),
-        .clock(load_next$clock)
     );
     lm_tracker_small$cmd_pending cmd_pending(
         .d(cmd_pending$d),
@@ -1504,8 +1507,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         swap_count$clock = clock;
         cnt0$clock = clock;
         cnt1$clock = clock;
-        load_open$clock = clock;
-        load_next$clock = clock;
         cmd_pending$clock = clock;
         cmd_src$clock = clock;
         cstate$clock = clock;
@@ -1611,8 +1612,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         swap_count$d = swap_count$q;
         cnt0$d = cnt0$q;
         cnt1$d = cnt1$q;
-        load_open$d = load_open$q;
-        load_next$d = load_next$q;
         cmd_pending$d = cmd_pending$q;
         cmd_src$d = cmd_src$q;
         cstate$d = cstate$q;
@@ -1731,7 +1730,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             cnt_active = cnt0$q;
             cnt_passive = cnt1$q;
         end
-        status = (((tracking$q) & 32'hffffffff) << k_f_tracking) | (((busy) & 32'hffffffff) << k_f_busy) | (((((query$is_open) & 1'h1)) & 32'hffffffff) << k_f_query_open) | (((load_open$q) & 32'hffffffff) << k_f_load_open) | (((method$q) & 32'hffffffff) << k_f_latched_method);
+        status = (((tracking$q) & 32'hffffffff) << k_f_tracking) | (((busy) & 32'hffffffff) << k_f_busy) | (((((query$is_open) & 1'h1)) & 32'hffffffff) << k_f_query_open) | (((((load$is_open) & 1'h1)) & 32'hffffffff) << k_f_load_open) | (((method$q) & 32'hffffffff) << k_f_latched_method);
         raise_acc = 64'h0;
         raise_pipe = 64'h0;
         raise_cmd = 64'h0;
@@ -1753,6 +1752,11 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         q_tvalid = query$q_tvalid;
         q_tdata = query$q_tdata;
         q_tlast = query$q_tlast;
+        load$clock = clock;
+        load$reset = reset;
+        load$open = 1'b0;
+        load$last_word = ns_last_w$q;
+        load_want = load$is_open & ld_tvalid;
         b_free = ~b_valid$q | b_last_word;
         word_mask$lo = 64'h0;
         if (b_first$q) begin
@@ -1863,7 +1867,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         pl_err$d = (params$plan_start > params$plan_end) | (params$plan_end > ns_granules$q);
         op_needs_tracking = cx_trk$q;
         x_err_state$d = ~cx_nop$q & ((op_needs_tracking != |tracking$q) | cx_bad$q);
-        x_sbusy$d = cx_strm$q & (query$is_open | |load_open$q);
+        x_sbusy$d = cx_strm$q & (query$is_open | load$is_open);
         x_req_bad$d = ~req_ok;
         x_geo_diff$d = loaded$q & ((ns_lbas$q != params$ns_lbas) | (shift$q != req_shift));
         pas_nz$d = cnt_passive != 32'h0;
@@ -2058,8 +2062,7 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             Cmd$LoadClear:
                 begin
                     if (~clear$active) begin
-                        load_open$d = 64'h1;
-                        load_next$d = 64'h0;
+                        load$open = 1'b1;
                         cstate$d = Cmd$Idle;
                     end
                 end
@@ -2074,11 +2077,11 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         p3_fire = p3_valid$q & b_free;
         x_moves = p3_fire & p3_cr$q & is_cursor & ~op_oob & ~op_empty & (op_gl >= cursor$q);
         b_direct = ~blocked & b_free & p_empty;
-        acc_ok = ~blocked & p_go & ~query$fetch & ~(|load_open$q & ld_tvalid);
+        acc_ok = ~blocked & p_go & ~query$fetch & ~load_want;
         if (b_direct & query$fetch) begin
             take_q = 1'b1;
         end
-        else if (b_direct & |load_open$q & ld_tvalid) begin
+        else if (b_direct & load_want) begin
             take_ld = 1'b1;
         end
         if (acc_ok & |tracking$q & cr_valid) begin
@@ -2162,9 +2165,9 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
         else if (take_ld) begin
             lb_valid = 1'b1;
             lb_kind = Kind$Load;
-            lb_lo = load_next$q << 32'h6;
-            lb_hi = (load_next$q << 32'h6) | k_low6;
-            if (load_next$q == ns_last_w$q) begin
+            lb_lo = load$word << 32'h6;
+            lb_hi = (load$word << 32'h6) | k_low6;
+            if (load$at_last) begin
                 lb_hi = ns_last$q;
             end
         end
@@ -2179,16 +2182,11 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             b_data$d = ld_tdata;
         end
         query$take = take_q;
-        if (take_ld) begin
-            load_next$d = (load_next$q + 32'h1) & k_wmask;
-            if (load_next$q == ns_last_w$q) begin
-                load_open$d = 64'h0;
-            end
-        end
+        load$take = take_ld;
         uw_ready = take_uw | (~|tracking$q & ~blocked);
         cr_ready = take_cr | (~|tracking$q & ~blocked);
-        ld_tready = take_ld | (~|load_open$q & ~blocked);
-        if (ld_tvalid & ~|load_open$q & ~blocked) begin
+        ld_tready = take_ld | (~load$is_open & ~blocked);
+        if (ld_tvalid & ~load$is_open & ~blocked) begin
             raise_acc = k_e_load;
         end
         stats$write_seen = p3_fire & ~p3_cr$q;
@@ -2569,7 +2567,6 @@ module lm_tracker_small(clock,reset,s_axil_awaddr,s_axil_awvalid,s_axil_awready,
             swap_count$d = 64'h0;
             cnt0$d = 64'h0;
             cnt1$d = 64'h0;
-            load_open$d = 64'h0;
             cmd_pending$d = 1'b0;
             cstate$d = Cmd$Idle;
             p1_valid$d = 1'b0;
@@ -4344,7 +4341,69 @@ module lm_tracker_small$geo$val(d,q,clock);
 endmodule // lm_tracker_small$geo$val
 
 
-module lm_tracker_small$load_next(d,q,clock);
+module lm_tracker_small$load(clock,reset,open,last_word,take,word,at_last,is_open);
+    
+    // Module arguments
+    input wire  clock;
+    input wire  reset;
+    input wire  open;
+    input wire  [31:0] last_word;
+    input wire  take;
+    output reg  [31:0] word;
+    output reg  at_last;
+    output reg  is_open;
+    
+    // Constant declarations
+    localparam  k_wmask = 32'h1f;
+    
+    // Stub signals
+    reg  open_r$d;
+    wire  open_r$q;
+    reg  open_r$clock;
+    reg  [31:0] next$d;
+    wire  [31:0] next$q;
+    reg  next$clock;
+    
+    // Sub module instances
+    lm_tracker_small$load$open_r open_r(
+        .d(open_r$d),
+        .q(open_r$q),
+        .clock(open_r$clock)
+    );
+    lm_tracker_small$load$next next(
+        .d(next$d),
+        .q(next$q),
+        .clock(next$clock)
+    );
+    
+    // Update code
+    always @(*) begin
+        open_r$clock = clock;
+        next$clock = clock;
+        open_r$d = open_r$q;
+        next$d = next$q;
+        word = next$q;
+        at_last = next$q == last_word;
+        is_open = open_r$q;
+        if (open) begin
+            open_r$d = 1'b1;
+            next$d = 64'h0;
+        end
+        if (take) begin
+            next$d = (next$q + 32'h1) & k_wmask;
+            if (next$q == last_word) begin
+                open_r$d = 1'b0;
+            end
+        end
+        if (reset) begin
+            open_r$d = 1'b0;
+        end
+    end
+    
+endmodule // lm_tracker_small$load
+
+
+module lm_tracker_small$load$next(d,q,clock);
     
     // Module arguments
     input wire  [31:0] d;
@@ -4360,10 +4419,10 @@ module lm_tracker_small$load_next(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$load_next
+endmodule // lm_tracker_small$load$next
 
 
-module lm_tracker_small$load_open(d,q,clock);
+module lm_tracker_small$load$open_r(d,q,clock);
     
     // Module arguments
     input wire  d;
@@ -4379,7 +4438,7 @@ module lm_tracker_small$load_open(d,q,clock);
        q <= d;
     end
           
-endmodule // lm_tracker_small$load_open
+endmodule // lm_tracker_small$load$open_r
 
 
 module lm_tracker_small$loaded(d,q,clock);

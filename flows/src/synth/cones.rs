@@ -47,7 +47,7 @@ const UNITS: &[(&str, &[&str])] = &[
     ),
     (
         "query FIFO, load and query streams",
-        &["qf_", "q_", "query.", "load_", "ld_"],
+        &["qf_", "q_", "query.", "load_", "load.", "ld_"],
     ),
     ("clear engine", &["clear."]),
     ("RAM addresses and enables", &["RAM "]),

@@ -39,7 +39,8 @@
 //! front end (`axil_slave`), the CSR read decode rendered from the register map
 //! (`csr_read`), the LBA-to-granule shift (`granule`), the range mask B uses for the
 //! operation's bits and for the cursor window (`range_mask`), the popcount (`popcount`),
-//! the query engine and its FIFO (`query_engine`, `stream_fifo`), the error flags and
+//! the query engine and its FIFO (`query_engine`, `stream_fifo`), the load engine
+//! (`load_engine`), the error flags and
 //! interrupt (`err_irq`), the
 //! statistics counters (`stat_counters`), the command decode table (`cmd_decode`), the
 //! parameter registers (`param_regs`), the clear engine (`clear_engine`) and the geometry
@@ -52,6 +53,7 @@ use super::csr_read::CsrRead;
 use super::err_irq::ErrIrq;
 use super::geometry::Geometry;
 use super::granule::GranuleShift;
+use super::load_engine::LoadEngine;
 use super::param_regs::ParamRegs;
 use super::popcount::Popcount64;
 use super::ports::{new_with_ports, with_ports};
@@ -137,6 +139,8 @@ pub struct LmTracker<const A: usize> {
     geo: Geometry<A>,
     /// QUERY's stream: word fetches into B, the 4-word FIFO, the `q_*` port.
     query: QueryEngine<A>,
+    /// LOAD's stream: `ld_*` beats into the passive buffer's words.
+    load: LoadEngine<A>,
 
     // Latched geometry and tracking state.
     tracking: DFF<Bits<1>>,
@@ -162,9 +166,6 @@ pub struct LmTracker<const A: usize> {
     swap_count: DFF<Bits<32>>,
     cnt0: DFF<Bits<32>>,
     cnt1: DFF<Bits<32>>,
-    // Load stream.
-    load_open: DFF<Bits<1>>,
-    load_next: DFF<Bits<32>>,
     // Command engine.
     cmd_pending: DFF<Bit>,
     cmd_src: DFF<Bit>,
@@ -346,6 +347,7 @@ pub struct LmTracker<const A: usize> {
     acc_ok: Signal<Local, Bit>,
     take_q: Signal<Local, Bit>,
     take_ld: Signal<Local, Bit>,
+    load_want: Signal<Local, Bit>,
     take_cr: Signal<Local, Bit>,
     take_uw: Signal<Local, Bit>,
     lb_valid: Signal<Local, Bit>,
@@ -514,6 +516,7 @@ impl<const A: usize> LmTracker<A> {
             clear: Default::default(),
             geo: Default::default(),
             query: Default::default(),
+            load: Default::default(),
             tracking: Default::default(),
             method: Default::default(),
             shift: Default::default(),
@@ -531,8 +534,6 @@ impl<const A: usize> LmTracker<A> {
             swap_count: Default::default(),
             cnt0: Default::default(),
             cnt1: Default::default(),
-            load_open: Default::default(),
-            load_next: Default::default(),
             cmd_pending: Default::default(),
             cmd_src: Default::default(),
             cstate: Default::default(),
@@ -658,6 +659,7 @@ impl<const A: usize> LmTracker<A> {
             acc_ok: Default::default(),
             take_q: Default::default(),
             take_ld: Default::default(),
+            load_want: Default::default(),
             take_cr: Default::default(),
             take_uw: Default::default(),
             lb_valid: Default::default(),
@@ -785,8 +787,6 @@ impl<const A: usize> Logic for LmTracker<A> {
             swap_count,
             cnt0,
             cnt1,
-            load_open,
-            load_next,
             cmd_pending,
             cmd_src,
             cstate,
@@ -935,7 +935,8 @@ impl<const A: usize> Logic for LmTracker<A> {
             | (bit_cast::<32, 1>(self.busy.val()) << self.k_f_busy.val())
             | (bit_cast::<32, 1>(bits::<1>(self.query.is_open.val().into()))
                 << self.k_f_query_open.val())
-            | (bit_cast::<32, 1>(self.load_open.q.val()) << self.k_f_load_open.val())
+            | (bit_cast::<32, 1>(bits::<1>(self.load.is_open.val().into()))
+                << self.k_f_load_open.val())
             | (bit_cast::<32, 2>(self.method.q.val()) << self.k_f_latched_method.val());
 
         // Default: nothing raised, nothing cleared this cycle.
@@ -965,6 +966,12 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.q_tvalid.next = self.query.q_tvalid.val();
         self.q_tdata.next = self.query.q_tdata.val();
         self.q_tlast.next = self.query.q_tlast.val();
+        self.load.clock.next = self.clock.val();
+        self.load.reset.next = self.reset.val();
+        self.load.open.next = false;
+        self.load.last_word.next = self.ns_last_w.q.val();
+        // A load beat waits for the datapath.
+        self.load_want.next = self.load.is_open.val() & self.ld_tvalid.val();
         self.b_free.next = !self.b_valid.q.val() | self.b_last_word.val();
 
         // Mask of the current word, and of the cursor window inside it: bits lo..=hi.
@@ -1132,7 +1139,7 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.x_err_state.d.next = !self.cx_nop.q.val()
             & ((self.op_needs_tracking.val() != self.tracking.q.val().any()) | self.cx_bad.q.val());
         self.x_sbusy.d.next =
-            self.cx_strm.q.val() & (self.query.is_open.val() | self.load_open.q.val().any());
+            self.cx_strm.q.val() & (self.query.is_open.val() | self.load.is_open.val());
         self.x_req_bad.d.next = !self.req_ok.val();
         self.x_geo_diff.d.next = self.loaded.q.val()
             & ((self.ns_lbas.q.val() != self.params.ns_lbas.val())
@@ -1330,8 +1337,7 @@ impl<const A: usize> Logic for LmTracker<A> {
             }
             Cmd::LoadClear => {
                 if !self.clear.active.val() {
-                    self.load_open.d.next = 1u64.into();
-                    self.load_next.d.next = 0u64.into();
+                    self.load.open.next = true;
                     self.cstate.d.next = Cmd::Idle;
                 }
             }
@@ -1354,13 +1360,11 @@ impl<const A: usize> Logic for LmTracker<A> {
         self.b_direct.next = !self.blocked.val() & self.b_free.val() & self.p_empty.val();
         // Priority as ever: query word, load word, copy read, user write. A query word that
         // waits for the pipeline to empty holds snoops back meanwhile.
-        self.acc_ok.next = !self.blocked.val()
-            & self.p_go.val()
-            & !self.query.fetch.val()
-            & !(self.load_open.q.val().any() & self.ld_tvalid.val());
+        self.acc_ok.next =
+            !self.blocked.val() & self.p_go.val() & !self.query.fetch.val() & !self.load_want.val();
         if self.b_direct.val() & self.query.fetch.val() {
             self.take_q.next = true;
-        } else if self.b_direct.val() & self.load_open.q.val().any() & self.ld_tvalid.val() {
+        } else if self.b_direct.val() & self.load_want.val() {
             self.take_ld.next = true;
         }
         if self.acc_ok.val() & self.tracking.q.val().any() & self.cr_valid.val() {
@@ -1445,9 +1449,9 @@ impl<const A: usize> Logic for LmTracker<A> {
         } else if self.take_ld.val() {
             self.lb_valid.next = true;
             self.lb_kind.next = Kind::Load;
-            self.lb_lo.next = self.load_next.q.val() << 6;
-            self.lb_hi.next = (self.load_next.q.val() << 6) | self.k_low6.val();
-            if self.load_next.q.val() == self.ns_last_w.q.val() {
+            self.lb_lo.next = self.load.word.val() << 6;
+            self.lb_hi.next = (self.load.word.val() << 6) | self.k_low6.val();
+            if self.load.at_last.val() {
                 self.lb_hi.next = self.ns_last.q.val();
             }
         }
@@ -1464,21 +1468,15 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.b_data.d.next = self.ld_tdata.val();
         }
         self.query.take.next = self.take_q.val();
-        if self.take_ld.val() {
-            self.load_next.d.next = (self.load_next.q.val() + 1) & self.k_wmask.val();
-            if self.load_next.q.val() == self.ns_last_w.q.val() {
-                self.load_open.d.next = 0u64.into();
-            }
-        }
+        self.load.take.next = self.take_ld.val();
         // Snoops while stopped are not tracked: accept and drop them.
         self.uw_ready.next =
             self.take_uw.val() | (!self.tracking.q.val().any() & !self.blocked.val());
         self.cr_ready.next =
             self.take_cr.val() | (!self.tracking.q.val().any() & !self.blocked.val());
         // A load beat with no load open is dropped with ERR_LOAD.
-        self.ld_tready.next =
-            self.take_ld.val() | (!self.load_open.q.val().any() & !self.blocked.val());
-        if self.ld_tvalid.val() & !self.load_open.q.val().any() & !self.blocked.val() {
+        self.ld_tready.next = self.take_ld.val() | (!self.load.is_open.val() & !self.blocked.val());
+        if self.ld_tvalid.val() & !self.load.is_open.val() & !self.blocked.val() {
             self.raise_acc.next = self.k_e_load.val();
         }
         // The statistics count each snoop as it enters B.
@@ -1881,7 +1879,6 @@ impl<const A: usize> Logic for LmTracker<A> {
             self.swap_count.d.next = 0u64.into();
             self.cnt0.d.next = 0u64.into();
             self.cnt1.d.next = 0u64.into();
-            self.load_open.d.next = 0u64.into();
             self.cmd_pending.d.next = false;
             self.cstate.d.next = Cmd::Idle;
             self.p1_valid.d.next = false;

@@ -8,6 +8,7 @@ pub mod csr_read;
 pub mod err_irq;
 pub mod geometry;
 pub mod granule;
+pub mod load_engine;
 pub mod param_regs;
 pub mod popcount;
 mod ports;

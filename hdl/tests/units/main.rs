@@ -11,6 +11,7 @@ mod clear_engine;
 mod cmd_decode;
 mod err_irq;
 mod geometry;
+mod load_engine;
 mod param_regs;
 mod query_engine;
 mod range_mask;
