@@ -74,11 +74,11 @@ impl Divergence {
         redundant
     }
 
-    /// Copy `id`'s target write reached the target's media (`ok`) or failed.
+    /// Copy `id`'s target write reached the target's media (`ok`) or failed. Every copy
+    /// read is registered by [`Divergence::copy_read`] first; anything else is a bug.
     pub fn target_written(&mut self, id: u64, ok: bool) {
-        let Some(i) = self.reading.iter().position(|r| r.id == id) else {
-            return;
-        };
+        let i = (self.reading.iter().position(|r| r.id == id))
+            .expect("a target write of a copy read registered before it");
         let c = self.reading.swap_remove(i);
         if ok {
             self.set.remove(c.lo, c.hi);

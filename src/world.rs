@@ -500,9 +500,7 @@ impl<P: TrackerPort> World<'_, P> {
         let (slba, blocks, stamp) = (w.slba, w.blocks, w.stamp);
         let end = slba + blocks;
         self.divergence.source_written(slba, end);
-        if !self.cfg.watch.is_empty() {
-            self.watched.write_source(slba, end, stamp);
-        }
+        self.watched.write_source(slba, end, stamp);
         let done = self.cfg.latency.write_complete.sample(&mut self.lat_rng);
         self.schedule(now + done, Ev::WriteDone, slot)?;
         if self.watched(slba, blocks) {
@@ -580,9 +578,7 @@ impl<P: TrackerPort> World<'_, P> {
         let (slba, blocks, pass) = (c.slba, c.blocks, c.job.pass as usize);
         let granules = c.job.count;
         let end = slba + blocks;
-        if !self.cfg.watch.is_empty() {
-            c.watched = self.watched.sample(slba, end);
-        }
+        c.watched = self.watched.sample(slba, end);
         // Its redundant granules are counted there.
         self.divergence.copy_read(slot as u64, slba, end, pass);
         self.per_pass[pass].copied += granules;

@@ -40,9 +40,8 @@
 //! (`csr_read`), the LBA-to-granule shift (`granule`), the range mask B uses for the
 //! operation's bits and for the cursor window (`range_mask`), the popcount (`popcount`),
 //! the query engine and its FIFO (`query_engine`, `stream_fifo`), the load engine
-//! (`load_engine`), the error flags and
-//! interrupt (`err_irq`), the
-//! statistics counters (`stat_counters`), the command decode table (`cmd_decode`), the
+//! (`load_engine`), the error flags and interrupt (`err_irq`), the statistics counters
+//! (`stat_counters`), the command decode table (`cmd_decode`), the
 //! parameter registers (`param_regs`), the clear engine (`clear_engine`) and the geometry
 //! engine (`geometry`). The rest is still this block's, to be split the same way.
 
