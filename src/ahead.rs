@@ -7,7 +7,7 @@
 //! takes the next value. The values and their order are exactly those of computing them
 //! in place.
 
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use crate::batches::{self, Drainer};
 
 /// Values per hand-over.
 const BATCH: usize = 4096;
@@ -19,31 +19,22 @@ pub struct Ahead<T> {
     batch: Vec<T>,
     /// The next value's index in `batch`.
     at: usize,
-    rx: Receiver<Vec<T>>,
-    /// Emptied batches going back for reuse.
-    back: SyncSender<Vec<T>>,
+    from: Drainer<T>,
 }
 
 impl<T: Copy + Send + 'static> Ahead<T> {
     /// Runs `next` on a thread named `name` until this is dropped.
     pub fn spawn(name: &str, mut next: impl FnMut() -> T + Send + 'static) -> Self {
-        let (tx, rx) = sync_channel::<Vec<T>>(IN_FLIGHT);
-        let (back, spare) = sync_channel::<Vec<T>>(IN_FLIGHT + 1);
+        let (mut to, from) = batches::channel(BATCH, IN_FLIGHT);
         std::thread::Builder::new()
             .name(name.into())
-            .spawn(move || loop {
-                let mut batch = spare.try_recv().unwrap_or_default();
-                batch.extend(std::iter::repeat_with(&mut next).take(BATCH));
-                if tx.send(batch).is_err() {
-                    return; // the consumer is gone
-                }
-            })
+            // Until the consumer is gone.
+            .spawn(move || while to.push(next()) {})
             .expect("spawning a producer thread");
         Ahead {
             batch: Vec::new(),
             at: 0,
-            rx,
-            back,
+            from,
         }
     }
 
@@ -60,15 +51,12 @@ impl<T: Copy + Send + 'static> Ahead<T> {
     #[cold]
     fn refill(&mut self) {
         let full = self
-            .rx
-            .recv()
+            .from
+            .next_batch()
             .expect("a producer thread ended (it panicked: see above)");
-        assert!(!full.is_empty(), "batches are never empty");
-        let mut spent = std::mem::replace(&mut self.batch, full);
+        let spent = std::mem::replace(&mut self.batch, full);
         self.at = 0;
-        spent.clear();
-        // The producer may be gone or have enough spares; the batch is then dropped.
-        let _ = self.back.try_send(spent);
+        self.from.give_back(spent);
     }
 }
 

@@ -9,9 +9,9 @@
 //! updates). So the simulator can run it on a second core, [`Background`], fed in event
 //! order by a stream of batched operations, and take its figures when the run ends.
 
+use crate::batches::{self, Filler};
 use crate::storage::RangeSet;
 use anyhow::{anyhow, Result};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
 /// A copy between its source read and its target write.
@@ -127,21 +127,17 @@ const PREFETCH: usize = 16;
 
 /// A [`Divergence`] kept by a worker thread, in the order its operations were given.
 pub struct Background {
-    batch: Vec<Op>,
-    tx: Option<SyncSender<Vec<Op>>>,
-    /// Emptied batches coming back for reuse.
-    spare: Receiver<Vec<Op>>,
+    to: Filler<Op>,
     worker: JoinHandle<Divergence>,
 }
 
 impl Background {
     pub fn spawn(mut d: Divergence) -> Self {
-        let (tx, rx) = sync_channel::<Vec<Op>>(IN_FLIGHT);
-        let (back, spare) = sync_channel(IN_FLIGHT + 1);
+        let (to, from) = batches::channel(BATCH, IN_FLIGHT);
         let worker = std::thread::Builder::new()
             .name("divergence".into())
             .spawn(move || {
-                for mut batch in rx {
+                while let Some(batch) = from.next_batch() {
                     for i in 0..batch.len() {
                         // Random writes miss the cache twice (directory entry, then its
                         // ranges): ask for both a few operations ahead.
@@ -158,19 +154,12 @@ impl Background {
                             Op::Target { id, ok } => d.target_written(id, ok),
                         }
                     }
-                    batch.clear();
-                    // The sender may be gone already; the batch is then simply dropped.
-                    let _ = back.try_send(batch);
+                    from.give_back(batch);
                 }
                 d
             })
             .expect("spawning the divergence worker");
-        Background {
-            batch: Vec::with_capacity(BATCH),
-            tx: Some(tx),
-            spare,
-            worker,
-        }
+        Background { to, worker }
     }
 
     /// See [`Divergence::source_written`].
@@ -189,31 +178,16 @@ impl Background {
     }
 
     fn push(&mut self, op: Op) {
-        self.batch.push(op);
-        if self.batch.len() == BATCH {
-            self.flush();
-        }
-    }
-
-    fn flush(&mut self) {
-        let next = self
-            .spare
-            .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
-        let full = std::mem::replace(&mut self.batch, next);
-        if let Some(tx) = &self.tx {
-            // Fails only when the worker has died; `finish` reports why.
-            if tx.send(full).is_err() {
-                self.tx = None;
-            }
-        }
+        // False only when the worker has died; `finish` reports why.
+        self.to.push(op);
     }
 
     /// Waits for every operation given so far and returns the divergence they leave.
-    pub fn finish(mut self) -> Result<Divergence> {
-        self.flush();
-        drop(self.tx.take());
-        self.worker
+    pub fn finish(self) -> Result<Divergence> {
+        let Background { mut to, worker } = self;
+        to.flush();
+        drop(to);
+        worker
             .join()
             .map_err(|_| anyhow!("the divergence worker panicked"))
     }

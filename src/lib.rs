@@ -3,8 +3,9 @@
 //! This crate is the migration simulator and the CLI around the workspace: a
 //! discrete-event [`world`] (users writing, a migration server copying, the snoop block
 //! watching) over its [`events`] queue, with its random draws taken [`ahead`] on another
-//! core, [`workload`] generators, the drives' [`storage`] and the [`divergence`] between
-//! target and source (so memory follows the writes), the [`scale`] benchmark, the trace
+//! core (values cross threads in [`batches`]), [`workload`] generators, the drives'
+//! [`storage`] and the [`divergence`] between target and source (so memory follows the
+//! writes), the [`scale`] benchmark, the trace
 //! [`replay`]er, the [`report`]s and the benches. The tracker is in `lmsnoop-sim` (golden
 //! model and Verilator backend), the host protocol in `lmsnoop-firmware`, the register map
 //! in `lmsnoop-regs`. The hardware commands come from `lmsnoop-flows` (feature `hw`) and the
@@ -12,6 +13,7 @@
 
 pub mod ahead;
 pub mod backend;
+pub mod batches;
 pub mod bench;
 pub mod divergence;
 pub mod events;
