@@ -12,6 +12,10 @@ pub struct FormalArgs {
     /// Bounded model check depth in clock cycles.
     #[arg(long, default_value_t = crate::formal::DEFAULT_DEPTH)]
     depth: u32,
+    /// Check this property to another depth than --depth (repeatable), e.g. a cheap one past
+    /// the step its cover is reached in.
+    #[arg(long = "property-depth", value_name = "NAME=N", value_parser = parse_property_depth)]
+    property_depths: Vec<(String, u32)>,
     /// Time limit in seconds of each property's unbounded proof attempt (ABC PDR); 0 skips.
     #[arg(long, value_name = "SECONDS", default_value_t = crate::formal::DEFAULT_PDR_SECONDS)]
     pdr: u32,
@@ -166,6 +170,17 @@ pub fn synth_cmd(args: SynthArgs) -> Result<()> {
     report.check()
 }
 
+/// `NAME=N` of `--property-depth`.
+fn parse_property_depth(s: &str) -> Result<(String, u32), String> {
+    let (name, depth) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: expected NAME=N, e.g. swap_clean=26"))?;
+    let depth = depth
+        .parse()
+        .map_err(|_| format!("`{depth}` in `{s}` is not a depth in cycles"))?;
+    Ok((name.to_string(), depth))
+}
+
 pub fn formal_cmd(args: FormalArgs) -> Result<()> {
     use crate::formal::{self, mutants};
     if args.list_mutants {
@@ -177,6 +192,7 @@ pub fn formal_cmd(args: FormalArgs) -> Result<()> {
     let mutant = args.mutate.as_deref().map(mutants::find).transpose()?;
     let report = formal::run(&formal::Options {
         depth: args.depth,
+        property_depths: args.property_depths,
         covers: !args.no_covers,
         only_covers: args.only_covers,
         cover_depth: args.cover_depth,

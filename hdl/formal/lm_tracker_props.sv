@@ -24,6 +24,10 @@
 //   sel:       0 = ram0 holds the active buffer, 1 = ram1 does; a swap flips it;
 //   busy:      STATUS.BUSY (the status_busy property checks that reads return it);
 //   cmd_busy:  a command is pending or executing, or the clear engine runs;
+//   p_empty, b_valid, s1_valid, s2_valid, *_is_q: the accept pipeline holds no snoop; the
+//              walker B and the stages S1, S2 hold an operation, and it is a query read
+//              (which writes nothing); together: a snoop has yet to write the bitmaps
+//              (BUSY also waits for the count stages S3, S4);
 //   cmd_pending, cstate: a CMD write is waiting, and the command engine's state (the
 //              enum's Idle is encoded 0); E2 reads them;
 //   op_*:      the decode (first and last granule, out of range, empty) of the snoop in
@@ -43,6 +47,13 @@
 // probe: p_sel = dut.sel$q
 // probe: p_busy = dut.busy
 // probe: p_cmd_busy = dut.cmd_busy
+// probe: p_p_empty = dut.p_empty
+// probe: p_b_valid = dut.b_valid$q
+// probe: p_b_is_q = dut.b_is_q
+// probe: p_s1_valid = dut.s1_valid$q
+// probe: p_s1_is_q = dut.s1_is_q
+// probe: p_s2_valid = dut.s2_valid$q
+// probe: p_s2_is_q = dut.s2_is_q
 // probe: p_cmd_pending = dut.cmd_pending$q
 // probe: p_cstate = dut.cstate$q
 // probe: p_op_g0 = dut.op_g0
@@ -84,12 +95,14 @@
 //                [PLAN_START, PLAN_END) or below CURSOR; bitmap: passive bit of g clear;
 //                naive/clear/out-of-range: never skipped) leaves an obligation that follows
 //                the spec's data movement (active, then passive after a swap) until the spec
-//                itself clears it; in every cycle with BUSY == 0 (when hardware.md promises
-//                that every accepted operation has reached the bitmaps) each obligation
-//                holds in the RTL's RAM bit of g (_active / _passive buffer).
+//                itself clears it; in every cycle the bitmaps are settled (no command runs
+//                and no snoop is before S2's write: every cycle with BUSY == 0, when
+//                hardware.md promises that every accepted operation has reached the bitmaps,
+//                and also those where only the count stages are busy) each obligation holds
+//                in the RTL's RAM bit of g (_active / _passive buffer).
 //  no_lost_*     the same check for every bit the spec has set (marks, cursor gaps, window
-//                closes, folds, loads included): BUSY == 0 means the RTL's bits of g are a
-//                superset of the spec's.
+//                closes, folds, loads included): settled bitmaps hold a superset of the
+//                spec's bits of g.
 //  status_busy   a STATUS read returns the BUSY of the cycle it was accepted in, so the
 //                firmware's polling sees the idle cycles the checks above are made in.
 //  conservative  the RTL's active-buffer bit of g goes 1 -> 0 (a RAM write while that RAM
@@ -100,7 +113,8 @@
 //                range, empty) equals the spec's arithmetic on SLBA, NLB, NS_LBAS and the
 //                granule shift; the shadow's other properties use the DUT's decode.
 //  inv_*         helper invariants (a read in flight carries the BUSY of its sampling cycle)
-//                that k-induction needs; checked like the others.
+//                that k-induction needs, and that every BUSY == 0 cycle is a checkpoint;
+//                checked like the others.
 
 `include "lm_formal_defs.svh"
 
@@ -157,6 +171,8 @@ module lm_tracker_formal (
 
     // Probes (driven by `lmsnoop formal`, see the list at the top).
     (* keep *) wire          p_we0, p_we1, p_sel, p_busy, p_cmd_busy, p_cmd_pending;
+    (* keep *) wire          p_p_empty, p_b_valid, p_b_is_q, p_s1_valid, p_s1_is_q;
+    (* keep *) wire          p_s2_valid, p_s2_is_q;
     (* keep *) wire [3:0]    p_cstate;
     (* keep *) wire [AW-1:0] p_wa0, p_wa1;
     (* keep *) wire [63:0]   p_wd0, p_wd1, p_ns;
@@ -236,9 +252,10 @@ module lm_tracker_formal (
     // decode nets `lmsnoop formal` cuts, Yosys `cutpoint`: the `cut` probes), is replaced by
     // free values constrained only to what that arithmetic can give. decode_ok, proven on
     // the decode model, says the block's decode equals this one; here the block's cut nets
-    // are assumed to carry it, so every trace of the real block is a trace of this model. The converse holds too on the formal build:
-    // with shift 0 every g0 <= gl < granules is the decode of some write (NLB reaches 2^16
-    // LBAs, the build has 256 granules), so a cover reached here is reachable in the block.
+    // are assumed to carry it, so every trace of the real block is a trace of this model.
+    // The converse holds too on the formal build: with shift 0 every g0 <= gl < granules is
+    // the decode of some write (NLB reaches 2^16 LBAs, the build has 128 granules), so a
+    // cover reached here is reachable in the block.
     (* anyseq *) reg op_ok, op_empty;
     (* anyseq *) reg [31:0] op_g0, op_gl;
     always @* if (uw_hs | cr_hs) begin
@@ -422,11 +439,16 @@ module lm_tracker_formal (
     wire act_is0 = p_sel ? (rk1 & !rb1) : (rk0 & !rb0);
     wire pas_is1 = p_sel ? (rk0 & rb0) : (rk1 & rb1);
 
-    // ---- checkpoints: every cycle the block is idle ---------------------------------------
+    // ---- checkpoints: every cycle the bitmaps are settled ---------------------------------
     // hardware.md: BUSY == 0 means every accepted operation has updated the bitmaps, so in
     // any cycle with BUSY == 0 (not only those a STATUS read samples) the RAM bits of g must
-    // hold what the spec says for the operations accepted before that cycle.
-    wire idle_chk = !p_busy;
+    // hold what the spec says for the operations accepted before that cycle. The check is
+    // made sooner, and so more often: once no command runs and every snoop has passed S2
+    // (the last stage that writes the RAMs), while S3 and S4 may still be counting. That
+    // is a superset of the BUSY == 0 cycles, and a wrong bit shows two cycles earlier.
+    wire bits_busy = !p_p_empty | (p_b_valid & !p_b_is_q) | (p_s1_valid & !p_s1_is_q)
+        | (p_s2_valid & !p_s2_is_q);
+    wire idle_chk = !p_cmd_busy & !bits_busy;
 
     // A STATUS read returns the BUSY of the cycle it was accepted in.
     reg ar_busy = 0, ar_pend = 0;
@@ -513,6 +535,8 @@ module lm_tracker_formal (
                 & (p_gran == s_gran));
             inv_read_pending: assert(ar_pend == s_axil_rvalid);
             inv_pipeline: assert(m3_v == p_p3_valid);
+            // Every BUSY == 0 cycle is a checkpoint.
+            if (!p_busy) inv_settled: assert(idle_chk);
             if (ar_pend) inv_read_busy: assert(s_axil_rdata[`LM_BUSY_BIT] == ar_busy);
             conservative: assert(!(drop0 | drop1) | perm);
             if (flipped) swap_clean: assert(act_is0);
@@ -534,12 +558,24 @@ module lm_tracker_formal (
         else if (ev_skip) skipped <= 1'b1;
         else if (n_act) skipped <= 0;
     end
+    // A cover guards the properties whose hard case it reaches: `lmsnoop formal` does not
+    // pass a run that checks a guarded property only to a depth at or below the step the
+    // cover is reached in (that property would be vacuous on the case).
+    // guard: cover_skip_cursor safety_active
+    // guard: cover_skip_bitmap safety_active
+    // guard: cover_skip_held safety_active
+    // guard: cover_safety_checked safety_active no_lost_active
+    // guard: cover_passive_checked safety_passive no_lost_passive
+    // guard: cover_clear_dropped conservative
+    // guard: cover_swap_active_set swap_clean
+    // guard: cover_swap_residue swap_clean
     always @* begin
         if (!init) begin
             cover_skip_cursor: `LM_COVER(ev_skip & is_cursor);
             cover_skip_bitmap: `LM_COVER(ev_skip & is_bitmap);
             cover_skip_held: `LM_COVER(idle_chk & skipped & !act_is1);
             cover_safety_checked: `LM_COVER(idle_chk & ob_act & act_is1);
+            cover_passive_checked: `LM_COVER(idle_chk & ob_pas & pas_is1);
             cover_clear_dropped: `LM_COVER((drop0 | drop1) & is_clear);
             cover_swap_active_set: `LM_COVER(flipped & act1_q);
             cover_swap_residue: `LM_COVER(flipped & swap_residue);

@@ -43,6 +43,9 @@ pub const DEFAULT_PDR_SECONDS: u32 = 60;
 
 pub struct Options {
     pub depth: u32,
+    /// Properties checked to another depth than `depth` (a cheap property can go deeper,
+    /// to past the cover that shows its hard case).
+    pub property_depths: Vec<(String, u32)>,
     pub covers: bool,
     /// Search only these covers (all when empty).
     pub only_covers: Vec<String>,
@@ -65,6 +68,8 @@ pub struct Options {
 
 pub struct Report {
     pub depth: u32,
+    /// The covers of the wrapper and the properties each one guards ([`guards`]).
+    pub guards: Vec<(String, Vec<String>)>,
     pub granules: u64,
     pub mutant: Option<&'static Mutant>,
     pub tools: String,
@@ -154,14 +159,41 @@ pub enum Bounded {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Check {
     pub property: String,
+    /// The depth it was checked to.
+    pub depth: u32,
     pub outcome: Bounded,
     pub seconds: f64,
+}
+
+impl Options {
+    /// The depth `property` is checked to.
+    pub fn depth_of(&self, property: &str) -> u32 {
+        self.property_depths
+            .iter()
+            .rev()
+            .find(|(p, _)| p == property)
+            .map_or(self.depth, |&(_, d)| d)
+    }
+}
+
+/// The wrapper's `// guard: COVER PROPERTY...` lines: the properties a cover makes
+/// non-vacuous. A property checked to a depth at or below the step its cover is reached
+/// in never sees that case, so such a run does not pass ([`Report::check`]).
+pub fn guards(wrapper: &str) -> Vec<(String, Vec<String>)> {
+    wrapper
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("// guard:"))
+        .filter_map(|rest| {
+            let mut words = rest.split_whitespace().map(str::to_string);
+            Some((words.next()?, words.collect()))
+        })
+        .collect()
 }
 
 /// Bounded check of `property` with ABC; a counterexample is replayed by yosys-smtbmc,
 /// which names the failing assertions and writes the VCD.
 fn check_bounded(dir: &WorkDir, property: &str, opts: &Options) -> Result<Check> {
-    let (depth, progress) = (opts.depth, opts.progress);
+    let (depth, progress) = (opts.depth_of(property), opts.progress);
     let (outcome, seconds) = abc::bmc(dir, property, depth, opts.bmc_seconds)?;
     if progress {
         eprintln!("  formal bmc: {property}: {outcome:?} to depth {depth} ({seconds:.1} s)");
@@ -186,13 +218,14 @@ fn check_bounded(dir: &WorkDir, property: &str, opts: &Options) -> Result<Check>
     };
     Ok(Check {
         property: property.to_string(),
+        depth,
         outcome,
         seconds,
     })
 }
 
 pub fn run(opts: &Options) -> Result<Report> {
-    if opts.depth < 2 {
+    if opts.depth < 2 || opts.property_depths.iter().any(|&(_, d)| d < 2) {
         bail!("--depth must be at least 2 cycles (reset, then one step)");
     }
     let known = labels(WRAPPER, COVER);
@@ -209,6 +242,7 @@ pub fn run(opts: &Options) -> Result<Report> {
     if let Some(bad) = opts
         .only_properties
         .iter()
+        .chain(opts.property_depths.iter().map(|(p, _)| p))
         .find(|p| !properties.contains(p))
     {
         bail!(
@@ -280,6 +314,7 @@ pub fn run(opts: &Options) -> Result<Report> {
             let at = order.iter().position(|q| q == p).expect("ordered");
             checks[at].clone().unwrap_or_else(|| Check {
                 property: p.clone(),
+                depth: opts.depth_of(p),
                 outcome: Bounded::NotRun,
                 seconds: 0.0,
             })
@@ -329,6 +364,7 @@ pub fn run(opts: &Options) -> Result<Report> {
     }
     let report = Report {
         depth: opts.depth,
+        guards: guards(WRAPPER),
         granules: LmTracker::<FORMAL_ADDR_BITS>::CAPACITY,
         mutant: opts.mutant,
         tools: format!("{yosys}; {z3}"),
@@ -349,7 +385,8 @@ pub fn run(opts: &Options) -> Result<Report> {
 }
 
 /// Searches each cover with ABC's BMC on the covers model: a cover is reached in the
-/// step of the "counterexample" to its negation.
+/// step of the "counterexample" to its negation, which yosys-smtbmc replays into the
+/// cover's trace (`bmc-<cover>.vcd`), so a reached cover can be looked at, not only counted.
 fn covers(
     dir: &WorkDir,
     names: &[String],
@@ -365,12 +402,26 @@ fn covers(
         if progress {
             eprintln!("  formal cover: {c}: {outcome:?} ({seconds:.1} s)");
         }
-        Ok(outcome)
+        let trace = match outcome {
+            Bmc::Fails { .. } => {
+                let replay = Mode::Replay(c.to_string());
+                let v = smtbmc::run(&sub, script::MODEL_FILE, replay, false)?;
+                if v.passed {
+                    bail!(
+                        "ABC's trace to {c} did not replay on the SMT2 model in {}",
+                        sub.path.display()
+                    );
+                }
+                v.vcd
+            }
+            _ => None,
+        };
+        Ok((outcome, trace))
     })?;
     let mut v = Verdict::new(true, started.elapsed().as_secs_f64());
-    for (c, outcome) in names.iter().zip(found) {
+    for (c, (outcome, trace)) in names.iter().zip(found) {
         match outcome {
-            Bmc::Fails { frame } => v.reached.push((c.clone(), frame)),
+            Bmc::Fails { frame } => v.reached.push((c.clone(), frame, trace)),
             Bmc::Holds | Bmc::Incomplete { .. } => {
                 v.passed = false;
                 v.unreached.push(c.clone());
@@ -427,12 +478,16 @@ impl Report {
             })
             .collect();
         if let (Some(m), true) = (self.mutant, self.bmc.passed) {
+            let depth = self
+                .bounded
+                .iter()
+                .find(|c| c.property == m.caught_by)
+                .map_or(self.depth, |c| c.depth);
             bail!(
-                "mutant {} NOT caught: {} holds to depth {} on the broken block (a deeper \
+                "mutant {} NOT caught: {} holds to depth {depth} on the broken block (a deeper \
                  --depth may reach the bug; else the properties miss it)",
                 m.name,
                 m.caught_by,
-                self.depth
             );
         }
         if self.bmc.failed.is_empty() && !short.is_empty() {
@@ -470,8 +525,41 @@ impl Report {
                     c.unreached.join(", ")
                 );
             }
+            let vacuous = self.vacuous();
+            if !vacuous.is_empty() {
+                bail!(
+                    "formal check VACUOUS: {} (a property must be checked past the step its \
+                     cover is reached in: raise --depth, or --property-depth NAME=N)",
+                    vacuous.join("; ")
+                );
+            }
         }
         Ok(())
+    }
+
+    /// Each guarded property checked to a depth that does not pass its cover's step:
+    /// "COVER reached in step S, PROPERTY checked to depth D".
+    pub fn vacuous(&self) -> Vec<String> {
+        let Some(c) = &self.cover else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (cover, step, _) in &c.reached {
+            let guarded = self.guards.iter().filter(|(g, _)| g == cover);
+            for p in guarded.flat_map(|(_, ps)| ps) {
+                let Some(check) = self.bounded.iter().find(|b| &b.property == p) else {
+                    continue;
+                };
+                if check.outcome == Bounded::Holds && *step >= check.depth {
+                    out.push(format!(
+                        "{cover} reached in step {step}, {p} checked to depth {} (steps 0..{})",
+                        check.depth,
+                        check.depth - 1
+                    ));
+                }
+            }
+        }
+        out
     }
 
     pub fn table(&self) -> String {
@@ -508,6 +596,9 @@ impl Report {
         let _ = writeln!(s, "|---|---|---|---|");
         for (p, check) in self.properties.iter().zip(&self.bounded) {
             let bounded = match &check.outcome {
+                Bounded::Holds if check.depth != self.depth => {
+                    format!("holds to depth {} ({:.1} s)", check.depth, check.seconds)
+                }
                 Bounded::Holds => format!("holds ({:.1} s)", check.seconds),
                 Bounded::Fails(v) => format!("FAILS in step {}", v.step.unwrap_or(0)),
                 Bounded::Incomplete { frames } => format!(
@@ -545,8 +636,9 @@ impl Report {
                 "\ncovers, searched to depth {} ({:.1} s):",
                 self.cover_depth, c.seconds
             );
-            for (name, step) in &c.reached {
-                let _ = writeln!(s, "  {name}: reached in step {step}");
+            for (name, step, vcd) in &c.reached {
+                let trace = vcd.as_deref().unwrap_or("no trace written");
+                let _ = writeln!(s, "  {name}: reached in step {step} ({trace})");
             }
             for name in &c.unreached {
                 let _ = writeln!(s, "  {name}: NOT REACHED within {} steps", self.cover_depth);
@@ -580,13 +672,14 @@ impl Report {
             .map(|c| {
                 // `frames`: the steps checked without a failure.
                 let (outcome, step, frames) = match &c.outcome {
-                    Bounded::Holds => ("holds", None, self.depth),
+                    Bounded::Holds => ("holds", None, c.depth),
                     Bounded::Fails(v) => ("fails", v.step, v.step.unwrap_or(0)),
                     Bounded::Incomplete { frames } => ("incomplete", None, *frames),
                     Bounded::NotRun => ("not_run", None, 0),
                 };
                 json!({
                     "property": c.property,
+                    "depth": c.depth,
                     "outcome": outcome,
                     "step": step,
                     "frames": frames,
@@ -598,7 +691,7 @@ impl Report {
             let reached: Vec<Value> = c
                 .reached
                 .iter()
-                .map(|(n, st)| json!({ "cover": n, "step": st }))
+                .map(|(n, st, vcd)| json!({ "cover": n, "step": st, "vcd": vcd }))
                 .collect();
             json!({ "reached": reached, "unreached": c.unreached, "seconds": c.seconds })
         });
@@ -636,6 +729,7 @@ impl Report {
             "bmc": verdict(&self.bmc),
             "bounded": bounded,
             "covers": covers,
+            "vacuous": self.vacuous(),
             "pdr_seconds": self.pdr_seconds,
             "pdr": pdr,
             "induction": induction,
@@ -662,6 +756,26 @@ mod tests {
             );
         }
         assert!(labels(WRAPPER, COVER).len() >= 5);
+    }
+
+    #[test]
+    fn every_cover_guards_known_properties() {
+        let asserts = labels(WRAPPER, "assert");
+        let covers = labels(WRAPPER, COVER);
+        let guards = guards(WRAPPER);
+        for c in &covers {
+            let g = guards.iter().find(|(n, _)| n == c);
+            assert!(
+                g.is_some_and(|(_, ps)| !ps.is_empty()),
+                "{c} guards nothing"
+            );
+        }
+        for (c, ps) in &guards {
+            assert!(covers.contains(c), "guard of unknown cover {c}");
+            for p in ps {
+                assert!(asserts.contains(p), "{c} guards unknown property {p}");
+            }
+        }
         for m in mutants::MUTANTS {
             assert!(asserts.iter().any(|a| a == m.caught_by), "{}", m.name);
         }

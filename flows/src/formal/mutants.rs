@@ -27,6 +27,24 @@ pub const MUTANTS: &[Mutant] = &[
         to: "win_lo = 32'h0;",
     },
     Mutant {
+        name: "bitmap-skip-inverted",
+        effect: "under the bitmap method a user write sets its active bits only where the \
+                 passive (plan) bit is set, so a write to a granule outside the plan, or \
+                 already copied, is skipped",
+        caught_by: "safety_active",
+        from: "new0 = own0 | (s2_mask$q & ~own1);",
+        to: "new0 = own0 | (s2_mask$q & own1);",
+    },
+    Mutant {
+        name: "swap-skips-drain",
+        effect: "a command executes without waiting for the snoops already accepted to leave \
+                 the pipeline, so a user write accepted just before SWAP lands in the new \
+                 active buffer and is missing from the passive one the host queries",
+        caught_by: "safety_passive",
+        from: "if (cmd_pending$q & drained) begin",
+        to: "if (cmd_pending$q) begin",
+    },
+    Mutant {
         name: "no-forwarding",
         effect: "buffer 0's read-modify-write ignores the write of the cycle before, so of two \
                  back-to-back updates of one word the second writes back the word without the \

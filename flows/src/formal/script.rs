@@ -147,8 +147,8 @@ pub fn aiger_map(property: &str) -> String {
 
 /// The Yosys script of one model: read, flatten, drive the probes (and cut the decode, but
 /// for [`Model::Decode`]), keep the assertions in `properties`, then write
-/// - the SMT2 model yosys-smtbmc checks ([`MODEL_FILE`]; not for [`Model::Covers`]),
-///   on which it replays ABC's counterexamples into a VCD and runs k-induction,
+/// - the SMT2 model yosys-smtbmc checks ([`MODEL_FILE`]), on which it replays ABC's
+///   counterexamples (and cover traces) into a VCD and runs k-induction,
 /// - with `aiger`, one bit-blasted AIGER file with its map per assertion ([`aiger_file`],
 ///   [`aiger_map`]).
 ///
@@ -196,17 +196,14 @@ pub fn yosys_script(probes: &[Probe], model: Model, properties: &[String], aiger
          opt -fast\n\
          async2sync\n"
     );
-    // The covers model is searched by ABC only: it needs no SMT2 model for replays.
-    if model != Model::Covers {
-        let _ = write!(
-            s,
-            "design -save prepared\n\
-             dffunmap\n\
-             stat\n\
-             write_smt2 -wires {MODEL_FILE}\n\
-             design -load prepared\n"
-        );
-    }
+    let _ = write!(
+        s,
+        "design -save prepared\n\
+         dffunmap\n\
+         stat\n\
+         write_smt2 -wires {MODEL_FILE}\n\
+         design -load prepared\n"
+    );
     if !aiger {
         return s;
     }

@@ -38,8 +38,8 @@ pub struct Verdict {
     pub failed: Vec<String>,
     /// The step of the failure (BMC: the trace length - 1; induction: the step tried).
     pub step: Option<u32>,
-    /// Covers reached, with the step, and covers not reached.
-    pub reached: Vec<(String, u32)>,
+    /// Covers reached: name, step and the trace that reaches it.
+    pub reached: Vec<(String, u32, Option<String>)>,
     pub unreached: Vec<String>,
     /// The counterexample or cover trace, when smtbmc wrote one.
     pub vcd: Option<String>,

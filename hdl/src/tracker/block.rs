@@ -474,8 +474,8 @@ impl<const A: usize> LmTracker<A> {
 
     pub fn new() -> Self {
         assert!(
-            (2..=20).contains(&A),
-            "bitmap RAM address width must be 2..=20 bits"
+            (1..=20).contains(&A),
+            "bitmap RAM address width must be 1..=20 bits"
         );
         // The RTL's field signals have fixed widths; the map must agree with them.
         assert_eq!(

@@ -26,11 +26,11 @@ use rust_hdl::prelude::*;
 pub const DEFAULT_ADDR_BITS: usize = 14;
 /// RAM address width of the small build used to reach the namespace end quickly in tests.
 pub const SMALL_ADDR_BITS: usize = 4;
-/// RAM address width of the build `lmsnoop formal` checks: 4 words, 256 granules. The
-/// logic is the same for every width; a small RAM lets the reset's clear engine finish in
-/// 4 cycles (every cycle of set-up is one the bounded check cannot spend on snoops), and
-/// 4 words still give ranges that start, span and end in different words.
-pub const FORMAL_ADDR_BITS: usize = 2;
+/// RAM address width of the build `lmsnoop formal` checks: 2 words, 128 granules. The
+/// logic is the same for every width; a small RAM lets the reset's clear engine and a
+/// swap's clear finish in 2 cycles (every cycle of set-up is one the bounded check cannot
+/// spend on snoops), and 2 words still give ranges that start and end in different words.
+pub const FORMAL_ADDR_BITS: usize = 1;
 
 /// One generated Verilog file.
 pub struct Generated {
