@@ -16,6 +16,7 @@
 mod cli_support;
 
 use cli_support::{lmsnoop, text, ToolPath};
+use lmsnoop_flows::formal::{labels, COVER, WRAPPER};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -43,19 +44,10 @@ const NOT_IN_CI: [&str; 5] = [
     "swap-keeps-passive",
 ];
 
-/// Every cover of the wrapper, comma-separated (its `label: `LM_COVER(` lines).
+/// Every cover of the wrapper, comma-separated (read as `lmsnoop formal` reads them).
 fn wrapper_covers() -> String {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/hdl/formal/lm_tracker_props.sv"
-    );
-    let text = std::fs::read_to_string(path).expect("the property wrapper");
-    let covers: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("//"))
-        .filter_map(|l| l.split_once(": `LM_COVER(").map(|(name, _)| name.trim()))
-        .collect();
-    assert!(covers.len() >= 8, "covers of {path}: {covers:?}");
+    let covers = labels(WRAPPER, COVER);
+    assert!(covers.len() >= 8, "covers of the wrapper: {covers:?}");
     covers.join(",")
 }
 
