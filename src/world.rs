@@ -322,10 +322,6 @@ pub fn simulate<P: TrackerPort>(cfg: &SimConfig, port: P) -> Result<RunReport> {
 }
 
 impl<P: TrackerPort> World<'_, P> {
-    fn schedule(&mut self, at: u64, ev: Ev, slot: usize) -> Result<()> {
-        self.events.schedule(at, ev, slot)
-    }
-
     fn pass(&self) -> usize {
         self.server.pass() as usize
     }
@@ -355,7 +351,7 @@ impl<P: TrackerPort> World<'_, P> {
     fn run(&mut self) -> Result<()> {
         if self.cfg.write_rate > 0.0 {
             let first = self.arrival_rng.exp(self.interarrival_ns) as u64;
-            self.schedule(first, Ev::Arrival, 0)?;
+            self.events.schedule(first, Ev::Arrival, 0)?;
         }
         self.pump(0)?;
         let mut handled = 0u64;
@@ -479,7 +475,7 @@ impl<P: TrackerPort> World<'_, P> {
         if self.lat_rng.chance(lat.write_stall_chance) {
             media += lat.write_stall.sample(&mut self.lat_rng);
         }
-        self.schedule(now + media, Ev::WriteMedia, slot)?;
+        self.events.schedule(now + media, Ev::WriteMedia, slot)?;
         if self.cfg.write_snoop == WriteSnoop::Submission {
             self.dev
                 .port_mut()
@@ -492,7 +488,7 @@ impl<P: TrackerPort> World<'_, P> {
             );
         }
         let gap = self.arrival_rng.exp(self.interarrival_ns) as u64;
-        self.schedule(now + gap.max(1), Ev::Arrival, 0)
+        self.events.schedule(now + gap.max(1), Ev::Arrival, 0)
     }
 
     fn write_media(&mut self, now: u64, slot: usize) -> Result<()> {
@@ -502,7 +498,7 @@ impl<P: TrackerPort> World<'_, P> {
         self.divergence.source_written(slba, end);
         self.watched.write_source(slba, end, stamp);
         let done = self.cfg.latency.write_complete.sample(&mut self.lat_rng);
-        self.schedule(now + done, Ev::WriteDone, slot)?;
+        self.events.schedule(now + done, Ev::WriteDone, slot)?;
         if self.watched(slba, blocks) {
             self.note(now, format!("user write #{stamp} lands on the source"));
         }
@@ -559,7 +555,7 @@ impl<P: TrackerPort> World<'_, P> {
             ok: true,
         });
         let at = now + self.cfg.latency.copy_read.sample(&mut self.copy_rng);
-        self.schedule(at, Ev::CopyMedia, slot)?;
+        self.events.schedule(at, Ev::CopyMedia, slot)?;
         if self.watched(slba, blocks) {
             self.note(
                 now,
@@ -584,7 +580,7 @@ impl<P: TrackerPort> World<'_, P> {
         self.per_pass[pass].copied += granules;
         let transfer = granules * self.cfg.latency.per_granule_ns;
         let at = now + 2 * transfer + self.cfg.latency.target_write.sample(&mut self.copy_rng);
-        self.schedule(at, Ev::TargetMedia, slot)?;
+        self.events.schedule(at, Ev::TargetMedia, slot)?;
         if self.watched(slba, blocks) {
             let span = self.granules_of(slba, blocks);
             let sampled: Vec<String> = (self.cfg.watch.iter())
@@ -614,7 +610,7 @@ impl<P: TrackerPort> World<'_, P> {
         if !failed {
             self.watched.write_target(&c.watched);
         }
-        self.schedule(
+        self.events.schedule(
             now + self.cfg.latency.write_complete.base_ns,
             Ev::TargetDone,
             slot,

@@ -231,6 +231,10 @@ impl<'a, P: TrackerPort> Engine<'a, P> {
                 self.fail(e.to_string());
             }
         }
+        // The divergence set counted each pass's redundant granules as the copies went.
+        for (pass, m) in self.per_pass.iter_mut().enumerate() {
+            m.redundant = self.divergence.redundant(pass);
+        }
         Outcome {
             records: self.server.passes().to_vec(),
             per_pass: self.per_pass,
@@ -411,10 +415,8 @@ impl<'a, P: TrackerPort> Engine<'a, P> {
         let id = self.next_id;
         self.next_id += 1;
         let pass = copy.pass as usize;
-        let redundant = self.divergence.copy_read(id, lo, hi, pass);
-        let m = &mut self.per_pass[pass];
-        m.copied += copy.count;
-        m.redundant += redundant;
+        self.divergence.copy_read(id, lo, hi, pass);
+        self.per_pass[pass].copied += copy.count;
         Job {
             copy,
             id,
