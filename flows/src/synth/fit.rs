@@ -63,6 +63,25 @@ pub fn plan(target: Target, addr_bits: u32) -> MemoryPlan {
                 explain,
             }
         }
+        Target::Ecp5_85 => {
+            // DP16KD: 18 Kbit, 512 x 36 in the mode Yosys 0.23 picks for a 64-bit word: two
+            // blocks side by side (72 bits, 64 used), ceil(words / 512) rows deep.
+            let per = 2 * words.div_ceil(512);
+            explain.push(format!(
+                "DP16KD is 18 Kbit, 512 x 36: a 64-bit word spans 2 blocks, {words} words \
+                 need ceil({words}/512) = {} rows: {per} per buffer, {} in all (the \
+                 LFE5UM-85F has 208)",
+                words.div_ceil(512),
+                2 * per
+            ));
+            MemoryPlan {
+                brams: (2 * per) as f64,
+                urams: 0,
+                lutram_cells: 0,
+                primitive: "DP16KD",
+                explain,
+            }
+        }
         Target::Xc7 | Target::Xcup if words <= XILINX_LUTRAM_MAX_WORDS => {
             // Simple dual-port LUT RAM: xc7 RAM32M is 32 x 6 and RAM64M 64 x 3; UltraScale
             // RAM32M16 is 32 x 14 and RAM64M8 64 x 7 (one write port, the other ports read).
@@ -350,6 +369,9 @@ mod tests {
         assert_eq!(plan(Target::Xcup, 14).brams, 64.0);
         // 32K granules on the iCE40: 64 Kbit of bitmap in 4 Kbit blocks.
         assert_eq!(plan(Target::Ice40Hx8k, 9).brams, 16.0);
+        assert_eq!(plan(Target::Ecp5_85, 14).brams, 128.0);
+        assert_eq!(plan(Target::Ecp5_85, 9).brams, 4.0);
+        assert_eq!(plan(Target::Ecp5_85, 6).brams, 4.0);
         // Below 256 words a buffer still takes one row of four blocks.
         assert_eq!(plan(Target::Ice40Hx8k, 4).brams, 8.0);
         // Small buffers go to LUT RAM on Xilinx.

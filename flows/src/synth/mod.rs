@@ -30,17 +30,38 @@ pub enum Target {
     Xc7,
     /// AMD/Xilinx UltraScale+: `synth_xilinx -family xcup`.
     Xcup,
+    /// Lattice ECP5 LFE5UM-85F: `synth_ecp5`, then nextpnr-ecp5 on the block alone, out of
+    /// context (its I/O bits outnumber the package's pins).
+    Ecp5_85,
 }
 
 impl Target {
-    pub const ALL: [Target; 3] = [Target::Ice40Hx8k, Target::Xc7, Target::Xcup];
+    pub const ALL: [Target; 4] = [
+        Target::Ice40Hx8k,
+        Target::Xc7,
+        Target::Xcup,
+        Target::Ecp5_85,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Target::Ice40Hx8k => "ice40-hx8k",
             Target::Xc7 => "xc7",
             Target::Xcup => "xcup",
+            Target::Ecp5_85 => "ecp5-85",
         }
+    }
+
+    /// "ice40-hx8k, xc7, xcup or ecp5-85", for messages.
+    pub fn names() -> String {
+        let names: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
+        let (last, rest) = names.split_last().expect("targets");
+        format!("{} or {last}", rest.join(", "))
+    }
+
+    /// Whether the flow places and routes (and so reports Fmax) on this target.
+    pub fn places(self) -> bool {
+        matches!(self, Target::Ice40Hx8k | Target::Ecp5_85)
     }
 
     pub fn parse(text: &str) -> Option<Target> {
@@ -51,7 +72,8 @@ impl Target {
     pub fn synth_command(self) -> String {
         match self {
             Target::Ice40Hx8k => "synth_ice40 -top lm_tracker".to_string(),
-            _ => format!(
+            Target::Ecp5_85 => "synth_ecp5 -top lm_tracker".to_string(),
+            Target::Xc7 | Target::Xcup => format!(
                 "synth_xilinx -flatten -family {} -top lm_tracker",
                 self.name()
             ),
@@ -59,7 +81,7 @@ impl Target {
     }
 
     /// Granules when `--granules` is not given: 32K on the iCE40 (its benchmark size, half
-    /// of its block RAM), the committed default build (2^20) on Xilinx.
+    /// of its block RAM), the committed default build (2^20) elsewhere.
     pub fn default_granules(self) -> u64 {
         match self {
             Target::Ice40Hx8k => 1 << 15,
@@ -98,19 +120,20 @@ pub fn sweep_granules() -> Vec<u64> {
 /// Cells by what they are.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CellCounts {
-    /// LUT1..LUT6 (Xilinx) or SB_LUT4 (iCE40).
+    /// LUT1..LUT6 (Xilinx), SB_LUT4 (iCE40) or LUT4 (ECP5).
     pub luts: u64,
-    /// FD* (Xilinx) or SB_DFF* (iCE40).
+    /// FD* (Xilinx), SB_DFF* (iCE40) or TRELLIS_FF (ECP5).
     pub ffs: u64,
-    /// CARRY4/CARRY8 or SB_CARRY.
+    /// CARRY4/CARRY8, SB_CARRY or CCU2C (two bits each).
     pub carries: u64,
-    /// MUXF7/MUXF8/MUXF9.
+    /// MUXF7/MUXF8/MUXF9, or PFUMX/L6MUX21 (ECP5).
     pub muxes: u64,
-    /// Block RAMs: SB_RAM40_4K, or RAMB36 equivalents (a RAMB18 is 0.5).
+    /// Block RAMs: SB_RAM40_4K, DP16KD, or RAMB36 equivalents (a RAMB18 is 0.5).
     pub brams: f64,
     /// URAM288.
     pub urams: u64,
-    /// Xilinx LUT-RAM cells (RAM32M, RAM64M, RAM32M16, RAM64M8, RAM*X1*).
+    /// LUT-RAM cells: Xilinx RAM32M, RAM64M, RAM32M16, RAM64M8, RAM*X1*; ECP5
+    /// TRELLIS_DPR16X4.
     pub lutram_cells: u64,
 }
 
@@ -121,13 +144,15 @@ pub fn classify(cells: &Cells) -> CellCounts {
         let name = name.as_str();
         if name == "SB_LUT4" || (name.starts_with("LUT") && name.len() == 4) {
             c.luts += n;
-        } else if name.starts_with("SB_DFF") || name.starts_with("FD") {
+        } else if name.starts_with("SB_DFF") || name.starts_with("FD") || name == "TRELLIS_FF" {
             c.ffs += n;
-        } else if name == "SB_CARRY" || name.starts_with("CARRY") {
+        } else if name == "SB_CARRY" || name.starts_with("CARRY") || name == "CCU2C" {
             c.carries += n;
-        } else if name.starts_with("MUXF") {
+        } else if name.starts_with("MUXF") || name == "PFUMX" || name == "L6MUX21" {
             c.muxes += n;
-        } else if name == "SB_RAM40_4K" || name.starts_with("RAMB36") {
+        } else if name == "TRELLIS_DPR16X4" {
+            c.lutram_cells += n;
+        } else if name == "SB_RAM40_4K" || name == "DP16KD" || name.starts_with("RAMB36") {
             c.brams += n as f64;
         } else if name.starts_with("RAMB18") {
             c.brams += 0.5 * n as f64;
@@ -150,7 +175,8 @@ fn breakdown(cells: &Cells, prefixes: &[&str]) -> String {
         .join(", ")
 }
 
-/// What nextpnr made of the harness on the HX8K with one placer seed.
+/// What nextpnr made of the design with one placer seed (iCE40: block and harness on the
+/// HX8K; ECP5: the block alone).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Placement {
     pub seed: u64,
@@ -184,8 +210,10 @@ pub struct Report {
     pub path: Option<LongestPath>,
     /// The iCE40 harness's own cells (without the block).
     pub harness: Option<CellCounts>,
-    /// One place and route per seed (iCE40), in seed order; empty on Xilinx.
+    /// One place and route per seed (iCE40, ECP5), in seed order; empty on Xilinx.
     pub placements: Vec<Placement>,
+    /// The place-and-route command, files and seed left out; None on Xilinx.
+    pub pnr_command: Option<String>,
     pub seconds: f64,
     /// Why the bitmaps are not where the arithmetic says; empty when they are.
     pub memory_problems: Vec<String>,
@@ -254,7 +282,7 @@ fn memory_problems(block: &CellCounts, plan: &MemoryPlan, ffs_bound: u64) -> Vec
 pub fn run(opts: &Options) -> Result<Report> {
     let started = Instant::now();
     let addr_bits = addr_bits_of(opts.granules)?;
-    let (yosys_version, nextpnr_version) = flow::check_tools(opts.target)?;
+    let (yosys_version, nextpnr) = flow::check_tools(opts.target)?;
     let Some(verilog) = lmsnoop_hdl::tracker::verilog_for_granules(opts.granules, "lm_tracker")
     else {
         bail!("no Verilog for {} granules", opts.granules);
@@ -295,8 +323,11 @@ pub fn run(opts: &Options) -> Result<Report> {
         _ => None,
     };
     let path = parse::longest_path(&dir.read("ltp.txt").unwrap_or_default());
-    let placements = match opts.target {
-        Target::Ice40Hx8k => {
+    let pnr_command = nextpnr
+        .as_ref()
+        .map(|(program, _)| pnr_command(opts.target, program));
+    let placements = match nextpnr {
+        Some((program, version)) => {
             if opts.seeds.is_empty() {
                 bail!("no placer seed given");
             }
@@ -307,17 +338,23 @@ pub fn run(opts: &Options) -> Result<Report> {
             }
             if opts.progress {
                 eprintln!(
-                    "lmsnoop synth: nextpnr-ice40 --hx8k --package ct256 --freq 100, seeds {}",
+                    "lmsnoop synth: {}, seeds {}",
+                    pnr_command.as_deref().unwrap_or_default(),
                     seed_list(&opts.seeds)
                 );
             }
-            let version = nextpnr_version.unwrap_or_default();
+            let pnr = Pnr {
+                target: opts.target,
+                program: &program,
+                version: &version,
+                timeout: opts.pnr_timeout,
+            };
             opts.seeds
                 .par_iter()
-                .map(|&seed| place(&dir, seed, opts.pnr_timeout, &version))
+                .map(|&seed| place(&dir, &pnr, seed))
                 .collect::<Result<Vec<_>>>()?
         }
-        _ => Vec::new(),
+        None => Vec::new(),
     };
     let plan = fit::plan(opts.target, addr_bits);
     let register_bits = parse::register_bits(&verilog);
@@ -337,20 +374,50 @@ pub fn run(opts: &Options) -> Result<Report> {
         path,
         harness,
         placements,
+        pnr_command,
         seconds: started.elapsed().as_secs_f64(),
         memory_problems,
     })
 }
 
-/// One nextpnr run and what its log says.
-fn place(
-    dir: &crate::tools::WorkDir,
-    seed: u64,
+/// How nextpnr is run for one report.
+struct Pnr<'a> {
+    target: Target,
+    program: &'a str,
+    version: &'a str,
     timeout: std::time::Duration,
-    version: &str,
-) -> Result<Placement> {
-    let (ok, log) = flow::nextpnr_ice40(dir, seed, timeout)?;
+}
+
+/// The place-and-route command of `target`, files and seed left out, for the reports.
+pub fn pnr_command(target: Target, program: &str) -> String {
+    format!(
+        "{program} {} --freq {}",
+        flow::device_args(target).join(" "),
+        flow::pnr_freq_mhz(target)
+    )
+}
+
+/// The utilisation line names nextpnr gives logic cells, block RAMs and I/O cells.
+fn utilisation_names(target: Target) -> [&'static str; 3] {
+    match target {
+        Target::Ecp5_85 => ["TRELLIS_COMB", "DP16KD", "TRELLIS_IO"],
+        _ => ["ICESTORM_LC", "ICESTORM_RAM", "SB_IO"],
+    }
+}
+
+/// What nextpnr places on `target`.
+fn placed_what(target: Target) -> &'static str {
+    match target {
+        Target::Ecp5_85 => "the block alone, out of context",
+        _ => "block + harness",
+    }
+}
+
+/// One nextpnr run and what its log says.
+fn place(dir: &crate::tools::WorkDir, pnr: &Pnr, seed: u64) -> Result<Placement> {
+    let (ok, log) = flow::nextpnr(dir, pnr.target, pnr.program, seed, pnr.timeout)?;
     let mut r = parse::nextpnr_log(&log);
+    let [lcs, rams, ios] = utilisation_names(pnr.target);
     if let Some(stopped) = log.lines().rfind(|l| l.contains("did not finish")) {
         r.error = Some(stopped.to_string());
     }
@@ -358,15 +425,15 @@ fn place(
         seed,
         fits: ok,
         fmax_mhz: if ok { r.fmax_mhz } else { None },
-        lcs: r.utilisation.get("ICESTORM_LC").copied(),
-        rams: r.utilisation.get("ICESTORM_RAM").copied(),
-        ios: r.utilisation.get("SB_IO").copied(),
+        lcs: r.utilisation.get(lcs).copied(),
+        rams: r.utilisation.get(rams).copied(),
+        ios: r.utilisation.get(ios).copied(),
         error: if ok {
             None
         } else {
             r.error.or(Some(tail(&log)))
         },
-        version: version.to_string(),
+        version: pnr.version.to_string(),
     })
 }
 
@@ -645,9 +712,11 @@ impl Report {
                 let seeds: Vec<u64> = self.placements.iter().map(|p| p.seed).collect();
                 let _ = writeln!(
                     s,
-                    "{}: nextpnr-ice40 --hx8k --package ct256 --freq 100 --seed {}, block + harness",
+                    "{}: {} --seed {}, {}",
                     p.version,
-                    seed_list(&seeds)
+                    self.pnr_command.as_deref().unwrap_or_default(),
+                    seed_list(&seeds),
+                    placed_what(self.target)
                 );
                 let fits = self.fits() == Some(true);
                 let _ = writeln!(s, "  fits: {}", if fits { "yes" } else { "no" });
@@ -697,7 +766,7 @@ impl Report {
 
 /// The `--sweep` table in Markdown (on iCE40 with nextpnr's fit and Fmax).
 pub fn sweep_table(target: Target, reports: &[Report]) -> String {
-    let placed = target == Target::Ice40Hx8k;
+    let placed = target.places();
     let mut s = String::new();
     let _ = write!(
         s,
@@ -754,12 +823,12 @@ pub fn sweep_table(target: Target, reports: &[Report]) -> String {
         target.synth_command(),
         match target {
             Target::Ice40Hx8k => "SB_RAM40_4K (the HX8K has 32)",
-            _ => "RAMB36 equivalents",
+            Target::Ecp5_85 => "DP16KD (the LFE5UM-85F has 208)",
+            Target::Xc7 | Target::Xcup => "RAMB36 equivalents",
         },
-        if placed {
-            " Fits and Fmax: block + harness placed by nextpnr-ice40 --hx8k --package ct256."
-        } else {
-            ""
+        match first.and_then(|r| r.pnr_command.as_deref()) {
+            Some(cmd) => format!(" Fits and Fmax: {}, `{cmd}`.", placed_what(target)),
+            None => String::new(),
         }
     );
     s
@@ -812,6 +881,23 @@ mod tests {
         .collect();
         let c = classify(&ice);
         assert_eq!((c.luts, c.ffs, c.carries, c.brams), (9, 4, 2, 16.0));
+        let ecp5: Cells = [
+            ("LUT4", 7),
+            ("TRELLIS_FF", 5),
+            ("CCU2C", 3),
+            ("PFUMX", 4),
+            ("L6MUX21", 1),
+            ("DP16KD", 128),
+            ("TRELLIS_DPR16X4", 2),
+        ]
+        .into_iter()
+        .map(|(n, c)| (n.to_string(), c))
+        .collect();
+        let c = classify(&ecp5);
+        assert_eq!(
+            (c.luts, c.ffs, c.carries, c.muxes, c.brams, c.lutram_cells),
+            (7, 5, 3, 5, 128.0, 2)
+        );
     }
 
     #[test]
@@ -856,5 +942,14 @@ mod tests {
             assert_eq!(Target::parse(t.name()), Some(t));
         }
         assert_eq!(Target::parse("ecp5"), None);
+        assert_eq!(Target::names(), "ice40-hx8k, xc7, xcup or ecp5-85");
+        assert_eq!(
+            pnr_command(Target::Ecp5_85, "nextpnr-ecp5"),
+            "nextpnr-ecp5 --85k --out-of-context --freq 125"
+        );
+        assert_eq!(
+            pnr_command(Target::Ice40Hx8k, "nextpnr-ice40"),
+            "nextpnr-ice40 --hx8k --package ct256 --freq 100"
+        );
     }
 }
