@@ -51,6 +51,28 @@ fn units_cover_the_luts(json: &str) {
     );
 }
 
+/// The depth by register comes from the BLIF, the longest path from Yosys's `ltp`: the
+/// deepest register is exactly as deep as that path, each listed one names its depth and
+/// unit, and the count over the target matches the list.
+fn depths_agree_with_ltp(json: &str) {
+    let at = json
+        .find("\"depth_by_register\":[")
+        .expect("depth_by_register")
+        + "\"depth_by_register\":[".len();
+    let list = &json[at..at + json[at..].find(']').expect("end of depth_by_register")];
+    let rows: Vec<&str> = list.split('{').skip(1).collect();
+    assert!(!rows.is_empty(), "{json}");
+    let depths: Vec<f64> = rows.iter().map(|r| number(r, "depth")).collect();
+    assert_eq!(depths[0], number(json, "logic_depth"), "{list}");
+    assert!(depths.windows(2).all(|w| w[0] >= w[1]), "{list}");
+    assert!(rows.iter().all(|r| !field(r, "unit").is_empty()), "{list}");
+    let target = number(json, "depth_target");
+    let over = depths.iter().filter(|&&d| d > target).count() as f64;
+    if over < depths.len() as f64 {
+        assert_eq!(number(json, "over_depth_target"), over, "{list}");
+    }
+}
+
 const KEYS: [&str; 12] = [
     "target",
     "granules",
@@ -88,6 +110,7 @@ fn xc7_maps_the_bitmaps_to_block_ram() {
     assert!(number(&json, "luts") > 0.0 && number(&json, "carries") > 0.0);
     assert!(number(&json, "ffs") <= number(&json, "ffs_bound"), "{json}");
     assert!(number(&json, "logic_depth") > 0.0, "{json}");
+    depths_agree_with_ltp(&json);
     units_cover_the_luts(&json);
     // Yosys has no Xilinx timing model and nothing is placed.
     assert_eq!(field(&json, "fmax_mhz"), "null");

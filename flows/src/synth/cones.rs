@@ -6,6 +6,11 @@
 //! The netlist is Yosys's BLIF (`write_blif`), written right after synthesis: one
 //! `.subckt` per cell, nets named after the RTL signals where Yosys kept a name (a flop's
 //! output is `<register>.q[bit]`).
+//!
+//! The same graph gives the logic depth into each register ([`depths`]): the cells on the
+//! longest combinational path that ends there, counted as Yosys's `ltp` counts them, so
+//! that a report can list every register over a depth target instead of the one longest
+//! path.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -75,6 +80,10 @@ enum Role {
 struct Cell {
     role: Role,
     outs: Vec<usize>,
+    /// Nets read (combinational cells only; a sink's inputs end cones instead).
+    ins: Vec<usize>,
+    /// Counts on a path: a netlist cell; not a BLIF buffer between two net names.
+    counted: bool,
 }
 
 fn is_lut(kind: &str) -> bool {
@@ -178,15 +187,24 @@ impl Builder {
             Role::End => Some(ram_group(port)),
             Role::Lut | Role::Through => None,
         };
+        let mut ins = Vec::new();
         for &(port, net) in &pins {
             if is_output_port(kind, port) {
                 continue;
             }
             let group = group_of(port);
             let n = self.net(net);
+            if group.is_none() {
+                ins.push(n);
+            }
             self.consumers[n].push((id, group));
         }
-        self.cells.push(Cell { role, outs });
+        self.cells.push(Cell {
+            role,
+            outs,
+            ins,
+            counted: true,
+        });
     }
 }
 
@@ -196,8 +214,17 @@ fn pins_out(pins: &[(&str, &str)]) -> String {
         .map_or("?".to_string(), |(_, n)| register_of(n))
 }
 
-/// Charges every LUT of the BLIF netlist `blif` (one flattened module) to the units.
-pub fn lut_share(blif: &str) -> LutShare {
+/// A BLIF netlist as cells and the nets between them.
+struct Netlist {
+    /// Per net: (cell, group when the consumer is a sink) for each consumer.
+    consumers: Vec<Vec<(usize, Option<String>)>>,
+    cells: Vec<Cell>,
+    /// Per net, the block outputs it drives.
+    extra_sinks: HashMap<usize, Vec<String>>,
+}
+
+/// Reads Yosys's BLIF of one flattened module.
+fn parse(blif: &str) -> Netlist {
     let mut b = Builder {
         nets: HashMap::new(),
         consumers: Vec::new(),
@@ -221,6 +248,8 @@ pub fn lut_share(blif: &str) -> LutShare {
                 b.cells.push(Cell {
                     role: Role::Through,
                     outs: vec![to],
+                    ins: vec![from],
+                    counted: false,
                 });
                 b.consumers[from].push((id, None));
             }
@@ -235,9 +264,78 @@ pub fn lut_share(blif: &str) -> LutShare {
     for (n, g) in sink_groups {
         extra_sinks.entry(n).or_default().push(g);
     }
-    let Builder {
-        consumers, cells, ..
-    } = b;
+    Netlist {
+        consumers: b.consumers,
+        cells: b.cells,
+        extra_sinks,
+    }
+}
+
+/// The logic depth into each register, RAM port group and block output of the BLIF
+/// netlist `blif`: the counted cells on the longest combinational path ending there, from
+/// a register, RAM output or input. Deepest first, then by name.
+pub fn depths(blif: &str) -> Vec<(String, u32)> {
+    let net = parse(blif);
+    let mut driver: Vec<Option<usize>> = vec![None; net.consumers.len()];
+    for (id, cell) in net.cells.iter().enumerate() {
+        if !matches!(cell.role, Role::End) {
+            for &n in &cell.outs {
+                driver[n] = Some(id);
+            }
+        }
+    }
+    let mut memo: Vec<Option<u32>> = vec![None; net.cells.len()];
+    let mut into: BTreeMap<String, u32> = BTreeMap::new();
+    let mut note = |group: &str, d: u32| {
+        let e = into.entry(group.to_string()).or_default();
+        *e = (*e).max(d);
+    };
+    for n in 0..net.consumers.len() {
+        let d = driver[n].map_or(0, |c| depth_at(c, &net.cells, &driver, &mut memo));
+        for (_, group) in &net.consumers[n] {
+            if let Some(g) = group {
+                note(g, d);
+            }
+        }
+        for g in net.extra_sinks.get(&n).into_iter().flatten() {
+            note(g, d);
+        }
+    }
+    let mut v: Vec<(String, u32)> = into.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v
+}
+
+/// Counted cells on the longest path ending at combinational cell `id`'s output.
+fn depth_at(
+    id: usize,
+    cells: &[Cell],
+    driver: &[Option<usize>],
+    memo: &mut Vec<Option<u32>>,
+) -> u32 {
+    if let Some(d) = memo[id] {
+        return d;
+    }
+    // Guards a combinational loop (none should exist).
+    memo[id] = Some(0);
+    let mut deepest = 0;
+    for &n in &cells[id].ins {
+        if let Some(c) = driver[n] {
+            deepest = deepest.max(depth_at(c, cells, driver, memo));
+        }
+    }
+    let d = deepest + u32::from(cells[id].counted);
+    memo[id] = Some(d);
+    d
+}
+
+/// Charges every LUT of the BLIF netlist `blif` (one flattened module) to the units.
+pub fn lut_share(blif: &str) -> LutShare {
+    let Netlist {
+        consumers,
+        cells,
+        extra_sinks,
+    } = parse(blif);
     let mut groups: HashMap<usize, Vec<String>> = HashMap::new();
     let mut luts_by_group: BTreeMap<String, f64> = BTreeMap::new();
     let mut dangling = 0;
@@ -274,7 +372,7 @@ pub fn lut_share(blif: &str) -> LutShare {
 }
 
 /// The unit of a register group, RAM port group or output.
-fn unit_of(group: &str) -> Option<&'static str> {
+pub fn unit_of(group: &str) -> Option<&'static str> {
     let name = group.strip_prefix("output ").unwrap_or(group);
     // Registers Yosys adds at a RAM's ports (iCE40), named after the port.
     if name.starts_with("ram0.") || name.starts_with("ram1.") {
@@ -393,6 +491,25 @@ mod tests {
         assert_eq!(unit("live counts, statistics counters"), Some(0.5));
         assert_eq!(s.unclaimed, vec![("output y".to_string(), 0.5)]);
         assert_eq!(s.dangling, 0);
+    }
+
+    #[test]
+    fn depth_is_the_longest_counted_path_into_each_sink() {
+        // s1_win: n1 -> n2 (2 LUTs); cnt0 (CE): n1 -> n3 through a buffer that does not
+        // count (2); output y: 1; mystery: 1 (and an input straight into its D: 0).
+        assert_eq!(
+            depths(NET),
+            [
+                ("cnt0".to_string(), 2),
+                ("s1_win".to_string(), 2),
+                ("mystery".to_string(), 1),
+                ("output y".to_string(), 1),
+            ]
+        );
+        // The ECP5 chain: LUT4 -> CCU2C -> L6MUX21 into y (3), PFUMX behind two LUT4s (2).
+        let d = depths(ECP5_NET);
+        assert_eq!(d[0], ("output y".to_string(), 3), "{d:?}");
+        assert!(d.contains(&("s1_win".to_string(), 2)), "{d:?}");
     }
 
     #[test]

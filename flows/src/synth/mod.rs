@@ -203,6 +203,8 @@ pub struct Report {
     pub block: CellCounts,
     /// The block's LUTs by functional unit.
     pub lut_share: cones::LutShare,
+    /// Logic depth into each register, RAM port group and output, deepest first.
+    pub depths: Vec<(String, u32)>,
     pub plan: MemoryPlan,
     /// Register bits of the generated Verilog, and the flip-flop bound built on them.
     pub register_bits: u64,
@@ -218,6 +220,13 @@ pub struct Report {
     /// Why the bitmaps are not where the arithmetic says; empty when they are.
     pub memory_problems: Vec<String>,
 }
+
+/// The logic depth the issue sets on UltraScale+ (cells from any flop or RAM output to any
+/// flop), the proxy this repository can measure for closing 250 MHz in a SmartNIC shell.
+pub const DEPTH_TARGET: u32 = 8;
+
+/// Registers listed by depth in the JSON report.
+const DEPTH_LISTED: usize = 30;
 
 /// Options of one run.
 pub struct Options {
@@ -308,7 +317,9 @@ pub fn run(opts: &Options) -> Result<Report> {
         bail!("yosys's statistics name no module lm_tracker:\n{stat}");
     };
     let block = classify(&cells);
-    let lut_share = cones::lut_share(&dir.read("block.blif")?);
+    let blif = dir.read("block.blif")?;
+    let lut_share = cones::lut_share(&blif);
+    let depths = cones::depths(&blif);
     let harness = match opts.target {
         Target::Ice40Hx8k => {
             let stat = dir.read("harness_stat.txt")?;
@@ -368,6 +379,7 @@ pub fn run(opts: &Options) -> Result<Report> {
         cells,
         block,
         lut_share,
+        depths,
         plan,
         register_bits,
         ff_bound,
@@ -516,6 +528,23 @@ impl Report {
         Value::Array(units.chain(unclaimed).collect())
     }
 
+    /// Registers, RAM port groups and outputs deeper than [`DEPTH_TARGET`].
+    pub fn over_depth_target(&self) -> usize {
+        self.depths
+            .iter()
+            .filter(|(_, d)| *d > DEPTH_TARGET)
+            .count()
+    }
+
+    fn depths_json(&self) -> Value {
+        let rows = self
+            .depths
+            .iter()
+            .take(DEPTH_LISTED)
+            .map(|(g, d)| json!({ "register": g, "unit": cones::unit_of(g), "depth": d }));
+        Value::Array(rows.collect())
+    }
+
     /// The LUTs by unit, one line each.
     fn lut_lines(&self) -> Vec<String> {
         let share = &self.lut_share;
@@ -569,7 +598,7 @@ impl Report {
             .iter()
             .map(|(n, &c)| json!({ "cell": n, "count": c }))
             .collect();
-        json!({
+        let mut v = json!({
             "target": self.target.name(),
             "granules": self.granules,
             "addr_bits": self.addr_bits,
@@ -609,7 +638,12 @@ impl Report {
             "synth_command": self.target.synth_command(),
             "cells": cells,
             "wall_seconds": self.seconds,
-        })
+        });
+        // Apart from the rest: one json! of every key exceeds the macro's recursion limit.
+        v["depth_by_register"] = self.depths_json();
+        v["depth_target"] = json!(DEPTH_TARGET);
+        v["over_depth_target"] = json!(self.over_depth_target());
+        v
     }
 
     pub fn table(&self) -> String {
@@ -678,6 +712,19 @@ impl Report {
             None => {
                 let _ = writeln!(s, "{:<16} {:>8}", "logic depth", "-");
             }
+        }
+        let over = self.over_depth_target();
+        let _ = writeln!(
+            s,
+            "\nLogic depth into each register (cells, as ltp counts them): {over} deeper than \
+             {DEPTH_TARGET}; the deepest:"
+        );
+        for (group, depth) in self.depths.iter().take(over.clamp(5, 15)) {
+            let _ = writeln!(
+                s,
+                "  {group:<40} {depth:>3}   {}",
+                cones::unit_of(group).unwrap_or("(no unit)")
+            );
         }
         let _ = writeln!(
             s,
