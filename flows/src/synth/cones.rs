@@ -90,8 +90,13 @@ fn is_lut(kind: &str) -> bool {
     kind == "SB_LUT4" || (kind.starts_with("LUT") && kind.len() == 4)
 }
 
+/// Flip-flops, and the Xilinx shift-register LUTs (SRL16E, SRLC32E) Yosys packs flop
+/// chains into: a register to the cone walk, its output `Q`.
 fn is_flop(kind: &str) -> bool {
-    kind.starts_with("FD") || kind.starts_with("SB_DFF") || kind == "TRELLIS_FF"
+    kind.starts_with("FD")
+        || kind.starts_with("SB_DFF")
+        || kind == "TRELLIS_FF"
+        || kind.starts_with("SRL")
 }
 
 fn is_through(kind: &str) -> bool {
@@ -505,6 +510,21 @@ mod tests {
                 ("mystery".to_string(), 1),
                 ("output y".to_string(), 1),
             ]
+        );
+        // A shift-register LUT is a register: the paths before and after it are apart.
+        let srl = "\
+.model lm_tracker
+.inputs a clk
+.subckt LUT1 I0=a O=n1
+.subckt LUT1 I0=n1 O=n2
+.subckt SRL16E A0=$false A1=$true A2=$false A3=$false CE=$true CLK=clk D=n2 Q=p3_cr.q
+.subckt LUT1 I0=p3_cr.q O=n3
+.subckt FDRE C=clk CE=$true D=n3 Q=s2_w.q[0] R=$false
+.end
+";
+        assert_eq!(
+            depths(srl),
+            [("p3_cr".to_string(), 2), ("s2_w".to_string(), 1)]
         );
         // The ECP5 chain: LUT4 -> CCU2C -> L6MUX21 into y (3), PFUMX behind two LUT4s (2).
         let d = depths(ECP5_NET);

@@ -50,7 +50,8 @@ fn cut_cells(target: Target) -> &'static str {
     match target {
         Target::Ice40Hx8k => "t:SB_DFF* t:SB_RAM40_4K t:SB_IO t:SB_GB*",
         Target::Ecp5_85 => "t:TRELLIS_FF t:DP16KD t:TRELLIS_DPR16X4",
-        Target::Xc7 | Target::Xcup => "t:FD* t:RAMB* t:URAM* t:*BUF*",
+        // SRL16E/SRLC32E: flop chains Yosys packs into shift-register LUTs.
+        Target::Xc7 | Target::Xcup => "t:FD* t:SRL* t:RAMB* t:URAM* t:*BUF*",
     }
 }
 
