@@ -18,13 +18,9 @@ pub fn check_tools(target: Target) -> Result<(String, Option<(String, String)>)>
         Target::Ecp5_85 => Some(nextpnr_ecp5_program()?),
         Target::Xc7 | Target::Xcup => None,
     };
-    let nextpnr = match nextpnr {
-        Some(program) => {
-            let version = tool_version(&program, "--version")?;
-            Some((program, version))
-        }
-        None => None,
-    };
+    let nextpnr = nextpnr
+        .map(|program| tool_version(&program, "--version").map(|version| (program, version)))
+        .transpose()?;
     Ok((yosys, nextpnr))
 }
 

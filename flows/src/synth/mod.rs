@@ -59,11 +59,6 @@ impl Target {
         format!("{} or {last}", rest.join(", "))
     }
 
-    /// Whether the flow places and routes (and so reports Fmax) on this target.
-    pub fn places(self) -> bool {
-        matches!(self, Target::Ice40Hx8k | Target::Ecp5_85)
-    }
-
     pub fn parse(text: &str) -> Option<Target> {
         Target::ALL.into_iter().find(|t| t.name() == text)
     }
@@ -813,7 +808,8 @@ impl Report {
 
 /// The `--sweep` table in Markdown (on iCE40 with nextpnr's fit and Fmax).
 pub fn sweep_table(target: Target, reports: &[Report]) -> String {
-    let placed = target.places();
+    // Placed where the flow ran nextpnr (flow::check_tools knows which targets).
+    let placed = reports.iter().any(|r| r.pnr_command.is_some());
     let mut s = String::new();
     let _ = write!(
         s,
