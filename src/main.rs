@@ -4,6 +4,7 @@ use anyhow::{bail, ensure, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use lmsnoop::backend::{make_port, Backend};
 use lmsnoop::bench::golden_throughput;
+use lmsnoop::faults::{BadRange, FaultPlan, Outage};
 use lmsnoop::metrics::RunReport;
 use lmsnoop::report::{self, Cost};
 use lmsnoop::workload::{WorkloadConfig, WorkloadKind};
@@ -288,6 +289,21 @@ struct SimArgs {
     /// Chance that a target write fails and its granules are marked dirty again.
     #[arg(long, default_value_t = 0.0)]
     target_fail_rate: f64,
+    /// Target LBAs whose writes fail for the first PASSES passes (default 1), then heal:
+    /// SLBA:COUNT[:PASSES]. Repeatable.
+    #[arg(long, value_name = "SLBA:COUNT[:PASSES]", value_parser = parse_bad_range)]
+    bad_target_range: Vec<BadRange>,
+    /// Every target write fails from the first one of this pass on, --outage-writes of
+    /// them.
+    #[arg(long, value_name = "PASS", requires = "outage_writes")]
+    target_outage_at_pass: Option<u32>,
+    /// Target writes the outage fails.
+    #[arg(long, value_name = "N", requires = "target_outage_at_pass")]
+    outage_writes: Option<u64>,
+    /// Times a copy that fails in the final (quiesced) pass is retried before the
+    /// migration stops with an error instead of switching over.
+    #[arg(long, value_name = "N", default_value_t = ServerConfig::DEFAULT_FINAL_RETRIES)]
+    final_retries: u32,
     /// No progress lines on stderr.
     #[arg(long)]
     quiet: bool,
@@ -416,6 +432,10 @@ fn scale(args: ScaleArgs) -> Result<()> {
     Ok(())
 }
 
+fn parse_bad_range(s: &str) -> Result<BadRange, String> {
+    BadRange::parse(s).map_err(|e| format!("{e:#}"))
+}
+
 fn log2_exact(value: u64, what: &str) -> Result<u32> {
     ensure!(
         value.is_power_of_two(),
@@ -472,12 +492,20 @@ impl SimArgs {
                 chunk_granules: self.chunk / self.granule,
                 cursor_merge_gap: self.cursor_merge_gap,
                 report: self.change_report()?,
+                final_retries: self.final_retries,
             },
             write_snoop: match self.write_snoop {
                 SnoopPoint::Completion => WriteSnoop::Completion,
                 SnoopPoint::Submission => WriteSnoop::Submission,
             },
             target_fail_rate: self.target_fail_rate,
+            faults: FaultPlan {
+                bad_ranges: self.bad_target_range.clone(),
+                outage: self
+                    .target_outage_at_pass
+                    .zip(self.outage_writes)
+                    .map(|(at_pass, writes)| Outage { at_pass, writes }),
+            },
             latency: LatencyModel::default(),
             watch: Vec::new(),
             progress: !self.quiet,

@@ -1,5 +1,6 @@
 //! What a migration run measured, per pass and in total.
 
+use crate::faults::FailureCounts;
 use lmsnoop_firmware::server::PassRecord;
 use lmsnoop_firmware::DeviceStatus;
 use lmsnoop_regs::Method;
@@ -21,8 +22,13 @@ pub struct PassMetrics {
     pub bits_set: u64,
     pub bits_skipped: u64,
     pub bits_cleared: u64,
-    /// Failed target writes put back with MarkDirty (or retried in the final pass).
+    /// Granules of failed target writes put back with MarkDirty (or retried in the final
+    /// pass).
     pub failed_copies: u64,
+    /// Target writes that failed (commands; `failed_copies` counts their granules).
+    pub copy_failures: u64,
+    /// Granules this pass copied because an earlier copy of them failed.
+    pub recopied_after_failure: u64,
     /// Simulated time from the pass's start to its end.
     pub duration_ns: u64,
     /// TP4159: entries the host read to plan this pass.
@@ -114,6 +120,8 @@ pub struct RunReport {
     pub watch_log: Vec<String>,
     /// When the passes were planned from a TP4159 queue.
     pub tp4159: Option<CdqFigures>,
+    /// Failed target writes by cause.
+    pub failures: FailureCounts,
 }
 
 impl RunReport {
@@ -143,6 +151,12 @@ impl RunReport {
     }
     pub fn failed_copies(&self) -> u64 {
         self.sum(|p| p.failed_copies)
+    }
+    pub fn copy_failures(&self) -> u64 {
+        self.sum(|p| p.copy_failures)
+    }
+    pub fn recopied_after_failure(&self) -> u64 {
+        self.sum(|p| p.recopied_after_failure)
     }
     pub fn final_pass_granules(&self) -> u64 {
         self.per_pass

@@ -1,5 +1,6 @@
 //! Human tables and JSON objects for migration runs.
 
+use crate::faults::FailureCounts;
 use crate::metrics::{CdqFigures, PassMetrics, RunReport};
 use lmsnoop_regs::Method;
 use lmsnoop_regs::{flag_names, ERR_FLAGS};
@@ -41,6 +42,8 @@ fn pass_json(p: &PassMetrics) -> Value {
         "bits_skipped": p.bits_skipped,
         "bits_cleared": p.bits_cleared,
         "failed_copies": p.failed_copies,
+        "copy_failures": p.copy_failures,
+        "recopied_after_failure": p.recopied_after_failure,
         "duration_us": p.duration_ns as f64 / 1e3,
     });
     if let (Some(entries), Some(fields)) = (p.cdq_entries, pass.as_object_mut()) {
@@ -127,8 +130,27 @@ pub fn run_json(r: &RunReport, cost: Option<Cost>) -> Value {
         "device_errors": flag_names(ERR_FLAGS, r.device_errors),
         "per_pass": r.per_pass.iter().map(pass_json).collect::<Vec<_>>(),
     });
-    if let (Some(t), Some(fields)) = (&r.tp4159, run.as_object_mut()) {
-        fields.insert("tp4159".into(), tp4159_json(t));
+    if let Some(fields) = run.as_object_mut() {
+        // Beside failed_copies; inserted, not in the literal: json! recursion limit.
+        let at = 1 + fields
+            .keys()
+            .position(|k| k == "failed_copies")
+            .unwrap_or(0);
+        let f = &r.failures;
+        let by_cause = json!({"drive": f.drive, "bad_range": f.bad_range, "outage": f.outage});
+        for (i, (key, value)) in [
+            ("copy_failures", r.copy_failures().into()),
+            ("recopied_after_failure", r.recopied_after_failure().into()),
+            ("copy_failures_by_cause", by_cause),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            fields.shift_insert(at + i, key.into(), value);
+        }
+        if let Some(t) = &r.tp4159 {
+            fields.insert("tp4159".into(), tp4159_json(t));
+        }
     }
     add_cost(&mut run, cost);
     run
@@ -255,6 +277,9 @@ pub fn run_table(r: &RunReport, cost: Option<Cost>) -> String {
     if let Some(t) = &r.tp4159 {
         out += &tp4159_lines(t);
     }
+    if r.failures.total() > 0 {
+        out += &failure_line(r);
+    }
     if r.device_errors != 0 {
         writeln!(
             out,
@@ -274,6 +299,27 @@ pub fn run_table(r: &RunReport, cost: Option<Cost>) -> String {
         writeln!(out, "wall {:.2} s, peak RSS {rss}", c.wall_seconds).unwrap();
     }
     out
+}
+
+/// The failed target writes under a run's table, by cause, and what they cost.
+fn failure_line(r: &RunReport) -> String {
+    let f = &r.failures;
+    let causes: Vec<String> = [
+        ("by the drive", f.drive),
+        ("in a bad range", f.bad_range),
+        ("in an outage", f.outage),
+    ]
+    .into_iter()
+    .filter(|c| c.1 > 0)
+    .map(|(why, n)| format!("{n} {why}"))
+    .collect();
+    format!(
+        "copy failures: {} target writes ({}) of {} granules; recopied after failure: {} granules\n",
+        f.total(),
+        causes.join(", "),
+        r.failed_copies(),
+        r.recopied_after_failure()
+    )
 }
 
 /// Percentage by which `value` is below `base` (0 when base is 0).
@@ -411,6 +457,9 @@ pub fn run_from_json(v: &Value) -> anyhow::Result<RunReport> {
                 bits_skipped: u(p, "bits_skipped")?,
                 bits_cleared: u(p, "bits_cleared")?,
                 failed_copies: u(p, "failed_copies")?,
+                // Absent from runs saved before they were reported.
+                copy_failures: p["copy_failures"].as_u64().unwrap_or(0),
+                recopied_after_failure: p["recopied_after_failure"].as_u64().unwrap_or(0),
                 duration_ns: (p["duration_us"].as_f64().unwrap_or(0.0) * 1e3) as u64,
                 cdq_entries: p["cdq_entries"].as_u64(),
                 writes_logged: p["per_write_entries"].as_u64().unwrap_or(0),
@@ -448,5 +497,14 @@ pub fn run_from_json(v: &Value) -> anyhow::Result<RunReport> {
         device_errors: errors,
         watch_log: Vec::new(),
         tp4159: None,
+        failures: {
+            let c = &v["copy_failures_by_cause"];
+            let n = |key: &str| c[key].as_u64().unwrap_or(0);
+            FailureCounts {
+                drive: n("drive"),
+                bad_range: n("bad_range"),
+                outage: n("outage"),
+            }
+        },
     })
 }

@@ -11,6 +11,7 @@
 use crate::ahead::Ahead;
 use crate::divergence::{Background, Divergence};
 use crate::events::{Ev, Events};
+use crate::faults::{Cause, FailureCounts, FaultPlan, Faults};
 use crate::metrics::{converged, pass_end, CdqFigures, PassMetrics, RunReport};
 use crate::rng::{Draws, Rng};
 use crate::storage::{granules_touched, RangeSet, Watched, PRE_EXISTING};
@@ -112,6 +113,8 @@ pub struct SimConfig {
     pub write_snoop: WriteSnoop,
     /// Chance that a target write fails (the server then marks its granules dirty).
     pub target_fail_rate: f64,
+    /// Target-write failures injected beyond the random ones.
+    pub faults: FaultPlan,
     pub latency: LatencyModel,
     /// Granules whose every event is logged into the report.
     pub watch: Vec<u64>,
@@ -169,7 +172,7 @@ impl SimConfig {
         if !(0.0..=0.5).contains(&self.target_fail_rate) {
             bail!("target failure rate must be within 0..=0.5");
         }
-        Ok(())
+        self.faults.check(self.namespace_lbas)
     }
 }
 
@@ -238,6 +241,11 @@ struct World<'a, P: TrackerPort> {
     copy_rng: Draws,
     arrival_rng: Draws,
     fail_rng: Rng,
+    faults: Faults,
+    failures: FailureCounts,
+    /// Granules whose last target write failed and that no copy has read since.
+    to_recopy: RangeSet,
+    to_recopy_count: u64,
     events: Events,
     writes: Slab<WriteCmd>,
     copies: Slab<CopyCmd>,
@@ -302,6 +310,10 @@ pub fn simulate<P: TrackerPort>(cfg: &SimConfig, port: P) -> Result<RunReport> {
         copy_rng: Draws::ahead("copy latencies", root.fork(4)),
         arrival_rng: Draws::ahead("arrivals", root.fork(5)),
         fail_rng: root.fork(6),
+        faults: Faults::new(cfg.faults.clone()),
+        failures: FailureCounts::default(),
+        to_recopy: RangeSet::new(),
+        to_recopy_count: 0,
         events: Events::new(),
         writes: Slab::new(),
         copies: Slab::new(),
@@ -547,6 +559,9 @@ impl<P: TrackerPort> World<'_, P> {
         self.dev
             .port_mut()
             .copy_read(Snoop::blocks(slba, blocks as u32));
+        if self.to_recopy_count > 0 {
+            self.count_recopy(&job);
+        }
         let slot = self.copies.insert(CopyCmd {
             job,
             slba,
@@ -566,6 +581,17 @@ impl<P: TrackerPort> World<'_, P> {
             );
         }
         Ok(())
+    }
+
+    /// Counts the granules of `job` that an earlier failed target write left to copy.
+    fn count_recopy(&mut self, job: &CopyJob) {
+        let (lo, hi) = (job.first, job.first + job.count);
+        let again: u64 = self.to_recopy.within(lo, hi).map(|(a, z)| z - a).sum();
+        if again > 0 {
+            self.to_recopy.remove(lo, hi);
+            self.to_recopy_count -= again;
+            self.per_pass[job.pass as usize].recopied_after_failure += again;
+        }
     }
 
     fn copy_media(&mut self, now: u64, slot: usize) -> Result<()> {
@@ -602,8 +628,18 @@ impl<P: TrackerPort> World<'_, P> {
     }
 
     fn target_media(&mut self, now: u64, slot: usize) -> Result<()> {
-        let failed = self.fail_rng.chance(self.cfg.target_fail_rate);
+        // Drawn for every target write, injected faults or not: the random stream stays
+        // the same as in a run without them.
+        let random = self.fail_rng.chance(self.cfg.target_fail_rate);
         let c = self.copies.get(slot);
+        let injected = self
+            .faults
+            .target_write(c.job.pass, c.slba, c.slba + c.blocks);
+        let cause = injected.or(random.then_some(Cause::Drive));
+        let failed = cause.is_some();
+        if let Some(cause) = cause {
+            self.failures.add(cause);
+        }
         c.ok = !failed;
         let (slba, blocks, first) = (c.slba, c.blocks, c.job.first);
         self.divergence.target_written(slot as u64, !failed);
@@ -625,7 +661,11 @@ impl<P: TrackerPort> World<'_, P> {
     fn target_done(&mut self, now: u64, slot: usize) -> Result<()> {
         let CopyCmd { job, ok, .. } = self.copies.remove(slot);
         if !ok {
-            self.per_pass[job.pass as usize].failed_copies += job.count;
+            let p = &mut self.per_pass[job.pass as usize];
+            p.failed_copies += job.count;
+            p.copy_failures += 1;
+            self.to_recopy.insert(job.first, job.first + job.count);
+            self.to_recopy_count += job.count;
         }
         self.server.job_done(&mut self.dev, job, ok)?;
         self.pump(now)
@@ -633,6 +673,12 @@ impl<P: TrackerPort> World<'_, P> {
 
     fn report(mut self, backend: &'static str, mapped_granules: u64) -> Result<RunReport> {
         let done_at = self.done_at.expect("run() ends when the server is done");
+        if self.to_recopy_count > 0 {
+            bail!(
+                "the server finished with {} granules of failed target writes never copied again (a bug)",
+                self.to_recopy_count
+            );
+        }
         let divergence = self.divergence.finish()?;
         let records = self.server.passes().to_vec();
         let mut device_errors = 0;
@@ -703,6 +749,7 @@ impl<P: TrackerPort> World<'_, P> {
             device_errors,
             watch_log: self.log,
             tp4159,
+            failures: self.failures,
         })
     }
 }

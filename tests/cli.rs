@@ -170,6 +170,39 @@ fn bad_arguments_fail_with_a_message() {
             "needs --report tp4159",
         ),
         (&["cdq-decode", "/nonexistent/cdq.bin"], "reading"),
+        (
+            &["migrate", "--bad-target-range", "12"],
+            "--bad-target-range <SLBA:COUNT[:PASSES]>': expected SLBA:COUNT",
+        ),
+        (
+            &["migrate", "--bad-target-range", "1:0"],
+            "COUNT must be at least 1",
+        ),
+        (
+            &[
+                "migrate",
+                "--namespace",
+                "1MiB",
+                "--bad-target-range",
+                "250:7",
+            ],
+            "--bad-target-range 250:7 reaches beyond the namespace (256 LBAs)",
+        ),
+        (
+            &["migrate", "--target-outage-at-pass", "1"],
+            "--outage-writes <N>",
+        ),
+        (
+            &[
+                "migrate",
+                "--target-outage-at-pass",
+                "1",
+                "--outage-writes",
+                "0",
+            ],
+            "--outage-writes must be at least 1",
+        ),
+        (&["migrate", "--final-retries=x"], "--final-retries <N>"),
     ];
     for (args, want) in cases {
         let out = lmsnoop(args);
@@ -184,6 +217,74 @@ fn bad_arguments_fail_with_a_message() {
             text(&out.stderr)
         );
     }
+}
+
+/// Target writes that fail (an outage, a bad range that heals, the drive at random) are
+/// counted by cause in the table and the JSON, and every failed granule is copied again.
+#[test]
+fn target_faults_are_counted_and_recopied() {
+    let mut args = vec![
+        "migrate",
+        "--target-outage-at-pass",
+        "0",
+        "--outage-writes",
+        "30",
+        "--bad-target-range",
+        "1000:4000:2",
+        "--target-fail-rate",
+        "0.01",
+    ];
+    args.extend_from_slice(SMALL);
+    let out = lmsnoop(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    let line = (table.lines())
+        .find(|l| l.starts_with("copy failures: "))
+        .unwrap_or_else(|| panic!("no failure line:\n{table}"));
+    assert!(
+        line.contains("30 in an outage") && line.contains("in a bad range"),
+        "{line}"
+    );
+    args.push("--json");
+    let v: serde_json::Value = serde_json::from_slice(&lmsnoop(&args).stdout).unwrap();
+    let by_cause = &v["copy_failures_by_cause"];
+    assert_eq!(by_cause["outage"], 30, "{v}");
+    assert!(by_cause["bad_range"].as_u64() > Some(0), "{v}");
+    let n = |key: &str| v[key].as_u64().unwrap();
+    assert_eq!(
+        n("copy_failures"),
+        ["drive", "bad_range", "outage"]
+            .iter()
+            .map(|k| by_cause[k].as_u64().unwrap())
+            .sum::<u64>()
+    );
+    assert_eq!(n("recopied_after_failure"), n("failed_copies"));
+    assert_eq!(n("lost_updates"), 0);
+}
+
+/// A copy that keeps failing in the quiesced final pass stops the migration with an
+/// error after --final-retries attempts: no table claiming a consistent target.
+#[test]
+fn a_final_pass_that_cannot_copy_refuses_the_switch_over() {
+    let mut args = vec![
+        "migrate",
+        "--bad-target-range",
+        "0:1:1000",
+        "--final-retries",
+        "3",
+    ];
+    args.extend_from_slice(SMALL);
+    let out = lmsnoop(&args);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("failed 4 time(s) in the final pass") && err.contains("switch-over refused"),
+        "{err}"
+    );
+    assert!(
+        !text(&out.stdout).contains("lost updates 0"),
+        "reported a result"
+    );
 }
 
 /// A namespace whose bitmaps cannot fit in memory is refused before anything is allocated,
@@ -325,6 +426,22 @@ fn migrate_on_the_rtl_matches_the_golden_model() {
 #[test]
 fn tp4159_migration_on_the_rtl_matches_the_golden_model() {
     rtl_matches_golden(&["--report", "tp4159"]);
+}
+
+/// Injected target failures reach the RTL's MarkDirty as they reach the golden model's.
+#[cfg(feature = "rtl")]
+#[test]
+fn migration_with_target_faults_on_the_rtl_matches_the_golden_model() {
+    rtl_matches_golden(&[
+        "--target-outage-at-pass",
+        "1",
+        "--outage-writes",
+        "40",
+        "--bad-target-range",
+        "4096:2048:2",
+        "--target-fail-rate",
+        "0.02",
+    ]);
 }
 
 #[cfg(feature = "rtl")]

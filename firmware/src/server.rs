@@ -31,6 +31,16 @@ pub struct ServerConfig {
     pub cursor_merge_gap: u64,
     /// How the device tells the host what changed.
     pub report: ChangeReport,
+    /// Times a copy whose target write fails in the final (quiesced) pass is issued
+    /// again before the migration gives up with [`Status::CopyFailed`]: the users are
+    /// stopped, so a target that keeps failing must end the migration, not stall it.
+    pub final_retries: u32,
+}
+
+impl ServerConfig {
+    /// Enough that a target failing one write in twenty never exhausts it (0.05^9 per
+    /// copy), few enough that a dead target ends the downtime quickly.
+    pub const DEFAULT_FINAL_RETRIES: u32 = 8;
 }
 
 /// How each pass after the first learns its plan.
@@ -49,6 +59,8 @@ pub struct CopyJob {
     pub pass: u32,
     pub first: u64,
     pub count: u64,
+    /// Earlier attempts of this copy in the final pass that failed.
+    pub retry: u32,
 }
 
 /// What the server wants next.
@@ -207,6 +219,7 @@ impl MigrationServer {
                     pass: self.pass(),
                     first: self.pos,
                     count,
+                    retry: 0,
                 };
                 self.pos += count;
                 self.in_flight += 1;
@@ -257,7 +270,9 @@ impl MigrationServer {
         }
     }
 
-    /// A job's target write ended; `ok == false` when it failed.
+    /// A job's target write ended; `ok == false` when it failed. A copy of the final
+    /// pass that has failed more than `final_retries` times ends the migration with
+    /// [`Status::CopyFailed`]: the target does not hold the source.
     pub fn job_done<P: TrackerPort>(
         &mut self,
         dev: &mut Device<P>,
@@ -268,8 +283,18 @@ impl MigrationServer {
         self.in_flight -= 1;
         if !ok {
             if self.phase == Phase::Final {
+                if job.retry >= self.cfg.final_retries {
+                    return Err(Status::CopyFailed {
+                        first: job.first,
+                        count: job.count,
+                        attempts: job.retry + 1,
+                    });
+                }
                 // Users are quiesced: nothing can dirty the granules again, copy them now.
-                self.retry.push(job);
+                self.retry.push(CopyJob {
+                    retry: job.retry + 1,
+                    ..job
+                });
             } else {
                 // The copy read drained or cleared these bits on a promise it did not keep.
                 dev.mark_dirty(job.first, job.first + job.count)?;

@@ -17,6 +17,13 @@ pub enum Status {
     Unsupported(String),
     /// A TP4159 command failed or its queue held something a host cannot accept.
     Nvme(String),
+    /// A copy of the final pass failed on every attempt: the target does not hold the
+    /// source's granules `[first, first + count)`.
+    CopyFailed {
+        first: u64,
+        count: u64,
+        attempts: u32,
+    },
 }
 
 impl fmt::Display for Status {
@@ -35,6 +42,16 @@ impl fmt::Display for Status {
             Status::Timeout(what) => write!(f, "tracker timeout: {what}"),
             Status::Unsupported(why) => write!(f, "unsupported tracker: {why}"),
             Status::Nvme(why) => write!(f, "NVMe live migration: {why}"),
+            Status::CopyFailed {
+                first,
+                count,
+                attempts,
+            } => write!(
+                f,
+                "the target write of granules {first}..{} failed {attempts} time(s) in the \
+                 final pass: the target does not hold the source's data, switch-over refused",
+                first + count
+            ),
         }
     }
 }

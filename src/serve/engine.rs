@@ -142,7 +142,9 @@ pub struct PassFigures {
     pub user_writes: u64,
     pub copied: u64,
     pub redundant: u64,
+    /// Granules of failed target writes, and the writes.
     pub failed: u64,
+    pub failed_writes: u64,
 }
 
 /// What the engine hands back when every sender is gone.
@@ -338,6 +340,7 @@ impl<'a, P: TrackerPort> Engine<'a, P> {
             self.failures_in_a_row = 0;
         } else {
             self.per_pass[pass].failed += job.copy.count;
+            self.per_pass[pass].failed_writes += 1;
             self.failures_in_a_row += 1;
             if self.failures_in_a_row >= MAX_FAILURES_IN_A_ROW {
                 // A target that refuses everything would keep the final pass, and the
@@ -349,7 +352,7 @@ impl<'a, P: TrackerPort> Engine<'a, P> {
         }
         self.server
             .job_done(&mut self.dev, job.copy, ok)
-            .map_err(|s| anyhow!("MarkDirty after a failed copy: {s}"))
+            .map_err(|s| anyhow!("migration server, after a failed copy: {s}"))
     }
 
     /// Gives parked workers jobs while the server has them.

@@ -15,6 +15,7 @@ pub mod engine;
 pub mod target;
 
 use crate::backend::{make_port, Backend};
+use crate::faults::FailureCounts;
 use crate::metrics::{converged, pass_end, PassMetrics, RunReport};
 use crate::storage::RangeSet;
 use anyhow::{anyhow, bail, ensure, Context, Result};
@@ -271,6 +272,7 @@ pub fn serve(cfg: &ServeConfig, stop: Option<Arc<AtomicBool>>) -> Result<ServeRe
         chunk_granules: cfg.chunk_bytes / cfg.granule_bytes,
         cursor_merge_gap: 0,
         report: lmsnoop_firmware::ChangeReport::QueryBdp,
+        final_retries: ServerConfig::DEFAULT_FINAL_RETRIES,
     };
     let live = Live::default();
     let pace = cfg.copy_rate.map(|rate| Pace {
@@ -489,13 +491,15 @@ fn report(
                 copied: f.copied,
                 redundant: f.redundant,
                 failed_copies: f.failed,
+                copy_failures: f.failed_writes,
                 duration_ns: t1.saturating_duration_since(t0).as_nanos() as u64,
                 ..PassMetrics::default()
             };
             m.take_record(records, i, &end);
             m
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let failed_writes = per_pass.iter().map(|p| p.copy_failures).sum();
     RunReport {
         method: cfg.method,
         workload: "nbd clients".into(),
@@ -514,5 +518,9 @@ fn report(
         device_errors,
         watch_log: Vec::new(),
         tp4159: None,
+        failures: FailureCounts {
+            drive: failed_writes,
+            ..FailureCounts::default()
+        },
     }
 }

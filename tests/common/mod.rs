@@ -42,9 +42,11 @@ pub fn small_config(method: Method, kind: WorkloadKind, seed: u64) -> SimConfig 
             chunk_granules: 4,
             cursor_merge_gap: 0,
             report: ChangeReport::QueryBdp,
+            final_retries: ServerConfig::DEFAULT_FINAL_RETRIES,
         },
         write_snoop: WriteSnoop::Completion,
         target_fail_rate: 0.0,
+        faults: Default::default(),
         latency: LatencyModel {
             write_stall_chance: 0.02,
             ..LatencyModel::default()

@@ -1,0 +1,142 @@
+//! Target-write faults injected into whole migrations (golden model): an outage, a bad
+//! region that heals, random failures. Each run ends with target == source, every failed
+//! granule is copied again exactly once more, and no pass is restarted: a pre-copy pass
+//! copies its plan once, the final pass its plan plus the retries of what failed in it.
+
+mod common;
+
+use common::{for_each_seed, small_config};
+use lmsnoop::faults::{BadRange, FaultPlan, Outage};
+use lmsnoop::metrics::RunReport;
+use lmsnoop::rng::Rng;
+use lmsnoop::workload::WorkloadKind;
+use lmsnoop::world::{simulate, SimConfig};
+use lmsnoop_regs::Method;
+use lmsnoop_sim::GoldenTracker;
+
+fn run(cfg: &SimConfig) -> RunReport {
+    simulate(cfg, GoldenTracker::new(cfg.granules()))
+        .unwrap_or_else(|e| panic!("seed {}: {e:#}", cfg.seed))
+}
+
+/// Target == source, each failure re-synced by copying its interval again, and each pass
+/// copied its plan once (`cursor_merge_gap` 0: no holes copied).
+fn check_resynced(r: &RunReport, what: &str) {
+    assert_eq!(r.lost_updates, 0, "{what}: lost {:?}", r.lost_examples);
+    assert_eq!(r.device_errors, 0, "{what}: device errors");
+    assert_eq!(
+        r.recopied_after_failure(),
+        r.failed_copies(),
+        "{what}: every failed granule copied again, once"
+    );
+    assert_eq!(r.copy_failures(), r.failures.total(), "{what}");
+    for p in &r.per_pass {
+        let retried = if p.is_final { p.failed_copies } else { 0 };
+        assert_eq!(
+            p.copied,
+            p.planned + retried,
+            "{what}: pass {} copied other than its plan (restarted?)",
+            p.pass
+        );
+    }
+}
+
+/// Without user writes the pass after an outage plans exactly the granules whose target
+/// writes failed: nothing else is copied again.
+#[test]
+fn after_an_outage_only_the_failed_intervals_are_copied_again() {
+    for_each_seed(
+        "after_an_outage_only_the_failed_intervals_are_copied_again",
+        4,
+        |seed| {
+            let mut rng = Rng::new(seed);
+            for method in Method::ALL {
+                let mut cfg = small_config(method, WorkloadKind::Uniform, seed);
+                cfg.write_rate = 0.0;
+                cfg.server.threshold = 0;
+                cfg.faults.outage = Some(Outage {
+                    at_pass: 0,
+                    writes: 1 + rng.below(200),
+                });
+                let r = run(&cfg);
+                let what = format!("{method} seed {seed}");
+                check_resynced(&r, &what);
+                let outage = cfg.faults.outage.unwrap().writes;
+                assert_eq!(r.failures.outage, outage, "{what}");
+                assert_eq!(r.per_pass[0].copy_failures, outage, "{what}");
+                assert!(r.per_pass[0].failed_copies > 0, "{what}: nothing failed");
+                assert_eq!(
+                    r.per_pass[1].planned, r.per_pass[0].failed_copies,
+                    "{what}: the next plan is the failed granules"
+                );
+                assert_eq!(r.per_pass[1].recopied_after_failure, r.per_pass[1].planned);
+            }
+        },
+    );
+}
+
+/// A bad region fails every write into it for its passes, then heals; with the outage
+/// and random failures on top, under concurrent user writes, nothing is lost.
+#[test]
+fn a_bad_region_heals_and_every_failure_is_resynced() {
+    for_each_seed(
+        "a_bad_region_heals_and_every_failure_is_resynced",
+        4,
+        |seed| {
+            let mut rng = Rng::new(seed);
+            for method in Method::ALL {
+                let mut cfg = small_config(method, WorkloadKind::ALL[rng.below(4) as usize], seed);
+                let lbas = cfg.namespace_lbas;
+                let slba = rng.below(lbas / 2);
+                let heal_after = 1 + rng.below(3) as u32;
+                cfg.faults = FaultPlan {
+                    bad_ranges: vec![BadRange {
+                        slba,
+                        count: 1 + rng.below(lbas / 4),
+                        passes: heal_after,
+                    }],
+                    outage: rng.chance(0.5).then(|| Outage {
+                        at_pass: rng.below(3) as u32,
+                        writes: 1 + rng.below(50),
+                    }),
+                };
+                cfg.target_fail_rate = if rng.chance(0.5) { 0.02 } else { 0.0 };
+                let r = run(&cfg);
+                let what = format!("{method} seed {seed} faults {:?}", cfg.faults);
+                check_resynced(&r, &what);
+                assert!(
+                    r.failures.bad_range > 0,
+                    "{what}: the bad range never failed"
+                );
+                if cfg.faults.outage.is_none() && cfg.target_fail_rate == 0.0 {
+                    for p in &r.per_pass[heal_after as usize..] {
+                        assert_eq!(p.copy_failures, 0, "{what}: pass {} after healing", p.pass);
+                    }
+                }
+            }
+        },
+    );
+}
+
+/// A region that never heals makes the final pass fail its retries: the run ends with
+/// an error naming the granules, never with a report of a consistent target.
+#[test]
+fn a_region_that_never_heals_stops_the_migration() {
+    for method in Method::ALL {
+        let mut cfg = small_config(method, WorkloadKind::Uniform, 1);
+        cfg.server.final_retries = 2;
+        cfg.faults.bad_ranges = vec![BadRange {
+            slba: 0,
+            count: cfg.namespace_lbas,
+            passes: u32::MAX,
+        }];
+        let err = simulate(&cfg, GoldenTracker::new(cfg.granules()))
+            .err()
+            .unwrap_or_else(|| panic!("{method}: switched over onto a failing target"));
+        let err = format!("{err:#}");
+        assert!(
+            err.contains("failed 3 time(s) in the final pass"),
+            "{method}: {err}"
+        );
+    }
+}
