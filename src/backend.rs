@@ -1,6 +1,6 @@
 //! Which tracker implementation the firmware runs on.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, ensure, Result};
 use lmsnoop_sim::{GoldenTracker, TrackerPort};
 use std::path::Path;
 
@@ -18,6 +18,11 @@ pub fn make_port(
     granules: u64,
     vcd: Option<&Path>,
 ) -> Result<Box<dyn TrackerPort>> {
+    ensure!(
+        (1..=GoldenTracker::MAX_CAPACITY).contains(&granules),
+        "a tracker holds 1 to {} granules (32-bit granule registers), not {granules}",
+        GoldenTracker::MAX_CAPACITY
+    );
     match backend {
         Backend::Golden => {
             if vcd.is_some() {

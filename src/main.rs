@@ -291,7 +291,7 @@ struct SimArgs {
     target_fail_rate: f64,
     /// Target LBAs whose writes fail for the first PASSES passes (default 1), then heal:
     /// SLBA:COUNT[:PASSES]. Repeatable.
-    #[arg(long, value_name = "SLBA:COUNT[:PASSES]", value_parser = parse_bad_range)]
+    #[arg(long, value_name = "SLBA:COUNT[:PASSES]", value_parser = parse_bad_range, allow_hyphen_values = true)]
     bad_target_range: Vec<BadRange>,
     /// Every target write fails from the first one of this pass on, --outage-writes of
     /// them.
@@ -405,9 +405,8 @@ fn scale(args: ScaleArgs) -> Result<()> {
     use lmsnoop::scale::{doublings, measure, table, ScaleSpec};
     let exe = std::env::current_exe().context("locating the lmsnoop binary")?;
     let sizes = doublings(args.from, args.to).context(BadInput)?;
-    let mut rows = Vec::new();
-    for namespace in sizes {
-        let spec = ScaleSpec {
+    let specs: Vec<ScaleSpec> = (sizes.into_iter())
+        .map(|namespace| ScaleSpec {
             namespace,
             granule: args.granule,
             chunk: args.chunk,
@@ -415,7 +414,21 @@ fn scale(args: ScaleArgs) -> Result<()> {
             mapped: args.mapped,
             writes: args.writes,
             seed: args.seed,
-        };
+        })
+        .collect();
+    // Each child's flags are checked as its own `migrate` would check them, before any
+    // runs: a bad flag is refused up front, not after an hour of smaller sizes.
+    for spec in &specs {
+        let argv = std::iter::once("lmsnoop".to_string()).chain(spec.args());
+        let cli = Cli::try_parse_from(argv).map_err(|e| anyhow::anyhow!(one_line(&e.to_string())));
+        if let Command::Migrate(m) = cli.context(BadInput)?.command {
+            let cfg = m.sim.config(m.method).context(BadInput)?;
+            m.sim.check_memory(&cfg).context(BadInput)?;
+        }
+    }
+    let mut rows = Vec::new();
+    for spec in specs {
+        let namespace = spec.namespace;
         if !args.json {
             eprintln!(
                 "lmsnoop scale: migrate --namespace {}",
@@ -446,33 +459,33 @@ fn log2_exact(value: u64, what: &str) -> Result<u32> {
 
 impl SimArgs {
     fn config(&self, method: Method) -> Result<SimConfig> {
-        let lba_shift = log2_exact(self.lba_size, "the LBA size")?;
+        let lba_shift = log2_exact(self.lba_size, "--lba-size")?;
         ensure!(
             (512..=65536).contains(&self.lba_size),
-            "LBA size must be within 512 B..=64 KiB"
+            "--lba-size must be within 512 B..=64 KiB"
         );
-        let granule_bytes_shift = log2_exact(self.granule, "the granule")?;
+        let granule_bytes_shift = log2_exact(self.granule, "--granule")?;
         ensure!(
             granule_bytes_shift >= lba_shift,
-            "the granule must be at least one LBA ({} B)",
+            "--granule must be at least one LBA ({} B)",
             self.lba_size
         );
         ensure!(
             self.namespace % self.lba_size == 0 && self.namespace > 0,
-            "the namespace ({} B) must be a positive multiple of the LBA size",
+            "--namespace ({} B) must be a positive multiple of the LBA size",
             self.namespace
         );
         for (name, bytes, unit) in [
-            ("write size", self.write_size, self.lba_size),
-            ("chunk", self.chunk, self.granule),
+            ("--write-size", self.write_size, self.lba_size),
+            ("--chunk", self.chunk, self.granule),
         ] {
             ensure!(
                 bytes > 0 && bytes % unit == 0,
-                "the {name} ({bytes} B) must be a positive multiple of {unit} B"
+                "{name} ({bytes} B) must be a positive multiple of {unit} B"
             );
         }
         let write_blocks =
-            u32::try_from(self.write_size / self.lba_size).context("write size too large")?;
+            u32::try_from(self.write_size / self.lba_size).context("--write-size too large")?;
         let cfg = SimConfig {
             method,
             namespace_lbas: self.namespace / self.lba_size,
@@ -515,24 +528,23 @@ impl SimArgs {
     }
 
     fn change_report(&self) -> Result<ChangeReport> {
+        // Checked with either report: a bad value is refused, not ignored.
+        let entry = ENTRY_BYTES as u64;
+        ensure!(
+            self.cdq_size % entry == 0 && self.cdq_size / entry >= 3,
+            "--cdq-size ({} B) must be whole {entry}-byte entries, at least 3",
+            self.cdq_size
+        );
+        let cdq_slots = u32::try_from(self.cdq_size / entry)
+            .ok()
+            .filter(|s| s.checked_mul(8).is_some())
+            .context("--cdq-size is larger than a 32-bit dword count")?;
         Ok(match self.report {
             ReportVia::QueryBdp => ChangeReport::QueryBdp,
-            ReportVia::Tp4159 => {
-                let entry = ENTRY_BYTES as u64;
-                ensure!(
-                    self.cdq_size % entry == 0 && self.cdq_size / entry >= 3,
-                    "the CDQ ({} B) must be whole {entry}-byte entries, at least 3",
-                    self.cdq_size
-                );
-                let cdq_slots = u32::try_from(self.cdq_size / entry)
-                    .ok()
-                    .filter(|s| s.checked_mul(8).is_some())
-                    .context("the CDQ is larger than a 32-bit dword count")?;
-                ChangeReport::Tp4159 {
-                    cdq_slots,
-                    keep_records: false,
-                }
-            }
+            ReportVia::Tp4159 => ChangeReport::Tp4159 {
+                cdq_slots,
+                keep_records: false,
+            },
         })
     }
 
@@ -596,6 +608,7 @@ fn migrate(args: MigrateArgs) -> Result<()> {
     let started = Instant::now();
     let mut cfg = args.sim.config(args.method).context(BadInput)?;
     cfg.watch = args.watch.clone();
+    cfg.check().context(BadInput)?;
     if let Some(path) = &args.cdq_dump {
         match &mut cfg.server.report {
             ChangeReport::Tp4159 { keep_records, .. } => *keep_records = true,
@@ -675,15 +688,19 @@ fn compare(args: CompareArgs) -> Result<()> {
 }
 
 fn replay_cmd(args: ReplayArgs) -> Result<()> {
+    // A trace that cannot be read or parsed is the user's input: exit status 2.
     let text = if args.file.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin())
-            .context("reading the trace from standard input")?
+            .context("reading the trace from standard input")
+            .context(BadInput)?
     } else {
         std::fs::read_to_string(&args.file)
-            .with_context(|| format!("reading trace {}", args.file.display()))?
+            .with_context(|| format!("reading trace {}", args.file.display()))
+            .context(BadInput)?
     };
-    let trace =
-        replay::parse(&text).with_context(|| format!("in trace {}", args.file.display()))?;
+    let trace = replay::parse(&text)
+        .with_context(|| format!("in trace {}", args.file.display()))
+        .context(BadInput)?;
     let port = make_port(args.backend, trace.granules(), args.vcd.as_deref())?;
     let mut out = Vec::new();
     let result = replay::run(&trace, port, &mut out);
@@ -758,6 +775,22 @@ fn serve_bench(args: ServeBenchArgs) -> Result<()> {
         method: args.method,
         granule: args.granule,
     };
+    (|| {
+        ensure!(spec.rounds > 0, "--rounds must be at least 1");
+        ensure!(spec.seconds > 0, "--seconds must be at least 1");
+        ensure!(spec.size > 0, "--size must be at least 1 B");
+        ensure!(
+            !spec.depths.is_empty() && !spec.depths.contains(&0),
+            "--depths must each be at least 1"
+        );
+        let granule = parse_size(&spec.granule).map_err(|e| anyhow::anyhow!("--granule: {e}"))?;
+        ensure!(
+            granule.is_power_of_two() && granule >= 512,
+            "--granule must be a power of two of at least 512 B (serve's LBA size)"
+        );
+        Ok(())
+    })()
+    .context(BadInput)?;
     let exe = std::env::current_exe().context("locating the lmsnoop binary")?;
     let rows = run(&exe, &spec)?;
     if args.json {
@@ -833,10 +866,16 @@ fn print_entries(bytes: &[u8]) -> std::io::Result<()> {
 }
 
 fn bench(args: BenchArgs) -> Result<()> {
-    ensure!(
-        args.ops > 0 && args.granules > 0,
-        "ops and granules must be positive"
-    );
+    (|| {
+        ensure!(args.ops > 0, "--ops must be at least 1");
+        ensure!(
+            (1..=lmsnoop_sim::GoldenTracker::MAX_CAPACITY).contains(&args.granules),
+            "--granules must be within 1..={} (32-bit granule registers)",
+            lmsnoop_sim::GoldenTracker::MAX_CAPACITY
+        );
+        Ok(())
+    })()
+    .context(BadInput)?;
     let results = golden_throughput(args.ops, args.granules, args.seed)?;
     if args.json {
         let rows: Vec<_> = results
@@ -871,6 +910,9 @@ fn bench(args: BenchArgs) -> Result<()> {
 
 #[cfg(feature = "rtl")]
 fn rtl_bench(args: RtlBenchArgs) -> Result<()> {
+    if args.ops == 0 {
+        return Err(anyhow::anyhow!("--ops must be at least 1").context(BadInput));
+    }
     let b = lmsnoop::rtl_bench::run(args.ops, args.seed)?;
     if args.json {
         let rows: Vec<_> = b
@@ -950,8 +992,41 @@ fn gen_regs(args: GenArgs) -> Result<()> {
     write_generated(&args.root, &files)
 }
 
+/// The command line, or exit: help and version as clap prints them (status 0), a bad
+/// argument as one line naming the flag (status 2, as every bad input).
+fn parse_cli() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut cmd = Cli::command();
+    let names: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().into()).collect();
+    for name in names {
+        // `--seed -1` is a bad seed, not an unknown flag `-1`.
+        cmd = cmd.mut_subcommand(name, |s| s.allow_negative_numbers(true));
+    }
+    let parsed = cmd
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    parsed.unwrap_or_else(|e| {
+        if !e.use_stderr() {
+            e.exit();
+        }
+        eprintln!("lmsnoop: {}", one_line(&e.to_string()));
+        std::process::exit(2)
+    })
+}
+
+/// Clap's error without its usage and hint lines, on one line.
+fn one_line(message: &str) -> String {
+    let lines = message.lines().map(str::trim).take_while(|l| {
+        !(l.starts_with("Usage:") || l.starts_with("For more information") || l.starts_with("tip:"))
+    });
+    lines
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn main() {
-    let cli = Cli::parse();
+    let cli = parse_cli();
     let result = match cli.command {
         Command::Migrate(a) => migrate(a),
         Command::Compare(a) => compare(a),

@@ -114,6 +114,11 @@ fn parse_line(words: &[&str]) -> Result<TraceCmd> {
             if namespace_lbas == 0 || granule_shift > 32 {
                 bail!("geometry needs a non-empty namespace and a granule shift of at most 32");
             }
+            let granules = namespace_lbas.div_ceil(1 << granule_shift);
+            let most = lmsnoop_sim::GoldenTracker::MAX_CAPACITY;
+            if granules > most {
+                bail!("geometry of {granules} granules exceeds a tracker's {most} (32-bit granule registers)");
+            }
             TraceCmd::Geometry {
                 namespace_lbas,
                 granule_shift: granule_shift as u32,
@@ -269,6 +274,22 @@ mod tests {
             ("start bogus\n", "unknown method"),
             ("start naive\nmap 0 1\n", "before start"),
             ("\n# c\ncopy 1 2 3\n", "line 3"),
+            // Per kind: unknown op, missing operand, trailing garbage, overflow, bad
+            // geometry, a namespace no tracker holds.
+            ("query\nfrob\n", "line 2: frob: unknown command \"frob\""),
+            ("write\n", "line 1: write: write takes 2 arguments, got 0"),
+            ("write 1 2 junk\n", "write takes 2 arguments, got 3"),
+            ("write 1x 2\n", "\"1x\" is not a decimal number"),
+            (
+                "write 99999999999999999999 1\n",
+                "\"99999999999999999999\" does not fit 64 bits",
+            ),
+            ("geometry 0 0\n", "non-empty namespace"),
+            ("geometry 12 33\n", "granule shift of at most 32"),
+            (
+                "geometry 99999999999 0\n",
+                "line 1: geometry 99999999999 0: geometry of 99999999999 granules exceeds",
+            ),
         ];
         for (text, want) in cases {
             let err = format!("{:#}", parse(text).unwrap_err());

@@ -76,14 +76,24 @@ pub struct Workload {
 }
 
 impl Workload {
-    pub fn new(cfg: WorkloadConfig, ns_lbas: u64, rng: Rng) -> Result<Self> {
+    /// Refuses a configuration no stream can follow (the CLI reports it as bad input).
+    pub fn check(cfg: &WorkloadConfig, ns_lbas: u64) -> Result<()> {
         let blocks = u64::from(cfg.write_blocks);
         if blocks == 0 || blocks > 65536 || blocks > ns_lbas {
-            bail!("write size of {blocks} blocks does not fit one command in a {ns_lbas}-LBA namespace");
+            bail!("--write-size of {blocks} blocks does not fit one command in a {ns_lbas}-LBA namespace");
         }
         if cfg.kind == WorkloadKind::Zipf && !(cfg.zipf_skew > 0.0 && cfg.zipf_skew.is_finite()) {
-            bail!("zipf skew must be a positive number, got {}", cfg.zipf_skew);
+            bail!(
+                "--zipf-skew must be a positive number, got {}",
+                cfg.zipf_skew
+            );
         }
+        Ok(())
+    }
+
+    pub fn new(cfg: WorkloadConfig, ns_lbas: u64, rng: Rng) -> Result<Self> {
+        Self::check(&cfg, ns_lbas)?;
+        let blocks = u64::from(cfg.write_blocks);
         let items = ns_lbas / blocks;
         // Hot ranks land on scattered offsets: rank r goes to item (r * stride) mod items,
         // a bijection because stride and items are coprime.

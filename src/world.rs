@@ -141,15 +141,15 @@ impl SimConfig {
     pub fn check(&self) -> Result<()> {
         if !(0.0..=1.0).contains(&self.mapped_fraction) {
             bail!(
-                "mapped fraction must be within 0..=1, got {}",
+                "--mapped (the mapped fraction) must be within 0..=1, got {}",
                 self.mapped_fraction
             );
         }
         if self.namespace_lbas == 0 {
-            bail!("the namespace is empty");
+            bail!("--namespace is empty");
         }
         if self.granule_shift > 32 {
-            bail!("granule of 2^{} LBAs is too large", self.granule_shift);
+            bail!("--granule of 2^{} LBAs is too large", self.granule_shift);
         }
         let chunk_lbas = self
             .server
@@ -158,19 +158,35 @@ impl SimConfig {
             .unwrap_or(u64::MAX);
         if chunk_lbas > 65536 || self.server.chunk_granules == 0 {
             bail!(
-                "a copy read of {} granules of 2^{} LBAs exceeds one NVMe command (65536 LBAs)",
+                "--chunk: a copy read of {} granules of 2^{} LBAs exceeds one NVMe command (65536 LBAs)",
                 self.server.chunk_granules,
                 self.granule_shift
             );
         }
         if self.queue_depth == 0 {
-            bail!("queue depth must be at least 1");
+            bail!("--queue-depth must be at least 1");
+        }
+        if self.server.max_passes == 0 {
+            bail!("--max-passes must be at least 1 (pass 0 copies the mapped granules)");
         }
         if !(self.write_rate >= 0.0 && self.write_rate.is_finite()) {
-            bail!("write rate must be a non-negative number");
+            bail!(
+                "--write-rate must be a non-negative number, got {}",
+                self.write_rate
+            );
         }
         if !(0.0..=0.5).contains(&self.target_fail_rate) {
-            bail!("target failure rate must be within 0..=0.5");
+            bail!(
+                "--target-fail-rate must be within 0..=0.5, got {}",
+                self.target_fail_rate
+            );
+        }
+        Workload::check(&self.workload, self.namespace_lbas)?;
+        if let Some(g) = self.watch.iter().find(|&&g| g >= self.granules()) {
+            bail!(
+                "--watch granule {g} is beyond the namespace's {} granules",
+                self.granules()
+            );
         }
         self.faults.check(self.namespace_lbas)
     }

@@ -219,6 +219,139 @@ fn bad_arguments_fail_with_a_message() {
     }
 }
 
+/// Every numeric flag of `migrate` (and so of `compare`, which shares them), given a
+/// negative, malformed, overflowing or out-of-range value: one line naming the flag on
+/// stderr, exit status 2, no panic, no run.
+#[test]
+fn every_numeric_flag_refuses_bad_values_naming_the_flag() {
+    let over = "99999999999999999999999";
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "--namespace",
+            &["-1", "garbage", "1.5B", "99999999TiB", "0", over],
+        ),
+        ("--lba-size", &["0", "-1", "3KiB", "128KiB", "256B"]),
+        ("--granule", &["0", "-1", "3KiB", "1KiB", over]),
+        ("--write-size", &["0", "-1", "6KiB", "1TiB"]),
+        ("--chunk", &["0", "-1", "6KiB", "512MiB"]),
+        ("--zipf-skew", &["-1", "nan", "inf", "x"]),
+        ("--write-rate", &["-1", "nan", "inf", "x"]),
+        ("--mapped", &["-0.1", "1.5", "nan", "x"]),
+        ("--seed", &["-1", "x", over]),
+        ("--queue-depth", &["0", "-1", "99999999999"]),
+        ("--threshold", &["-1", "x", over]),
+        ("--cursor-merge-gap", &["-1", "x"]),
+        ("--max-passes", &["0", "-1", "99999999999"]),
+        ("--cdq-size", &["0", "100B", "-1"]),
+        ("--target-fail-rate", &["-0.1", "0.9", "nan", "x"]),
+        (
+            "--bad-target-range",
+            &["12", "1:0", "x:1", "1:1:0", "-1:5", "0:99999999"],
+        ),
+        ("--final-retries", &["-1", "x", "99999999999"]),
+        ("--watch", &["x", "-1", "99999999999"]),
+        ("--explain", &["-1", "x"]),
+    ];
+    for &(flag, values) in cases {
+        for value in values {
+            let mut args = vec!["migrate", "--quiet", flag, value];
+            if flag != "--namespace" {
+                args.extend(["--namespace", "64MiB"]);
+            }
+            check_refused(&args, flag);
+        }
+    }
+    for (at, writes) in [("-1", "1"), ("x", "1"), ("0", "0"), ("0", "-1")] {
+        let args = [
+            "migrate",
+            "--quiet",
+            "--namespace",
+            "64MiB",
+            "--target-outage-at-pass",
+            at,
+            "--outage-writes",
+            writes,
+        ];
+        let flag = if at == "0" {
+            "--outage-writes"
+        } else {
+            "--target-outage-at-pass"
+        };
+        check_refused(&args, flag);
+    }
+}
+
+/// The numeric flags of the other commands, the same way (serve's checks run before it
+/// opens anything; serve-bench's before it looks for fio).
+#[test]
+fn other_commands_refuse_bad_numbers_naming_the_flag() {
+    let path = std::env::temp_dir().join(format!("lmsnoop-cli-src-{}.img", std::process::id()));
+    std::fs::write(&path, vec![0u8; 1 << 16]).unwrap();
+    let img = path.to_str().unwrap();
+    let serve = |flag: &'static str, value: &'static str| -> Vec<&str> {
+        vec![
+            "serve",
+            "--source",
+            img,
+            "--target",
+            "/nonexistent/t.img",
+            flag,
+            value,
+        ]
+    };
+    let mut cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["bench", "--ops", "0"], "--ops"),
+        (vec!["bench", "--ops", "-5"], "--ops"),
+        (vec!["bench", "--granules", "0"], "--granules"),
+        (vec!["bench", "--granules", "99999999999"], "--granules"),
+        (vec!["bench", "--seed", "x"], "--seed"),
+        (vec!["scale", "--from", "-1"], "--from"),
+        (vec!["scale", "--to", "1GiB"], "from <= to"),
+        (vec!["scale", "--granule", "3KiB"], "--granule"),
+        (vec!["scale", "--chunk", "0"], "--chunk"),
+        (vec!["scale", "--mapped", "2"], "--mapped"),
+        (vec!["scale", "--writes", "-1"], "--writes"),
+        (vec!["serve-bench", "--size", "0"], "--size"),
+        (vec!["serve-bench", "--seconds", "0"], "--seconds"),
+        (vec!["serve-bench", "--rounds", "-1"], "--rounds"),
+        (vec!["serve-bench", "--depths", "0"], "--depths"),
+        (vec!["serve-bench", "--granule", "3KiB"], "--granule"),
+        (vec!["rtl-bench", "--ops", "x"], "--ops"),
+    ];
+    for (flag, value) in [
+        ("--lba-size", "3"),
+        ("--granule", "3KiB"),
+        ("--chunk", "0"),
+        ("--queue-depth", "0"),
+        ("--max-passes", "0"),
+        ("--copy-rate", "0"),
+        ("--copy-rate", "-1"),
+        ("--threshold", "x"),
+    ] {
+        cases.push((serve(flag, value), flag));
+    }
+    for (args, flag) in cases {
+        check_refused(&args, flag);
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+fn check_refused(args: &[&str], flag: &str) {
+    let out = lmsnoop(args);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "{args:?}: not one line:\n{err}"
+    );
+    assert!(
+        err.contains(flag),
+        "{args:?}: the message does not name {flag}: {err}"
+    );
+    assert!(out.stdout.is_empty(), "{args:?}: ran anyway");
+}
+
 /// Target writes that fail (an outage, a bad range that heals, the drive at random) are
 /// counted by cause in the table and the JSON, and every failed granule is copied again.
 #[test]

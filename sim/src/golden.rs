@@ -69,11 +69,15 @@ pub struct GoldenTracker {
 }
 
 impl GoldenTracker {
-    /// A tracker whose bitmap RAMs hold `capacity` granules (rounded up to a word).
+    /// The most granules a tracker holds: its granule registers are 32 bits wide.
+    pub const MAX_CAPACITY: u64 = u32::MAX as u64 - 63;
+
+    /// A tracker whose bitmap RAMs hold `capacity` granules (rounded up to a word), at
+    /// most [`GoldenTracker::MAX_CAPACITY`].
     pub fn new(capacity: u64) -> Self {
         let capacity = capacity.div_ceil(64) * 64;
         assert!(
-            capacity > 0 && capacity <= u64::from(u32::MAX) - 63,
+            capacity > 0 && capacity <= Self::MAX_CAPACITY,
             "capacity must fit the 32-bit granule registers"
         );
         GoldenTracker {

@@ -66,20 +66,24 @@ impl ServeConfig {
         }
         ensure!(
             self.lba_bytes.is_power_of_two() && (512..=65536).contains(&self.lba_bytes),
-            "the LBA size must be a power of two within 512 B..=64 KiB"
+            "--lba-size must be a power of two within 512 B..=64 KiB"
         );
         ensure!(
             self.granule_bytes.is_power_of_two() && self.granule_bytes >= self.lba_bytes,
-            "the granule must be a power of two, at least one LBA"
+            "--granule must be a power of two, at least one LBA"
         );
         ensure!(
             self.chunk_bytes > 0
                 && self.chunk_bytes % self.granule_bytes == 0
                 && self.chunk_bytes / self.lba_bytes <= 65536,
-            "the chunk must be whole granules and at most 65536 LBAs"
+            "--chunk must be whole granules and at most 65536 LBAs"
         );
-        ensure!(self.copy_workers > 0, "at least one copy worker");
-        ensure!(self.max_passes > 0, "at least one pass");
+        ensure!(self.copy_workers > 0, "--queue-depth must be at least 1");
+        ensure!(self.max_passes > 0, "--max-passes must be at least 1");
+        ensure!(
+            self.copy_rate != Some(0),
+            "--copy-rate must be at least 1 B/s (leave it out to copy at full speed)"
+        );
         Ok(())
     }
 }
