@@ -1,7 +1,8 @@
-//! Injected target-write failures beyond the random `target_fail_rate`: a bad region of
-//! the target that heals after some passes, and an outage in which every target write
-//! fails for a while. The migration server sees only failed target writes; how it
-//! re-syncs them (MarkDirty before the final pass, a bounded retry in it) is its own.
+//! Faults a run injects. Target-write failures beyond the random `target_fail_rate`: a
+//! bad region of the target that heals after some passes, and an outage in which every
+//! target write fails for a while; the migration server sees only failed target writes,
+//! and how it re-syncs them (MarkDirty before the final pass, a bounded retry in it) is
+//! its own. And a reboot of the device firmware in the middle of a pass.
 
 use anyhow::{bail, ensure, Context, Result};
 
@@ -55,6 +56,9 @@ pub struct Outage {
 pub struct FaultPlan {
     pub bad_ranges: Vec<BadRange>,
     pub outage: Option<Outage>,
+    /// The device firmware reboots half way through this pass's copies (the tracker
+    /// keeps running) and re-attaches from the registers.
+    pub firmware_restart_at_pass: Option<u32>,
 }
 
 impl FaultPlan {
@@ -171,6 +175,7 @@ mod tests {
                 passes: 1,
             }],
             outage: None,
+            firmware_restart_at_pass: None,
         };
         assert!(plan(0, 100).check(100).is_ok());
         assert!(plan(99, 2).check(100).is_err());
@@ -185,7 +190,7 @@ mod tests {
                 count: 10,
                 passes: 2,
             }],
-            outage: None,
+            ..FaultPlan::default()
         });
         assert_eq!(f.target_write(0, 90, 101), Some(Cause::BadRange));
         assert_eq!(f.target_write(1, 109, 120), Some(Cause::BadRange));
@@ -197,11 +202,11 @@ mod tests {
     #[test]
     fn an_outage_fails_its_writes_from_its_pass_on() {
         let mut f = Faults::new(FaultPlan {
-            bad_ranges: Vec::new(),
             outage: Some(Outage {
                 at_pass: 1,
                 writes: 3,
             }),
+            ..FaultPlan::default()
         });
         assert_eq!(f.target_write(0, 0, 1), None);
         let failed: Vec<_> = (0..5).map(|i| f.target_write(1 + i / 2, 0, 1)).collect();

@@ -300,6 +300,10 @@ struct SimArgs {
     /// Target writes the outage fails.
     #[arg(long, value_name = "N", requires = "target_outage_at_pass")]
     outage_writes: Option<u64>,
+    /// The device firmware reboots half way through this pass's copies (the tracker keeps
+    /// running) and re-attaches from the registers.
+    #[arg(long, value_name = "PASS")]
+    firmware_restart_at_pass: Option<u32>,
     /// Times a copy that fails in the final (quiesced) pass is retried before the
     /// migration stops with an error instead of switching over.
     #[arg(long, value_name = "N", default_value_t = ServerConfig::DEFAULT_FINAL_RETRIES)]
@@ -518,6 +522,7 @@ impl SimArgs {
                     .target_outage_at_pass
                     .zip(self.outage_writes)
                     .map(|(at_pass, writes)| Outage { at_pass, writes }),
+                firmware_restart_at_pass: self.firmware_restart_at_pass,
             },
             latency: LatencyModel::default(),
             watch: Vec::new(),

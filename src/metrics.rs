@@ -122,6 +122,8 @@ pub struct RunReport {
     pub tp4159: Option<CdqFigures>,
     /// Failed target writes by cause.
     pub failures: FailureCounts,
+    /// Reboots of the device firmware (re-attached from the registers).
+    pub firmware_restarts: u32,
 }
 
 impl RunReport {

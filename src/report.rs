@@ -142,6 +142,7 @@ pub fn run_json(r: &RunReport, cost: Option<Cost>) -> Value {
             ("copy_failures", r.copy_failures().into()),
             ("recopied_after_failure", r.recopied_after_failure().into()),
             ("copy_failures_by_cause", by_cause),
+            ("firmware_restarts", r.firmware_restarts.into()),
         ]
         .into_iter()
         .enumerate()
@@ -279,6 +280,14 @@ pub fn run_table(r: &RunReport, cost: Option<Cost>) -> String {
     }
     if r.failures.total() > 0 {
         out += &failure_line(r);
+    }
+    if r.firmware_restarts > 0 {
+        writeln!(
+            out,
+            "device firmware restarted {} time(s), re-attached from the registers",
+            r.firmware_restarts
+        )
+        .unwrap();
     }
     if r.device_errors != 0 {
         writeln!(
@@ -506,5 +515,6 @@ pub fn run_from_json(v: &Value) -> anyhow::Result<RunReport> {
                 outage: n("outage"),
             }
         },
+        firmware_restarts: v["firmware_restarts"].as_u64().unwrap_or(0) as u32,
     })
 }

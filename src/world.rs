@@ -17,7 +17,9 @@ use crate::rng::{Draws, Rng};
 use crate::storage::{granules_touched, RangeSet, Watched, PRE_EXISTING};
 use crate::workload::{mapped_extents, Workload, WorkloadConfig};
 use anyhow::{bail, Context, Result};
-use lmsnoop_firmware::{CopyJob, Device, MigrationServer, Next, ServerConfig, TrackingConfig};
+use lmsnoop_firmware::{
+    ChangeReport, CopyJob, Device, MigrationServer, Next, ServerConfig, TrackingConfig,
+};
 use lmsnoop_regs::Method;
 use lmsnoop_sim::{Snoop, TrackerPort};
 use std::time::{Duration, Instant};
@@ -182,6 +184,14 @@ impl SimConfig {
             );
         }
         Workload::check(&self.workload, self.namespace_lbas)?;
+        if self.faults.firmware_restart_at_pass.is_some()
+            && matches!(self.server.report, ChangeReport::Tp4159 { .. })
+        {
+            bail!(
+                "--firmware-restart-at-pass needs --report query-bdp: the TP4159 queue's \
+                 state lives in firmware RAM and a reboot loses it"
+            );
+        }
         if let Some(g) = self.watch.iter().find(|&&g| g >= self.granules()) {
             bail!(
                 "--watch granule {g} is beyond the namespace's {} granules",
@@ -262,6 +272,7 @@ struct World<'a, P: TrackerPort> {
     /// Granules whose last target write failed and that no copy has read since.
     to_recopy: RangeSet,
     to_recopy_count: u64,
+    firmware_restarts: u32,
     events: Events,
     writes: Slab<WriteCmd>,
     copies: Slab<CopyCmd>,
@@ -330,6 +341,7 @@ pub fn simulate<P: TrackerPort>(cfg: &SimConfig, port: P) -> Result<RunReport> {
         failures: FailureCounts::default(),
         to_recopy: RangeSet::new(),
         to_recopy_count: 0,
+        firmware_restarts: 0,
         events: Events::new(),
         writes: Slab::new(),
         copies: Slab::new(),
@@ -684,7 +696,28 @@ impl<P: TrackerPort> World<'_, P> {
             self.to_recopy_count += job.count;
         }
         self.server.job_done(&mut self.dev, job, ok)?;
+        self.maybe_restart_firmware(now, job.pass)?;
         self.pump(now)
+    }
+
+    /// Reboots the device firmware once half of its pass's plan has been copied.
+    fn maybe_restart_firmware(&mut self, now: u64, pass: u32) -> Result<()> {
+        if self.cfg.faults.firmware_restart_at_pass != Some(pass) || self.firmware_restarts > 0 {
+            return Ok(());
+        }
+        let planned = self.server.passes().last().map_or(0, |r| r.planned);
+        if self.per_pass[pass as usize].copied * 2 < planned {
+            return Ok(());
+        }
+        self.dev
+            .restart()
+            .context("the firmware could not re-attach after its restart")?;
+        self.firmware_restarts += 1;
+        self.note(
+            now,
+            "device firmware restarted; re-attached from the registers".into(),
+        );
+        Ok(())
     }
 
     fn report(mut self, backend: &'static str, mapped_granules: u64) -> Result<RunReport> {
@@ -766,6 +799,7 @@ impl<P: TrackerPort> World<'_, P> {
             watch_log: self.log,
             tp4159,
             failures: self.failures,
+            firmware_restarts: self.firmware_restarts,
         })
     }
 }

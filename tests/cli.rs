@@ -203,6 +203,16 @@ fn bad_arguments_fail_with_a_message() {
             "--outage-writes must be at least 1",
         ),
         (&["migrate", "--final-retries=x"], "--final-retries <N>"),
+        (
+            &[
+                "migrate",
+                "--firmware-restart-at-pass",
+                "1",
+                "--report",
+                "tp4159",
+            ],
+            "--firmware-restart-at-pass needs --report query-bdp",
+        ),
     ];
     for (args, want) in cases {
         let out = lmsnoop(args);
@@ -251,6 +261,7 @@ fn every_numeric_flag_refuses_bad_values_naming_the_flag() {
         ("--final-retries", &["-1", "x", "99999999999"]),
         ("--watch", &["x", "-1", "99999999999"]),
         ("--explain", &["-1", "x"]),
+        ("--firmware-restart-at-pass", &["-1", "x", "99999999999"]),
     ];
     for &(flag, values) in cases {
         for value in values {
@@ -565,7 +576,7 @@ fn tp4159_migration_on_the_rtl_matches_the_golden_model() {
 #[cfg(feature = "rtl")]
 #[test]
 fn migration_with_target_faults_on_the_rtl_matches_the_golden_model() {
-    rtl_matches_golden(&[
+    let run = rtl_matches_golden(&[
         "--target-outage-at-pass",
         "1",
         "--outage-writes",
@@ -574,11 +585,20 @@ fn migration_with_target_faults_on_the_rtl_matches_the_golden_model() {
         "4096:2048:2",
         "--target-fail-rate",
         "0.02",
+        "--firmware-restart-at-pass",
+        "2",
     ]);
+    let v: serde_json::Value = serde_json::from_str(&run).unwrap();
+    assert_eq!(v["firmware_restarts"], 1, "{v}");
+    for cause in ["drive", "bad_range", "outage"] {
+        assert!(v["copy_failures_by_cause"][cause].as_u64() > Some(0), "{v}");
+    }
 }
 
+/// Runs `migrate --json` with `extra` on both backends, checks they agree, and returns
+/// the golden run's JSON (the process's own costs cut off).
 #[cfg(feature = "rtl")]
-fn rtl_matches_golden(extra: &[&str]) {
+fn rtl_matches_golden(extra: &[&str]) -> String {
     let run = |backend: &str| {
         let mut args = vec![
             "migrate",
@@ -595,9 +615,11 @@ fn rtl_matches_golden(extra: &[&str]) {
         let json = text(&out.stdout);
         // Everything but the backend name and the process's own costs must agree.
         let cut = json.find(",\"wall_seconds\"").unwrap_or(json.len());
-        json[..cut].replace("\"backend\":\"rtl\"", "\"backend\":\"golden\"")
+        json[..cut].replace("\"backend\":\"rtl\"", "\"backend\":\"golden\"") + "}"
     };
-    assert_eq!(run("rtl"), run("golden"));
+    let golden = run("golden");
+    assert_eq!(run("rtl"), golden);
+    golden
 }
 
 /// `migrate --report tp4159` plans every pass from the queue and gives the figures of the

@@ -16,6 +16,17 @@ use lmsnoop_regs::*;
 /// a clear-engine walk, takes one cycle per word, so this bound covers 2^24 words.
 const BUSY_POLL_LIMIT: u64 = 1 << 26;
 
+/// Checks the ID register; returns the capacity in granules.
+fn probe<P: TrackerPort>(port: &mut P) -> Result<u64, Status> {
+    let id = port.csr_read(ID);
+    if ID_MAGIC.get(id) != ID_MAGIC_VALUE || ID_MAJOR.get(id) != VERSION_MAJOR {
+        return Err(Status::Unsupported(format!(
+            "ID register reads {id:#010x}, expected {ID_VALUE:#010x}"
+        )));
+    }
+    Ok(u64::from(port.csr_read(CAPACITY)))
+}
+
 /// Parameters of StartTracking.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TrackingConfig {
@@ -76,19 +87,62 @@ pub struct Device<P: TrackerPort> {
 impl<P: TrackerPort> Device<P> {
     /// Probes the tracker's ID register and capacity.
     pub fn new(mut port: P) -> Result<Self, Status> {
-        let id = port.csr_read(ID);
-        if ID_MAGIC.get(id) != ID_MAGIC_VALUE || ID_MAJOR.get(id) != VERSION_MAJOR {
-            return Err(Status::Unsupported(format!(
-                "ID register reads {id:#010x}, expected {ID_VALUE:#010x}"
-            )));
-        }
-        let capacity = u64::from(port.csr_read(CAPACITY));
+        let capacity = probe(&mut port)?;
         Ok(Device {
             port,
             capacity,
             session: None,
             udm: UdmController::new(UdmConfig::default()),
         })
+    }
+
+    /// A firmware reboot while the tracker keeps running: everything the firmware held
+    /// in RAM (the session, the TP4159 front end's queue state) is dropped and the
+    /// session is rebuilt from the registers alone, so no bit the tracker holds is lost.
+    ///
+    /// A running session is read back as mid-pass: its geometry from CONFIG and
+    /// NS_LBAS (checked against the latched STATUS method and NS_GRANULES), its plan a
+    /// BDP the host has read and not released. The registers cannot tell whether the
+    /// host has read the plan, so the firmware trusts the host's next ReleaseBdp;
+    /// QueryBmp is refused (the BMP may have been replaced).
+    pub fn restart(&mut self) -> Result<(), Status> {
+        let udm = UdmController::new(self.udm.config());
+        self.session = None;
+        self.udm = udm;
+        self.capacity = probe(&mut self.port)?;
+        self.session = self.session_from_registers()?;
+        Ok(())
+    }
+
+    fn session_from_registers(&mut self) -> Result<Option<Session>, Status> {
+        let status = self.port.csr_read(STATUS);
+        if TRACKING.get(status) == 0 {
+            return Ok(None);
+        }
+        let config = self.port.csr_read(CONFIG);
+        let lo = u64::from(self.port.csr_read(NS_LBAS_LO));
+        let hi = u64::from(self.port.csr_read(NS_LBAS_HI));
+        let cfg = TrackingConfig {
+            method: Method::from_code(METHOD.get(config)),
+            granule_shift: GRANULE_SHIFT.get(config),
+            namespace_lbas: lo | hi << 32,
+        };
+        let latched = Method::from_code(LATCHED_METHOD.get(status));
+        let granules = u64::from(self.port.csr_read(NS_GRANULES));
+        if cfg.method != latched || cfg.granules() != granules {
+            return Err(Status::Unsupported(format!(
+                "cannot re-attach: CONFIG and NS_LBAS say {} in {} granules, the tracker \
+                 latched {latched} in {granules}",
+                cfg.method,
+                cfg.granules()
+            )));
+        }
+        Ok(Some(Session {
+            cfg,
+            plan: Plan::Bdp,
+            queried: true,
+            released: false,
+        }))
     }
 
     /// Replaces the TP4159 front end's configuration (before any TP4159 command).

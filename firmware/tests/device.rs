@@ -611,3 +611,60 @@ fn get_status_reports_sticky_snoop_errors_once() {
     assert_eq!(d.take_errors(), ERR_LBA_RANGE);
     assert_eq!(d.get_status().unwrap().errors, 0);
 }
+
+/// A firmware reboot mid-pass: the session comes back from the registers (geometry and
+/// method), the bits the tracker holds are untouched, and the protocol goes on.
+#[test]
+fn a_restart_re_attaches_from_the_registers() {
+    for method in Method::ALL {
+        let mut d = started(method);
+        d.query_bmp().expect("QueryBmp");
+        d.release_bdp().expect("ReleaseBdp");
+        uw(&mut d, 100, 8); // granules 25, 26
+        let before = d.get_status().expect("GetStatus");
+        d.restart().expect("re-attach");
+        assert_eq!(d.config(), Some(cfg(method)), "{method}");
+        let after = d.get_status().expect("GetStatus");
+        assert_eq!(
+            (after.active_count, after.writes_seen, after.bits_set),
+            (before.active_count, before.writes_seen, before.bits_set),
+            "{method}: the tracker's state survives"
+        );
+        assert!(is_sequence(d.query_bmp()), "{method}: the BMP may be gone");
+        d.mark_dirty(40, 42).expect("MarkDirty after the restart");
+        d.swap_bdp().expect("SwapBdp after the restart");
+        let plan = d.query_bdp().expect("QueryBdp");
+        let want = if method == Method::Bitmap {
+            // Nothing of the BMP was copied: it stays planned (residual bits fold in).
+            g(&[0..10, 25..27, 40..42, 99..101])
+        } else {
+            g(&[25..27, 40..42])
+        };
+        assert_eq!(ones(&plan), want, "{method}");
+        d.release_bdp().expect("ReleaseBdp");
+        d.stop_tracking().expect("StopTracking");
+    }
+}
+
+#[test]
+fn a_restart_of_a_stopped_device_finds_no_session() {
+    let mut d = device();
+    d.restart().expect("re-attach");
+    assert_eq!(d.config(), None);
+    assert!(is_sequence(d.swap_bdp()));
+    d.start_tracking(cfg(Method::Clear), &MAPPED)
+        .expect("StartTracking");
+}
+
+/// CONFIG is read back, and checked against what the tracker latched at START: one
+/// rewritten since is refused, not trusted.
+#[test]
+fn a_restart_refuses_registers_that_disagree() {
+    let mut d = started(Method::Cursor);
+    d.port_mut()
+        .csr_write(CONFIG, METHOD.put(0, Method::Naive.code()) | (2 << 8));
+    match d.restart() {
+        Err(Status::Unsupported(why)) => assert!(why.contains("cannot re-attach"), "{why}"),
+        other => panic!("re-attached over disagreeing registers: {other:?}"),
+    }
+}

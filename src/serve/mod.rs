@@ -526,5 +526,6 @@ fn report(
             drive: failed_writes,
             ..FailureCounts::default()
         },
+        firmware_restarts: 0,
     }
 }

@@ -152,6 +152,10 @@ impl UdmController {
         self.stats
     }
 
+    pub fn config(&self) -> UdmConfig {
+        self.cfg
+    }
+
     pub fn logging(&self) -> bool {
         self.logging
     }

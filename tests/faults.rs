@@ -1,7 +1,8 @@
-//! Target-write faults injected into whole migrations (golden model): an outage, a bad
-//! region that heals, random failures. Each run ends with target == source, every failed
-//! granule is copied again exactly once more, and no pass is restarted: a pre-copy pass
-//! copies its plan once, the final pass its plan plus the retries of what failed in it.
+//! Faults injected into whole migrations (golden model). Target-write failures (an
+//! outage, a bad region that heals, random failures): each run ends with target ==
+//! source, every failed granule is copied again exactly once more, and no pass is
+//! restarted: a pre-copy pass copies its plan once, the final pass its plan plus the
+//! retries of what failed in it. A firmware reboot: the run is the same as without it.
 
 mod common;
 
@@ -99,6 +100,7 @@ fn a_bad_region_heals_and_every_failure_is_resynced() {
                         at_pass: rng.below(3) as u32,
                         writes: 1 + rng.below(50),
                     }),
+                    firmware_restart_at_pass: rng.chance(0.3).then(|| rng.below(3) as u32),
                 };
                 cfg.target_fail_rate = if rng.chance(0.5) { 0.02 } else { 0.0 };
                 let r = run(&cfg);
@@ -116,6 +118,36 @@ fn a_bad_region_heals_and_every_failure_is_resynced() {
             }
         },
     );
+}
+
+/// The firmware reboots mid-pass and re-attaches from the registers: every figure of the
+/// run is the one of the same run without the reboot (no bit lost, none added).
+#[test]
+fn a_firmware_restart_loses_nothing() {
+    for_each_seed("a_firmware_restart_loses_nothing", 4, |seed| {
+        let mut rng = Rng::new(seed);
+        for method in Method::ALL {
+            let kind = WorkloadKind::ALL[rng.below(4) as usize];
+            let mut cfg = small_config(method, kind, seed);
+            cfg.target_fail_rate = if rng.chance(0.5) { 0.02 } else { 0.0 };
+            let plain = run(&cfg);
+            let at = rng.below(u64::from(plain.passes())) as u32;
+            cfg.faults.firmware_restart_at_pass = Some(at);
+            let restarted = run(&cfg);
+            let what = format!("{method}/{kind} seed {seed}, restart in pass {at}");
+            assert_eq!(
+                restarted.firmware_restarts, 1,
+                "{what}: no restart happened"
+            );
+            assert_eq!(restarted.lost_updates, 0, "{what}");
+            let json = |r: &RunReport| {
+                let mut v = lmsnoop::report::run_json(r, None);
+                v.as_object_mut().unwrap().remove("firmware_restarts");
+                v
+            };
+            assert_eq!(json(&restarted), json(&plain), "{what}");
+        }
+    });
 }
 
 /// A region that never heals makes the final pass fail its retries: the run ends with
