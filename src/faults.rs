@@ -2,7 +2,8 @@
 //! bad region of the target that heals after some passes, and an outage in which every
 //! target write fails for a while; the migration server sees only failed target writes,
 //! and how it re-syncs them (MarkDirty before the final pass, a bounded retry in it) is
-//! its own. And a reboot of the device firmware in the middle of a pass.
+//! its own. And, in the middle of a pass, a reboot of the device firmware or a reset of
+//! the tracker.
 
 use anyhow::{bail, ensure, Context, Result};
 
@@ -59,6 +60,8 @@ pub struct FaultPlan {
     /// The device firmware reboots half way through this pass's copies (the tracker
     /// keeps running) and re-attaches from the registers.
     pub firmware_restart_at_pass: Option<u32>,
+    /// The tracker is reset (state lost) half way through this pass's copies.
+    pub tracker_reset_at_pass: Option<u32>,
 }
 
 impl FaultPlan {
@@ -175,7 +178,7 @@ mod tests {
                 passes: 1,
             }],
             outage: None,
-            firmware_restart_at_pass: None,
+            ..FaultPlan::default()
         };
         assert!(plan(0, 100).check(100).is_ok());
         assert!(plan(99, 2).check(100).is_err());

@@ -304,6 +304,10 @@ struct SimArgs {
     /// running) and re-attaches from the registers.
     #[arg(long, value_name = "PASS")]
     firmware_restart_at_pass: Option<u32>,
+    /// The tracker is reset (all its state lost) half way through this pass's copies; the
+    /// firmware notices at its next command and the whole namespace is copied again.
+    #[arg(long, value_name = "PASS")]
+    tracker_reset_at_pass: Option<u32>,
     /// Times a copy that fails in the final (quiesced) pass is retried before the
     /// migration stops with an error instead of switching over.
     #[arg(long, value_name = "N", default_value_t = ServerConfig::DEFAULT_FINAL_RETRIES)]
@@ -523,6 +527,7 @@ impl SimArgs {
                     .zip(self.outage_writes)
                     .map(|(at_pass, writes)| Outage { at_pass, writes }),
                 firmware_restart_at_pass: self.firmware_restart_at_pass,
+                tracker_reset_at_pass: self.tracker_reset_at_pass,
             },
             latency: LatencyModel::default(),
             watch: Vec::new(),

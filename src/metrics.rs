@@ -29,6 +29,9 @@ pub struct PassMetrics {
     pub copy_failures: u64,
     /// Granules this pass copied because an earlier copy of them failed.
     pub recopied_after_failure: u64,
+    /// The tracker lost its state in the pass before: this pass copies the whole
+    /// namespace (and the pass before has no device counters).
+    pub after_reset: bool,
     /// Simulated time from the pass's start to its end.
     pub duration_ns: u64,
     /// TP4159: entries the host read to plan this pass.
@@ -51,15 +54,21 @@ impl PassMetrics {
         self.bits_skipped = end.bits_skipped - rec.start.bits_skipped;
         self.bits_cleared = end.bits_cleared - rec.start.bits_cleared;
         self.cdq_entries = rec.cdq_entries;
-        if i > 0 {
+        self.after_reset = rec.after_reset;
+        // After a reset the counters started over at the new StartTracking.
+        if i > 0 && !rec.after_reset {
             self.writes_logged = rec.start.writes_seen - records[i - 1].start.writes_seen;
         }
     }
 }
 
-/// The status that closes pass `i`: the next pass's start, or its own end.
+/// The status that closes pass `i`: the next pass's start, or its own end (also when
+/// the tracker lost its state during it: the next pass's counters start over).
 pub fn pass_end(records: &[PassRecord], i: usize) -> Option<DeviceStatus> {
-    records.get(i + 1).map(|r| r.start).or(records[i].end)
+    match records.get(i + 1) {
+        Some(next) if !next.after_reset => Some(next.start),
+        _ => records[i].end,
+    }
 }
 
 /// Pre-copy stopped because the dirty set fell to `threshold`, not at the pass limit.
@@ -124,6 +133,8 @@ pub struct RunReport {
     pub failures: FailureCounts,
     /// Reboots of the device firmware (re-attached from the registers).
     pub firmware_restarts: u32,
+    /// Times the tracker lost its state and the whole namespace was copied again.
+    pub tracker_resets: u32,
 }
 
 impl RunReport {

@@ -43,6 +43,7 @@ fn pass_json(p: &PassMetrics) -> Value {
         "bits_cleared": p.bits_cleared,
         "failed_copies": p.failed_copies,
         "copy_failures": p.copy_failures,
+        "after_reset": p.after_reset,
         "recopied_after_failure": p.recopied_after_failure,
         "duration_us": p.duration_ns as f64 / 1e3,
     });
@@ -143,6 +144,7 @@ pub fn run_json(r: &RunReport, cost: Option<Cost>) -> Value {
             ("recopied_after_failure", r.recopied_after_failure().into()),
             ("copy_failures_by_cause", by_cause),
             ("firmware_restarts", r.firmware_restarts.into()),
+            ("tracker_resets", r.tracker_resets.into()),
         ]
         .into_iter()
         .enumerate()
@@ -280,6 +282,19 @@ pub fn run_table(r: &RunReport, cost: Option<Cost>) -> String {
     }
     if r.failures.total() > 0 {
         out += &failure_line(r);
+    }
+    if r.tracker_resets > 0 {
+        let full: Vec<String> = (r.per_pass.iter())
+            .filter(|p| p.after_reset)
+            .map(|p| format!("pass {} copied all {} granules", p.pass, p.planned))
+            .collect();
+        writeln!(
+            out,
+            "tracker state lost {} time(s), the whole namespace assumed dirty: {}",
+            r.tracker_resets,
+            full.join(", ")
+        )
+        .unwrap();
     }
     if r.firmware_restarts > 0 {
         writeln!(
@@ -469,6 +484,7 @@ pub fn run_from_json(v: &Value) -> anyhow::Result<RunReport> {
                 // Absent from runs saved before they were reported.
                 copy_failures: p["copy_failures"].as_u64().unwrap_or(0),
                 recopied_after_failure: p["recopied_after_failure"].as_u64().unwrap_or(0),
+                after_reset: p["after_reset"].as_bool().unwrap_or(false),
                 duration_ns: (p["duration_us"].as_f64().unwrap_or(0.0) * 1e3) as u64,
                 cdq_entries: p["cdq_entries"].as_u64(),
                 writes_logged: p["per_write_entries"].as_u64().unwrap_or(0),
@@ -516,5 +532,6 @@ pub fn run_from_json(v: &Value) -> anyhow::Result<RunReport> {
             }
         },
         firmware_restarts: v["firmware_restarts"].as_u64().unwrap_or(0) as u32,
+        tracker_resets: v["tracker_resets"].as_u64().unwrap_or(0) as u32,
     })
 }

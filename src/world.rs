@@ -184,13 +184,19 @@ impl SimConfig {
             );
         }
         Workload::check(&self.workload, self.namespace_lbas)?;
-        if self.faults.firmware_restart_at_pass.is_some()
-            && matches!(self.server.report, ChangeReport::Tp4159 { .. })
-        {
-            bail!(
-                "--firmware-restart-at-pass needs --report query-bdp: the TP4159 queue's \
-                 state lives in firmware RAM and a reboot loses it"
-            );
+        if matches!(self.server.report, ChangeReport::Tp4159 { .. }) {
+            if self.faults.firmware_restart_at_pass.is_some() {
+                bail!(
+                    "--firmware-restart-at-pass needs --report query-bdp: the TP4159 queue's \
+                     state lives in firmware RAM and a reboot loses it"
+                );
+            }
+            if self.faults.tracker_reset_at_pass.is_some() {
+                bail!(
+                    "--tracker-reset-at-pass needs --report query-bdp: the TP4159 queue's \
+                     sequence cannot survive the tracker's state"
+                );
+            }
         }
         if let Some(g) = self.watch.iter().find(|&&g| g >= self.granules()) {
             bail!(
@@ -273,6 +279,8 @@ struct World<'a, P: TrackerPort> {
     to_recopy: RangeSet,
     to_recopy_count: u64,
     firmware_restarts: u32,
+    /// Tracker resets injected (the server's count is of those it noticed).
+    tracker_resets: u32,
     events: Events,
     writes: Slab<WriteCmd>,
     copies: Slab<CopyCmd>,
@@ -342,6 +350,7 @@ pub fn simulate<P: TrackerPort>(cfg: &SimConfig, port: P) -> Result<RunReport> {
         to_recopy: RangeSet::new(),
         to_recopy_count: 0,
         firmware_restarts: 0,
+        tracker_resets: 0,
         events: Events::new(),
         writes: Slab::new(),
         copies: Slab::new(),
@@ -696,27 +705,38 @@ impl<P: TrackerPort> World<'_, P> {
             self.to_recopy_count += job.count;
         }
         self.server.job_done(&mut self.dev, job, ok)?;
-        self.maybe_restart_firmware(now, job.pass)?;
+        self.mid_pass_faults(now, job.pass)?;
         self.pump(now)
     }
 
-    /// Reboots the device firmware once half of its pass's plan has been copied.
-    fn maybe_restart_firmware(&mut self, now: u64, pass: u32) -> Result<()> {
-        if self.cfg.faults.firmware_restart_at_pass != Some(pass) || self.firmware_restarts > 0 {
+    /// The faults that strike once half of a pass's plan has been copied: a firmware
+    /// reboot, a tracker reset (each at most once a run).
+    fn mid_pass_faults(&mut self, now: u64, pass: u32) -> Result<()> {
+        let f = &self.cfg.faults;
+        let restart = f.firmware_restart_at_pass == Some(pass) && self.firmware_restarts == 0;
+        let reset = f.tracker_reset_at_pass == Some(pass) && self.tracker_resets == 0;
+        if !(restart || reset) {
             return Ok(());
         }
-        let planned = self.server.passes().last().map_or(0, |r| r.planned);
+        let planned = self.server.passes()[pass as usize].planned;
         if self.per_pass[pass as usize].copied * 2 < planned {
             return Ok(());
         }
-        self.dev
-            .restart()
-            .context("the firmware could not re-attach after its restart")?;
-        self.firmware_restarts += 1;
-        self.note(
-            now,
-            "device firmware restarted; re-attached from the registers".into(),
-        );
+        if restart {
+            self.dev
+                .restart()
+                .context("the firmware could not re-attach after its restart")?;
+            self.firmware_restarts += 1;
+            self.note(
+                now,
+                "device firmware restarted; re-attached from the registers".into(),
+            );
+        }
+        if reset {
+            self.dev.port_mut().reset();
+            self.tracker_resets += 1;
+            self.note(now, "tracker reset: every bit it held is lost".into());
+        }
         Ok(())
     }
 
@@ -800,6 +820,7 @@ impl<P: TrackerPort> World<'_, P> {
             tp4159,
             failures: self.failures,
             firmware_restarts: self.firmware_restarts,
+            tracker_resets: self.server.tracker_resets(),
         })
     }
 }

@@ -213,6 +213,16 @@ fn bad_arguments_fail_with_a_message() {
             ],
             "--firmware-restart-at-pass needs --report query-bdp",
         ),
+        (
+            &[
+                "migrate",
+                "--tracker-reset-at-pass",
+                "0",
+                "--report",
+                "tp4159",
+            ],
+            "--tracker-reset-at-pass needs --report query-bdp",
+        ),
     ];
     for (args, want) in cases {
         let out = lmsnoop(args);
@@ -262,6 +272,7 @@ fn every_numeric_flag_refuses_bad_values_naming_the_flag() {
         ("--watch", &["x", "-1", "99999999999"]),
         ("--explain", &["-1", "x"]),
         ("--firmware-restart-at-pass", &["-1", "x", "99999999999"]),
+        ("--tracker-reset-at-pass", &["-1", "x", "99999999999"]),
     ];
     for &(flag, values) in cases {
         for value in values {
@@ -587,9 +598,12 @@ fn migration_with_target_faults_on_the_rtl_matches_the_golden_model() {
         "0.02",
         "--firmware-restart-at-pass",
         "2",
+        "--tracker-reset-at-pass",
+        "1",
     ]);
     let v: serde_json::Value = serde_json::from_str(&run).unwrap();
     assert_eq!(v["firmware_restarts"], 1, "{v}");
+    assert_eq!(v["tracker_resets"], 1, "{v}");
     for cause in ["drive", "bad_range", "outage"] {
         assert!(v["copy_failures_by_cause"][cause].as_u64() > Some(0), "{v}");
     }

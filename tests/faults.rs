@@ -101,6 +101,8 @@ fn a_bad_region_heals_and_every_failure_is_resynced() {
                         writes: 1 + rng.below(50),
                     }),
                     firmware_restart_at_pass: rng.chance(0.3).then(|| rng.below(3) as u32),
+                    // Resets interrupt a pass: a_tracker_reset_is_answered_with_a_full_copy.
+                    tracker_reset_at_pass: None,
                 };
                 cfg.target_fail_rate = if rng.chance(0.5) { 0.02 } else { 0.0 };
                 let r = run(&cfg);
@@ -146,6 +148,45 @@ fn a_firmware_restart_loses_nothing() {
                 v
             };
             assert_eq!(json(&restarted), json(&plain), "{what}");
+        }
+    });
+}
+
+/// A tracker reset in any pass, the final one included: the firmware notices at its next
+/// command, the server starts tracking again and copies the whole namespace in a new
+/// pass, and nothing is lost. Passes it did not interrupt copy their plan once.
+#[test]
+fn a_tracker_reset_is_answered_with_a_full_copy() {
+    for_each_seed("a_tracker_reset_is_answered_with_a_full_copy", 4, |seed| {
+        let mut rng = Rng::new(seed);
+        for method in Method::ALL {
+            let kind = WorkloadKind::ALL[rng.below(4) as usize];
+            let mut cfg = small_config(method, kind, seed);
+            cfg.target_fail_rate = if rng.chance(0.3) { 0.02 } else { 0.0 };
+            let passes = run(&cfg).passes();
+            // Half the seeds reset in the final, quiesced pass.
+            let at = if rng.chance(0.5) {
+                passes - 1
+            } else {
+                rng.below(u64::from(passes)) as u32
+            };
+            cfg.faults.tracker_reset_at_pass = Some(at);
+            let r = run(&cfg);
+            let what = format!("{method}/{kind} seed {seed}, reset in pass {at}");
+            assert_eq!(r.lost_updates, 0, "{what}: lost {:?}", r.lost_examples);
+            assert_eq!(r.tracker_resets, 1, "{what}: the reset went unnoticed");
+            let i = (r.per_pass.iter())
+                .position(|p| p.after_reset)
+                .unwrap_or_else(|| panic!("{what}: no full copy"));
+            let full = &r.per_pass[i];
+            assert_eq!(full.planned, r.granules, "{what}: the plan is everything");
+            assert!(full.copied >= r.granules, "{what}: copied {}", full.copied);
+            assert_eq!(full.is_final, r.per_pass[i - 1].is_final, "{what}");
+            assert_eq!(r.recopied_after_failure(), r.failed_copies(), "{what}");
+            for p in r.per_pass.iter().filter(|p| p.pass as usize != i - 1) {
+                let retried = if p.is_final { p.failed_copies } else { 0 };
+                assert_eq!(p.copied, p.planned + retried, "{what}: pass {}", p.pass);
+            }
         }
     });
 }

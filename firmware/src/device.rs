@@ -192,8 +192,21 @@ impl<P: TrackerPort> Device<P> {
         self.session.as_mut().ok_or(Status::CommandSequence(cmd))
     }
 
+    /// Checked before every command of a session: tracking stops only by the firmware's
+    /// own StopTracking, so STATUS.TRACKING low under a session means the tracker was reset
+    /// (power loss, a block reset) and every bit it held is gone. The session is dropped,
+    /// so the host can start tracking again.
+    fn check_state(&mut self) -> Result<(), Status> {
+        if self.session.is_some() && TRACKING.get(self.port.csr_read(STATUS)) == 0 {
+            self.session = None;
+            return Err(Status::StateLost);
+        }
+        Ok(())
+    }
+
     /// Writes CMD, waits for BUSY to drop and turns command error flags into a status.
     fn exec(&mut self, cmd: u32) -> Result<(), Status> {
+        self.check_state()?;
         self.port.csr_write(CMD, cmd);
         let mut polls = 0;
         while BUSY.get(self.port.csr_read(STATUS)) == 1 {
@@ -390,6 +403,7 @@ impl<P: TrackerPort> Device<P> {
 
     /// GetStatus: counters, live counts and the error flags raised since the last call.
     pub fn get_status(&mut self) -> Result<DeviceStatus, Status> {
+        self.check_state()?;
         let errors = self.take_errors();
         let [writes_seen, bits_set, bits_skipped, copy_reads_seen, bits_cleared] =
             COUNTERS.map(|c| self.counter(c));

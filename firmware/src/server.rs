@@ -90,6 +90,9 @@ pub struct PassRecord {
     pub end: Option<DeviceStatus>,
     /// TP4159: entries read from the queue to plan this pass (markers included).
     pub cdq_entries: Option<u64>,
+    /// The tracker lost its state during the pass before: this pass copies the whole
+    /// namespace, and the pass before has no device counters (they died with it).
+    pub after_reset: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,6 +167,7 @@ impl MigrationServer {
                 start,
                 end: None,
                 cdq_entries: None,
+                after_reset: false,
             }],
             tracking,
             cdq,
@@ -201,8 +205,62 @@ impl MigrationServer {
         self.cfg.max_passes = self.cfg.max_passes.min(self.pass() + 1);
     }
 
+    /// Times the tracker lost its state and the namespace was copied again whole.
+    pub fn tracker_resets(&self) -> u32 {
+        self.passes.iter().filter(|p| p.after_reset).count() as u32
+    }
+
     /// The next thing to do; see [`Next`].
     pub fn next<P: TrackerPort>(&mut self, dev: &mut Device<P>) -> Result<Next, Status> {
+        match self.next_step(dev) {
+            Err(Status::StateLost) => {
+                self.recover(dev)?;
+                self.next_step(dev)
+            }
+            other => other,
+        }
+    }
+
+    /// The tracker lost every bit since StartTracking (a reset, a power loss): what was
+    /// written since is unknown, so, as VFIO and QEMU do when dirty logging is lost, the
+    /// whole namespace is dirty. Tracking restarts with every granule mapped and a new
+    /// pass copies all of it; with users quiesced it is the final pass. Copies still in
+    /// flight complete as usual: the new plan covers them.
+    fn recover<P: TrackerPort>(&mut self, dev: &mut Device<P>) -> Result<(), Status> {
+        if self.cdq.is_some() {
+            // The queue's sequence died with the tracker's state; nothing to resume.
+            return Err(Status::StateLost);
+        }
+        self.plan = Bitmap::new(0);
+        dev.start_tracking(self.tracking, &[(0, self.tracking.namespace_lbas)])?;
+        self.plan = dev.query_bmp()?;
+        dev.release_bdp()?;
+        let start = dev.get_status()?;
+        let last = self.passes.last_mut().expect("a pass is always open");
+        // Its counters are gone: the pass ends where it started, as far as they tell.
+        last.end = Some(last.start);
+        let is_final = matches!(self.phase, Phase::Final | Phase::AwaitQuiesce);
+        self.passes.push(PassRecord {
+            pass: self.pass() + 1,
+            is_final,
+            planned: self.plan.count_ones(),
+            start,
+            end: None,
+            cdq_entries: None,
+            after_reset: true,
+        });
+        (self.pos, self.run_end) = (0, 0);
+        // Retries of the interrupted final pass are in the new plan.
+        self.retry.clear();
+        self.phase = if is_final {
+            Phase::Final
+        } else {
+            Phase::Copying
+        };
+        Ok(())
+    }
+
+    fn next_step<P: TrackerPort>(&mut self, dev: &mut Device<P>) -> Result<Next, Status> {
         loop {
             match self.phase {
                 Phase::Done => return Ok(Next::Done),
@@ -297,7 +355,11 @@ impl MigrationServer {
                 });
             } else {
                 // The copy read drained or cleared these bits on a promise it did not keep.
-                dev.mark_dirty(job.first, job.first + job.count)?;
+                match dev.mark_dirty(job.first, job.first + job.count) {
+                    // The whole namespace is copied again, this job's granules with it.
+                    Err(Status::StateLost) => self.recover(dev)?,
+                    other => other?,
+                }
             }
         }
         Ok(())
@@ -310,7 +372,10 @@ impl MigrationServer {
                 "quiesced before the server asked for it",
             ));
         }
-        self.begin_pass(dev, true)
+        match self.begin_pass(dev, true) {
+            Err(Status::StateLost) => self.recover(dev),
+            other => other,
+        }
     }
 
     fn begin_pass<P: TrackerPort>(
@@ -350,6 +415,7 @@ impl MigrationServer {
             start,
             end: None,
             cdq_entries,
+            after_reset: false,
         });
         (self.pos, self.run_end) = (0, 0);
         self.phase = if is_final {

@@ -17,6 +17,10 @@ pub enum Status {
     Unsupported(String),
     /// A TP4159 command failed or its queue held something a host cannot accept.
     Nvme(String),
+    /// The tracker lost its state (a block reset, a power loss): the firmware's session
+    /// says tracking, STATUS.TRACKING says not. Every bit since the last StartTracking is
+    /// gone; the host must assume the whole namespace dirty.
+    StateLost,
     /// A copy of the final pass failed on every attempt: the target does not hold the
     /// source's granules `[first, first + count)`.
     CopyFailed {
@@ -42,6 +46,11 @@ impl fmt::Display for Status {
             Status::Timeout(what) => write!(f, "tracker timeout: {what}"),
             Status::Unsupported(why) => write!(f, "unsupported tracker: {why}"),
             Status::Nvme(why) => write!(f, "NVMe live migration: {why}"),
+            Status::StateLost => write!(
+                f,
+                "the tracker lost its state (reset or power loss): tracking stopped under \
+                 a running session"
+            ),
             Status::CopyFailed {
                 first,
                 count,

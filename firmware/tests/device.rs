@@ -114,6 +114,9 @@ impl TrackerPort for WrongId {
     fn irq(&mut self) -> bool {
         self.inner.irq()
     }
+    fn reset(&mut self) {
+        self.inner.reset()
+    }
 }
 
 fn probe(id: u32) -> Result<Device<WrongId>, Status> {
@@ -666,5 +669,33 @@ fn a_restart_refuses_registers_that_disagree() {
     match d.restart() {
         Err(Status::Unsupported(why)) => assert!(why.contains("cannot re-attach"), "{why}"),
         other => panic!("re-attached over disagreeing registers: {other:?}"),
+    }
+}
+
+/// A tracker reset under a running session is noticed at the firmware's next command,
+/// which fails with StateLost and drops the session, so tracking can start again.
+#[test]
+fn a_tracker_reset_is_noticed_at_the_next_command() {
+    type Cmd = fn(&mut Device<GoldenTracker>) -> Result<(), Status>;
+    let commands: [(&str, Cmd); 5] = [
+        ("GetStatus", |d| d.get_status().map(drop)),
+        ("SwapBdp", |d| d.swap_bdp().map(drop)),
+        ("MarkDirty", |d| d.mark_dirty(0, 1)),
+        ("QueryBmp", |d| d.query_bmp().map(drop)),
+        ("StopTracking", |d| d.stop_tracking()),
+    ];
+    for (name, command) in commands {
+        let mut d = started(Method::Bitmap);
+        uw(&mut d, 100, 8);
+        d.port_mut().reset();
+        assert_eq!(command(&mut d), Err(Status::StateLost), "{name}");
+        assert_eq!(d.config(), None, "{name}: the session is dropped");
+        d.start_tracking(cfg(Method::Bitmap), &MAPPED)
+            .unwrap_or_else(|e| panic!("{name}: StartTracking after the reset: {e}"));
+        assert_eq!(
+            ones(&d.query_bmp().unwrap()),
+            g(&[0..10, 99..101]),
+            "{name}"
+        );
     }
 }

@@ -68,6 +68,9 @@ pub trait TrackerPort {
     fn query_word(&mut self) -> Option<QueryBeat>;
     /// Level of the interrupt line.
     fn irq(&mut self) -> bool;
+    /// A block reset or power loss: every register returns to its reset value, tracking
+    /// stops, both bitmaps are lost (zeroed), and snoops not yet taken are dropped.
+    fn reset(&mut self);
 }
 
 impl<T: TrackerPort + ?Sized> TrackerPort for Box<T> {
@@ -97,5 +100,8 @@ impl<T: TrackerPort + ?Sized> TrackerPort for Box<T> {
     }
     fn irq(&mut self) -> bool {
         (**self).irq()
+    }
+    fn reset(&mut self) {
+        (**self).reset()
     }
 }

@@ -544,4 +544,8 @@ impl TrackerPort for GoldenTracker {
     fn irq(&mut self) -> bool {
         self.irq_status & self.irq_enable != 0
     }
+
+    fn reset(&mut self) {
+        *self = GoldenTracker::new(self.capacity);
+    }
 }

@@ -174,15 +174,20 @@ impl RtlTracker {
             queue: VecDeque::with_capacity(QUEUE_DRAIN_LEN + 2),
             query_open: false,
         };
+        t.pulse_reset();
+        t.capacity = u64::from(t.csr_read(CAPACITY));
+        t
+    }
+
+    fn pulse_reset(&mut self) {
         let reset = LmIn {
             reset: 1,
             ..LmIn::default()
         };
         for _ in 0..RESET_CYCLES {
-            t.tick(&reset);
+            self.tick(&reset);
         }
-        t.capacity = u64::from(t.csr_read(CAPACITY));
-        t
+        self.query_open = false;
     }
 
     /// Dumps every following clock cycle to the VCD file `path` (flushed when the tracker
@@ -538,5 +543,12 @@ impl TrackerPort for RtlTracker {
         self.settle();
         // The line as it stands now: the outputs of one idle cycle.
         self.tick(&LmIn::default()).irq != 0
+    }
+
+    fn reset(&mut self) {
+        // Snoops already handed to the port were taken, in call order, as the golden
+        // model takes them: into the block before the reset.
+        self.settle();
+        self.pulse_reset();
     }
 }

@@ -129,6 +129,11 @@ impl TrackerPort for Pair {
         assert_eq!(r, g, "call {}: irq", self.calls);
         r
     }
+    fn reset(&mut self) {
+        self.calls += 1;
+        self.rtl.reset();
+        self.gold.reset();
+    }
 }
 
 #[test]
@@ -591,4 +596,60 @@ fn throughput_single_granule_ops_small_build() {
 #[test]
 fn throughput_single_granule_ops_large_build() {
     throughput(1 << 20);
+}
+
+/// A reset (power loss) in the middle of each operation: both sides come back with every
+/// register at its reset value and both bitmaps empty, and take a new session.
+#[test]
+fn a_reset_in_the_middle_of_every_operation_matches_golden() {
+    let granules = 1000u64;
+    let words = granules.div_ceil(64);
+    for stage in ["snoops", "query", "swap", "release", "load"] {
+        let mut t = Pair::new(1024);
+        let start = |t: &mut Pair, bmp: u64, finish_load: bool| {
+            t.csr_write(CONFIG, METHOD.put(0, METHOD_BITMAP));
+            t.csr_write(NS_LBAS_LO, granules as u32);
+            t.cmd(OP_LOAD);
+            let loaded = if finish_load { words } else { words / 2 };
+            for _ in 0..loaded {
+                t.load_word(bmp);
+            }
+            if finish_load {
+                t.cmd(OP_START);
+            }
+        };
+        start(&mut t, 0x00ff_00ff_00ff_00ff, stage != "load");
+        for g in [3u64, 200, 999] {
+            t.user_write(Snoop::blocks(g, 1));
+        }
+        match stage {
+            "query" => {
+                t.cmd(OP_QUERY);
+                t.query_word();
+            }
+            "swap" => t.csr_write(CMD, OP_SWAP),
+            "release" => t.csr_write(CMD, OP_RELEASE),
+            _ => {}
+        }
+        t.reset();
+        for reg in REGISTERS {
+            let want = match reg.reset {
+                Reset::Value(v) => v,
+                Reset::Build => t.rtl.capacity() as u32,
+            };
+            assert_eq!(t.csr_read(reg.offset), want, "{stage}: {}", reg.name);
+        }
+        assert_eq!(t.query_word(), None, "{stage}: a query survived the reset");
+        start(&mut t, 0, true);
+        assert_eq!(
+            TRACKING.get(t.csr_read(STATUS)),
+            1,
+            "{stage}: START refused"
+        );
+        for src in [0, 1] {
+            t.cmd(QUERY_SRC.put(OP_QUERY, src));
+            let buffer = t.query_all();
+            assert_eq!(buffer, vec![0; words as usize], "{stage}: bits survived");
+        }
+    }
 }

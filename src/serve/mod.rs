@@ -527,5 +527,6 @@ fn report(
             ..FailureCounts::default()
         },
         firmware_restarts: 0,
+        tracker_resets: 0,
     }
 }

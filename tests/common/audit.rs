@@ -78,4 +78,7 @@ impl TrackerPort for AuditPort {
     fn irq(&mut self) -> bool {
         self.inner.irq()
     }
+    fn reset(&mut self) {
+        self.inner.reset()
+    }
 }
