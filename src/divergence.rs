@@ -73,14 +73,16 @@ impl Divergence {
         });
     }
 
-    /// Copy `id`'s target write reached the target's media (`ok`) or failed. Every copy
-    /// read is registered by [`Divergence::copy_read`] first; anything else is a bug.
-    pub fn target_written(&mut self, id: u64, ok: bool) {
+    /// Copy `id`'s target write of `[lo, hi)` (its address converted to the target's
+    /// blocks and back: the range its read sampled when the conversion is right) reached
+    /// the target's media (`ok`) or failed. Every copy read is registered by
+    /// [`Divergence::copy_read`] first; anything else is a bug.
+    pub fn target_written(&mut self, id: u64, lo: u64, hi: u64, ok: bool) {
         let i = (self.reading.iter().position(|r| r.id == id))
             .expect("a target write of a copy read registered before it");
         let c = self.reading.swap_remove(i);
         if ok {
-            self.set.remove(c.lo, c.hi);
+            self.set.remove(lo, hi);
             for (lo, hi) in c.stale {
                 self.set.insert(lo, hi);
             }
@@ -112,6 +114,8 @@ enum Op {
     },
     Target {
         id: u64,
+        lo: u64,
+        hi: u64,
         ok: bool,
     },
 }
@@ -150,7 +154,7 @@ impl Background {
                             Op::CopyRead { id, lo, hi, pass } => {
                                 d.copy_read(id, lo, hi, pass);
                             }
-                            Op::Target { id, ok } => d.target_written(id, ok),
+                            Op::Target { id, lo, hi, ok } => d.target_written(id, lo, hi, ok),
                         }
                     }
                     from.give_back(batch);
@@ -172,8 +176,8 @@ impl Background {
     }
 
     /// See [`Divergence::target_written`].
-    pub fn target_written(&mut self, id: u64, ok: bool) {
-        self.push(Op::Target { id, ok });
+    pub fn target_written(&mut self, id: u64, lo: u64, hi: u64, ok: bool) {
+        self.push(Op::Target { id, lo, hi, ok });
     }
 
     fn push(&mut self, op: Op) {
@@ -210,7 +214,7 @@ mod tests {
             };
             let mut here = start();
             let mut there = Background::spawn(start());
-            let mut open = Vec::new();
+            let mut open: Vec<(u64, u64, u64)> = Vec::new();
             for id in 0..3 * BATCH as u64 {
                 let lo = rng.below(60_000);
                 let hi = lo + 1 + rng.below(64);
@@ -223,13 +227,13 @@ mod tests {
                         let pass = rng.below(4) as usize;
                         here.copy_read(id, lo, hi, pass);
                         there.copy_read(id, lo, hi, pass);
-                        open.push(id);
+                        open.push((id, lo, hi));
                     }
                     _ if !open.is_empty() => {
-                        let id = open.swap_remove(rng.below(open.len() as u64) as usize);
+                        let (id, lo, hi) = open.swap_remove(rng.below(open.len() as u64) as usize);
                         let ok = rng.chance(0.9);
-                        here.target_written(id, ok);
-                        there.target_written(id, ok);
+                        here.target_written(id, lo, hi, ok);
+                        there.target_written(id, lo, hi, ok);
                     }
                     _ => {}
                 }
@@ -258,8 +262,8 @@ mod tests {
         d.copy_read(2, 32, 64, 0);
         assert_eq!(d.redundant(0), 0);
         d.source_written(10, 12);
-        d.target_written(1, true);
-        d.target_written(2, false);
+        d.target_written(1, 0, 32, true);
+        d.target_written(2, 32, 64, false);
         assert_eq!(d.set().iter().collect::<Vec<_>>(), [(10, 12), (32, 64)]);
         // Granule 1 (16..32) now matches: a copy of it is redundant, granule 0 is not.
         d.copy_read(3, 0, 32, 1);

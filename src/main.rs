@@ -235,9 +235,13 @@ struct SimArgs {
     /// Namespace size (B, KiB, MiB, GiB, TiB).
     #[arg(long, default_value = "16GiB", value_parser = parse_size)]
     namespace: u64,
-    /// Logical block size.
-    #[arg(long, default_value = "4KiB", value_parser = parse_size)]
+    /// Logical block size of the source (the namespace, the user writes, the granule).
+    #[arg(long, visible_alias = "source-lba-size", default_value = "4KiB", value_parser = parse_size)]
     lba_size: u64,
+    /// Logical block size of the target (default: the source's); the granule must be a
+    /// multiple of both.
+    #[arg(long, value_parser = parse_size)]
+    target_lba_size: Option<u64>,
     /// Tracking granule: a power-of-two multiple of the LBA size.
     #[arg(long, default_value = "4KiB", value_parser = parse_size)]
     granule: u64,
@@ -497,6 +501,8 @@ impl SimArgs {
         let cfg = SimConfig {
             method,
             namespace_lbas: self.namespace / self.lba_size,
+            source_lba_bytes: self.lba_size,
+            target_lba_bytes: self.target_lba_size.unwrap_or(self.lba_size),
             granule_shift: granule_bytes_shift - lba_shift,
             workload: WorkloadConfig {
                 kind: self.workload,
@@ -583,10 +589,17 @@ impl SimArgs {
     }
 
     fn describe(&self) -> String {
+        let lba = match self.target_lba_size {
+            Some(t) if t != self.lba_size => format!(
+                "LBA {} on the source, {} on the target",
+                format_size(self.lba_size),
+                format_size(t)
+            ),
+            _ => format!("LBA {}", format_size(self.lba_size)),
+        };
         format!(
-            "namespace {}, LBA {}, granule {}",
+            "namespace {}, {lba}, granule {}",
             format_size(self.namespace),
-            format_size(self.lba_size),
             format_size(self.granule)
         )
     }

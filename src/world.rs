@@ -101,8 +101,14 @@ impl LatencyModel {
 #[derive(Clone, Debug)]
 pub struct SimConfig {
     pub method: Method,
+    /// The namespace in source LBAs: the unit of the user writes, the snoops and the
+    /// granule (2^`granule_shift` source LBAs).
     pub namespace_lbas: u64,
     pub granule_shift: u32,
+    /// Bytes per LBA of the source, and of the target (the unit of its writes and of
+    /// `--bad-target-range`): copies convert, and target == source is kept by byte.
+    pub source_lba_bytes: u64,
+    pub target_lba_bytes: u64,
     pub workload: WorkloadConfig,
     /// Fraction of the namespace holding data at the start (the rest are BMP holes).
     pub mapped_fraction: f64,
@@ -129,6 +135,20 @@ impl SimConfig {
         self.namespace_lbas.div_ceil(1u64 << self.granule_shift)
     }
 
+    /// A source and a target LBA as powers of two of the smaller of the two LBA sizes,
+    /// the unit in which the simulator compares target with source.
+    pub fn unit_shifts(&self) -> (u32, u32) {
+        let unit = self.source_lba_bytes.min(self.target_lba_bytes);
+        let shift = |bytes: u64| (bytes / unit).trailing_zeros();
+        (shift(self.source_lba_bytes), shift(self.target_lba_bytes))
+    }
+
+    /// The namespace in target LBAs.
+    pub fn target_lbas(&self) -> u64 {
+        let (s, t) = self.unit_shifts();
+        (self.namespace_lbas << s) >> t
+    }
+
     /// Bitmaps of one granule bit each that a run holds: the tracker's two buffers, the
     /// server's plan and the BMP built at start. They are inherent (the hardware has them
     /// too); everything else the simulator keeps follows the writes.
@@ -150,6 +170,32 @@ impl SimConfig {
         if self.namespace_lbas == 0 {
             bail!("--namespace is empty");
         }
+        for (flag, bytes) in [
+            ("--source-lba-size", self.source_lba_bytes),
+            ("--target-lba-size", self.target_lba_bytes),
+        ] {
+            if !(bytes.is_power_of_two() && (512..=65536).contains(&bytes)) {
+                bail!("{flag} must be a power of two within 512 B..=64 KiB, got {bytes} B");
+            }
+        }
+        let granule_bytes = self.source_lba_bytes.checked_shl(self.granule_shift);
+        if granule_bytes.map_or(true, |g| g % self.target_lba_bytes != 0) {
+            bail!(
+                "--granule of 2^{} source LBAs of {} B is not a whole number of the target's \
+                 {} B LBAs (--target-lba-size): a copy could not be written as whole target \
+                 blocks",
+                self.granule_shift,
+                self.source_lba_bytes,
+                self.target_lba_bytes
+            );
+        }
+        let namespace_bytes = self.namespace_lbas.checked_mul(self.source_lba_bytes);
+        if namespace_bytes.map_or(true, |b| b % self.target_lba_bytes != 0) {
+            bail!(
+                "--namespace is not a whole number of the target's {} B LBAs (--target-lba-size)",
+                self.target_lba_bytes
+            );
+        }
         if self.granule_shift > 32 {
             bail!("--granule of 2^{} LBAs is too large", self.granule_shift);
         }
@@ -158,9 +204,11 @@ impl SimConfig {
             .chunk_granules
             .checked_shl(self.granule_shift)
             .unwrap_or(u64::MAX);
-        if chunk_lbas > 65536 || self.server.chunk_granules == 0 {
+        let (s, t) = self.unit_shifts();
+        let target_chunk = chunk_lbas.saturating_mul(1 << s) >> t;
+        if chunk_lbas > 65536 || target_chunk > 65536 || self.server.chunk_granules == 0 {
             bail!(
-                "--chunk: a copy read of {} granules of 2^{} LBAs exceeds one NVMe command (65536 LBAs)",
+                "--chunk: a copy of {} granules of 2^{} LBAs exceeds one NVMe command (65536 LBAs of the source or of the target)",
                 self.server.chunk_granules,
                 self.granule_shift
             );
@@ -204,7 +252,7 @@ impl SimConfig {
                 self.granules()
             );
         }
-        self.faults.check(self.namespace_lbas)
+        self.faults.check(self.target_lbas())
     }
 }
 
@@ -275,6 +323,9 @@ struct World<'a, P: TrackerPort> {
     fail_rng: Rng,
     faults: Faults,
     failures: FailureCounts,
+    /// A source LBA and a target LBA in divergence units (see SimConfig::unit_shifts).
+    source_unit: u32,
+    target_unit: u32,
     /// Granules whose last target write failed and that no copy has read since.
     to_recopy: RangeSet,
     to_recopy_count: u64,
@@ -312,10 +363,12 @@ pub fn simulate<P: TrackerPort>(cfg: &SimConfig, port: P) -> Result<RunReport> {
         &mut map_rng,
     )?;
     // The target starts empty: it differs from the source wherever the source holds data.
+    // Kept in units of the smaller LBA size, so target == source is compared by byte.
+    let (source_unit, target_unit) = cfg.unit_shifts();
     let mut diverged = RangeSet::new();
     let mut watched = Watched::new(&cfg.watch, cfg.granule_shift, cfg.namespace_lbas);
     for &(slba, count) in &mapped {
-        diverged.insert(slba, slba + count);
+        diverged.insert(slba << source_unit, (slba + count) << source_unit);
         watched.write_source(slba, slba + count, PRE_EXISTING);
     }
     let mut dev = Device::new(port).context("probing the tracker")?;
@@ -335,7 +388,7 @@ pub fn simulate<P: TrackerPort>(cfg: &SimConfig, port: P) -> Result<RunReport> {
         cfg,
         dev,
         server,
-        divergence: Background::spawn(Divergence::new(diverged, cfg.granule_shift)),
+        divergence: Background::spawn(Divergence::new(diverged, cfg.granule_shift + source_unit)),
         watched,
         workload: {
             let mut workload = workload;
@@ -347,6 +400,8 @@ pub fn simulate<P: TrackerPort>(cfg: &SimConfig, port: P) -> Result<RunReport> {
         fail_rng: root.fork(6),
         faults: Faults::new(cfg.faults.clone()),
         failures: FailureCounts::default(),
+        source_unit,
+        target_unit,
         to_recopy: RangeSet::new(),
         to_recopy_count: 0,
         firmware_restarts: 0,
@@ -544,7 +599,8 @@ impl<P: TrackerPort> World<'_, P> {
         let w = self.writes.get(slot);
         let (slba, blocks, stamp) = (w.slba, w.blocks, w.stamp);
         let end = slba + blocks;
-        self.divergence.source_written(slba, end);
+        let u = self.source_unit;
+        self.divergence.source_written(slba << u, end << u);
         self.watched.write_source(slba, end, stamp);
         let done = self.cfg.latency.write_complete.sample(&mut self.lat_rng);
         self.events.schedule(now + done, Ev::WriteDone, slot)?;
@@ -639,7 +695,9 @@ impl<P: TrackerPort> World<'_, P> {
         let end = slba + blocks;
         c.watched = self.watched.sample(slba, end);
         // Its redundant granules are counted there.
-        self.divergence.copy_read(slot as u64, slba, end, pass);
+        let u = self.source_unit;
+        self.divergence
+            .copy_read(slot as u64, slba << u, end << u, pass);
         self.per_pass[pass].copied += granules;
         let transfer = granules * self.cfg.latency.per_granule_ns;
         let at = now + 2 * transfer + self.cfg.latency.target_write.sample(&mut self.copy_rng);
@@ -669,9 +727,10 @@ impl<P: TrackerPort> World<'_, P> {
         // the same as in a run without them.
         let random = self.fail_rng.chance(self.cfg.target_fail_rate);
         let c = self.copies.get(slot);
-        let injected = self
-            .faults
-            .target_write(c.job.pass, c.slba, c.slba + c.blocks);
+        // The copy's address in the target's blocks (exact: SimConfig::check).
+        let (s, t) = (self.source_unit, self.target_unit);
+        let (lo, hi) = ((c.slba << s) >> t, ((c.slba + c.blocks) << s) >> t);
+        let injected = self.faults.target_write(c.job.pass, lo, hi);
         let cause = injected.or(random.then_some(Cause::Drive));
         let failed = cause.is_some();
         if let Some(cause) = cause {
@@ -679,7 +738,8 @@ impl<P: TrackerPort> World<'_, P> {
         }
         c.ok = !failed;
         let (slba, blocks, first) = (c.slba, c.blocks, c.job.first);
-        self.divergence.target_written(slot as u64, !failed);
+        self.divergence
+            .target_written(slot as u64, lo << t, hi << t, !failed);
         if !failed {
             self.watched.write_target(&c.watched);
         }
@@ -782,7 +842,8 @@ impl<P: TrackerPort> World<'_, P> {
         // granule, from the divergence ranges (no walk over the untouched namespace).
         let mut lost = Vec::new();
         let mut lost_updates = 0;
-        granules_touched(divergence.set().iter(), shift, |g| {
+        let unit_shift = shift + self.source_unit;
+        granules_touched(divergence.set().iter(), unit_shift, |g| {
             lost_updates += 1;
             if lost.len() < 16 {
                 lost.push(g);

@@ -251,6 +251,10 @@ fn every_numeric_flag_refuses_bad_values_naming_the_flag() {
             &["-1", "garbage", "1.5B", "99999999TiB", "0", over],
         ),
         ("--lba-size", &["0", "-1", "3KiB", "128KiB", "256B"]),
+        (
+            "--target-lba-size",
+            &["0", "-1", "3KiB", "128KiB", "256B", "8KiB"],
+        ),
         ("--granule", &["0", "-1", "3KiB", "1KiB", over]),
         ("--write-size", &["0", "-1", "6KiB", "1TiB"]),
         ("--chunk", &["0", "-1", "6KiB", "512MiB"]),
@@ -282,6 +286,11 @@ fn every_numeric_flag_refuses_bad_values_naming_the_flag() {
             }
             check_refused(&args, flag);
         }
+    }
+    // An alias is refused under its flag's name.
+    for value in ["0", "-1", "3KiB"] {
+        let args = ["migrate", "--quiet", "--source-lba-size", value];
+        check_refused(&args, "--lba-size");
     }
     for (at, writes) in [("-1", "1"), ("x", "1"), ("0", "0"), ("0", "-1")] {
         let args = [
@@ -584,6 +593,22 @@ fn tp4159_migration_on_the_rtl_matches_the_golden_model() {
 }
 
 /// Injected target failures reach the RTL's MarkDirty as they reach the golden model's.
+/// 512 B source blocks onto 4 KiB target blocks, with 512 B user writes.
+#[cfg(feature = "rtl")]
+#[test]
+fn migration_across_block_sizes_on_the_rtl_matches_the_golden_model() {
+    let run = rtl_matches_golden(&[
+        "--lba-size",
+        "512B",
+        "--target-lba-size",
+        "4KiB",
+        "--write-size",
+        "512B",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&run).unwrap();
+    assert_eq!(v["lost_updates"], 0, "{v}");
+}
+
 #[cfg(feature = "rtl")]
 #[test]
 fn migration_with_target_faults_on_the_rtl_matches_the_golden_model() {

@@ -191,6 +191,60 @@ fn a_tracker_reset_is_answered_with_a_full_copy() {
     });
 }
 
+/// Source and target of different LBA sizes (512 B and 4 KiB, both ways): copies are
+/// written as the target's blocks, 512 B user writes dirty whole 4 KiB granules, bad
+/// target ranges are in target LBAs, and target == source holds byte for byte.
+#[test]
+fn source_and_target_of_different_block_sizes_end_equal() {
+    for_each_seed(
+        "source_and_target_of_different_block_sizes_end_equal",
+        4,
+        |seed| {
+            let mut rng = Rng::new(seed);
+            for method in Method::ALL {
+                for (source, target) in [(512, 4096), (4096, 512)] {
+                    let kind = WorkloadKind::ALL[rng.below(4) as usize];
+                    let mut cfg = small_config(method, kind, seed);
+                    cfg.source_lba_bytes = source;
+                    cfg.target_lba_bytes = target;
+                    // 4 KiB granules, the namespace kept at 256 MiB.
+                    cfg.granule_shift = (4096 / source).trailing_zeros();
+                    cfg.namespace_lbas = (256 << 20) / source;
+                    cfg.target_fail_rate = 0.01;
+                    let lbas = cfg.target_lbas();
+                    let slba = rng.below(lbas / 2);
+                    cfg.faults.bad_ranges = vec![BadRange {
+                        slba,
+                        count: 1 + rng.below(lbas / 8),
+                        passes: 1,
+                    }];
+                    let r = run(&cfg);
+                    let what = format!("{method}/{kind} seed {seed}, {source} B -> {target} B");
+                    check_resynced(&r, &what);
+                    assert!(
+                        r.failures.bad_range > 0,
+                        "{what}: the bad range never failed"
+                    );
+                }
+            }
+        },
+    );
+}
+
+/// A granule that is not a whole number of the target's blocks is refused.
+#[test]
+fn a_granule_smaller_than_a_target_block_is_refused() {
+    let mut cfg = small_config(Method::Bitmap, WorkloadKind::Uniform, 1);
+    cfg.source_lba_bytes = 512;
+    cfg.target_lba_bytes = 4096;
+    cfg.granule_shift = 2; // 2 KiB
+    let err = format!("{:#}", cfg.check().unwrap_err());
+    assert!(
+        err.contains("not a whole number of the target's 4096 B LBAs"),
+        "{err}"
+    );
+}
+
 /// A region that never heals makes the final pass fail its retries: the run ends with
 /// an error naming the granules, never with a report of a consistent target.
 #[test]

@@ -331,7 +331,11 @@ impl<'a, P: TrackerPort> Engine<'a, P> {
     }
 
     fn job_done(&mut self, job: Job, ok: bool) -> Result<()> {
-        self.divergence.target_written(job.id, ok);
+        let (lo, hi) = (
+            job.offset / self.lba_bytes,
+            (job.offset + job.bytes) / self.lba_bytes,
+        );
+        self.divergence.target_written(job.id, lo, hi, ok);
         let pass = job.copy.pass as usize;
         if ok {
             self.live

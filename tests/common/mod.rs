@@ -27,6 +27,8 @@ pub fn small_config(method: Method, kind: WorkloadKind, seed: u64) -> SimConfig 
         method,
         namespace_lbas: 1 << 16,
         granule_shift: 1,
+        source_lba_bytes: 4096,
+        target_lba_bytes: 4096,
         workload: WorkloadConfig {
             kind,
             zipf_skew: 0.99,
