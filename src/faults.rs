@@ -52,8 +52,30 @@ pub struct Outage {
     pub writes: u64,
 }
 
+/// The migration server dies once `fraction` of pass `at_pass`'s plan is copied, and a
+/// standby takes over from the device's state.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Failover {
+    pub at_pass: u32,
+    pub fraction: f64,
+}
+
+/// What a failover cost, in granules.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FailoverFigures {
+    pub pass: u32,
+    /// Read by the pass before the failover (landed or in flight).
+    pub read_before: u64,
+    /// Of those, in flight: their target writes may never land.
+    pub in_flight: u64,
+    /// Of the pass's plan, not read before the failover.
+    pub left: u64,
+    /// Copied again after the failover: read by the pass before it, or in flight.
+    pub recopied: u64,
+}
+
 /// The faults of one run.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FaultPlan {
     pub bad_ranges: Vec<BadRange>,
     pub outage: Option<Outage>,
@@ -62,6 +84,7 @@ pub struct FaultPlan {
     pub firmware_restart_at_pass: Option<u32>,
     /// The tracker is reset (state lost) half way through this pass's copies.
     pub tracker_reset_at_pass: Option<u32>,
+    pub failover: Option<Failover>,
 }
 
 impl FaultPlan {
@@ -77,6 +100,13 @@ impl FaultPlan {
         }
         if let Some(o) = self.outage {
             ensure!(o.writes > 0, "--outage-writes must be at least 1");
+        }
+        if let Some(f) = self.failover {
+            ensure!(
+                f.fraction > 0.0 && f.fraction < 1.0,
+                "--failover-fraction must be within (0, 1), got {}",
+                f.fraction
+            );
         }
         Ok(())
     }

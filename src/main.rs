@@ -4,7 +4,7 @@ use anyhow::{bail, ensure, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use lmsnoop::backend::{make_port, Backend};
 use lmsnoop::bench::golden_throughput;
-use lmsnoop::faults::{BadRange, FaultPlan, Outage};
+use lmsnoop::faults::{BadRange, Failover, FaultPlan, Outage};
 use lmsnoop::metrics::RunReport;
 use lmsnoop::report::{self, Cost};
 use lmsnoop::workload::{WorkloadConfig, WorkloadKind};
@@ -312,6 +312,13 @@ struct SimArgs {
     /// firmware notices at its next command and the whole namespace is copied again.
     #[arg(long, value_name = "PASS")]
     tracker_reset_at_pass: Option<u32>,
+    /// The migration server dies in this pass (its copies in flight never land) and a
+    /// standby takes over from the device's copy journal and, with bitmap, its plan.
+    #[arg(long, value_name = "PASS")]
+    failover_at_pass: Option<u32>,
+    /// How much of the pass's plan is copied when the server dies.
+    #[arg(long, value_name = "F", default_value_t = 0.5)]
+    failover_fraction: f64,
     /// Times a copy that fails in the final (quiesced) pass is retried before the
     /// migration stops with an error instead of switching over.
     #[arg(long, value_name = "N", default_value_t = ServerConfig::DEFAULT_FINAL_RETRIES)]
@@ -534,6 +541,10 @@ impl SimArgs {
                     .map(|(at_pass, writes)| Outage { at_pass, writes }),
                 firmware_restart_at_pass: self.firmware_restart_at_pass,
                 tracker_reset_at_pass: self.tracker_reset_at_pass,
+                failover: self.failover_at_pass.map(|at_pass| Failover {
+                    at_pass,
+                    fraction: self.failover_fraction,
+                }),
             },
             latency: LatencyModel::default(),
             watch: Vec::new(),

@@ -135,6 +135,8 @@ pub struct RunReport {
     pub firmware_restarts: u32,
     /// Times the tracker lost its state and the whole namespace was copied again.
     pub tracker_resets: u32,
+    /// What a migration-server failover cost, when one happened.
+    pub failover: Option<crate::faults::FailoverFigures>,
 }
 
 impl RunReport {

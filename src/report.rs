@@ -145,6 +145,18 @@ pub fn run_json(r: &RunReport, cost: Option<Cost>) -> Value {
             ("copy_failures_by_cause", by_cause),
             ("firmware_restarts", r.firmware_restarts.into()),
             ("tracker_resets", r.tracker_resets.into()),
+            (
+                "failover",
+                r.failover.map_or(Value::Null, |f| {
+                    json!({
+                        "pass": f.pass,
+                        "read_before": f.read_before,
+                        "in_flight": f.in_flight,
+                        "left": f.left,
+                        "recopied_after_failover": f.recopied,
+                    })
+                }),
+            ),
         ]
         .into_iter()
         .enumerate()
@@ -293,6 +305,15 @@ pub fn run_table(r: &RunReport, cost: Option<Cost>) -> String {
             "tracker state lost {} time(s), the whole namespace assumed dirty: {}",
             r.tracker_resets,
             full.join(", ")
+        )
+        .unwrap();
+    }
+    if let Some(f) = r.failover {
+        writeln!(
+            out,
+            "server failover in pass {}: {} granules read before it ({} in flight), {} left; \
+             recopied after failover: {} granules",
+            f.pass, f.read_before, f.in_flight, f.left, f.recopied
         )
         .unwrap();
     }
@@ -533,5 +554,15 @@ pub fn run_from_json(v: &Value) -> anyhow::Result<RunReport> {
         },
         firmware_restarts: v["firmware_restarts"].as_u64().unwrap_or(0) as u32,
         tracker_resets: v["tracker_resets"].as_u64().unwrap_or(0) as u32,
+        failover: v["failover"].as_object().map(|f| {
+            let n = |key: &str| f.get(key).and_then(Value::as_u64).unwrap_or(0);
+            crate::faults::FailoverFigures {
+                pass: n("pass") as u32,
+                read_before: n("read_before"),
+                in_flight: n("in_flight"),
+                left: n("left"),
+                recopied: n("recopied_after_failover"),
+            }
+        }),
     })
 }

@@ -168,6 +168,11 @@ impl RangeSet {
         }
     }
 
+    /// How many members of the set lie in `[lo, hi)`.
+    pub fn count(&self, lo: u64, hi: u64) -> u64 {
+        self.within(lo, hi).map(|(a, z)| z - a).sum()
+    }
+
     /// The parts of the set inside `[lo, hi)`, in order (cut at bucket edges).
     pub fn within(&self, lo: u64, hi: u64) -> impl Iterator<Item = (u64, u64)> + '_ {
         let (first, end) = if lo < hi {

@@ -11,7 +11,7 @@
 use crate::ahead::Ahead;
 use crate::divergence::{Background, Divergence};
 use crate::events::{Ev, Events};
-use crate::faults::{Cause, FailureCounts, FaultPlan, Faults};
+use crate::faults::{Cause, FailoverFigures, FailureCounts, FaultPlan, Faults};
 use crate::metrics::{converged, pass_end, CdqFigures, PassMetrics, RunReport};
 use crate::rng::{Draws, Rng};
 use crate::storage::{granules_touched, RangeSet, Watched, PRE_EXISTING};
@@ -239,6 +239,12 @@ impl SimConfig {
                      state lives in firmware RAM and a reboot loses it"
                 );
             }
+            if self.faults.failover.is_some() {
+                bail!(
+                    "--failover-at-pass needs --report query-bdp: the TP4159 queue's host \
+                     side dies with the server"
+                );
+            }
             if self.faults.tracker_reset_at_pass.is_some() {
                 bail!(
                     "--tracker-reset-at-pass needs --report query-bdp: the TP4159 queue's \
@@ -269,6 +275,8 @@ struct CopyCmd {
     /// The stamps it read of the watched granules.
     watched: Vec<(u64, usize, Vec<u32>)>,
     ok: bool,
+    /// Issued by a server that died before its target write: that write never lands.
+    orphan: bool,
 }
 
 /// A slab of in-flight commands with slot reuse.
@@ -332,6 +340,11 @@ struct World<'a, P: TrackerPort> {
     firmware_restarts: u32,
     /// Tracker resets injected (the server's count is of those it noticed).
     tracker_resets: u32,
+    failover: Option<FailoverFigures>,
+    /// Granules the failover pass read before it, and those in flight at it: a copy of
+    /// them afterwards is a copy again (counted once, in that pass and the next).
+    read_before_failover: RangeSet,
+    in_flight_at_failover: RangeSet,
     events: Events,
     writes: Slab<WriteCmd>,
     copies: Slab<CopyCmd>,
@@ -406,6 +419,9 @@ pub fn simulate<P: TrackerPort>(cfg: &SimConfig, port: P) -> Result<RunReport> {
         to_recopy_count: 0,
         firmware_restarts: 0,
         tracker_resets: 0,
+        failover: None,
+        read_before_failover: RangeSet::new(),
+        in_flight_at_failover: RangeSet::new(),
         events: Events::new(),
         writes: Slab::new(),
         copies: Slab::new(),
@@ -655,12 +671,15 @@ impl<P: TrackerPort> World<'_, P> {
         if self.to_recopy_count > 0 {
             self.count_recopy(&job);
         }
+        self.dev.journal_copy(job.seq, job.first, job.count);
+        self.track_failover_reads(&job);
         let slot = self.copies.insert(CopyCmd {
             job,
             slba,
             blocks,
             watched: Vec::new(),
             ok: true,
+            orphan: false,
         });
         let at = now + self.cfg.latency.copy_read.sample(&mut self.copy_rng);
         self.events.schedule(at, Ev::CopyMedia, slot)?;
@@ -676,10 +695,34 @@ impl<P: TrackerPort> World<'_, P> {
         Ok(())
     }
 
+    /// Before a failover, notes what its pass reads; after it, counts what is read again.
+    fn track_failover_reads(&mut self, job: &CopyJob) {
+        let Some(at) = self.cfg.faults.failover.map(|f| f.at_pass) else {
+            return;
+        };
+        let (lo, hi) = (job.first, job.first + job.count);
+        match &mut self.failover {
+            None if job.pass == at => self.read_before_failover.insert(lo, hi),
+            Some(f) if job.pass == at || job.pass == at + 1 => {
+                // In the failover pass anything read before is read again (what was in
+                // flight included); in the next only what was in flight: the rest of
+                // that pass is ordinary dirt.
+                if job.pass == at {
+                    f.recopied += self.read_before_failover.count(lo, hi);
+                    self.read_before_failover.remove(lo, hi);
+                } else {
+                    f.recopied += self.in_flight_at_failover.count(lo, hi);
+                }
+                self.in_flight_at_failover.remove(lo, hi);
+            }
+            _ => {}
+        }
+    }
+
     /// Counts the granules of `job` that an earlier failed target write left to copy.
     fn count_recopy(&mut self, job: &CopyJob) {
         let (lo, hi) = (job.first, job.first + job.count);
-        let again: u64 = self.to_recopy.within(lo, hi).map(|(a, z)| z - a).sum();
+        let again = self.to_recopy.count(lo, hi);
         if again > 0 {
             self.to_recopy.remove(lo, hi);
             self.to_recopy_count -= again;
@@ -727,6 +770,14 @@ impl<P: TrackerPort> World<'_, P> {
         // the same as in a run without them.
         let random = self.fail_rng.chance(self.cfg.target_fail_rate);
         let c = self.copies.get(slot);
+        if c.orphan {
+            self.divergence.target_written(slot as u64, 0, 0, false);
+            return self.events.schedule(
+                now + self.cfg.latency.write_complete.base_ns,
+                Ev::TargetDone,
+                slot,
+            );
+        }
         // The copy's address in the target's blocks (exact: SimConfig::check).
         let (s, t) = (self.source_unit, self.target_unit);
         let (lo, hi) = ((c.slba << s) >> t, ((c.slba + c.blocks) << s) >> t);
@@ -756,7 +807,13 @@ impl<P: TrackerPort> World<'_, P> {
     }
 
     fn target_done(&mut self, now: u64, slot: usize) -> Result<()> {
-        let CopyCmd { job, ok, .. } = self.copies.remove(slot);
+        let CopyCmd {
+            job, ok, orphan, ..
+        } = self.copies.remove(slot);
+        if orphan {
+            // Its server is gone; the standby never hears of it.
+            return self.pump(now);
+        }
         if !ok {
             let p = &mut self.per_pass[job.pass as usize];
             p.failed_copies += job.count;
@@ -773,14 +830,16 @@ impl<P: TrackerPort> World<'_, P> {
     /// reboot, a tracker reset (each at most once a run).
     fn mid_pass_faults(&mut self, now: u64, pass: u32) -> Result<()> {
         let f = &self.cfg.faults;
-        let restart = f.firmware_restart_at_pass == Some(pass) && self.firmware_restarts == 0;
-        let reset = f.tracker_reset_at_pass == Some(pass) && self.tracker_resets == 0;
-        if !(restart || reset) {
-            return Ok(());
-        }
-        let planned = self.server.passes()[pass as usize].planned;
-        if self.per_pass[pass as usize].copied * 2 < planned {
-            return Ok(());
+        let planned = self.server.passes()[pass as usize].planned as f64;
+        let done = self.per_pass[pass as usize].copied as f64;
+        let due = |at: Option<u32>, fraction: f64| at == Some(pass) && done >= fraction * planned;
+        let restart = due(f.firmware_restart_at_pass, 0.5) && self.firmware_restarts == 0;
+        let reset = due(f.tracker_reset_at_pass, 0.5) && self.tracker_resets == 0;
+        let failover = f
+            .failover
+            .is_some_and(|o| due(Some(o.at_pass), o.fraction) && self.failover.is_none());
+        if failover {
+            self.fail_over(now, pass)?;
         }
         if restart {
             self.dev
@@ -797,6 +856,35 @@ impl<P: TrackerPort> World<'_, P> {
             self.tracker_resets += 1;
             self.note(now, "tracker reset: every bit it held is lost".into());
         }
+        Ok(())
+    }
+
+    /// The server dies: its copies in flight never reach the target (their slots free
+    /// as they would have completed), and a standby takes over from the device.
+    fn fail_over(&mut self, now: u64, pass: u32) -> Result<()> {
+        let mut in_flight = RangeSet::new();
+        for c in self.copies.items.iter_mut().flatten() {
+            c.orphan = true;
+            in_flight.insert(c.job.first, c.job.first + c.job.count);
+        }
+        let journaled = self
+            .server
+            .fail_over(&mut self.dev)
+            .context("the standby server could not take over")?;
+        let read_before = self.read_before_failover.count(0, u64::MAX);
+        let planned = self.server.passes()[pass as usize].planned;
+        self.failover = Some(FailoverFigures {
+            pass,
+            read_before,
+            in_flight: in_flight.count(0, u64::MAX),
+            left: planned.saturating_sub(read_before),
+            recopied: 0,
+        });
+        self.in_flight_at_failover = in_flight;
+        self.note(
+            now,
+            format!("migration server fails over; the device marks {journaled:?} dirty"),
+        );
         Ok(())
     }
 
@@ -882,6 +970,7 @@ impl<P: TrackerPort> World<'_, P> {
             failures: self.failures,
             firmware_restarts: self.firmware_restarts,
             tracker_resets: self.server.tracker_resets(),
+            failover: self.failover,
         })
     }
 }

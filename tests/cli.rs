@@ -223,6 +223,10 @@ fn bad_arguments_fail_with_a_message() {
             ],
             "--tracker-reset-at-pass needs --report query-bdp",
         ),
+        (
+            &["migrate", "--failover-at-pass", "0", "--report", "tp4159"],
+            "--failover-at-pass needs --report query-bdp",
+        ),
     ];
     for (args, want) in cases {
         let out = lmsnoop(args);
@@ -277,6 +281,7 @@ fn every_numeric_flag_refuses_bad_values_naming_the_flag() {
         ("--explain", &["-1", "x"]),
         ("--firmware-restart-at-pass", &["-1", "x", "99999999999"]),
         ("--tracker-reset-at-pass", &["-1", "x", "99999999999"]),
+        ("--failover-at-pass", &["-1", "x"]),
     ];
     for &(flag, values) in cases {
         for value in values {
@@ -286,6 +291,17 @@ fn every_numeric_flag_refuses_bad_values_naming_the_flag() {
             }
             check_refused(&args, flag);
         }
+    }
+    for value in ["0", "1", "-0.5", "nan", "x"] {
+        let args = [
+            "migrate",
+            "--quiet",
+            "--failover-at-pass",
+            "1",
+            "--failover-fraction",
+            value,
+        ];
+        check_refused(&args, "--failover-fraction");
     }
     // An alias is refused under its flag's name.
     for value in ["0", "-1", "3KiB"] {
@@ -593,6 +609,21 @@ fn tp4159_migration_on_the_rtl_matches_the_golden_model() {
 }
 
 /// Injected target failures reach the RTL's MarkDirty as they reach the golden model's.
+/// A migration-server failover: the standby's copy journal and mid-pass query reach the
+/// RTL as they reach the golden model; with bitmap only the copies in flight come again.
+#[cfg(feature = "rtl")]
+#[test]
+fn failover_on_the_rtl_matches_the_golden_model() {
+    let run = rtl_matches_golden(&["--failover-at-pass", "1", "--failover-fraction", "0.4"]);
+    let v: serde_json::Value = serde_json::from_str(&run).unwrap();
+    let f = &v["failover"];
+    assert!(f["in_flight"].as_u64() > Some(0), "{v}");
+    assert!(
+        f["recopied_after_failover"].as_u64() <= f["in_flight"].as_u64(),
+        "{v}"
+    );
+}
+
 /// 512 B source blocks onto 4 KiB target blocks, with 512 B user writes.
 #[cfg(feature = "rtl")]
 #[test]

@@ -101,8 +101,9 @@ fn a_bad_region_heals_and_every_failure_is_resynced() {
                         writes: 1 + rng.below(50),
                     }),
                     firmware_restart_at_pass: rng.chance(0.3).then(|| rng.below(3) as u32),
-                    // Resets interrupt a pass: a_tracker_reset_is_answered_with_a_full_copy.
+                    // Resets and failovers interrupt a pass: tested on their own below.
                     tracker_reset_at_pass: None,
+                    failover: None,
                 };
                 cfg.target_fail_rate = if rng.chance(0.5) { 0.02 } else { 0.0 };
                 let r = run(&cfg);
@@ -212,10 +213,11 @@ fn source_and_target_of_different_block_sizes_end_equal() {
                     cfg.namespace_lbas = (256 << 20) / source;
                     cfg.target_fail_rate = 0.01;
                     let lbas = cfg.target_lbas();
+                    // An eighth of the namespace: never all in BMP holes.
                     let slba = rng.below(lbas / 2);
                     cfg.faults.bad_ranges = vec![BadRange {
                         slba,
-                        count: 1 + rng.below(lbas / 8),
+                        count: lbas / 8,
                         passes: 1,
                     }];
                     let r = run(&cfg);
@@ -243,6 +245,62 @@ fn a_granule_smaller_than_a_target_block_is_refused() {
         err.contains("not a whole number of the target's 4096 B LBAs"),
         "{err}"
     );
+}
+
+/// The migration server dies part way through a pass (the final one included) and its
+/// copies in flight never land; a standby takes over from the device. With `bitmap` it
+/// continues the pass from the plan the device still holds, and copies again only what
+/// was in flight (marked dirty from the copy journal); the other methods keep their plan
+/// only in the host and copy the whole namespace again, everything read before included.
+#[test]
+fn a_failover_continues_the_pass_with_bitmap() {
+    use lmsnoop::faults::Failover;
+    for_each_seed("a_failover_continues_the_pass_with_bitmap", 4, |seed| {
+        let mut rng = Rng::new(seed);
+        for method in Method::ALL {
+            let kind = WorkloadKind::ALL[rng.below(4) as usize];
+            let mut cfg = small_config(method, kind, seed);
+            let passes = run(&cfg).passes();
+            let at_pass = if rng.chance(0.3) {
+                passes - 1
+            } else {
+                rng.below(u64::from(passes - 1)) as u32
+            };
+            let fraction = 0.1 + 0.8 * rng.f64();
+            cfg.faults.failover = Some(Failover { at_pass, fraction });
+            let r = run(&cfg);
+            let what =
+                format!("{method}/{kind} seed {seed}, failover at {fraction:.2} of pass {at_pass}");
+            assert_eq!(r.lost_updates, 0, "{what}: lost {:?}", r.lost_examples);
+            let Some(f) = r.failover else {
+                // A pass too small to reach the fraction before its last copy completes.
+                assert!(
+                    r.per_pass[at_pass as usize].planned < 64,
+                    "{what}: no failover"
+                );
+                continue;
+            };
+            let p = &r.per_pass[at_pass as usize];
+            assert!(f.read_before >= f.in_flight, "{what}: {f:?}");
+            // A large pass keeps the queue full: copies are in flight when it dies (a
+            // small one may die at its last completion, with none).
+            assert!(p.planned < 1000 || f.in_flight > 0, "{what}: {f:?}");
+            if method == Method::Bitmap {
+                assert!(f.recopied <= f.in_flight, "{what}: {f:?}");
+                assert!(f.recopied <= f.in_flight + f.left, "{what}: {f:?}");
+                // The final pass has no next pass: it issues what was in flight again.
+                let again = if p.is_final { f.recopied } else { 0 };
+                assert_eq!(
+                    p.copied,
+                    p.planned + again,
+                    "{what}: the pass went on, not over"
+                );
+            } else {
+                assert_eq!(f.recopied, f.read_before, "{what}: {f:?}");
+                assert!(p.copied >= r.granules, "{what}: no whole-namespace copy");
+            }
+        }
+    });
 }
 
 /// A region that never heals makes the final pass fail its retries: the run ends with

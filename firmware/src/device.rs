@@ -80,6 +80,9 @@ pub struct Device<P: TrackerPort> {
     port: P,
     capacity: u64,
     session: Option<Session>,
+    /// Copy reads whose target writes the migration server has not acknowledged:
+    /// `(sequence number, first granule, end)`, at most a queue depth of them.
+    journal: Vec<(u64, u64, u64)>,
     /// The TP4159 front end (user-data-change logging onto a Controller Data Queue).
     udm: UdmController,
 }
@@ -92,6 +95,7 @@ impl<P: TrackerPort> Device<P> {
             port,
             capacity,
             session: None,
+            journal: Vec::new(),
             udm: UdmController::new(UdmConfig::default()),
         })
     }
@@ -109,6 +113,9 @@ impl<P: TrackerPort> Device<P> {
         let udm = UdmController::new(self.udm.config());
         self.session = None;
         self.udm = udm;
+        // RAM: the copies in flight are the server's to finish and acknowledge; a
+        // journal entry it acknowledges after the reboot is simply not found.
+        self.journal.clear();
         self.capacity = probe(&mut self.port)?;
         self.session = self.session_from_registers()?;
         Ok(())
@@ -379,6 +386,48 @@ impl<P: TrackerPort> Device<P> {
         self.port.csr_write(PLAN_START, first as u32);
         self.port.csr_write(PLAN_END, end as u32);
         self.exec(OP_SET_PLAN)
+    }
+
+    /// The copy read tagged `seq` of granules `[first, first + count)` was submitted: it
+    /// stays in the copy journal until the server acknowledges its target write.
+    pub fn journal_copy(&mut self, seq: u64, first: u64, count: u64) {
+        self.journal.push((seq, first, first + count));
+    }
+
+    /// The target write of the copy tagged `seq` ended (landed, or failed and marked
+    /// dirty by the server): it leaves the journal.
+    pub fn acknowledge_copy(&mut self, seq: u64) {
+        if let Some(i) = self.journal.iter().position(|e| e.0 == seq) {
+            self.journal.swap_remove(i);
+        }
+    }
+
+    /// The migration server failed over to a standby: copies it never acknowledged may
+    /// never reach the target, so their granules are marked dirty (a bitmap-method copy
+    /// read drained their plan bits on a promise nobody will keep). Returns the ranges.
+    pub fn fail_over(&mut self) -> Result<Vec<(u64, u64)>, Status> {
+        let mut ranges: Vec<(u64, u64)> = self.journal.drain(..).map(|e| (e.1, e.2)).collect();
+        ranges.sort_unstable();
+        for &(first, end) in &ranges {
+            self.mark_dirty(first, end)?;
+        }
+        Ok(ranges)
+    }
+
+    /// QueryBdp (QueryBmp before the first swap) in the middle of a `bitmap` pass: the
+    /// plan's bits the copy reads have not drained, what is left to copy.
+    pub fn query_left(&mut self) -> Result<Bitmap, Status> {
+        let s = *self.session("query while stopped")?;
+        if s.cfg.method != Method::Bitmap {
+            return Err(Status::InvalidField(format!(
+                "only the bitmap method drains its plan as it copies; tracking uses {}",
+                s.cfg.method
+            )));
+        }
+        match s.plan {
+            Plan::Bmp => self.query_bmp(),
+            Plan::Bdp => self.query_bdp(),
+        }
     }
 
     /// MarkDirty: granules `[first, end)` must be copied again (a failed target write, or

@@ -61,6 +61,9 @@ pub struct CopyJob {
     pub count: u64,
     /// Earlier attempts of this copy in the final pass that failed.
     pub retry: u32,
+    /// Tags the copy read in the device's copy journal until its target write is
+    /// acknowledged ([`Device::journal_copy`]).
+    pub seq: u64,
 }
 
 /// What the server wants next.
@@ -113,6 +116,8 @@ pub struct MigrationServer {
     run_end: u64,
     in_flight: u64,
     retry: Vec<CopyJob>,
+    next_seq: u64,
+    failovers: u32,
     passes: Vec<PassRecord>,
     tracking: TrackingConfig,
     /// The TP4159 queue, when the plans come from it.
@@ -160,6 +165,8 @@ impl MigrationServer {
             run_end: 0,
             in_flight: 0,
             retry: Vec::new(),
+            next_seq: 0,
+            failovers: 0,
             passes: vec![PassRecord {
                 pass: 0,
                 is_final: false,
@@ -278,7 +285,9 @@ impl MigrationServer {
                     first: self.pos,
                     count,
                     retry: 0,
+                    seq: self.next_seq,
                 };
+                self.next_seq += 1;
                 self.pos += count;
                 self.in_flight += 1;
                 return Ok(Next::Copy(job));
@@ -351,8 +360,10 @@ impl MigrationServer {
                 // Users are quiesced: nothing can dirty the granules again, copy them now.
                 self.retry.push(CopyJob {
                     retry: job.retry + 1,
+                    seq: self.next_seq,
                     ..job
                 });
+                self.next_seq += 1;
             } else {
                 // The copy read drained or cleared these bits on a promise it did not keep.
                 match dev.mark_dirty(job.first, job.first + job.count) {
@@ -362,7 +373,56 @@ impl MigrationServer {
                 }
             }
         }
+        dev.acknowledge_copy(job.seq);
         Ok(())
+    }
+
+    /// Failovers to a standby so far.
+    pub fn failovers(&self) -> u32 {
+        self.failovers
+    }
+
+    /// This server dies and a standby takes over. What the server held in memory is gone
+    /// (the plan, its place in it, the copies in flight, which may never reach the
+    /// target); the device and the pass log remain. The device marks every copy never
+    /// acknowledged dirty ([`Device::fail_over`]). With `bitmap` the standby reads what
+    /// is left of the running pass's plan ([`Device::query_left`]) and goes on with the
+    /// pass; the other methods keep the plan only in the host, so the standby copies the
+    /// whole namespace in it. In the final pass no pass follows, so the copies that were
+    /// in flight are issued again at once. Returns their granule ranges.
+    pub fn fail_over<P: TrackerPort>(
+        &mut self,
+        dev: &mut Device<P>,
+    ) -> Result<Vec<(u64, u64)>, Status> {
+        self.failovers += 1;
+        (self.pos, self.run_end, self.in_flight) = (0, 0, 0);
+        self.retry.clear();
+        self.plan = Bitmap::new(0);
+        let lost = dev.fail_over()?;
+        if matches!(self.phase, Phase::Copying | Phase::Final) {
+            self.plan = if self.method == Method::Bitmap {
+                dev.query_left()?
+            } else {
+                let granules = self.tracking.granules();
+                let mut all = Bitmap::new(granules);
+                all.set_range(0, granules);
+                all
+            };
+        }
+        // The whole-namespace plan of the other methods already holds them.
+        if self.phase == Phase::Final && self.method == Method::Bitmap {
+            for &(first, end) in &lost {
+                self.retry.push(CopyJob {
+                    pass: self.pass(),
+                    first,
+                    count: end - first,
+                    retry: 0,
+                    seq: self.next_seq,
+                });
+                self.next_seq += 1;
+            }
+        }
+        Ok(lost)
     }
 
     /// Every user write has completed: swap, query and copy the final (downtime) plan.

@@ -699,3 +699,39 @@ fn a_tracker_reset_is_noticed_at_the_next_command() {
         );
     }
 }
+
+/// The copy journal: a copy the server never acknowledged is marked dirty at failover,
+/// an acknowledged one is not; `query_left` is the bitmap plan's undrained part.
+#[test]
+fn a_failover_marks_unacknowledged_copies_dirty() {
+    let mut d = started(Method::Bitmap);
+    d.query_bmp().expect("QueryBmp");
+    d.release_bdp().expect("ReleaseBdp");
+    // Two copy reads of the BMP (granules 0..10, 99, 100): 0..4 lands, 4..8 never does.
+    for (seq, first) in [(7, 0), (8, 4)] {
+        cr(&mut d, first * 4, 16);
+        d.journal_copy(seq, first, 4);
+    }
+    d.acknowledge_copy(7);
+    d.acknowledge_copy(99); // unknown: nothing happens
+    assert_eq!(d.fail_over(), Ok(vec![(4, 8)]));
+    assert_eq!(d.fail_over(), Ok(vec![]), "the journal is spent");
+    let left = d.query_left().expect("QueryBmp in the middle of the pass");
+    assert_eq!(
+        ones(&left),
+        g(&[8..10, 99..101]),
+        "what the copy reads left"
+    );
+    d.swap_bdp().expect("SwapBdp");
+    let plan = d.query_bdp().expect("QueryBdp");
+    assert_eq!(
+        ones(&plan),
+        g(&[4..10, 99..101]),
+        "in flight, and the residue"
+    );
+    let mut naive = started(Method::Naive);
+    assert!(
+        is_invalid(naive.query_left()),
+        "naive keeps no plan to query"
+    );
+}

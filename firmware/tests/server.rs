@@ -11,6 +11,10 @@ use lmsnoop_sim::GoldenTracker;
 const GRANULES: u64 = 64;
 
 fn server(final_retries: u32) -> (Device<GoldenTracker>, MigrationServer) {
+    server_of(Method::Bitmap, final_retries)
+}
+
+fn server_of(method: Method, final_retries: u32) -> (Device<GoldenTracker>, MigrationServer) {
     let mut dev = Device::new(GoldenTracker::new(GRANULES)).expect("golden tracker");
     let cfg = ServerConfig {
         threshold: 4,
@@ -21,7 +25,7 @@ fn server(final_retries: u32) -> (Device<GoldenTracker>, MigrationServer) {
         final_retries,
     };
     let tracking = TrackingConfig {
-        method: Method::Bitmap,
+        method,
         granule_shift: 0,
         namespace_lbas: GRANULES,
     };
@@ -97,4 +101,32 @@ fn a_final_copy_that_keeps_failing_ends_the_migration() {
         }
     );
     assert!(err.to_string().contains("switch-over refused"), "{err}");
+}
+
+/// A standby after a failover: with bitmap it goes on with what is left of the pass and
+/// the copy in flight comes back in the next pass; naive copies the whole namespace.
+#[test]
+fn a_standby_continues_a_bitmap_pass_and_restarts_a_naive_one() {
+    for (method, want) in [(Method::Bitmap, 64 - 24), (Method::Naive, 64)] {
+        let (mut dev, mut s) = server_of(method, 0);
+        let mut issued = Vec::new();
+        for _ in 0..3 {
+            let Ok(Next::Copy(job)) = s.next(&mut dev) else {
+                panic!("{method}: a copy")
+            };
+            dev.port_mut()
+                .copy_read(Snoop::blocks(job.first, job.count as u32));
+            dev.journal_copy(job.seq, job.first, job.count);
+            issued.push(job);
+        }
+        for job in &issued[..2] {
+            s.job_done(&mut dev, *job, true).expect("job_done");
+        }
+        // The third copy (granules 16..24) is in flight when the server dies.
+        assert_eq!(s.fail_over(&mut dev), Ok(vec![(16, 24)]), "{method}");
+        assert_eq!(s.plan().count_ones(), want, "{method}: the standby's plan");
+        assert_eq!(copy_all(&mut dev, &mut s, |_| false), Ok(Next::Quiesce));
+        let next_plan = s.passes()[1].planned;
+        assert_eq!(next_plan, 8, "{method}: the copy in flight is copied again");
+    }
 }

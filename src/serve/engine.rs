@@ -419,6 +419,7 @@ impl<'a, P: TrackerPort> Engine<'a, P> {
         self.dev
             .port_mut()
             .copy_read(Snoop::blocks(lo, (hi - lo) as u32));
+        self.dev.journal_copy(copy.seq, copy.first, copy.count);
         let id = self.next_id;
         self.next_id += 1;
         let pass = copy.pass as usize;

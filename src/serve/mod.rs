@@ -528,5 +528,6 @@ fn report(
         },
         firmware_restarts: 0,
         tracker_resets: 0,
+        failover: None,
     }
 }
