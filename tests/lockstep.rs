@@ -118,8 +118,14 @@ impl Scoreboard {
     fn compare_buffer(&mut self, active: bool) {
         let cmd = QUERY_SRC.put(OP_QUERY, active as u32);
         self.write(CMD, cmd);
-        // Half the queries meet a consumer that stalls (q_tready low) at random.
+        // Half the queries meet a consumer that stalls (q_tready low) at random; some
+        // meet one that holds it low for thousands of cycles first.
         let stall = if self.rng.chance(0.5) { 0.0 } else { 0.5 };
+        if self.rng.chance(0.1) {
+            for _ in 0..1000 + self.rng.below(4000) {
+                assert_eq!(self.rtl.query_cycle(false), None, "a beat moved unready");
+            }
+        }
         let mut words = 0;
         loop {
             let g = self.gold.query_word();
@@ -281,8 +287,47 @@ impl Scoreboard {
         self.rtl.tick_idle(1);
     }
 
+    /// Writes the bus must refuse with SLVERR, changing nothing: to a read-only register,
+    /// to an unmapped address; and reads of unmapped addresses, which answer 0.
+    fn bus_abuse(&mut self) {
+        let ro: Vec<u32> = (REGISTERS.iter())
+            .filter(|r| r.access == Access::Ro)
+            .map(|r| r.offset)
+            .collect();
+        for _ in 0..4 {
+            let addr = if self.rng.chance(0.5) {
+                ro[self.rng.below(ro.len() as u64) as usize]
+            } else {
+                loop {
+                    let a = self.rng.below(0x1000) as u32 & !3;
+                    if !REGISTERS.iter().any(|r| r.offset == a) {
+                        break a;
+                    }
+                }
+            };
+            let value = self.rng.next_u64() as u32;
+            self.gold.csr_write(addr, value);
+            assert_eq!(
+                self.rtl.csr_write_raw(addr, value),
+                2,
+                "write to {addr:#05x} not refused with SLVERR at {}",
+                self.at()
+            );
+            if !REGISTERS.iter().any(|r| r.offset == addr) {
+                assert_eq!(
+                    self.rtl.csr_read(addr),
+                    0,
+                    "unmapped {addr:#05x} at {}",
+                    self.at()
+                );
+            }
+        }
+        self.compare_registers();
+    }
+
     fn random_command(&mut self) {
-        match self.rng.below(14) {
+        match self.rng.below(15) {
+            14 => self.bus_abuse(),
             0..=3 => {
                 self.command_under_traffic(OP_SWAP);
                 self.compare_registers();

@@ -166,6 +166,83 @@ fn refused_traces_fail_alike_on_both_backends() {
     }
 }
 
+/// One trace line as the fuzzer draws it: every command with numbers near the edges
+/// (zero, the namespace, 2^64 - 1, too many digits), wrong arities, unknown words,
+/// comments and blank lines.
+fn trace_line() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let num = prop_oneof![
+        4 => (0u64..1200).prop_map(|n| n.to_string()),
+        1 => any::<u64>().prop_map(|n| n.to_string()),
+        1 => Just("18446744073709551616".to_string()),
+        1 => Just("-1".to_string()),
+        1 => "[a-z0-9]{1,4}",
+    ];
+    let method = prop_oneof![
+        Just("naive"),
+        Just("cursor"),
+        Just("bitmap"),
+        Just("clear"),
+        Just("bogus")
+    ];
+    prop_oneof![
+        1 => (num.clone(), 0u32..4).prop_map(|(n, s)| format!("geometry {n} {s}")),
+        2 => (num.clone(), num.clone()).prop_map(|(a, b)| format!("map {a} {b}")),
+        2 => method.prop_map(|m| format!("start {m}")),
+        6 => (num.clone(), 1u32..300).prop_map(|(a, n)| format!("write {a} {n}")),
+        4 => (num.clone(), 1u32..300).prop_map(|(a, n)| format!("copy {a} {n}")),
+        2 => (num.clone(), num.clone()).prop_map(|(a, b)| format!("plan {a} {b}")),
+        2 => Just("swap".to_string()),
+        2 => Just("query".to_string()),
+        2 => Just("active".to_string()),
+        1 => (num.clone(), num).prop_map(|(a, b)| format!("write {a} {b} {a}")),
+        1 => "[a-z]{1,6}( [0-9]{1,3}){0,2}",
+        1 => Just("# a comment".to_string()),
+        1 => Just(String::new()),
+    ]
+}
+
+/// Property-based fuzzing of the replayer: any text (mostly well-formed lines, some
+/// not) either runs on both backends with byte-identical output or is refused alike,
+/// naming its line. `LMSNOOP_FUZZ_CASES` traces per seed (default 128); a failure is
+/// shrunk to the shortest trace that still fails.
+#[test]
+fn fuzzed_traces_replay_alike_on_both_backends() {
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let cases = std::env::var("LMSNOOP_FUZZ_CASES").map_or(128, |v| {
+        v.parse()
+            .unwrap_or_else(|_| panic!("LMSNOOP_FUZZ_CASES={v:?} is not a number"))
+    });
+    assert!(
+        cases > 0,
+        "LMSNOOP_FUZZ_CASES=0 would fuzz nothing: give 1 or more"
+    );
+    for_each_seed("fuzzed_traces_replay_alike_on_both_backends", 2, |seed| {
+        let config = Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        };
+        let mut key = [0u8; 32];
+        key[..8].copy_from_slice(&seed.to_le_bytes());
+        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &key);
+        let mut runner = TestRunner::new_with_rng(config, rng);
+        let traces = proptest::collection::vec(trace_line(), 1..120);
+        let result = runner.run(&traces, |lines| {
+            let text = lines.join("\n") + "\n";
+            let golden = run(&text, Backend::Golden);
+            if let Some(err) = &golden.1 {
+                proptest::prop_assert!(err.contains("line "), "{err}");
+            }
+            proptest::prop_assert_eq!(run(&text, Backend::Rtl), golden, "trace:\n{}", text);
+            Ok(())
+        });
+        if let Err(e) = result {
+            panic!("seed {seed}: {e}");
+        }
+    });
+}
+
 #[test]
 fn figure_1_on_the_rtl() {
     let text = include_str!("traces/figure1.trace");
