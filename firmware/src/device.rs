@@ -16,6 +16,61 @@ use lmsnoop_regs::*;
 /// a clear-engine walk, takes one cycle per word, so this bound covers 2^24 words.
 const BUSY_POLL_LIMIT: u64 = 1 << 26;
 
+/// Unacknowledged copies by sequence number. Numbers are handed out in order and
+/// acknowledged roughly in order, so a window from the oldest open number holds them:
+/// journalling and acknowledging are O(1) (a copy is journalled and acknowledged once per
+/// copy read, billions of times in a drive-sized simulation), and the window stays about
+/// a queue depth long.
+#[derive(Debug, Default)]
+struct CopyJournal {
+    /// Sequence number of `window[0]`.
+    base: u64,
+    window: std::collections::VecDeque<Option<(u64, u64)>>,
+}
+
+impl CopyJournal {
+    fn insert(&mut self, seq: u64, range: (u64, u64)) {
+        if self.window.is_empty() {
+            self.base = seq;
+        }
+        while seq < self.base {
+            // Issued out of order (retries): grow the window backwards.
+            self.window.push_front(None);
+            self.base -= 1;
+        }
+        let i = (seq - self.base) as usize;
+        if i >= self.window.len() {
+            self.window.resize(i + 1, None);
+        }
+        self.window[i] = Some(range);
+    }
+
+    fn remove(&mut self, seq: u64) {
+        let Some(slot) = seq
+            .checked_sub(self.base)
+            .and_then(|i| self.window.get_mut(i as usize))
+        else {
+            return;
+        };
+        *slot = None;
+        while let Some(None) = self.window.front() {
+            self.window.pop_front();
+            self.base += 1;
+        }
+    }
+
+    /// The open ranges, sorted; the journal is left empty.
+    fn take(&mut self) -> Vec<(u64, u64)> {
+        let mut ranges: Vec<(u64, u64)> = self.window.drain(..).flatten().collect();
+        ranges.sort_unstable();
+        ranges
+    }
+
+    fn clear(&mut self) {
+        self.window.clear();
+    }
+}
+
 /// Checks the ID register; returns the capacity in granules.
 fn probe<P: TrackerPort>(port: &mut P) -> Result<u64, Status> {
     let id = port.csr_read(ID);
@@ -80,9 +135,8 @@ pub struct Device<P: TrackerPort> {
     port: P,
     capacity: u64,
     session: Option<Session>,
-    /// Copy reads whose target writes the migration server has not acknowledged:
-    /// `(sequence number, first granule, end)`, at most a queue depth of them.
-    journal: Vec<(u64, u64, u64)>,
+    /// Copy reads whose target writes the migration server has not acknowledged.
+    journal: CopyJournal,
     /// The TP4159 front end (user-data-change logging onto a Controller Data Queue).
     udm: UdmController,
 }
@@ -95,7 +149,7 @@ impl<P: TrackerPort> Device<P> {
             port,
             capacity,
             session: None,
-            journal: Vec::new(),
+            journal: CopyJournal::default(),
             udm: UdmController::new(UdmConfig::default()),
         })
     }
@@ -391,23 +445,20 @@ impl<P: TrackerPort> Device<P> {
     /// The copy read tagged `seq` of granules `[first, first + count)` was submitted: it
     /// stays in the copy journal until the server acknowledges its target write.
     pub fn journal_copy(&mut self, seq: u64, first: u64, count: u64) {
-        self.journal.push((seq, first, first + count));
+        self.journal.insert(seq, (first, first + count));
     }
 
     /// The target write of the copy tagged `seq` ended (landed, or failed and marked
     /// dirty by the server): it leaves the journal.
     pub fn acknowledge_copy(&mut self, seq: u64) {
-        if let Some(i) = self.journal.iter().position(|e| e.0 == seq) {
-            self.journal.swap_remove(i);
-        }
+        self.journal.remove(seq);
     }
 
     /// The migration server failed over to a standby: copies it never acknowledged may
     /// never reach the target, so their granules are marked dirty (a bitmap-method copy
     /// read drained their plan bits on a promise nobody will keep). Returns the ranges.
     pub fn fail_over(&mut self) -> Result<Vec<(u64, u64)>, Status> {
-        let mut ranges: Vec<(u64, u64)> = self.journal.drain(..).map(|e| (e.1, e.2)).collect();
-        ranges.sort_unstable();
+        let ranges = self.journal.take();
         for &(first, end) in &ranges {
             self.mark_dirty(first, end)?;
         }
@@ -490,5 +541,30 @@ impl<P: TrackerPort> Device<P> {
         self.exec(OP_STOP)?;
         self.session = None;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CopyJournal;
+
+    /// Acknowledged out of order, journalled out of order (retries), acknowledged twice
+    /// or never journalled: what is left is exactly what was never acknowledged, and the
+    /// window shrinks to it.
+    #[test]
+    fn the_journal_keeps_exactly_the_unacknowledged_copies() {
+        let mut j = CopyJournal::default();
+        for seq in 10..20 {
+            j.insert(seq, (seq * 4, seq * 4 + 4));
+        }
+        j.insert(7, (0, 1)); // a retry numbered before the window
+        for seq in [10, 12, 11, 7, 7, 99, 3, 15] {
+            j.remove(seq);
+        }
+        assert_eq!(j.base, 13, "the window starts at the oldest open copy");
+        assert_eq!(j.window.len(), 7);
+        let left: Vec<u64> = j.take().iter().map(|r| r.0 / 4).collect();
+        assert_eq!(left, [13, 14, 16, 17, 18, 19]);
+        assert!(j.take().is_empty());
     }
 }
