@@ -166,69 +166,72 @@ fn refused_traces_fail_alike_on_both_backends() {
     }
 }
 
-/// One trace line as the fuzzer draws it: every command with numbers near the edges
-/// (zero, the namespace, 2^64 - 1, too many digits), wrong arities, unknown words,
-/// comments and blank lines.
-fn trace_line() -> impl proptest::strategy::Strategy<Value = String> {
+/// A fuzzed trace: a geometry, maps inside it and a start, then operations with LBAs
+/// anywhere in 0..=2^64 - 1 (mostly near the namespace), and in half the traces one
+/// defect at a random line (a number that is signed, too long or not a number, a wrong
+/// arity, an unknown word or method, a geometry after the start), refused at that line.
+/// Of the rest about a third run to their end; the others run until the firmware refuses
+/// a command (a query after a release, a plan outside the namespace), at its line too.
+fn trace() -> impl proptest::strategy::Strategy<Value = Vec<String>> {
     use proptest::prelude::*;
-    let num = prop_oneof![
-        4 => (0u64..1200).prop_map(|n| n.to_string()),
-        1 => any::<u64>().prop_map(|n| n.to_string()),
-        1 => Just("18446744073709551616".to_string()),
-        1 => Just("-1".to_string()),
-        1 => "[a-z0-9]{1,4}",
+    let lba = prop_oneof![20 => 0u64..1200, 1 => any::<u64>()];
+    let method = prop_oneof![Just("naive"), Just("cursor"), Just("bitmap"), Just("clear")];
+    let head = (
+        1u64..1100,
+        0u32..4,
+        proptest::collection::vec((0u64..1000, 1u64..200), 0..4),
+        method,
+    )
+        .prop_map(|(ns, shift, maps, method)| {
+            let mut lines = vec![format!("geometry {ns} {shift}")];
+            for (a, n) in maps {
+                let a = a % ns;
+                lines.push(format!("map {a} {}", n.min(ns - a)));
+            }
+            lines.push(format!("start {method}"));
+            lines
+        });
+    let op = prop_oneof![
+        30 => (lba.clone(), 1u32..300).prop_map(|(a, n)| format!("write {a} {n}")),
+        20 => (lba, 1u32..300).prop_map(|(a, n)| format!("copy {a} {n}")),
+        8 => (0u64..1200, 0u64..1200).prop_map(|(a, b)| format!("plan {a} {b}")),
+        8 => Just("swap".to_string()),
+        8 => Just("query".to_string()),
+        8 => Just("active".to_string()),
+        2 => Just("# a comment".to_string()),
+        2 => Just(String::new()),
     ];
-    let method = prop_oneof![
-        Just("naive"),
-        Just("cursor"),
-        Just("bitmap"),
-        Just("clear"),
-        Just("bogus")
+    let defect = prop_oneof![
+        Just("write -1 1".to_string()),
+        Just("copy 18446744073709551616 1".to_string()),
+        Just("write 1 65537".to_string()),
+        Just("plan x1 3".to_string()),
+        Just("write 1 2 3".to_string()),
+        Just("swap now".to_string()),
+        "[a-z]{1,6}( [0-9]{1,3}){0,2}",
+        Just("start bogus".to_string()),
+        Just("geometry 64 0".to_string()),
     ];
-    prop_oneof![
-        1 => (num.clone(), 0u32..4).prop_map(|(n, s)| format!("geometry {n} {s}")),
-        2 => (num.clone(), num.clone()).prop_map(|(a, b)| format!("map {a} {b}")),
-        2 => method.prop_map(|m| format!("start {m}")),
-        6 => (num.clone(), 1u32..300).prop_map(|(a, n)| format!("write {a} {n}")),
-        4 => (num.clone(), 1u32..300).prop_map(|(a, n)| format!("copy {a} {n}")),
-        2 => (num.clone(), num.clone()).prop_map(|(a, b)| format!("plan {a} {b}")),
-        2 => Just("swap".to_string()),
-        2 => Just("query".to_string()),
-        2 => Just("active".to_string()),
-        1 => (num.clone(), num).prop_map(|(a, b)| format!("write {a} {b} {a}")),
-        1 => "[a-z]{1,6}( [0-9]{1,3}){0,2}",
-        1 => Just("# a comment".to_string()),
-        1 => Just(String::new()),
-    ]
+    let body = proptest::collection::vec(op, 1..80);
+    let defect = proptest::option::weighted(0.5, (any::<proptest::sample::Index>(), defect));
+    (head, body, defect).prop_map(|(mut lines, body, defect)| {
+        lines.extend(body);
+        if let Some((at, bad)) = defect {
+            let i = at.index(lines.len() + 1);
+            lines.insert(i, bad);
+        }
+        lines
+    })
 }
 
-/// Property-based fuzzing of the replayer: any text (mostly well-formed lines, some
-/// not) either runs on both backends with byte-identical output or is refused alike,
-/// naming its line. `LMSNOOP_FUZZ_CASES` traces per seed (default 128); a failure is
+/// Property-based fuzzing of the replayer: any trace [`trace`] draws either runs on both
+/// backends with byte-identical output or is refused alike, naming its line. `LMSNOOP_FUZZ_CASES` traces per seed (default 128); a failure is
 /// shrunk to the shortest trace that still fails.
 #[test]
 fn fuzzed_traces_replay_alike_on_both_backends() {
-    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-    let cases = std::env::var("LMSNOOP_FUZZ_CASES").map_or(128, |v| {
-        v.parse()
-            .unwrap_or_else(|_| panic!("LMSNOOP_FUZZ_CASES={v:?} is not a number"))
-    });
-    assert!(
-        cases > 0,
-        "LMSNOOP_FUZZ_CASES=0 would fuzz nothing: give 1 or more"
-    );
     for_each_seed("fuzzed_traces_replay_alike_on_both_backends", 2, |seed| {
-        let config = Config {
-            cases,
-            failure_persistence: None,
-            ..Config::default()
-        };
-        let mut key = [0u8; 32];
-        key[..8].copy_from_slice(&seed.to_le_bytes());
-        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &key);
-        let mut runner = TestRunner::new_with_rng(config, rng);
-        let traces = proptest::collection::vec(trace_line(), 1..120);
-        let result = runner.run(&traces, |lines| {
+        let mut runner = common::seeds::fuzz_runner(seed, 128);
+        let result = runner.run(&trace(), |lines| {
             let text = lines.join("\n") + "\n";
             let golden = run(&text, Backend::Golden);
             if let Some(err) = &golden.1 {

@@ -755,25 +755,8 @@ fn run_calls(calls: &[Call]) {
 /// sequence that still fails.
 #[test]
 fn fuzzed_call_sequences_match_golden() {
-    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-    let cases = std::env::var("LMSNOOP_FUZZ_CASES").map_or(256, |v| {
-        v.parse()
-            .unwrap_or_else(|_| panic!("LMSNOOP_FUZZ_CASES={v:?} is not a number"))
-    });
-    assert!(
-        cases > 0,
-        "LMSNOOP_FUZZ_CASES=0 would fuzz nothing: give 1 or more"
-    );
     for_each_seed("fuzzed_call_sequences_match_golden", 2, |seed| {
-        let config = Config {
-            cases,
-            failure_persistence: None,
-            ..Config::default()
-        };
-        let mut key = [0u8; 32];
-        key[..8].copy_from_slice(&seed.to_le_bytes());
-        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &key);
-        let mut runner = TestRunner::new_with_rng(config, rng);
+        let mut runner = seeds::fuzz_runner(seed, 256);
         let calls = (session(), proptest::collection::vec(call(), 1..300));
         if let Err(e) = runner.run(&calls, |(start, calls)| {
             run_calls(&[start, calls].concat());
