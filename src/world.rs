@@ -851,6 +851,12 @@ impl<P: TrackerPort> World<'_, P> {
             self.dev
                 .restart()
                 .context("the firmware could not re-attach after its restart")?;
+            // The copy journal was firmware RAM: told of the restart (an NVMe controller
+            // reset notice), the server registers its copies still in flight again, so a
+            // failover after the reboot still finds them.
+            for c in self.copies.items.iter().flatten().filter(|c| !c.orphan) {
+                self.dev.journal_copy(c.job.seq, c.job.first, c.job.count);
+            }
             self.firmware_restarts += 1;
             self.note(
                 now,

@@ -310,6 +310,35 @@ fn a_failover_continues_the_pass_with_bitmap() {
     });
 }
 
+/// Two faults at once: the firmware reboots half way through a pass and the server dies
+/// just after, with copies issued before the reboot still in flight. The server registered
+/// them again in the rebuilt copy journal, so the standby marks them dirty: nothing lost.
+#[test]
+fn a_failover_just_after_a_firmware_restart_loses_nothing() {
+    use lmsnoop::faults::Failover;
+    for_each_seed(
+        "a_failover_just_after_a_firmware_restart_loses_nothing",
+        4,
+        |seed| {
+            for method in Method::ALL {
+                let mut cfg = small_config(method, WorkloadKind::Zipf, seed);
+                for fraction in [0.501, 0.51, 0.55] {
+                    cfg.faults.firmware_restart_at_pass = Some(0);
+                    cfg.faults.failover = Some(Failover {
+                        at_pass: 0,
+                        fraction,
+                    });
+                    let r = run(&cfg);
+                    let what = format!("{method} seed {seed}, failover at {fraction}");
+                    assert_eq!(r.lost_updates, 0, "{what}: lost {:?}", r.lost_examples);
+                    assert_eq!(r.firmware_restarts, 1, "{what}");
+                    assert!(r.failover.is_some(), "{what}: no failover");
+                }
+            }
+        },
+    );
+}
+
 /// A region that never heals makes the final pass fail its retries: the run ends with
 /// an error naming the granules, never with a report of a consistent target.
 #[test]
