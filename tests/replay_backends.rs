@@ -230,7 +230,7 @@ fn trace() -> impl proptest::strategy::Strategy<Value = Vec<String>> {
 #[test]
 fn fuzzed_traces_replay_alike_on_both_backends() {
     for_each_seed("fuzzed_traces_replay_alike_on_both_backends", 2, |seed| {
-        let mut runner = common::seeds::fuzz_runner(seed, 128);
+        let mut runner = common::fuzz::fuzz_runner(seed, 128);
         let result = runner.run(&trace(), |lines| {
             let text = lines.join("\n") + "\n";
             let golden = run(&text, Backend::Golden);

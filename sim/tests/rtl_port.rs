@@ -14,6 +14,9 @@ use std::time::Instant;
 #[path = "../../tests/common/seeds.rs"]
 mod seeds;
 
+#[path = "../../tests/common/fuzz.rs"]
+mod fuzz;
+
 /// Seeded draws for the random rounds (the simulator's generator, xoshiro256**).
 struct Rng(Xoshiro256StarStar);
 
@@ -756,7 +759,7 @@ fn run_calls(calls: &[Call]) {
 #[test]
 fn fuzzed_call_sequences_match_golden() {
     for_each_seed("fuzzed_call_sequences_match_golden", 2, |seed| {
-        let mut runner = seeds::fuzz_runner(seed, 256);
+        let mut runner = fuzz::fuzz_runner(seed, 256);
         let calls = (session(), proptest::collection::vec(call(), 1..300));
         if let Err(e) = runner.run(&calls, |(start, calls)| {
             run_calls(&[start, calls].concat());
