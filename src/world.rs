@@ -161,12 +161,20 @@ impl SimConfig {
 
     /// Refuses a configuration no run can use (the CLI reports it as bad input).
     pub fn check(&self) -> Result<()> {
-        if !(0.0..=1.0).contains(&self.mapped_fraction) {
+        self.check_geometry()?;
+        self.check_run()?;
+        Workload::check(&self.workload, self.namespace_lbas)?;
+        if let Some(g) = self.watch.iter().find(|&&g| g >= self.granules()) {
             bail!(
-                "--mapped (the mapped fraction) must be within 0..=1, got {}",
-                self.mapped_fraction
+                "--watch granule {g} is beyond the namespace's {} granules",
+                self.granules()
             );
         }
+        self.check_faults()
+    }
+
+    /// The namespace, the two block sizes, the granule and the copy size.
+    fn check_geometry(&self) -> Result<()> {
         if self.namespace_lbas == 0 {
             bail!("--namespace is empty");
         }
@@ -213,6 +221,17 @@ impl SimConfig {
                 self.granule_shift
             );
         }
+        Ok(())
+    }
+
+    /// How the migration runs: queue, passes, rates, the mapped fraction.
+    fn check_run(&self) -> Result<()> {
+        if !(0.0..=1.0).contains(&self.mapped_fraction) {
+            bail!(
+                "--mapped (the mapped fraction) must be within 0..=1, got {}",
+                self.mapped_fraction
+            );
+        }
         if self.queue_depth == 0 {
             bail!("--queue-depth must be at least 1");
         }
@@ -231,7 +250,11 @@ impl SimConfig {
                 self.target_fail_rate
             );
         }
-        Workload::check(&self.workload, self.namespace_lbas)?;
+        Ok(())
+    }
+
+    /// The injected faults, alone and with the change report.
+    fn check_faults(&self) -> Result<()> {
         if matches!(self.server.report, ChangeReport::Tp4159 { .. }) {
             if self.faults.firmware_restart_at_pass.is_some() {
                 bail!(
@@ -251,12 +274,6 @@ impl SimConfig {
                      sequence cannot survive the tracker's state"
                 );
             }
-        }
-        if let Some(g) = self.watch.iter().find(|&&g| g >= self.granules()) {
-            bail!(
-                "--watch granule {g} is beyond the namespace's {} granules",
-                self.granules()
-            );
         }
         self.faults.check(self.target_lbas())
     }
