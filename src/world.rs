@@ -843,8 +843,9 @@ impl<P: TrackerPort> World<'_, P> {
         self.pump(now)
     }
 
-    /// The faults that strike once half of a pass's plan has been copied: a firmware
-    /// reboot, a tracker reset (each at most once a run).
+    /// The faults that strike part way through a pass, each at most once a run: a
+    /// firmware reboot and a tracker reset half way through its plan, a server failover
+    /// at its fraction.
     fn mid_pass_faults(&mut self, now: u64, pass: u32) -> Result<()> {
         let f = &self.cfg.faults;
         if f.firmware_restart_at_pass.is_none()

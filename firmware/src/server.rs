@@ -117,7 +117,6 @@ pub struct MigrationServer {
     in_flight: u64,
     retry: Vec<CopyJob>,
     next_seq: u64,
-    failovers: u32,
     passes: Vec<PassRecord>,
     tracking: TrackingConfig,
     /// The TP4159 queue, when the plans come from it.
@@ -166,7 +165,6 @@ impl MigrationServer {
             in_flight: 0,
             retry: Vec::new(),
             next_seq: 0,
-            failovers: 0,
             passes: vec![PassRecord {
                 pass: 0,
                 is_final: false,
@@ -377,11 +375,6 @@ impl MigrationServer {
         Ok(())
     }
 
-    /// Failovers to a standby so far.
-    pub fn failovers(&self) -> u32 {
-        self.failovers
-    }
-
     /// This server dies and a standby takes over. What the server held in memory is gone
     /// (the plan, its place in it, the copies in flight, which may never reach the
     /// target); the device and the pass log remain. The device marks every copy never
@@ -394,7 +387,6 @@ impl MigrationServer {
         &mut self,
         dev: &mut Device<P>,
     ) -> Result<Vec<(u64, u64)>, Status> {
-        self.failovers += 1;
         (self.pos, self.run_end, self.in_flight) = (0, 0, 0);
         self.retry.clear();
         self.plan = Bitmap::new(0);
@@ -403,10 +395,7 @@ impl MigrationServer {
             self.plan = if self.method == Method::Bitmap {
                 dev.query_left()?
             } else {
-                let granules = self.tracking.granules();
-                let mut all = Bitmap::new(granules);
-                all.set_range(0, granules);
-                all
+                Bitmap::full(self.tracking.granules())
             };
         }
         // The whole-namespace plan of the other methods already holds them.

@@ -45,6 +45,13 @@ impl Bitmap {
         }
     }
 
+    /// A bitmap of `len` granules, every one set.
+    pub fn full(len: u64) -> Self {
+        let mut all = Bitmap::new(len);
+        all.set_range(0, len);
+        all
+    }
+
     /// A bitmap from its words; bits at or beyond `len` must be zero.
     pub fn from_words(words: Vec<u64>, len: u64) -> Self {
         assert_eq!(
@@ -207,6 +214,16 @@ mod tests {
         assert_eq!(word_mask(0, 0), 1);
         assert_eq!(word_mask(63, 63), 1 << 63);
         assert_eq!(word_mask(4, 7), 0xF0);
+    }
+
+    #[test]
+    fn a_full_bitmap_sets_every_granule_and_nothing_beyond() {
+        let b = Bitmap::full(70);
+        assert_eq!(
+            (b.count_ones(), b.format_ranges()),
+            (70, "0-69".to_string())
+        );
+        assert_eq!(b.words(), [u64::MAX, 0x3F]);
     }
 
     #[test]

@@ -27,11 +27,10 @@ impl Drained {
     /// The granules to copy: every granule a range touches, or all of them.
     pub fn plan(&self, cfg: &TrackingConfig) -> Bitmap {
         let granules = cfg.granules();
-        let mut plan = Bitmap::new(granules);
         if self.all_changed {
-            plan.set_range(0, granules);
-            return plan;
+            return Bitmap::full(granules);
         }
+        let mut plan = Bitmap::new(granules);
         for &(slba, blocks) in &self.ranges {
             plan.set_range(
                 slba >> cfg.granule_shift,
