@@ -5,7 +5,8 @@
 //! watching) over its [`events`] queue, with its random draws taken [`ahead`] on another
 //! core (values cross threads in [`batches`]), [`workload`] generators, the drives'
 //! [`storage`] and the [`divergence`] between target and source (so memory follows the
-//! writes), the target-write [`faults`] a run injects, the [`scale`] benchmark, the trace
+//! writes), the target-write [`faults`] a run injects and the [`soak`] that injects them all at
+//! random, the [`scale`] benchmark, the trace
 //! [`replay`]er, the [`report`]s and the benches. The tracker is in `lmsnoop-sim` (golden
 //! model and Verilator backend), the host protocol in `lmsnoop-firmware`, the register map
 //! in `lmsnoop-regs`. The hardware commands come from `lmsnoop-flows` (feature `hw`) and the
@@ -28,6 +29,7 @@ pub mod rng;
 pub mod rtl_bench;
 pub mod scale;
 pub mod serve;
+pub mod soak;
 pub mod storage;
 pub mod workload;
 pub mod world;

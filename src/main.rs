@@ -15,9 +15,9 @@ use lmsnoop_firmware::{ChangeReport, ServerConfig};
 use lmsnoop_regs::units::{format_size, parse_size};
 use lmsnoop_regs::Method;
 use serde_json::json;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Parser)]
 #[command(
@@ -57,6 +57,9 @@ enum Command {
     Scale(ScaleArgs),
     /// Measure the RTL in exact simulated cycles (needs the rtl feature).
     RtlBench(RtlBenchArgs),
+    /// Random migrations with random faults of every kind, back to back, each verified
+    /// byte by byte (and on the RTL backend, against the golden model); exit 1 on any loss.
+    Soak(SoakArgs),
     /// Write hdl/generated/*.v from the Rust-HDL block (needs the hw feature).
     GenVerilog(GenVerilogArgs),
     /// Write the C register header, the register tables and the Verilator shim's port
@@ -390,6 +393,31 @@ struct BenchArgs {
     /// One JSON object instead of the table.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Args)]
+struct SoakArgs {
+    /// How long to keep starting migrations (the one running then finishes).
+    #[arg(long, value_parser = parse_seconds)]
+    seconds: f64,
+    /// The tracker the migrations run on; with `rtl` each also runs on the golden model and
+    /// the two reports must be identical.
+    #[arg(long, value_enum, default_value_t = Backend::Golden)]
+    backend: Backend,
+    /// Seed of the first migration; each next one takes the next seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// One JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// A positive, finite number of seconds.
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 => Ok(s),
+        _ => Err(format!("{text:?} is not a positive number of seconds")),
+    }
 }
 
 #[derive(Args)]
@@ -899,6 +927,70 @@ fn print_entries(bytes: &[u8]) -> std::io::Result<()> {
     )
 }
 
+fn soak_cmd(args: SoakArgs) -> Result<()> {
+    let budget = Duration::from_secs_f64(args.seconds);
+    let make = |granules: u64| make_port(args.backend, granules, None);
+    let port: Option<&dyn Fn(u64) -> Result<Box<dyn lmsnoop_sim::TrackerPort>>> = match args.backend
+    {
+        Backend::Golden => None,
+        Backend::Rtl => {
+            // Fail now, not after the first migration, when the RTL is not built in.
+            make(64)?;
+            Some(&make)
+        }
+    };
+    let bar = (std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(budget.as_secs().max(1));
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("soak [{bar:30}] {pos}/{len} s  {msg}")
+                .expect("a valid template")
+                .progress_chars("=> "),
+        );
+        bar
+    });
+    let mut last_line = Instant::now();
+    let draw = lmsnoop::soak::random_config;
+    let report = lmsnoop::soak::soak(budget, args.seed, draw, port, |r| {
+        let msg = format!(
+            "{} migrations, {} bytes verified, {} lost, {} failed",
+            r.migrations,
+            r.bytes_verified,
+            r.lost_updates,
+            r.failures.len()
+        );
+        match &bar {
+            Some(bar) => {
+                bar.set_position(r.seconds as u64);
+                bar.set_message(msg);
+            }
+            None if last_line.elapsed() >= Duration::from_secs(10) => {
+                last_line = Instant::now();
+                eprintln!("soak: {:.0} s, {msg}", r.seconds);
+            }
+            None => {}
+        }
+    })?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if args.json {
+        println!("{}", report.json());
+    } else {
+        print!("{}", report.table());
+    }
+    if !report.clean() {
+        bail!(
+            "the soak found {} lost updates, {} golden/RTL mismatches and {} failed \
+             migrations: rerun one with `lmsnoop soak --seconds 1 --seed SEED --backend {}`",
+            report.lost_updates,
+            report.mismatches.unwrap_or(0),
+            report.failures.len(),
+            report.backend
+        );
+    }
+    Ok(())
+}
+
 fn bench(args: BenchArgs) -> Result<()> {
     (|| {
         ensure!(args.ops > 0, "--ops must be at least 1");
@@ -1072,6 +1164,7 @@ fn main() {
         Command::Bench(a) => bench(a),
         Command::Scale(a) => scale(a),
         Command::RtlBench(a) => rtl_bench(a),
+        Command::Soak(a) => soak_cmd(a),
         Command::GenRegs(a) => gen_regs(a),
         #[cfg(feature = "hw")]
         Command::GenVerilog(a) => {

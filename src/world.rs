@@ -835,8 +835,11 @@ impl<P: TrackerPort> World<'_, P> {
             let p = &mut self.per_pass[job.pass as usize];
             p.failed_copies += job.count;
             p.copy_failures += 1;
-            self.to_recopy.insert(job.first, job.first + job.count);
-            self.to_recopy_count += job.count;
+            // Two copies of a granule can fail while neither is copied again (one issued
+            // before a tracker reset, one by the pass that recovers from it): count it once.
+            let (lo, hi) = (job.first, job.first + job.count);
+            self.to_recopy_count += job.count - self.to_recopy.count(lo, hi);
+            self.to_recopy.insert(lo, hi);
         }
         self.server.job_done(&mut self.dev, job, ok)?;
         self.mid_pass_faults(now, job.pass)?;

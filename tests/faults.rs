@@ -339,6 +339,57 @@ fn a_failover_just_after_a_firmware_restart_loses_nothing() {
     );
 }
 
+/// A failover in the pass the tracker was reset in, before the reset and after it (found
+/// by `lmsnoop soak`, seeds 23 and 116: the standby stopped at StateLost): after the
+/// reset the standby recovers with a full copy, and nothing is lost either way. (A
+/// server that notices the reset first starts a new pass, and the failover planned for
+/// the rest of the old one does not happen.)
+#[test]
+fn a_failover_around_a_tracker_reset_loses_nothing() {
+    use lmsnoop::faults::Failover;
+    for_each_seed(
+        "a_failover_around_a_tracker_reset_loses_nothing",
+        4,
+        |seed| {
+            let mut after_reset = 0;
+            for method in Method::ALL {
+                let mut cfg = small_config(method, WorkloadKind::Zipf, seed);
+                for fraction in [0.3, 0.51, 0.9] {
+                    cfg.faults.tracker_reset_at_pass = Some(0);
+                    cfg.faults.failover = Some(Failover {
+                        at_pass: 0,
+                        fraction,
+                    });
+                    let r = run(&cfg);
+                    let what = format!("{method} seed {seed}, failover at {fraction}");
+                    assert_eq!(r.lost_updates, 0, "{what}: lost {:?}", r.lost_examples);
+                    assert_eq!(r.tracker_resets, 1, "{what}");
+                    if fraction < 0.5 {
+                        assert!(r.failover.is_some(), "{what}: no failover");
+                    } else {
+                        after_reset += u32::from(r.failover.is_some());
+                    }
+                }
+            }
+            assert!(after_reset > 0, "seed {seed}: no failover after the reset");
+        },
+    );
+}
+
+/// Found by `lmsnoop soak` (seed 1810: a bad region, an outage and a tracker reset in
+/// pass 3): a copy issued before the reset and the recovery pass's copy of the same
+/// granules both failed, and the simulator counted those granules twice as waiting to be
+/// copied again, so the run ended in its own "never copied again" error. Counted once,
+/// the run ends with target == source.
+#[test]
+fn granules_that_fail_twice_before_a_recopy_are_counted_once() {
+    let cfg = lmsnoop::soak::random_config(1810);
+    assert!(cfg.faults.tracker_reset_at_pass.is_some() && cfg.faults.outage.is_some());
+    let r = run(&cfg);
+    assert_eq!(r.lost_updates, 0, "lost {:?}", r.lost_examples);
+    assert_eq!(r.tracker_resets, 1);
+}
+
 /// A region that never heals makes the final pass fail its retries: the run ends with
 /// an error naming the granules, never with a report of a consistent target.
 #[test]

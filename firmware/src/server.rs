@@ -382,7 +382,9 @@ impl MigrationServer {
     /// is left of the running pass's plan ([`Device::query_left`]) and goes on with the
     /// pass; the other methods keep the plan only in the host, so the standby copies the
     /// whole namespace in it. In the final pass no pass follows, so the copies that were
-    /// in flight are issued again at once. Returns their granule ranges.
+    /// in flight are issued again at once. Returns their granule ranges. When the tracker
+    /// has lost its state as well, the standby recovers as from any reset: a full copy
+    /// (the journal's ranges are in it), and it returns none.
     pub fn fail_over<P: TrackerPort>(
         &mut self,
         dev: &mut Device<P>,
@@ -390,6 +392,16 @@ impl MigrationServer {
         (self.pos, self.run_end, self.in_flight) = (0, 0, 0);
         self.retry.clear();
         self.plan = Bitmap::new(0);
+        match self.take_over(dev) {
+            Err(Status::StateLost) => self.recover(dev).map(|()| Vec::new()),
+            other => other,
+        }
+    }
+
+    fn take_over<P: TrackerPort>(
+        &mut self,
+        dev: &mut Device<P>,
+    ) -> Result<Vec<(u64, u64)>, Status> {
         let lost = dev.fail_over()?;
         if matches!(self.phase, Phase::Copying | Phase::Final) {
             self.plan = if self.method == Method::Bitmap {
