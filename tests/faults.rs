@@ -390,6 +390,20 @@ fn granules_that_fail_twice_before_a_recopy_are_counted_once() {
     assert_eq!(r.tracker_resets, 1);
 }
 
+/// Found by a 10-minute `lmsnoop soak` (seed 126872: bitmap, random target-write failures,
+/// a failover in the final pass): a failed final-pass copy's retry lived only in the
+/// server's memory and its copy was acknowledged, so a standby taking over before the
+/// retry landed found it neither in the plan (the copy read had drained it) nor in the
+/// device's journal. The retry now keeps the copy's sequence number unacknowledged.
+#[test]
+fn a_final_pass_retry_survives_a_failover() {
+    let cfg = lmsnoop::soak::random_config(126_872);
+    assert!(cfg.faults.failover.is_some() && cfg.target_fail_rate > 0.0);
+    let r = run(&cfg);
+    assert_eq!(r.lost_updates, 0, "lost {:?}", r.lost_examples);
+    assert!(r.failover.is_some());
+}
+
 /// A region that never heals makes the final pass fail its retries: the run ends with
 /// an error naming the granules, never with a report of a consistent target.
 #[test]

@@ -356,12 +356,14 @@ impl MigrationServer {
                     });
                 }
                 // Users are quiesced: nothing can dirty the granules again, copy them now.
+                // The retry keeps the copy's sequence number, unacknowledged: until a retry
+                // lands, the device's journal holds the range, so a standby that takes over
+                // before then (this retry list dies with the server) copies it again.
                 self.retry.push(CopyJob {
                     retry: job.retry + 1,
-                    seq: self.next_seq,
                     ..job
                 });
-                self.next_seq += 1;
+                return Ok(());
             } else {
                 // The copy read drained or cleared these bits on a promise it did not keep.
                 match dev.mark_dirty(job.first, job.first + job.count) {
