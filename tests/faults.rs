@@ -310,25 +310,30 @@ fn a_failover_continues_the_pass_with_bitmap() {
     });
 }
 
+/// `cfg` with the migration server failing over once `fraction` of pass 0 is copied.
+fn with_failover_in_pass_0(cfg: &SimConfig, fraction: f64) -> RunReport {
+    let mut cfg = cfg.clone();
+    cfg.faults.failover = Some(lmsnoop::faults::Failover {
+        at_pass: 0,
+        fraction,
+    });
+    run(&cfg)
+}
+
 /// Two faults at once: the firmware reboots half way through a pass and the server dies
 /// just after, with copies issued before the reboot still in flight. The server registered
 /// them again in the rebuilt copy journal, so the standby marks them dirty: nothing lost.
 #[test]
 fn a_failover_just_after_a_firmware_restart_loses_nothing() {
-    use lmsnoop::faults::Failover;
     for_each_seed(
         "a_failover_just_after_a_firmware_restart_loses_nothing",
         4,
         |seed| {
             for method in Method::ALL {
                 let mut cfg = small_config(method, WorkloadKind::Zipf, seed);
+                cfg.faults.firmware_restart_at_pass = Some(0);
                 for fraction in [0.501, 0.51, 0.55] {
-                    cfg.faults.firmware_restart_at_pass = Some(0);
-                    cfg.faults.failover = Some(Failover {
-                        at_pass: 0,
-                        fraction,
-                    });
-                    let r = run(&cfg);
+                    let r = with_failover_in_pass_0(&cfg, fraction);
                     let what = format!("{method} seed {seed}, failover at {fraction}");
                     assert_eq!(r.lost_updates, 0, "{what}: lost {:?}", r.lost_examples);
                     assert_eq!(r.firmware_restarts, 1, "{what}");
@@ -346,7 +351,6 @@ fn a_failover_just_after_a_firmware_restart_loses_nothing() {
 /// the rest of the old one does not happen.)
 #[test]
 fn a_failover_around_a_tracker_reset_loses_nothing() {
-    use lmsnoop::faults::Failover;
     for_each_seed(
         "a_failover_around_a_tracker_reset_loses_nothing",
         4,
@@ -354,13 +358,9 @@ fn a_failover_around_a_tracker_reset_loses_nothing() {
             let mut after_reset = 0;
             for method in Method::ALL {
                 let mut cfg = small_config(method, WorkloadKind::Zipf, seed);
+                cfg.faults.tracker_reset_at_pass = Some(0);
                 for fraction in [0.3, 0.51, 0.9] {
-                    cfg.faults.tracker_reset_at_pass = Some(0);
-                    cfg.faults.failover = Some(Failover {
-                        at_pass: 0,
-                        fraction,
-                    });
-                    let r = run(&cfg);
+                    let r = with_failover_in_pass_0(&cfg, fraction);
                     let what = format!("{method} seed {seed}, failover at {fraction}");
                     assert_eq!(r.lost_updates, 0, "{what}: lost {:?}", r.lost_examples);
                     assert_eq!(r.tracker_resets, 1, "{what}");
