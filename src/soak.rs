@@ -44,18 +44,36 @@ impl FaultCounts {
         self.mixed_lba_sizes += u64::from(cfg.source_lba_bytes != cfg.target_lba_bytes);
     }
 
-    fn rows(&self) -> [(&'static str, u64); 7] {
+    /// Each kind as (JSON key, table label, count), the one list both outputs print.
+    fn kinds(&self) -> [(&'static str, &'static str, u64); 7] {
         [
-            ("random target-write failures", self.random_write_failures),
             (
+                "random_write_failures",
+                "random target-write failures",
+                self.random_write_failures,
+            ),
+            (
+                "bad_range_write_failures",
                 "bad-range target-write failures",
                 self.bad_range_write_failures,
             ),
-            ("outage target-write failures", self.outage_write_failures),
-            ("firmware restarts", self.firmware_restarts),
-            ("tracker resets", self.tracker_resets),
-            ("server failovers", self.failovers),
-            ("512 <-> 4096 LBA migrations", self.mixed_lba_sizes),
+            (
+                "outage_write_failures",
+                "outage target-write failures",
+                self.outage_write_failures,
+            ),
+            (
+                "firmware_restarts",
+                "firmware restarts",
+                self.firmware_restarts,
+            ),
+            ("tracker_resets", "tracker resets", self.tracker_resets),
+            ("failovers", "server failovers", self.failovers),
+            (
+                "mixed_lba_sizes",
+                "512 <-> 4096 LBA migrations",
+                self.mixed_lba_sizes,
+            ),
         ]
     }
 }
@@ -86,21 +104,9 @@ impl SoakReport {
     }
 
     pub fn json(&self) -> Value {
-        let faults: serde_json::Map<String, Value> = [
-            ("random_write_failures", self.faults.random_write_failures),
-            (
-                "bad_range_write_failures",
-                self.faults.bad_range_write_failures,
-            ),
-            ("outage_write_failures", self.faults.outage_write_failures),
-            ("firmware_restarts", self.faults.firmware_restarts),
-            ("tracker_resets", self.faults.tracker_resets),
-            ("failovers", self.faults.failovers),
-            ("mixed_lba_sizes", self.faults.mixed_lba_sizes),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect();
+        let faults: serde_json::Map<String, Value> = (self.faults.kinds().into_iter())
+            .map(|(key, _, n)| (key.to_string(), json!(n)))
+            .collect();
         json!({
             "backend": self.backend,
             "first_seed": self.first_seed,
@@ -132,8 +138,8 @@ impl SoakReport {
             "stopped with CopyFailed (reported)",
             self.stopped_copy_failed.to_string(),
         );
-        for (k, v) in self.faults.rows() {
-            line(k, v.to_string());
+        for (_, label, n) in self.faults.kinds() {
+            line(label, n.to_string());
         }
         line("bytes verified", self.bytes_verified.to_string());
         line("lost updates", self.lost_updates.to_string());
@@ -281,8 +287,8 @@ fn record(
         };
         if !same {
             *out.mismatches.get_or_insert(0) += 1;
-            out.failures
-                .push((seed, "the golden and RTL reports differ".into()));
+            let why = format!("the golden and {} reports differ", out.backend);
+            out.failures.push((seed, why));
         }
     }
     let run = other.unwrap_or(golden);
