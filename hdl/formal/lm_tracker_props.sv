@@ -37,7 +37,9 @@
 //              replaces by free values (LM_CUT_DECODE below);
 //   p_go, p3_fire, p3_valid: the accept pipeline (P1..P3) advances, P3 hands its snoop
 //              to the range walker, P3 holds a snoop;
-//   shift, ns_lbas, ns_granules: the latched geometry, checked by inv_geometry.
+//   shift, ns_lbas, ns_granules: the latched geometry, checked by inv_geometry;
+//   err, irq_status: the ERR and IRQ_STATUS flags (the err_irq unit's outputs);
+//   writes_lo, copies_lo: WRITES_SEEN and COPY_READS_SEEN, bits [31:0].
 // probe: p_we0 = dut.ram0$write_enable
 // probe: p_wa0 = dut.ram0$write_address
 // probe: p_wd0 = dut.ram0$write_data
@@ -71,6 +73,10 @@
 // probe: p_shift = dut.shift$q
 // probe: p_ns = dut.ns_lbas$q
 // probe: p_gran = dut.ns_granules$q
+// probe: p_err = dut.err_irq$err
+// probe: p_irq_status = dut.err_irq$irq_status
+// probe: p_wlo = dut.stats$writes_lo
+// probe: p_clo = dut.stats$copies_lo
 // ------------------------------------------------------------------------------------------
 //
 // Environment (assumptions; everything else is a free input every cycle):
@@ -112,6 +118,19 @@
 //  decode_ok     the DUT's decode of every accepted snoop (first and last granule, out of
 //                range, empty) equals the spec's arithmetic on SLBA, NLB, NS_LBAS and the
 //                granule shift; the shadow's other properties use the DUT's decode.
+//  err_sticky    an ERR flag falls only in the cycle after a host write of 1 to it (W1C).
+//  irq_sticky    the same for IRQ_STATUS.
+//  irq_line      the irq output is |(IRQ_STATUS & IRQ_ENABLE), IRQ_ENABLE being what the
+//                host last wrote (its defined bits).
+//  irq_error     an ERR flag that rises raises IRQ_STATUS.ERROR with it.
+//  irq_swap_done a completed swap (`sel` flips) raises IRQ_STATUS.SWAP_DONE with it.
+//  read_data     a read of ERR, IRQ_STATUS, IRQ_ENABLE, WRITES_SEEN_LO or
+//                COPY_READS_SEEN_LO returns the register's value in the cycle it was
+//                accepted in.
+//  writes_seen,  at every checkpoint WRITES_SEEN and COPY_READS_SEEN count exactly the
+//  copy_reads_seen user writes and copy reads accepted while tracking since the last START
+//                (bits [31:0]: no bounded trace comes near the 48-bit wrap, and the HI
+//                latch is left to the lockstep tests).
 //  inv_*         helper invariants (a read in flight carries the BUSY of its sampling cycle)
 //                that k-induction needs, and that every BUSY == 0 cycle is a checkpoint;
 //                checked like the others.
@@ -121,7 +140,8 @@
 module lm_tracker_formal (
     input wire        clock,
     input wire        reset,
-    input wire [2:0]  aw_reg,
+    input wire [3:0]  aw_reg,
+    input wire [2:0]  ar_reg,
     input wire        s_axil_awvalid,
     input wire [31:0] s_axil_wdata,
     input wire        s_axil_wvalid,
@@ -148,22 +168,33 @@ module lm_tracker_formal (
     wire        uw_ready, cr_ready, ld_tready, q_tvalid, q_tlast, irq;
     wire [63:0] q_tdata;
 
-    // The host writes only the registers a command reads (full words) and reads only
-    // STATUS: the other registers hold statistics and interrupt state, which no path
-    // leads from into the bitmaps. Fixing these structurally (not by assumptions) lets
-    // Yosys drop the statistics logic from the problem.
-    reg [11:0] s_axil_awaddr;
+    // The host writes the registers a command reads and the flag registers (full words),
+    // and reads STATUS, the flags and the two event counters the shadow can count: every
+    // register a property speaks of, and only those. Fixing the addresses structurally
+    // (not by assumptions) keeps the rest of the read mux out of the problem; each
+    // property's cone keeps only the logic it reads (the bitmap properties none of this).
+    reg [11:0] s_axil_awaddr, s_axil_araddr;
     always @* case (aw_reg)
-        3'd0: s_axil_awaddr = `LM_A_CONFIG;
-        3'd1: s_axil_awaddr = `LM_A_NS_LO;
-        3'd2: s_axil_awaddr = `LM_A_NS_HI;
-        3'd3: s_axil_awaddr = `LM_A_CMD;
-        3'd4: s_axil_awaddr = `LM_A_PLAN_START;
-        3'd5: s_axil_awaddr = `LM_A_PLAN_END;
-        3'd6: s_axil_awaddr = `LM_A_MARK_FIRST;
-        default: s_axil_awaddr = `LM_A_MARK_END;
+        4'd0: s_axil_awaddr = `LM_A_CONFIG;
+        4'd1: s_axil_awaddr = `LM_A_NS_LO;
+        4'd2: s_axil_awaddr = `LM_A_NS_HI;
+        4'd3: s_axil_awaddr = `LM_A_CMD;
+        4'd4: s_axil_awaddr = `LM_A_PLAN_START;
+        4'd5: s_axil_awaddr = `LM_A_PLAN_END;
+        4'd6: s_axil_awaddr = `LM_A_MARK_FIRST;
+        4'd7: s_axil_awaddr = `LM_A_MARK_END;
+        4'd8: s_axil_awaddr = `LM_A_ERR;
+        4'd9: s_axil_awaddr = `LM_A_IRQ_STATUS;
+        default: s_axil_awaddr = `LM_A_IRQ_ENABLE;
     endcase
-    wire [11:0] s_axil_araddr = `LM_A_STATUS;
+    always @* case (ar_reg)
+        3'd1: s_axil_araddr = `LM_A_ERR;
+        3'd2: s_axil_araddr = `LM_A_IRQ_STATUS;
+        3'd3: s_axil_araddr = `LM_A_IRQ_ENABLE;
+        3'd4: s_axil_araddr = `LM_A_WRITES_LO;
+        3'd5: s_axil_araddr = `LM_A_COPIES_LO;
+        default: s_axil_araddr = `LM_A_STATUS;
+    endcase
 
     // Every port to the signal of the same name above (`LM_DUT_PORTS`, written from the
     // port table in regs/src/ports.rs).
@@ -181,6 +212,7 @@ module lm_tracker_formal (
     (* keep *) wire [31:0]   p_a_g0, p_x_glraw;
     (* keep *) wire          p_a_empty, p_x_oob, p_x_wrap;
     (* keep *) wire [5:0]    p_shift;
+    (* keep *) wire [31:0]   p_err, p_irq_status, p_wlo, p_clo;
 
     // ---- the symbolic granule -------------------------------------------------------------
     (* anyconst *) reg [GW-1:0] g;
@@ -218,6 +250,9 @@ module lm_tracker_formal (
     // Host-written parameter registers.
     reg [31:0] h_config = 0, h_pstart = 0, h_pend = 0, h_mfirst = 0, h_mend = 0;
     reg [63:0] h_ns = 0;
+    reg [31:0] h_irq_en = 0;
+    // User writes and copy reads accepted while tracking since START.
+    reg [31:0] s_wseen = 0, s_cseen = 0;
     // Latched state.
     reg        s_tracking = 0, s_loaded = 0, s_load_open = 0, s_q_open = 0;
     reg [1:0]  s_method = 0;
@@ -293,6 +328,7 @@ module lm_tracker_formal (
     reg [5:0]  n_shift, n_loaded_shift;
     reg [63:0] n_ns, n_loaded_ns;
     reg [31:0] n_gran, n_words, n_pstart, n_pend, n_cursor, n_load_next, n_q_left, mend;
+    reg [31:0] n_wseen, n_cseen;
     reg        n_act, n_pas, n_ob_act, n_ob_pas, needs_tracking, stream_ok, valid_cmd;
 
     always @* begin
@@ -303,6 +339,7 @@ module lm_tracker_formal (
         n_cursor = s_cursor; n_load_next = s_load_next; n_q_left = s_q_left;
         n_act = s_act; n_pas = s_pas; n_ob_act = ob_act; n_ob_pas = ob_pas;
         mend = 0; needs_tracking = 0; stream_ok = 0; valid_cmd = 0;
+        n_wseen = s_wseen + {31'd0, uw_take}; n_cseen = s_cseen + {31'd0, cr_take};
 
         // 1. The snoop or load beat accepted this cycle.
         if (cr_take & op_ok) begin
@@ -363,6 +400,7 @@ module lm_tracker_formal (
                     n_gran = req_gran[31:0]; n_words = (req_gran[31:0] + 32'd63) >> 6;
                     n_tracking = 1'b1;
                     n_pstart = 0; n_pend = 0; n_cursor = 0;
+                    n_wseen = 0; n_cseen = 0;
                 end
                 `LM_OP_STOP: begin
                     n_q_open = 1'b0; n_tracking = 1'b0; n_loaded = 1'b0;
@@ -410,7 +448,10 @@ module lm_tracker_formal (
             s_shift <= 0; s_loaded_shift <= 0; s_ns <= 0; s_loaded_ns <= 0; s_gran <= 0;
             s_words <= 0; s_pstart <= 0; s_pend <= 0; s_cursor <= 0; s_load_next <= 0;
             s_q_left <= 0; s_act <= 0; s_pas <= 0; ob_act <= 0; ob_pas <= 0;
+            h_irq_en <= 0; s_wseen <= 0; s_cseen <= 0;
         end else begin
+            if (wr & (s_axil_awaddr == `LM_A_IRQ_ENABLE)) h_irq_en <= s_axil_wdata & `LM_IRQ_MASK;
+            s_wseen <= n_wseen; s_cseen <= n_cseen;
             if (wr & (s_axil_awaddr == `LM_A_CONFIG)) h_config <= s_axil_wdata;
             if (wr & (s_axil_awaddr == `LM_A_NS_LO)) h_ns[31:0] <= s_axil_wdata;
             if (wr & (s_axil_awaddr == `LM_A_NS_HI)) h_ns[63:32] <= s_axil_wdata;
@@ -450,15 +491,37 @@ module lm_tracker_formal (
         | (p_s2_valid & !p_s2_is_q);
     wire idle_chk = !p_cmd_busy & !bits_busy;
 
-    // A STATUS read returns the BUSY of the cycle it was accepted in.
-    reg ar_busy = 0, ar_pend = 0;
+    // A STATUS read returns the BUSY of the cycle it was accepted in; a read of another
+    // register its value in that cycle (`ar_value`).
+    reg ar_busy = 0, ar_pend = 0, ar_status = 0;
+    reg [31:0] ar_value = 0;
     always @(posedge clock) begin
         if (reset) ar_pend <= 1'b0;
         else if (ar_hs) begin
             ar_pend <= 1'b1;
             ar_busy <= p_busy;
+            ar_status <= s_axil_araddr == `LM_A_STATUS;
+            case (s_axil_araddr)
+                `LM_A_ERR: ar_value <= p_err;
+                `LM_A_IRQ_STATUS: ar_value <= p_irq_status;
+                `LM_A_IRQ_ENABLE: ar_value <= h_irq_en;
+                `LM_A_WRITES_LO: ar_value <= p_wlo;
+                default: ar_value <= p_clo;
+            endcase
         end else if (r_hs) ar_pend <= 1'b0;
     end
+
+    // ---- the flags: the previous cycle, and what the host cleared in it -------------------
+    reg        was_up = 0;   // the previous cycle was out of reset
+    reg [31:0] err_q = 0, irq_q = 0, err_w1c = 0, irq_w1c = 0;
+    always @(posedge clock) begin
+        was_up <= !reset;
+        err_q <= p_err;
+        irq_q <= p_irq_status;
+        err_w1c <= (wr & (s_axil_awaddr == `LM_A_ERR)) ? s_axil_wdata : 32'd0;
+        irq_w1c <= (wr & (s_axil_awaddr == `LM_A_IRQ_STATUS)) ? s_axil_wdata : 32'd0;
+    end
+    wire [31:0] err_rose = p_err & ~err_q;
 
     // ---- permits of an active-bit drop (conservative) ---------------------------------------
     // Set when a clear-method copy read covering g (or a STOP) is accepted; it lasts until
@@ -524,7 +587,20 @@ module lm_tracker_formal (
                 no_lost_active: assert(!s_act | act_is1);
                 no_lost_passive: assert(!s_pas | pas_is1);
             end
-            if (r_hs & ar_pend) status_busy: assert(s_axil_rdata[`LM_BUSY_BIT] == ar_busy);
+            if (r_hs & ar_pend & ar_status)
+                status_busy: assert(s_axil_rdata[`LM_BUSY_BIT] == ar_busy);
+            if (r_hs & ar_pend & !ar_status) read_data: assert(s_axil_rdata == ar_value);
+            if (was_up) begin
+                err_sticky: assert((err_q & ~p_err & ~err_w1c) == 32'd0);
+                irq_sticky: assert((irq_q & ~p_irq_status & ~irq_w1c) == 32'd0);
+                if (err_rose != 32'd0) irq_error: assert((p_irq_status & `LM_IRQ_ERROR) != 0);
+            end
+            irq_line: assert(irq == ((p_irq_status & h_irq_en) != 32'd0));
+            if (flipped) irq_swap_done: assert((p_irq_status & `LM_IRQ_SWAP_DONE) != 0);
+            if (idle_chk) begin
+                writes_seen: assert(p_wlo == s_wseen);
+                copy_reads_seen: assert(p_clo == s_cseen);
+            end
 `ifndef LM_CUT_DECODE
             if (p_p3_fire) decode_ok: assert(dec_ok);
 `endif
@@ -537,7 +613,8 @@ module lm_tracker_formal (
             inv_pipeline: assert(m3_v == p_p3_valid);
             // Every BUSY == 0 cycle is a checkpoint.
             if (!p_busy) inv_settled: assert(idle_chk);
-            if (ar_pend) inv_read_busy: assert(s_axil_rdata[`LM_BUSY_BIT] == ar_busy);
+            if (ar_pend & ar_status)
+                inv_read_busy: assert(s_axil_rdata[`LM_BUSY_BIT] == ar_busy);
             conservative: assert(!(drop0 | drop1) | perm);
             if (flipped) swap_clean: assert(act_is0);
         end
@@ -567,7 +644,12 @@ module lm_tracker_formal (
     // guard: cover_safety_checked safety_active no_lost_active
     // guard: cover_passive_checked safety_passive no_lost_passive
     // guard: cover_clear_dropped conservative
-    // guard: cover_swap_active_set swap_clean
+    // guard: cover_swap_active_set swap_clean irq_swap_done
+    // guard: cover_err_cleared err_sticky irq_error
+    // guard: cover_irq_cleared irq_sticky
+    // guard: cover_irq_line irq_line
+    // guard: cover_read_flags read_data
+    // guard: cover_counted writes_seen copy_reads_seen
     // guard: cover_swap_residue swap_clean
     always @* begin
         if (!init) begin
@@ -579,6 +661,13 @@ module lm_tracker_formal (
             cover_clear_dropped: `LM_COVER((drop0 | drop1) & is_clear);
             cover_swap_active_set: `LM_COVER(flipped & act1_q);
             cover_swap_residue: `LM_COVER(flipped & swap_residue);
+            // A raised error cleared by the host, an interrupt cause likewise, the line
+            // high, a read of nonzero flags, and counts of both kinds checked.
+            cover_err_cleared: `LM_COVER(was_up & ((err_q & err_w1c & ~p_err) != 32'd0));
+            cover_irq_cleared: `LM_COVER(was_up & ((irq_q & irq_w1c & ~p_irq_status) != 32'd0));
+            cover_irq_line: `LM_COVER(irq);
+            cover_read_flags: `LM_COVER(r_hs & ar_pend & !ar_status & (ar_value != 32'd0));
+            cover_counted: `LM_COVER(idle_chk & (s_wseen >= 32'd2) & (s_cseen >= 32'd1));
         end
     end
 endmodule

@@ -101,6 +101,69 @@ pub const MUTANTS: &[Mutant] = &[
         from: "if (is_bitmap | is_clear) begin",
         to: "if (is_bitmap | is_clear | is_cursor) begin",
     },
+    Mutant {
+        name: "err-cleared-by-irq-write",
+        effect: "the write decode hands a W1C of IRQ_STATUS to ERR as well, so acknowledging \
+                 an interrupt wipes the error flags the driver has not read yet",
+        caught_by: "err_sticky",
+        from: "irq_clear = axil$wr_data;",
+        to: "irq_clear = axil$wr_data;\n                err_clear = axil$wr_data;",
+    },
+    Mutant {
+        name: "irq-clear-wipes-all",
+        effect: "a W1C of IRQ_STATUS clears every cause, not only those written as 1, so an \
+                 interrupt raised since the driver's read is lost",
+        caught_by: "irq_sticky",
+        from: "r_status$d = ((r_status$q & ~irq_clear) | events | error_event) & k_irq_mask;",
+        to: "r_status$d = ((r_status$q & ~{32{|irq_clear}}) | events | error_event) & k_irq_mask;",
+    },
+    Mutant {
+        name: "irq-ignores-enable",
+        effect: "the interrupt line ORs IRQ_STATUS without IRQ_ENABLE, so masked causes \
+                 interrupt the host",
+        caught_by: "irq_line",
+        from: "irq = |(r_status$q & r_enable$q);",
+        to: "irq = |r_status$q;",
+    },
+    Mutant {
+        name: "error-irq-dropped",
+        effect: "a raised error flag no longer raises IRQ_STATUS.ERROR, so a driver waiting \
+                 on the line never hears of a refused command",
+        caught_by: "irq_error",
+        from: "error_event = k_i_error;",
+        to: "error_event = 64'h0;",
+    },
+    Mutant {
+        name: "swap-done-silent",
+        effect: "a SWAP over a clean passive buffer flips at once without raising \
+                 IRQ_STATUS.SWAP_DONE",
+        caught_by: "irq_swap_done",
+        from:
+            "swap_count$d = cnt_active;\n                                irq_set = k_i_swap_done;",
+        to: "swap_count$d = cnt_active;",
+    },
+    Mutant {
+        name: "irq-status-reads-enable",
+        effect: "the CSR read mux returns IRQ_ENABLE at the IRQ_STATUS address",
+        caught_by: "read_data",
+        from: "csr_read$rd_irq_status = err_irq$irq_status;",
+        to: "csr_read$rd_irq_status = err_irq$irq_enable;",
+    },
+    Mutant {
+        name: "writes-seen-counts-copies",
+        effect: "WRITES_SEEN counts every snoop entering the walker, copy reads included",
+        caught_by: "writes_seen",
+        from: "stats$write_seen = p3_fire & ~p3_cr$q;",
+        to: "stats$write_seen = p3_fire;",
+    },
+    Mutant {
+        name: "copy-reads-seen-in-range-only",
+        effect: "COPY_READS_SEEN counts only the copy reads inside the namespace, so a \
+                 server that reads past the end is under-reported",
+        caught_by: "copy_reads_seen",
+        from: "stats$copy_seen = p3_fire & p3_cr$q;",
+        to: "stats$copy_seen = p3_fire & p3_cr$q & ~op_oob;",
+    },
 ];
 
 /// The mutant called `name`, or an error listing the known ones.

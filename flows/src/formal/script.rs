@@ -43,9 +43,21 @@ pub fn defs() -> String {
         ("PLAN_END", regs::PLAN_END),
         ("MARK_FIRST", regs::MARK_FIRST),
         ("MARK_END", regs::MARK_END),
+        ("ERR", regs::ERR),
+        ("IRQ_STATUS", regs::IRQ_STATUS),
+        ("IRQ_ENABLE", regs::IRQ_ENABLE),
+        ("WRITES_LO", regs::WRITES_SEEN_LO),
+        ("COPIES_LO", regs::COPY_READS_SEEN_LO),
     ] {
         def(&format!("LM_A_{name}"), format!("12'h{addr:03X}"));
     }
+    def("LM_ERR_MASK", format!("32'h{:08X}", regs::ERR_MASK));
+    def("LM_IRQ_MASK", format!("32'h{:08X}", regs::IRQ_MASK));
+    def("LM_IRQ_ERROR", format!("32'h{:08X}", regs::IRQ_ERROR));
+    def(
+        "LM_IRQ_SWAP_DONE",
+        format!("32'h{:08X}", regs::IRQ_SWAP_DONE),
+    );
     def("LM_OPCODE_LSB", regs::OPCODE.lsb.to_string());
     def("LM_BUSY_BIT", regs::BUSY.lsb.to_string());
     def("LM_SHIFT_LSB", regs::GRANULE_SHIFT.lsb.to_string());
