@@ -51,7 +51,6 @@ pub fn defs() -> String {
     ] {
         def(&format!("LM_A_{name}"), format!("12'h{addr:03X}"));
     }
-    def("LM_ERR_MASK", format!("32'h{:08X}", regs::ERR_MASK));
     def("LM_IRQ_MASK", format!("32'h{:08X}", regs::IRQ_MASK));
     def("LM_IRQ_ERROR", format!("32'h{:08X}", regs::IRQ_ERROR));
     def(
