@@ -15,6 +15,7 @@ mod geometry;
 mod granule;
 mod load_engine;
 mod param_regs;
+mod popcount;
 mod query_engine;
 mod range_mask;
 mod stat_counters;
