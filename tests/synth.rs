@@ -160,22 +160,40 @@ fn ice40_runs_nextpnr_and_reports_fmax() {
 }
 
 /// A placed run's seeds: fits (a failed or stopped nextpnr reports fits false), one entry
-/// per seed in order, each routed with its own Fmax, the median, min and max theirs, and
-/// the median at `floor`.
+/// per seed in order, each routed with its own Fmax and the critical path that sets it
+/// (its logic and routing delays add up to the clock period of that Fmax: the routed
+/// report, not the placement estimate), the median, min and max theirs, and the median at
+/// `floor`.
 fn placed_at_every_seed(json: &str, seeds: &[f64], floor: f64) {
     assert_eq!(
         field(json, "fits"),
         "true",
         "did not place and route: {json}"
     );
-    let at = json.find("\"seeds\":[").expect("seeds") + "\"seeds\":[".len();
-    let entries: Vec<&str> = json[at..at + json[at..].find(']').expect("end of seeds")]
-        .split('{')
-        .skip(1)
-        .collect();
-    let got: Vec<f64> = entries.iter().map(|e| number(e, "seed")).collect();
+    let v: serde_json::Value = serde_json::from_str(json).expect("one JSON object");
+    let entries = v["seeds"].as_array().expect("seeds");
+    let got: Vec<f64> = entries.iter().filter_map(|e| e["seed"].as_f64()).collect();
     assert_eq!(got, seeds, "{json}");
-    let mut per_seed: Vec<f64> = entries.iter().map(|e| number(e, "fmax_mhz")).collect();
+    for e in entries {
+        let f = e["fmax_mhz"].as_f64().expect("each seed's Fmax");
+        let c = &e["critical_path"];
+        let ns = |k: &str| c[k].as_f64().unwrap_or_else(|| panic!("{k} in {e}"));
+        assert!(
+            !c["from"].as_str().unwrap_or("").is_empty()
+                && !c["to"].as_str().unwrap_or("").is_empty(),
+            "critical path without ends: {e}"
+        );
+        assert!(c["cells"].as_u64().is_some_and(|n| n > 0), "{e}");
+        let period = 1000.0 / f;
+        assert!(
+            (ns("logic_ns") + ns("routing_ns") - period).abs() <= 0.25,
+            "critical path delays do not add up to the {period:.2} ns of {f} MHz: {e}"
+        );
+    }
+    let mut per_seed: Vec<f64> = entries
+        .iter()
+        .map(|e| e["fmax_mhz"].as_f64().unwrap())
+        .collect();
     per_seed.sort_by(f64::total_cmp);
     let fmax = number(json, "fmax_mhz");
     assert_eq!(

@@ -71,10 +71,11 @@ pub fn on_path(program: &str) -> bool {
 pub fn tool_version(tool: &str, flag: &str) -> Result<String> {
     let text = output_text(&run(tool, &[flag], Path::new("."))?);
     // nextpnr quotes its own name: "nextpnr-ecp5" -- Next Generation Place and Route ...
+    // The WebAssembly builds announce themselves first ("Preparing to run yowasp-...").
     Ok(text
         .lines()
         .map(str::trim)
-        .find(|l| !l.is_empty())
+        .find(|l| !l.is_empty() && !l.starts_with("Preparing to run"))
         .unwrap_or(tool)
         .replace('"', ""))
 }

@@ -184,6 +184,8 @@ pub struct Placement {
     pub ios: Option<(u64, u64)>,
     pub error: Option<String>,
     pub version: String,
+    /// What limits this seed's Fmax (nextpnr-ice40 and -ecp5 print it).
+    pub critical: Option<parse::CriticalPath>,
 }
 
 /// One synthesis run.
@@ -441,6 +443,7 @@ fn place(dir: &crate::tools::WorkDir, pnr: &Pnr, seed: u64) -> Result<Placement>
             r.error.or(Some(tail(&log)))
         },
         version: pnr.version.to_string(),
+        critical: if ok { r.critical } else { None },
     })
 }
 
@@ -578,6 +581,16 @@ impl Report {
                 "fits": p.fits,
                 "fmax_mhz": p.fmax_mhz,
                 "pnr_error": p.error,
+                "critical_path": p.critical.as_ref().map(|c| json!({
+                    "from": c.from,
+                    "to": c.to,
+                    "from_cell": c.from_cell,
+                    "to_cell": c.to_cell,
+                    "cells": c.cells,
+                    "carries": c.carries,
+                    "logic_ns": c.logic_ns,
+                    "routing_ns": c.routing_ns,
+                })),
             })
         });
         Value::Array(seeds.collect())
@@ -778,6 +791,14 @@ impl Report {
                         .as_deref()
                         .map_or(String::new(), |e| format!(", {e}"));
                     let _ = writeln!(s, "    seed {}: {f}{e}", q.seed);
+                    if let Some(c) = &q.critical {
+                        let _ = writeln!(
+                            s,
+                            "      critical path {} -> {}: {} cells ({} carry), {:.1} ns logic, \
+                             {:.1} ns routing",
+                            c.from, c.to, c.cells, c.carries, c.logic_ns, c.routing_ns
+                        );
+                    }
                 }
                 for (name, v) in [
                     ("logic cells", p.lcs),

@@ -123,11 +123,105 @@ pub struct PnrReport {
     pub utilisation: BTreeMap<String, (u64, u64)>,
     /// The first `ERROR:` line, when there was one.
     pub error: Option<String>,
+    /// The last critical path report of the clock (after routing, when it routed).
+    pub critical: Option<CriticalPath>,
+}
+
+/// nextpnr's critical path: where it starts and ends, what it crosses, and how its delay
+/// splits between cells and wires, so that a reader sees what limits the Fmax of a seed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CriticalPath {
+    /// Launching and capturing cell as nextpnr names them (`dut.x_SB_DFFE_Q_DFFLC.O`).
+    pub from_cell: String,
+    pub to_cell: String,
+    /// The RTL signals those names start with (`x`): Yosys names a cell after a net
+    /// beside it, so this is where to look, not always the flop itself.
+    pub from: String,
+    pub to: String,
+    /// Cells between the two flops, and how many of them are carry cells.
+    pub cells: u32,
+    pub carries: u32,
+    pub logic_ns: f64,
+    pub routing_ns: f64,
+}
+
+/// The RTL signal a nextpnr cell name starts with: the pin, the block's instance prefix
+/// and the mapping suffixes Yosys appends (`_SB_LUT4_O`, `_TRELLIS_FF`, ...) dropped.
+fn cell_signal(cell: &str) -> String {
+    let cell = cell.rsplit_once('.').map_or(cell, |(c, _pin)| c);
+    let cell = cell.strip_prefix("dut.").unwrap_or(cell);
+    let end = [
+        "_SB_", "$SB_", "_TRELLIS", "_LUT4", "_CCU2", "$CARRY", "$glb",
+    ]
+    .iter()
+    .filter_map(|m| cell.find(m))
+    .min()
+    .unwrap_or(cell.len());
+    let sig = &cell[..end];
+    let sig = [".q", ".d", "$q", "$d"]
+        .iter()
+        .find_map(|s| sig.strip_suffix(s))
+        .unwrap_or(sig);
+    sig.to_string()
+}
+
+/// The critical path in the lines of one "Critical path report for clock" section, in the
+/// layout of nextpnr 0.4 (`delay total Source cell`) and of later versions (`type delay
+/// total Source cell`): `Source` lines are the cells passed, the last `Sink` the capture.
+fn critical_path(section: &[&str]) -> Option<CriticalPath> {
+    let mut sources = Vec::new();
+    let mut sink = None;
+    let mut split = None;
+    for line in section {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let Some(i) = words.iter().position(|&w| w == "Source") {
+            sources.extend(words.get(i + 1).copied());
+        } else if let Some(i) = words.iter().position(|&w| w == "Sink") {
+            sink = words.get(i + 1).copied().or(sink);
+        } else if let Some((logic, routing)) = line.split_once("ns logic,") {
+            let logic = logic.split_whitespace().last()?.parse::<f64>().ok()?;
+            let routing = routing.split_whitespace().next()?.parse::<f64>().ok()?;
+            split = Some((logic, routing));
+        }
+    }
+    let (from_cell, to_cell) = (*sources.first()?, sink?);
+    let (logic_ns, routing_ns) = split?;
+    let passed = &sources[1..];
+    Some(CriticalPath {
+        from: cell_signal(from_cell),
+        to: cell_signal(to_cell),
+        from_cell: from_cell.to_string(),
+        to_cell: to_cell.to_string(),
+        cells: passed.len() as u32,
+        carries: passed
+            .iter()
+            .filter(|c| c.contains("CARRY") || c.contains("CCU2"))
+            .count() as u32,
+        logic_ns,
+        routing_ns,
+    })
 }
 
 /// Parses nextpnr's log (its standard error).
 pub fn nextpnr_log(log: &str) -> PnrReport {
     let mut r = PnrReport::default();
+    let lines: Vec<&str> = log.lines().collect();
+    // Cross-domain sections (`<async>` ports) follow the clock's; a later clock section
+    // (after routing) replaces an earlier one (after placement).
+    let mut section: Option<usize> = None;
+    for (i, line) in lines.iter().enumerate() {
+        if line.contains("Critical path report for clock") {
+            section = Some(i);
+        } else if let Some(start) = section
+            .filter(|_| line.contains("Critical path report for") || !line.starts_with("Info:"))
+        {
+            r.critical = critical_path(&lines[start + 1..i]).or(r.critical.take());
+            section = None;
+        }
+    }
+    if let Some(start) = section {
+        r.critical = critical_path(&lines[start + 1..]).or(r.critical.take());
+    }
     for line in log.lines() {
         // After routing, a clock that misses --freq is reported as a warning.
         let t = line
@@ -281,6 +375,65 @@ Warning: Max frequency for clock 'clk$SB_IO_IN_$glb_clk': 58.97 MHz (FAIL at 100
         assert!(r.error.is_none());
         let r = nextpnr_log("ERROR: Unable to place cell 'x'\n");
         assert_eq!(r.error.as_deref(), Some("ERROR: Unable to place cell 'x'"));
+    }
+
+    #[test]
+    fn reads_the_critical_path() {
+        // nextpnr-ice40 0.4, trimmed: a placement report, then the routed one.
+        let log =
+            "Info: Critical path report for clock 'clk$SB_IO_IN_$glb_clk' (posedge -> posedge):
+Info: curr total
+Info:  0.5  0.5  Source dut.cursor.q_SB_DFFE_Q_DFFLC.O
+Info:                Sink dut.win_open.q_SB_DFFE_Q_DFFLC.I0
+Info: 1.0 ns logic, 1.0 ns routing
+Info: Max frequency for clock 'clk$SB_IO_IN_$glb_clk': 90.00 MHz (FAIL at 100.00 MHz)
+Info: Critical path report for clock 'clk$SB_IO_IN_$glb_clk' (posedge -> posedge):
+Info: curr total
+Info:  0.5  0.5  Source dut.ns_lbas.q_SB_DFFESR_Q_31_DFFLC.O
+Info:  0.6  1.1    Net dut.a_empty_SB_LUT4_O_I0[1] budget 0.000000 ns (10,27) -> (11,27)
+Info:                Sink dut.x_oob_SB_CARRY_CO_30$CARRY.I3
+Info:                Defined in:
+Info:                  lm_tracker.v:1822.20-1822.64
+Info:  0.3  1.4  Source dut.x_oob_SB_CARRY_CO_30$CARRY.COUT
+Info:  0.6  2.0    Net dut.x_oob_SB_LUT4_O_I1[0] budget 0.000000 ns (11,27) -> (11,27)
+Info:                Sink $nextpnr_ICESTORM_LC_51.I3
+Info:  0.3  2.3  Source $nextpnr_ICESTORM_LC_51.O
+Info:  2.4  4.7    Net dut.x_oob_SB_LUT4_O_I0[1] budget 3.148000 ns (11,31) -> (13,15)
+Info:                Sink dut.x_oob_SB_LUT4_O_LC.I1
+Info:  0.4  5.1  Source dut.x_oob_SB_LUT4_O_LC.O
+Info:  0.6  5.7    Net dut.x_oob budget 0.629000 ns (13,15) -> (12,14)
+Info:                Sink dut.p3_oob.q_SB_DFFE_Q_DFFLC.I0
+Info: 1.5 ns logic, 4.2 ns routing
+
+Info: Critical path report for cross-domain path '<async>' -> 'posedge clk$SB_IO_IN_$glb_clk':
+Info: curr total
+Info:  0.0  0.0  Source sdi$sb_io.D_IN_0
+Info:                Sink sr_SB_DFF_Q_63_DFFLC.I0
+Info: 0.0 ns logic, 1.0 ns routing
+Warning: Max frequency for clock 'clk$SB_IO_IN_$glb_clk': 87.97 MHz (FAIL at 100.00 MHz)
+";
+        let p = nextpnr_log(log).critical.unwrap();
+        assert_eq!((p.from.as_str(), p.to.as_str()), ("ns_lbas", "p3_oob"));
+        assert_eq!(p.to_cell, "dut.p3_oob.q_SB_DFFE_Q_DFFLC.I0");
+        assert_eq!((p.cells, p.carries), (3, 1));
+        assert_eq!((p.logic_ns, p.routing_ns), (1.5, 4.2));
+        // The layout of later nextpnr versions, and names without a suffix to drop.
+        let log = "Info: Critical path report for clock 'clk' (posedge -> posedge):
+Info:       type curr  total name
+Info:   clk-to-q  0.52  0.52 Source dut.b_kind.q_TRELLIS_FF_Q.Q
+Info:    routing  1.02  1.54 Net dut.b_kind.q[1] budget 0.000000 ns (1,1) -> (2,2)
+Info:                          Sink dut.s1_kind_LUT4_Z.A
+Info:      logic  0.27  1.81 Source dut.s1_kind_LUT4_Z.F
+Info:    routing  0.50  2.31 Net dut.s1_kind$d budget 0.000000 ns (2,2) -> (2,3)
+Info:                          Sink dut.s1_kind$q.DI
+Info: 0.8 ns logic, 1.5 ns routing
+";
+        let p = nextpnr_log(log).critical.unwrap();
+        assert_eq!((p.from.as_str(), p.to.as_str()), ("b_kind", "s1_kind"));
+        assert_eq!((p.cells, p.carries), (1, 0));
+        assert!(nextpnr_log("Info: Max frequency for clock 'c': 1.00 MHz\n")
+            .critical
+            .is_none());
     }
 
     #[test]
