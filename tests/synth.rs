@@ -174,8 +174,10 @@ fn placed_at_every_seed(json: &str, seeds: &[f64], floor: f64) {
     let entries = v["seeds"].as_array().expect("seeds");
     let got: Vec<f64> = entries.iter().filter_map(|e| e["seed"].as_f64()).collect();
     assert_eq!(got, seeds, "{json}");
+    let mut per_seed = Vec::new();
     for e in entries {
         let f = e["fmax_mhz"].as_f64().expect("each seed's Fmax");
+        per_seed.push(f);
         let c = &e["critical_path"];
         let ns = |k: &str| c[k].as_f64().unwrap_or_else(|| panic!("{k} in {e}"));
         assert!(
@@ -190,10 +192,6 @@ fn placed_at_every_seed(json: &str, seeds: &[f64], floor: f64) {
             "critical path delays do not add up to the {period:.2} ns of {f} MHz: {e}"
         );
     }
-    let mut per_seed: Vec<f64> = entries
-        .iter()
-        .map(|e| e["fmax_mhz"].as_f64().unwrap())
-        .collect();
     per_seed.sort_by(f64::total_cmp);
     let fmax = number(json, "fmax_mhz");
     assert_eq!(

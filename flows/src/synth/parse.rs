@@ -206,23 +206,21 @@ fn critical_path(section: &[&str]) -> Option<CriticalPath> {
 pub fn nextpnr_log(log: &str) -> PnrReport {
     let mut r = PnrReport::default();
     let lines: Vec<&str> = log.lines().collect();
-    // Cross-domain sections (`<async>` ports) follow the clock's; a later clock section
-    // (after routing) replaces an earlier one (after placement).
+    // A clock's section ends at the next report (cross-domain `<async>` ones follow it) or
+    // at the first line that is not `Info:`; a later clock section (after routing)
+    // replaces an earlier one (after placement).
     let mut section: Option<usize> = None;
-    for (i, line) in lines.iter().enumerate() {
-        if line.contains("Critical path report for clock") {
-            section = Some(i);
-        } else if let Some(start) = section
-            .filter(|_| line.contains("Critical path report for") || !line.starts_with("Info:"))
-        {
+    for (i, line) in lines.iter().chain([&""]).enumerate() {
+        let header = line.contains("Critical path report for");
+        if let Some(start) = section.filter(|_| header || !line.starts_with("Info:")) {
             r.critical = critical_path(&lines[start + 1..i]).or(r.critical.take());
             section = None;
         }
+        if header && line.contains("report for clock") {
+            section = Some(i);
+        }
     }
-    if let Some(start) = section {
-        r.critical = critical_path(&lines[start + 1..]).or(r.critical.take());
-    }
-    for line in log.lines() {
+    for line in &lines {
         // After routing, a clock that misses --freq is reported as a warning.
         let t = line
             .trim_start_matches("Info:")
