@@ -1,5 +1,6 @@
 //! What every unit's test needs: settle and clock a unit in rust-hdl's own simulator, a
-//! seeded generator, and the check that a unit's Verilog is lint-clean and maps in Yosys.
+//! seeded generator, the check that a unit's Verilog is lint-clean and maps in Yosys, and
+//! proofs over every input for units whose inputs are too many to enumerate.
 
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256StarStar;
@@ -76,6 +77,109 @@ pub fn synthesizes(block: &impl Block, name: &str) {
     );
     std::fs::remove_dir_all(dir.parent().unwrap().parent().unwrap()).ok();
 }
+
+/// How [`prove`] proves a unit's properties.
+#[derive(Clone, Copy, Debug)]
+pub enum Proof {
+    /// A combinational unit: for every input (one SAT problem).
+    Combinational,
+    /// A clocked unit whose wrapper has `clock` and `reset` inputs: in every state
+    /// reachable after a reset, by temporal induction (`sat -tempinduct`) up to this many
+    /// steps. Reset is asserted in the first step; the wrapper guards its asserts until a
+    /// reset has been seen.
+    Induction(u32),
+}
+
+/// Proves a unit's properties with Yosys' SAT solver. The wrapper
+/// `hdl/formal/units/<wrapper>.sv` instantiates the unit (rust-hdl names it `top`) in a
+/// module `props` and states each property as an `assert`; `defines` are the parameters it
+/// needs (`-D`); `// probe:` lines give it the unit's internal registers. Returns Yosys' log on success and Err(log) when a property fails (the log
+/// then holds the counterexample) or Yosys cannot read the design.
+pub fn prove(
+    block: &impl Block,
+    wrapper: &str,
+    defines: &[(&str, u64)],
+    proof: Proof,
+) -> Result<String, String> {
+    let dir = std::env::temp_dir().join(format!(
+        "lmsnoop-proof-{wrapper}-{}-{}",
+        std::process::id(),
+        PROOFS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("unit.v"), generate_verilog(block)).unwrap();
+    let props = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("formal/units")
+        .join(format!("{wrapper}.sv"));
+    let defines: String = defines.iter().map(|(k, v)| format!(" -D{k}={v}")).collect();
+    let probes = probe_commands(&std::fs::read_to_string(&props).unwrap());
+    let (sat, proven) = match proof {
+        Proof::Combinational => (
+            "sat -prove-asserts -verify -show-inputs".to_string(),
+            "SAT proof finished - no model found: SUCCESS!",
+        ),
+        // Zero initial state for the base case only: the reset in step 1 makes every
+        // register the asserts read start from its reset value anyway.
+        Proof::Induction(steps) => (
+            format!(
+                "sat -tempinduct -prove-asserts -verify -set-init-zero -set-at 1 reset 1 \
+                 -seq 1 -maxsteps {steps} -show-inputs -show-regs"
+            ),
+            "Induction step proven: SUCCESS!",
+        ),
+    };
+    let script = format!(
+        "read_verilog unit.v; read_verilog -formal{defines} {}; prep -top props; flatten; \
+         {probes}{sat}",
+        props.display()
+    );
+    let out = run("yosys", &["-p", &script], &dir);
+    std::fs::remove_dir_all(&dir).ok();
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if out.status.success() && log.contains(proven) {
+        Ok(log)
+    } else {
+        Err(log)
+    }
+}
+
+/// Drives each wrapper wire a `// probe: <wire> = dut.<net>` line names from that net
+/// inside the unit (after `flatten`), for invariants over a unit's internal registers. A
+/// net the unit no longer has fails the script: the probes must follow renames.
+fn probe_commands(wrapper: &str) -> String {
+    let mut cmds = String::new();
+    for line in wrapper.lines() {
+        if let Some(rest) = line.trim().strip_prefix("// probe:") {
+            let (wire, net) = rest
+                .split_once('=')
+                .unwrap_or_else(|| panic!("malformed probe line: `{line}`"));
+            let (wire, net) = (wire.trim(), net.trim());
+            cmds += &format!("select -assert-count 1 w:{net}; connect -set {wire} {net}; ");
+        }
+    }
+    if cmds.is_empty() {
+        cmds
+    } else {
+        format!("cd props; {cmds}cd ..; ")
+    }
+}
+
+/// [`prove`], failing the test with the counterexample (the log from the SAT pass on).
+pub fn proves(block: &impl Block, wrapper: &str, defines: &[(&str, u64)], proof: Proof) {
+    if let Err(log) = prove(block, wrapper, defines, proof) {
+        let from = log.find("Executing SAT pass").unwrap_or(0);
+        panic!(
+            "{wrapper} {defines:?}: a property does not hold (or Yosys failed):\n{}",
+            &log[from..]
+        );
+    }
+}
+
+static PROOFS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// The tests' random source: the simulator's generator, seeded per case.
 pub struct Rng(Xoshiro256StarStar);

@@ -1,9 +1,9 @@
 //! The accept stage's LBA-to-granule shift against `(lba >> shift) & (capacity - 1)`, for
 //! every one of the 64 shifts, at the address widths the block is built with (formal,
 //! small, full): edge LBAs (0, all ones, each power of two and its neighbours) and seeded
-//! random ones.
+//! random ones; then proven for every LBA and shift (`hdl/formal/units/granule_shift.sv`).
 
-use crate::check::{settle, synthesizes, Rng};
+use crate::check::{prove, proves, settle, synthesizes, Proof, Rng};
 use crate::seeds::for_each_seed_of;
 use lmsnoop_hdl::tracker::granule::GranuleShift;
 use lmsnoop_hdl::tracker::{DEFAULT_ADDR_BITS, FORMAL_ADDR_BITS, SMALL_ADDR_BITS};
@@ -53,4 +53,38 @@ fn granule_shift_synthesizes() {
     let mut s = GranuleShift::<DEFAULT_ADDR_BITS>::default();
     s.connect_all();
     synthesizes(&s, "granule_shift");
+}
+
+fn proven<const A: usize>() {
+    let mut s = GranuleShift::<A>::default();
+    s.connect_all();
+    proves(
+        &s,
+        "granule_shift",
+        &[("CAPACITY", 64 << A)],
+        Proof::Combinational,
+    );
+}
+
+/// Every one of the 2^70 (LBA, shift) pairs, by Yosys' SAT solver, at each build's width.
+#[test]
+fn granule_shift_is_proven() {
+    proven::<FORMAL_ADDR_BITS>();
+    proven::<SMALL_ADDR_BITS>();
+    proven::<DEFAULT_ADDR_BITS>();
+}
+
+/// The proof can fail: the small build's unit against the full build's capacity.
+#[test]
+fn granule_shift_proof_fails_on_the_wrong_capacity() {
+    let mut s = GranuleShift::<SMALL_ADDR_BITS>::default();
+    s.connect_all();
+    let err = prove(
+        &s,
+        "granule_shift",
+        &[("CAPACITY", 64 << DEFAULT_ADDR_BITS)],
+        Proof::Combinational,
+    )
+    .expect_err("index bits the small build drops are refuted");
+    assert!(err.contains("proof did fail"), "{err}");
 }

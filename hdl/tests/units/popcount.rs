@@ -1,8 +1,8 @@
 //! The 64-bit popcount against `count_ones`: every word with one run of ones (each
 //! (lo, hi) pair, so every count 0..=64 at every place), every single bit cleared from all
-//! ones, and seeded random words.
+//! ones, and seeded random words; then proven for every word (`hdl/formal/units/popcount.sv`).
 
-use crate::check::{settle, synthesizes, Rng};
+use crate::check::{prove, proves, settle, synthesizes, Proof, Rng};
 use crate::seeds::for_each_seed_of;
 use lmsnoop_hdl::tracker::popcount::Popcount64;
 use rust_hdl::prelude::*;
@@ -51,4 +51,22 @@ fn popcount_synthesizes() {
     let mut p = Popcount64::default();
     p.connect_all();
     synthesizes(&p, "popcount");
+}
+
+/// Every one of the 2^64 words, by Yosys' SAT solver.
+#[test]
+fn popcount_is_proven() {
+    let mut p = Popcount64::default();
+    p.connect_all();
+    proves(&p, "popcount", &[], Proof::Combinational);
+}
+
+/// The proof can fail: against a reference that is wrong for half the words.
+#[test]
+fn popcount_proof_fails_on_a_wrong_reference() {
+    let mut p = Popcount64::default();
+    p.connect_all();
+    let err = prove(&p, "popcount", &[("MUTATE", 1)], Proof::Combinational)
+        .expect_err("a wrong reference is refuted");
+    assert!(err.contains("proof did fail"), "{err}");
 }

@@ -1,6 +1,7 @@
-//! The query engine's stream FIFO under random pushes, random ready and flushes.
+//! The query engine's stream FIFO under random pushes, random ready and flushes; then its
+//! order and fill proven by induction for every sequence (`hdl/formal/units/stream_fifo.sv`).
 
-use crate::check::{self, settle, synthesizes, Rng};
+use crate::check::{self, prove, proves, settle, synthesizes, Proof, Rng};
 use crate::seeds::for_each_seed_of;
 use lmsnoop_hdl::tracker::stream_fifo::{StreamFifo, DEPTH};
 use rust_hdl::prelude::*;
@@ -75,4 +76,28 @@ fn stream_fifo_synthesizes() {
     let mut f = StreamFifo::<64>::default();
     f.connect_all();
     synthesizes(&f, "stream_fifo");
+}
+
+/// Every sequence of pushes, pops and flushes, by induction: the fill, valid and ready,
+/// and any word leaving after exactly the words ahead of it.
+#[test]
+fn stream_fifo_is_proven() {
+    let mut f = StreamFifo::<64>::default();
+    f.connect_all();
+    proves(&f, "stream_fifo", &[("D", 64)], Proof::Induction(12));
+}
+
+/// The proof can fail: claiming that the word behind the followed one leaves in its place.
+#[test]
+fn stream_fifo_proof_fails_on_a_wrong_order() {
+    let mut f = StreamFifo::<64>::default();
+    f.connect_all();
+    let err = prove(
+        &f,
+        "stream_fifo",
+        &[("D", 64), ("MUTATE", 1)],
+        Proof::Induction(12),
+    )
+    .expect_err("a reordering claim is refuted");
+    assert!(err.contains("proof did fail"), "{err}");
 }
