@@ -1,8 +1,9 @@
 //! The geometry engine against the division it stands for, at the address widths the
 //! block is built with: granules = ceil(NS_LBAS / 2^shift), fits = granules <= capacity,
-//! after exactly `shift` busy cycles.
+//! after exactly `shift` busy cycles; then the same proven by induction for every NS_LBAS and
+//! shift (`hdl/formal/units/geometry.sv`).
 
-use crate::check::{self, settle, synthesizes, Rng};
+use crate::check::{self, prove, proves, settle, synthesizes, Proof, Rng};
 use crate::seeds::for_each_seed_of;
 use lmsnoop_hdl::tracker::geometry::Geometry;
 use lmsnoop_hdl::tracker::{DEFAULT_ADDR_BITS, FORMAL_ADDR_BITS, SMALL_ADDR_BITS};
@@ -83,4 +84,39 @@ fn geometry_synthesizes() {
     let mut u = Geometry::<DEFAULT_ADDR_BITS>::default();
     u.connect_all();
     synthesizes(&u, "geometry");
+}
+
+fn proven<const A: usize>() {
+    let mut g = Geometry::<A>::default();
+    g.connect_all();
+    proves(
+        &g,
+        "geometry",
+        &[("CAPACITY", 64 << A)],
+        Proof::Induction(12),
+    );
+}
+
+/// Every NS_LBAS and every shift, by induction, at each build's width.
+#[test]
+fn geometry_is_proven() {
+    proven::<FORMAL_ADDR_BITS>();
+    proven::<SMALL_ADDR_BITS>();
+    proven::<DEFAULT_ADDR_BITS>();
+}
+
+/// The proof can fail: a fit judged on the quotient rounded down.
+#[test]
+fn geometry_proof_fails_on_the_floor() {
+    let mut g = Geometry::<SMALL_ADDR_BITS>::default();
+    g.connect_all();
+    let capacity = 64 << SMALL_ADDR_BITS;
+    let err = prove(
+        &g,
+        "geometry",
+        &[("CAPACITY", capacity), ("MUTATE", 1)],
+        Proof::Induction(12),
+    )
+    .expect_err("the floor is refuted");
+    assert!(err.contains("proof did fail"), "{err}");
 }
