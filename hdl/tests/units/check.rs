@@ -93,9 +93,10 @@ pub enum Proof {
 /// Proves a unit's properties with Yosys' SAT solver. The wrapper
 /// `hdl/formal/units/<wrapper>.sv` instantiates the unit (rust-hdl names it `top`) in a
 /// module `props` and states each property as an `assert`; `defines` are the parameters it
-/// needs (`-D`); `// probe:` lines give it the unit's internal registers. Returns Yosys' log on success and Err(log) when a property fails (the log
-/// then holds the counterexample) or Yosys cannot read the design.
-pub fn prove(
+/// needs (`-D`); `// probe:` lines give it the unit's internal registers. Returns Yosys'
+/// log when every property is proven, else Err(log): the log then holds the counterexample
+/// (or why Yosys could not read the design).
+fn prove(
     block: &impl Block,
     wrapper: &str,
     defines: &[(&str, u64)],
@@ -115,15 +116,15 @@ pub fn prove(
     let probes = probe_commands(&std::fs::read_to_string(&props).unwrap());
     let (sat, proven) = match proof {
         Proof::Combinational => (
-            "sat -prove-asserts -verify -show-inputs".to_string(),
+            "sat -prove-asserts -show-inputs".to_string(),
             "SAT proof finished - no model found: SUCCESS!",
         ),
         // Zero initial state for the base case only: the reset in step 1 makes every
         // register the asserts read start from its reset value anyway.
         Proof::Induction(steps) => (
             format!(
-                "sat -tempinduct -prove-asserts -verify -set-init-zero -set-at 1 reset 1 \
-                 -seq 1 -maxsteps {steps} -show-inputs -show-regs"
+                "sat -tempinduct -prove-asserts -set-assumes -set-init-zero \
+                 -set-at 1 reset 1 -seq 1 -maxsteps {steps} -show-inputs -show-regs"
             ),
             "Induction step proven: SUCCESS!",
         ),
@@ -176,6 +177,25 @@ pub fn proves(block: &impl Block, wrapper: &str, defines: &[(&str, u64)], proof:
             "{wrapper} {defines:?}: a property does not hold (or Yosys failed):\n{}",
             &log[from..]
         );
+    }
+}
+
+/// The check of a proof: `wrapper` built with these `defines` (a `MUTATE` that states one
+/// wrong claim) must fail with a counterexample Yosys found (for induction, one reachable
+/// from reset within the steps), not only with a step it could not prove.
+pub fn refutes(block: &impl Block, wrapper: &str, defines: &[(&str, u64)], proof: Proof) {
+    let found = match proof {
+        Proof::Combinational => "SAT proof finished - model found: FAIL!",
+        Proof::Induction(_) => {
+            "SAT temporal induction proof finished - model found for base case: FAIL!"
+        }
+    };
+    match prove(block, wrapper, defines, proof) {
+        Ok(_) => panic!("{wrapper} {defines:?}: the wrong claim was proven"),
+        Err(log) => assert!(
+            log.contains(found),
+            "{wrapper} {defines:?}: no counterexample:\n{log}"
+        ),
     }
 }
 
