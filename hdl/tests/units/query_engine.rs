@@ -1,9 +1,11 @@
 //! The query engine against the stream it must produce: every word of the namespace once,
 //! in order, `tlast` on the last, under random grants, random `tready` and random STOPs
 //! and resets; its fetches never overfill the FIFO; with the datapath and the consumer
-//! always ready, one word per cycle. At the address widths the block is built with.
+//! always ready, one word per cycle. At the address widths the block is built with. Then
+//! the stream and the credit proven by induction for every consumer, datapath delay,
+//! namespace and STOP (`hdl/formal/units/query_engine.sv`).
 
-use crate::check::{self, settle, synthesizes, Rng};
+use crate::check::{self, proves, refutes, settle, synthesizes, Proof, Rng};
 use crate::seeds::for_each_seed_of;
 use lmsnoop_hdl::tracker::query_engine::QueryEngine;
 use lmsnoop_hdl::tracker::{DEFAULT_ADDR_BITS, FORMAL_ADDR_BITS, SMALL_ADDR_BITS};
@@ -214,4 +216,36 @@ fn query_engine_synthesizes() {
     let mut u = QueryEngine::<FORMAL_ADDR_BITS>::default();
     u.connect_all();
     synthesizes(&u, "query_engine");
+}
+
+fn proven<const A: usize>() {
+    let mut u = QueryEngine::<A>::default();
+    u.connect_all();
+    proves(
+        &u,
+        "query_engine",
+        &[("CAPW", 1 << A)],
+        Proof::Induction(12),
+    );
+}
+
+/// Every consumer, datapath delay, namespace and STOP, by induction, at each build's width.
+#[test]
+fn query_engine_is_proven() {
+    proven::<FORMAL_ADDR_BITS>();
+    proven::<SMALL_ADDR_BITS>();
+    proven::<DEFAULT_ADDR_BITS>();
+}
+
+/// The proof can fail: a claim that the stream skips word 1.
+#[test]
+fn query_engine_proof_fails_on_a_skipped_word() {
+    let mut u = QueryEngine::<FORMAL_ADDR_BITS>::default();
+    u.connect_all();
+    refutes(
+        &u,
+        "query_engine",
+        &[("CAPW", 1 << FORMAL_ADDR_BITS), ("MUTATE", 1)],
+        Proof::Induction(12),
+    );
 }
