@@ -70,6 +70,11 @@
 // probe: p_go = dut.p_go
 // probe: p_p3_fire = dut.p3_fire
 // probe: p_p3_valid = dut.p3_valid$q
+// probe: p_p1_valid = dut.p1_valid$q
+// probe: p_p2_valid = dut.p2_valid$q
+// probe: p_p1_cr = dut.p1_cr$q
+// probe: p_p2_cr = dut.p2_cr$q
+// probe: p_p3_cr = dut.p3_cr$q
 // probe: p_shift = dut.shift$q
 // probe: p_ns = dut.ns_lbas$q
 // probe: p_gran = dut.ns_granules$q
@@ -127,10 +132,11 @@
 //  read_data     a read of ERR, IRQ_STATUS, IRQ_ENABLE, WRITES_SEEN_LO or
 //                COPY_READS_SEEN_LO returns the register's value in the cycle it was
 //                accepted in.
-//  writes_seen,  at every checkpoint WRITES_SEEN and COPY_READS_SEEN count exactly the
-//  copy_reads_seen user writes and copy reads accepted while tracking since the last START
-//                (bits [31:0]: no bounded trace comes near the 48-bit wrap, and the HI
-//                latch is left to the lockstep tests).
+//  writes_seen,  in every cycle but those of a START, WRITES_SEEN and COPY_READS_SEEN plus
+//  copy_reads_seen the user writes and copy reads still in P1..P3 (counted as P3 hands them
+//                on) are exactly those accepted while tracking since the last START (bits
+//                [31:0]; the counters' wrap at 48 bits and the HI latch are proven on the
+//                unit, hdl/formal/units/stat_counters.sv).
 //  inv_*         helper invariants (a read in flight carries the BUSY of its sampling cycle)
 //                that k-induction needs, and that every BUSY == 0 cycle is a checkpoint;
 //                checked like the others.
@@ -209,6 +215,7 @@ module lm_tracker_formal (
     (* keep *) wire [63:0]   p_wd0, p_wd1, p_ns;
     (* keep *) wire [31:0]   p_op_g0, p_op_gl, p_gran;
     (* keep *) wire          p_op_oob, p_op_empty, p_go, p_p3_fire, p_p3_valid;
+    (* keep *) wire          p_p1_valid, p_p2_valid, p_p1_cr, p_p2_cr, p_p3_cr;
     (* keep *) wire [31:0]   p_a_g0, p_x_glraw;
     (* keep *) wire          p_a_empty, p_x_oob, p_x_wrap;
     (* keep *) wire [5:0]    p_shift;
@@ -553,6 +560,7 @@ module lm_tracker_formal (
     // spec's decode of each accepted snoop along, so that decode_ok compares the block's
     // decode in P3 with the spec's decode of the same snoop.
     reg        m1_v = 0, m2_v = 0, m3_v = 0;
+    reg        m1_cr = 0, m2_cr = 0, m3_cr = 0;
     reg        m1_ok, m2_ok, m3_ok, m1_empty, m2_empty, m3_empty;
     reg [31:0] m1_g0, m2_g0, m3_g0, m1_gl, m2_gl, m3_gl;
     always @(posedge clock) begin
@@ -560,6 +568,7 @@ module lm_tracker_formal (
             m1_v <= 0; m2_v <= 0; m3_v <= 0;
         end else if (p_go) begin
             m1_v <= uw_take | cr_take;
+            m1_cr <= cr_take; m2_cr <= m1_cr; m3_cr <= m2_cr;
             m1_ok <= op_ok; m1_empty <= op_empty; m1_g0 <= op_g0; m1_gl <= op_gl;
             m2_v <= m1_v; m2_ok <= m1_ok; m2_empty <= m1_empty; m2_g0 <= m1_g0; m2_gl <= m1_gl;
             m3_v <= m2_v; m3_ok <= m2_ok; m3_empty <= m2_empty; m3_g0 <= m2_g0; m3_gl <= m2_gl;
@@ -567,6 +576,17 @@ module lm_tracker_formal (
     end
     // The block's decode of P3's snoop equals the spec's (first granule unless empty, last
     // granule unless empty: the out-of-range clamp included).
+    // A START from its CMD write until its command has ended: the shadow zeroes its counts
+    // at the write, the block at the end of the geometry step.
+    reg s_start_run = 1'b0;
+    always @(posedge clock) begin
+        if (reset) s_start_run <= 1'b0;
+        else if (valid_cmd & (opcode == `LM_OP_START)) s_start_run <= 1'b1;
+        else if (!p_cmd_busy) s_start_run <= 1'b0;
+    end
+    // The snoops accepted but not yet counted (the counters count them as P3 fires).
+    wire [31:0] uw_in_p = {31'd0, m1_v & !m1_cr} + {31'd0, m2_v & !m2_cr} + {31'd0, m3_v & !m3_cr};
+    wire [31:0] cr_in_p = {31'd0, m1_v & m1_cr} + {31'd0, m2_v & m2_cr} + {31'd0, m3_v & m3_cr};
     wire dec_ok = m3_v & (p_op_oob == !m3_ok) & (p_op_empty == m3_empty)
         & (m3_empty | ((p_op_g0 == m3_g0) & (p_op_gl == m3_gl)));
 `ifdef LM_CUT_DECODE
@@ -597,9 +617,9 @@ module lm_tracker_formal (
             end
             irq_line: assert(irq == ((p_irq_status & h_irq_en) != 32'd0));
             if (flipped) irq_swap_done: assert((p_irq_status & `LM_IRQ_SWAP_DONE) != 0);
-            if (idle_chk) begin
-                writes_seen: assert(p_wlo == s_wseen);
-                copy_reads_seen: assert(p_clo == s_cseen);
+            if (!s_start_run) begin
+                writes_seen: assert(p_wlo + uw_in_p == s_wseen);
+                copy_reads_seen: assert(p_clo + cr_in_p == s_cseen);
             end
 `ifndef LM_CUT_DECODE
             if (p_p3_fire) decode_ok: assert(dec_ok);
@@ -610,7 +630,9 @@ module lm_tracker_formal (
             if (!cmd_run) inv_geometry: assert((p_shift == s_shift) & (p_ns == s_ns)
                 & (p_gran == s_gran));
             inv_read_pending: assert(ar_pend == s_axil_rvalid);
-            inv_pipeline: assert(m3_v == p_p3_valid);
+            inv_pipeline: assert((m1_v == p_p1_valid) & (m2_v == p_p2_valid)
+                & (m3_v == p_p3_valid) & (!m1_v | (m1_cr == p_p1_cr))
+                & (!m2_v | (m2_cr == p_p2_cr)) & (!m3_v | (m3_cr == p_p3_cr)));
             // Every BUSY == 0 cycle is a checkpoint.
             if (!p_busy) inv_settled: assert(idle_chk);
             if (ar_pend & ar_status)
