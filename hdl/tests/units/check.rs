@@ -84,9 +84,9 @@ pub enum Proof {
     /// A combinational unit: for every input (one SAT problem).
     Combinational,
     /// A clocked unit whose wrapper has `clock` and `reset` inputs: in every state
-    /// reachable after a reset, by temporal induction (`sat -tempinduct`) up to this many
-    /// steps. Reset is asserted in the first step; the wrapper guards its asserts until a
-    /// reset has been seen.
+    /// reachable from any power-up state through a reset, by temporal induction
+    /// (`sat -tempinduct`) up to this many steps. Reset is asserted in the first step; the
+    /// wrapper guards its asserts until a reset has been seen.
     Induction(u32),
 }
 
@@ -119,11 +119,12 @@ fn prove(
             "sat -prove-asserts -show-inputs".to_string(),
             "SAT proof finished - no model found: SUCCESS!",
         ),
-        // Zero initial state for the base case only: the reset in step 1 makes every
-        // register the asserts read start from its reset value anyway.
+        // rust-hdl gives every flip-flop a power-up value of zero (`initial`); dropping
+        // those lets the unit power up in any state, and the reset in step 1 has to bring
+        // it to where the wrapper's shadow starts (the wrapper keeps its initializers).
         Proof::Induction(steps) => (
             format!(
-                "sat -tempinduct -prove-asserts -set-assumes -set-init-zero \
+                "setattr -unset init w:dut.*; sat -tempinduct -prove-asserts -set-assumes \
                  -set-at 1 reset 1 -seq 1 -maxsteps {steps} -show-inputs -show-regs"
             ),
             "Induction step proven: SUCCESS!",
