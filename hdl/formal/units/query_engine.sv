@@ -96,7 +96,8 @@ module props (
     always @* if (started & !reset) begin
 `ifdef MUTATE
         // The check of the check: claiming the stream skips word 1 must fail.
-        if (pop) in_order: assert ({q_tlast, q_tdata} == word_of(expect_i + {31'd0, expect_i == 32'd1}));
+        if (pop)
+            in_order: assert ({q_tlast, q_tdata} == word_of(expect_i + {31'd0, expect_i == 32'd1}));
 `else
         if (pop) in_order: assert ({q_tlast, q_tdata} == word_of(expect_i));
 `endif

@@ -1,8 +1,8 @@
-// StreamFifo (hdl/src/tracker/stream_fifo.rs), four entries of `D bits: for every sequence
-// of pushes, pops and flushes after the first flush, the entries held are the pushes less
-// the pops (never more than four), valid and ready follow from them, and any one word,
-// picked freely as it is pushed, leaves with its last flag after exactly the words that
-// were ahead of it: nothing is lost, duplicated or reordered. Proven by induction in
+// StreamFifo (hdl/src/tracker/stream_fifo.rs), four entries of D bits (`-DD=`): for every
+// sequence of pushes, pops and flushes after the first flush, the entries held are the
+// pushes less the pops (never more than four), valid and ready follow from them, and any
+// one word, picked freely as it is pushed, leaves with its last flag after exactly the
+// words that were ahead of it: nothing is lost, duplicated or reordered. Proven by induction in
 // `cargo test -p lmsnoop-hdl --test units stream_fifo`; `reset` drives `flush`.
 module props (
     input wire          clock,
