@@ -79,7 +79,8 @@ pub fn defs() -> String {
 
 /// One `// probe: wire = dut.net [cut]` line of the wrapper: a wrapper wire driven, after
 /// flattening, by a net inside the block (Yosys 0.23 has no hierarchical references).
-/// `cut` marks the decode nets the control model replaces by free values.
+/// `cut` marks the nets the control model replaces by free values (the decode, the CSR
+/// writes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Probe {
     pub wire: String,
@@ -124,9 +125,11 @@ pub fn probes(wrapper: &str) -> Result<Vec<Probe>> {
 pub enum Model {
     /// The whole block, for the decode property: the 64-bit LBA arithmetic stays in.
     Decode,
-    /// The block with its decode nets cut (`cut` probes become free values, constrained by
-    /// the wrapper's LM_CUT_DECODE assumptions), for every other property: the solvers no
-    /// longer meet the 64-bit adders, comparators and shifters.
+    /// The block with its decode nets and its CSR slave's write port cut (`cut` probes
+    /// become free values, constrained by the wrapper's LM_CUT_DECODE assumptions), for
+    /// every other property: the solvers no longer meet the 64-bit adders, comparators
+    /// and shifters, and a register may be written in every cycle (the slave, proven
+    /// alone, takes one write in two), which brings the deep cases nearer.
     Control,
     /// The control model with each cover turned into an assertion that it is never
     /// reached (LM_COVERS_AS_ASSERTS), for ABC's BMC to search.
@@ -156,8 +159,8 @@ pub fn aiger_map(property: &str) -> String {
     format!("{property}.aim")
 }
 
-/// The Yosys script of one model: read, flatten, drive the probes (and cut the decode, but
-/// for [`Model::Decode`]), keep the assertions in `properties`, then write
+/// The Yosys script of one model: read, flatten, drive the probes (and cut the decode and
+/// the CSR writes, but for [`Model::Decode`]), keep the assertions in `properties`, then write
 /// - the SMT2 model yosys-smtbmc checks ([`MODEL_FILE`]), on which it replays ABC's
 ///   counterexamples (and cover traces) into a VCD and runs k-induction,
 /// - with `aiger`, one bit-blasted AIGER file with its map per assertion ([`aiger_file`],
