@@ -252,12 +252,6 @@ module lm_tracker_formal (
     wire        wr = p_wr_en & !reset;
     wire [11:0] w_addr = p_wr_addr;
     wire [31:0] w_data = p_wr_data;
-    // The registers the host writes here, as `aw_reg` fixes them on the AXI side.
-    always @* if (p_wr_en) assume((w_addr == `LM_A_CONFIG) | (w_addr == `LM_A_NS_LO)
-        | (w_addr == `LM_A_NS_HI) | (w_addr == `LM_A_CMD) | (w_addr == `LM_A_PLAN_START)
-        | (w_addr == `LM_A_PLAN_END) | (w_addr == `LM_A_MARK_FIRST)
-        | (w_addr == `LM_A_MARK_END) | (w_addr == `LM_A_ERR) | (w_addr == `LM_A_IRQ_STATUS)
-        | (w_addr == `LM_A_IRQ_ENABLE));
 `else
     wire aw_hs = s_axil_awvalid & s_axil_awready & s_axil_wvalid & s_axil_wready;
     wire        wr = aw_hs & (s_axil_wstrb == 4'hF) & !reset;
@@ -267,10 +261,17 @@ module lm_tracker_formal (
     wire ar_hs = s_axil_arvalid & s_axil_arready & !reset;
     wire r_hs = s_axil_rvalid & s_axil_rready & !reset;
     wire wr_cmd = wr & (w_addr == `LM_A_CMD);
-    wire wr_param = wr & ((w_addr == `LM_A_CONFIG) | (w_addr == `LM_A_NS_LO)
+    wire w_param = (w_addr == `LM_A_CONFIG) | (w_addr == `LM_A_NS_LO)
         | (w_addr == `LM_A_NS_HI) | (w_addr == `LM_A_PLAN_START)
         | (w_addr == `LM_A_PLAN_END) | (w_addr == `LM_A_MARK_FIRST)
-        | (w_addr == `LM_A_MARK_END));
+        | (w_addr == `LM_A_MARK_END);
+    wire wr_param = wr & w_param;
+`ifdef LM_CUT_DECODE
+    // The cut write port carries the registers the host writes here, as `aw_reg` fixes
+    // them on the AXI side.
+    always @* if (p_wr_en) assume(w_param | (w_addr == `LM_A_CMD) | (w_addr == `LM_A_ERR)
+        | (w_addr == `LM_A_IRQ_STATUS) | (w_addr == `LM_A_IRQ_ENABLE));
+`endif
     wire [3:0] opcode = w_data[`LM_OPCODE_LSB +: 4];
     wire cr_hs = cr_valid & cr_ready & !reset;
     wire uw_hs = uw_valid & uw_ready & !reset;
