@@ -3,6 +3,7 @@
 //! AIGER models the solvers check.
 
 use anyhow::{bail, Result};
+pub use lmsnoop_hdl::probes::Probe;
 use lmsnoop_hdl::regs;
 use lmsnoop_hdl::tracker::{LmTracker, FORMAL_ADDR_BITS};
 use std::fmt::Write as _;
@@ -11,8 +12,6 @@ use std::fmt::Write as _;
 pub const TOP: &str = "lm_tracker_formal";
 /// Top module name given to the block under check.
 pub const DUT_TOP: &str = "lm_tracker_formal_dut";
-/// Instance name of the block in the wrapper: probe paths start with it.
-const DUT_INSTANCE: &str = "dut";
 pub const WRAPPER_FILE: &str = "lm_tracker_props.sv";
 pub const DUT_FILE: &str = "lm_tracker_formal.v";
 pub const DEFS_FILE: &str = "lm_formal_defs.svh";
@@ -77,47 +76,13 @@ pub fn defs() -> String {
     out
 }
 
-/// One `// probe: wire = dut.net [cut]` line of the wrapper: a wrapper wire driven, after
-/// flattening, by a net inside the block (Yosys 0.23 has no hierarchical references).
-/// `cut` marks the nets the control model replaces by free values (the decode, the CSR
-/// writes).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Probe {
-    pub wire: String,
-    pub net: String,
-    pub cut: bool,
-}
-
-/// The probes the wrapper declares.
+/// The probes the wrapper declares; it must declare some.
 pub fn probes(wrapper: &str) -> Result<Vec<Probe>> {
-    let mut out = Vec::new();
-    for line in wrapper.lines() {
-        let Some(rest) = line.trim().strip_prefix("// probe:") else {
-            continue;
-        };
-        let Some((wire, net)) = rest.split_once('=') else {
-            bail!("malformed probe line in the wrapper: `{line}`");
-        };
-        let mut words = net.split_whitespace();
-        let (wire, net) = (wire.trim(), words.next().unwrap_or(""));
-        let cut = match words.next() {
-            None => false,
-            Some("cut") if words.next().is_none() => true,
-            Some(_) => bail!("probe `{line}`: only `cut` may follow the net"),
-        };
-        if !net.starts_with(&format!("{DUT_INSTANCE}.")) || wire.is_empty() {
-            bail!("probe `{line}`: expected `// probe: <wire> = {DUT_INSTANCE}.<net> [cut]`");
-        }
-        out.push(Probe {
-            wire: wire.to_string(),
-            net: net.to_string(),
-            cut,
-        });
-    }
-    if out.is_empty() {
+    let probes = lmsnoop_hdl::probes::probes(wrapper)?;
+    if probes.is_empty() {
         bail!("the wrapper declares no `// probe:` lines");
     }
-    Ok(out)
+    Ok(probes)
 }
 
 /// Which model a Yosys run writes.
@@ -185,10 +150,9 @@ pub fn yosys_script(probes: &[Probe], model: Model, properties: &[String], aiger
          cd {TOP}\n"
     );
     for p in probes {
-        // A probe naming a net the block no longer has makes `connect` fail: the wrapper's
-        // probe list must follow RTL renames.
-        let _ = writeln!(s, "select -assert-count 1 w:{}", p.net);
-        let _ = writeln!(s, "connect -set {} {}", p.wire, p.net);
+        for cmd in p.connect() {
+            let _ = writeln!(s, "{cmd}");
+        }
         if cut && p.cut {
             let _ = writeln!(s, "cutpoint w:{}", p.net);
         }
@@ -266,26 +230,8 @@ mod tests {
     }
 
     #[test]
-    fn probe_lines_parse_and_bad_ones_fail() {
-        let p = probes("x\n// probe: p_a = dut.a$q\n  // probe: p_b=dut.b cut\n").unwrap();
-        assert_eq!(
-            p,
-            vec![
-                Probe {
-                    wire: "p_a".into(),
-                    net: "dut.a$q".into(),
-                    cut: false,
-                },
-                Probe {
-                    wire: "p_b".into(),
-                    net: "dut.b".into(),
-                    cut: true,
-                },
-            ]
-        );
-        assert!(probes("// probe: p_a dut.a").is_err());
-        assert!(probes("// probe: p_a = other.a").is_err());
+    fn a_wrapper_without_probes_is_refused() {
         assert!(probes("nothing here").is_err());
-        assert!(probes("// probe: p_a = dut.a keep").is_err());
+        assert_eq!(probes("// probe: p_a = dut.a cut").unwrap()[0].net, "dut.a");
     }
 }

@@ -150,24 +150,18 @@ fn prove(
 }
 
 /// Drives each wrapper wire a `// probe: <wire> = dut.<net>` line names from that net
-/// inside the unit (after `flatten`), for invariants over a unit's internal registers. A
-/// net the unit no longer has fails the script: the probes must follow renames.
+/// inside the unit (after `flatten`), for invariants over a unit's internal registers.
 fn probe_commands(wrapper: &str) -> String {
-    let mut cmds = String::new();
-    for line in wrapper.lines() {
-        if let Some(rest) = line.trim().strip_prefix("// probe:") {
-            let (wire, net) = rest
-                .split_once('=')
-                .unwrap_or_else(|| panic!("malformed probe line: `{line}`"));
-            let (wire, net) = (wire.trim(), net.trim());
-            cmds += &format!("select -assert-count 1 w:{net}; connect -set {wire} {net}; ");
-        }
+    let probes = lmsnoop_hdl::probes::probes(wrapper).unwrap_or_else(|e| panic!("{e}"));
+    if probes.is_empty() {
+        return String::new();
     }
-    if cmds.is_empty() {
-        cmds
-    } else {
-        format!("cd props; {cmds}cd ..; ")
-    }
+    let cmds: String = probes
+        .iter()
+        .flat_map(|p| p.connect())
+        .map(|c| c + "; ")
+        .collect();
+    format!("cd props; {cmds}cd ..; ")
 }
 
 /// [`prove`], failing the test with the counterexample (the log from the SAT pass on).
