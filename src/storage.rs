@@ -286,20 +286,38 @@ impl Watched {
     }
 
     /// A write of `stamp` to the source.
+    // Each of these runs once per user write or copy: without watched granules (the
+    // usual run) they return before calling anything.
+    #[inline]
     pub fn write_source(&mut self, slba: u64, end: u64, stamp: u32) {
+        if !self.granules.is_empty() {
+            self.stamp_source(slba, end, stamp);
+        }
+    }
+
+    fn stamp_source(&mut self, slba: u64, end: u64, stamp: u32) {
         for (g, a, b) in self.overlaps(slba, end) {
             self.granules.get_mut(&g).expect("watched").0[a..b].fill(stamp);
         }
     }
 
     /// What a copy read of `[slba, end)` samples of the watched granules.
+    #[inline]
     pub fn sample(&self, slba: u64, end: u64) -> Vec<(u64, usize, Vec<u32>)> {
+        if self.granules.is_empty() {
+            return Vec::new();
+        }
+        self.sample_watched(slba, end)
+    }
+
+    fn sample_watched(&self, slba: u64, end: u64) -> Vec<(u64, usize, Vec<u32>)> {
         (self.overlaps(slba, end).into_iter())
             .map(|(g, a, b)| (g, a, self.granules[&g].0[a..b].to_vec()))
             .collect()
     }
 
     /// A copy's sampled data landing on the target.
+    #[inline]
     pub fn write_target(&mut self, sample: &[(u64, usize, Vec<u32>)]) {
         for (g, a, data) in sample {
             self.granules.get_mut(g).expect("watched").1[*a..*a + data.len()].copy_from_slice(data);
