@@ -12,7 +12,8 @@ pub enum Backend {
     Rtl,
 }
 
-/// A tracker holding at least `granules` granules; `vcd` dumps the RTL's waveforms.
+/// A tracker holding at least `granules` granules; `vcd` dumps the RTL's waveforms. Its
+/// errors are the user's choices (backend, flags, namespace), each naming the flag.
 pub fn make_port(
     backend: Backend,
     granules: u64,
@@ -20,7 +21,8 @@ pub fn make_port(
 ) -> Result<Box<dyn TrackerPort>> {
     ensure!(
         (1..=GoldenTracker::MAX_CAPACITY).contains(&granules),
-        "a tracker holds 1 to {} granules (32-bit granule registers), not {granules}",
+        "--namespace / --granule: a tracker holds 1 to {} granules (32-bit granule \
+         registers), not {granules}",
         GoldenTracker::MAX_CAPACITY
     );
     match backend {
@@ -36,9 +38,13 @@ pub fn make_port(
 
 #[cfg(feature = "rtl")]
 fn rtl(granules: u64, vcd: Option<&Path>) -> Result<Box<dyn TrackerPort>> {
-    let mut t = lmsnoop_sim::rtl::RtlTracker::new(granules).map_err(anyhow::Error::msg)?;
+    let mut t = lmsnoop_sim::rtl::RtlTracker::new(granules).map_err(|e| {
+        anyhow::anyhow!("--backend rtl: {e}: choose a larger --granule, or the golden model")
+    })?;
     if let Some(path) = vcd {
-        t = t.with_vcd(path).map_err(anyhow::Error::msg)?;
+        t = t
+            .with_vcd(path)
+            .map_err(|e| anyhow::anyhow!("--vcd: {e}"))?;
     }
     Ok(Box::new(t))
 }
@@ -46,7 +52,7 @@ fn rtl(granules: u64, vcd: Option<&Path>) -> Result<Box<dyn TrackerPort>> {
 #[cfg(not(feature = "rtl"))]
 fn rtl(_granules: u64, _vcd: Option<&Path>) -> Result<Box<dyn TrackerPort>> {
     bail!(
-        "this lmsnoop was built without the RTL backend: rebuild with \
+        "--backend rtl: this lmsnoop was built without the RTL backend: rebuild with \
          `cargo build --release --features rtl` (needs Verilator: `apt-get install verilator`)"
     )
 }

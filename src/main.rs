@@ -623,7 +623,8 @@ impl SimArgs {
 
     fn run(&self, cfg: &SimConfig) -> Result<RunReport> {
         self.check_memory(cfg).context(BadInput)?;
-        let port = make_port(self.backend, cfg.granules(), self.vcd.as_deref())?;
+        let port =
+            make_port(self.backend, cfg.granules(), self.vcd.as_deref()).context(BadInput)?;
         world::simulate(cfg, port).with_context(|| format!("simulating the {} method", cfg.method))
     }
 
@@ -763,7 +764,7 @@ fn replay_cmd(args: ReplayArgs) -> Result<()> {
     let trace = replay::parse(&text)
         .with_context(|| format!("in trace {}", args.file.display()))
         .context(BadInput)?;
-    let port = make_port(args.backend, trace.granules(), args.vcd.as_deref())?;
+    let port = make_port(args.backend, trace.granules(), args.vcd.as_deref()).context(BadInput)?;
     let mut out = Vec::new();
     let result = replay::run(&trace, port, &mut out);
     std::io::stdout().write_all(&out)?;
@@ -935,7 +936,7 @@ fn soak_cmd(args: SoakArgs) -> Result<()> {
         Backend::Golden => None,
         Backend::Rtl => {
             // Fail now, not after the first migration, when the RTL is not built in.
-            make(64)?;
+            make(64).context(BadInput)?;
             Some(&make)
         }
     };

@@ -383,6 +383,63 @@ fn other_commands_refuse_bad_numbers_naming_the_flag() {
     let _ = std::fs::remove_file(&path);
 }
 
+/// A backend or waveform choice the run cannot take (an RTL build too small for the
+/// namespace, or none built in; a namespace beyond any tracker's granule registers; a VCD
+/// of the golden model) is the user's input: one line naming the flag, exit status 2.
+#[test]
+fn backend_choices_the_run_cannot_take_are_refused() {
+    let vcd = std::env::temp_dir().join(format!("lmsnoop-cli-{}-golden.vcd", std::process::id()));
+    let vcd = vcd.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "migrate",
+                "--backend",
+                "rtl",
+                "--namespace",
+                "256GiB",
+                "--granule",
+                "64KiB",
+            ],
+            "--backend",
+        ),
+        (
+            &["migrate", "--namespace", "64TiB", "--granule", "4KiB"],
+            "--granule",
+        ),
+        (&["migrate", "--vcd", vcd, "--namespace", "64MiB"], "--vcd"),
+        (
+            &["replay", "tests/traces/figure1.trace", "--vcd", vcd],
+            "--vcd",
+        ),
+    ];
+    for (args, flag) in cases {
+        check_refused(args, flag);
+    }
+    assert!(
+        !std::path::Path::new(vcd).exists(),
+        "a VCD was written anyway"
+    );
+}
+
+/// The RTL's VCD file cannot be created: refused before any run.
+#[cfg(feature = "rtl")]
+#[test]
+fn an_unwritable_vcd_is_refused() {
+    check_refused(
+        &[
+            "migrate",
+            "--backend",
+            "rtl",
+            "--vcd",
+            "/nonexistent/dir/x.vcd",
+            "--namespace",
+            "64MiB",
+        ],
+        "--vcd",
+    );
+}
+
 fn check_refused(args: &[&str], flag: &str) {
     let out = lmsnoop(args);
     let err = text(&out.stderr);
