@@ -660,6 +660,20 @@ impl std::fmt::Display for BadInput {
     }
 }
 
+/// Fails, as bad input naming `flag`, when `path` cannot be written: checked before a run,
+/// so that a long run's results are not lost to a typo at the end. (A file it creates
+/// stays empty if the run fails.)
+fn writable(flag: &str, path: &std::path::Path) -> Result<()> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map(drop)
+        .with_context(|| format!("{flag} {}: cannot be written", path.display()))
+        .context(BadInput)
+}
+
 fn cost(started: Instant) -> Cost {
     Cost {
         wall_seconds: started.elapsed().as_secs_f64(),
@@ -683,6 +697,9 @@ fn migrate(args: MigrateArgs) -> Result<()> {
                 .context(BadInput)
             }
         }
+    }
+    if let Some(path) = &args.cdq_dump {
+        writable("--cdq-dump", path)?;
     }
     let run = args.sim.run(&cfg)?;
     if let (Some(path), Some(t)) = (&args.cdq_dump, &run.tp4159) {
@@ -720,6 +737,9 @@ fn migrate(args: MigrateArgs) -> Result<()> {
 
 fn compare(args: CompareArgs) -> Result<()> {
     let started = Instant::now();
+    if let Some(path) = &args.plot {
+        writable("--plot", path)?;
+    }
     let mut runs = Vec::new();
     for method in Method::ALL {
         runs.push(args.sim.run(&args.sim.config(method).context(BadInput)?)?);
@@ -791,6 +811,13 @@ fn serve(args: ServeArgs) -> Result<()> {
         progress: !args.quiet,
     };
     cfg.check().context(BadInput)?;
+    cfg.check_files().context(BadInput)?;
+    if let Some(path) = &args.json {
+        writable("--json", path)?;
+    }
+    if let Some(path) = &args.plot {
+        writable("--plot", path)?;
+    }
     let started = Instant::now();
     let r = serve(&cfg, None)?;
     let cost = cost(started);
@@ -865,6 +892,9 @@ fn serve_bench(args: ServeBenchArgs) -> Result<()> {
 }
 
 fn tabulate(args: TabulateArgs) -> Result<()> {
+    if let Some(path) = &args.plot {
+        writable("--plot", path)?;
+    }
     let mut runs = Vec::new();
     for path in &args.files {
         let text = std::fs::read_to_string(path)

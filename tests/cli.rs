@@ -422,6 +422,82 @@ fn backend_choices_the_run_cannot_take_are_refused() {
     );
 }
 
+/// Files a command would write only after its run (a queue dump, a plot, a JSON report)
+/// are checked before it, and a server's source and target before it listens: a path
+/// that cannot be used is bad input, refused with the flag named, nothing run.
+#[test]
+fn unusable_files_are_refused_before_the_run() {
+    let dir = std::env::temp_dir().join(format!("lmsnoop-cli-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |name: &str, bytes: usize| {
+        let p = dir.join(name);
+        std::fs::write(&p, vec![0u8; bytes]).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let (empty, odd, image, full) = (
+        file("empty.img", 0),
+        file("odd.img", 100),
+        file("image.img", 4096),
+        file("full.img", 4096),
+    );
+    let fresh = dir.join("fresh.img").to_str().unwrap().to_string();
+    let nowhere = "/nonexistent/dir/out";
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "migrate",
+                "--report",
+                "tp4159",
+                "--cdq-dump",
+                nowhere,
+                "--namespace",
+                "64MiB",
+            ],
+            "--cdq-dump",
+        ),
+        (
+            vec!["compare", "--plot", nowhere, "--namespace", "64MiB"],
+            "--plot",
+        ),
+        (vec!["tabulate", "--plot", nowhere, &image], "--plot"),
+        (
+            vec!["serve", "--source", nowhere, "--target", &fresh],
+            "--source",
+        ),
+        (
+            vec!["serve", "--source", &empty, "--target", &fresh],
+            "--source",
+        ),
+        (
+            vec!["serve", "--source", &odd, "--target", &fresh],
+            "--source",
+        ),
+        (
+            vec!["serve", "--source", &image, "--target", &full],
+            "--target",
+        ),
+        (
+            vec!["serve", "--source", &image, "--target", nowhere],
+            "--target",
+        ),
+        (
+            vec![
+                "serve", "--source", &image, "--target", &fresh, "--json", nowhere,
+            ],
+            "--json",
+        ),
+    ];
+    for (args, flag) in &cases {
+        check_refused(args, flag);
+    }
+    assert_eq!(
+        std::fs::read(&full).unwrap(),
+        vec![0u8; 4096],
+        "a target was touched"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// The RTL's VCD file cannot be created: refused before any run.
 #[cfg(feature = "rtl")]
 #[test]

@@ -23,7 +23,7 @@ use conn::Shared;
 use engine::{Engine, Gate, Live, Msg, Phase};
 use lmsnoop_firmware::{Device, ServerConfig, TrackingConfig};
 use lmsnoop_regs::Method;
-use std::fs::OpenOptions;
+use std::fs::{File, OpenOptions};
 use std::io::IsTerminal;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::fs::FileExt;
@@ -85,6 +85,45 @@ impl ServeConfig {
             "--copy-rate must be at least 1 B/s (leave it out to copy at full speed)"
         );
         Ok(())
+    }
+
+    /// Refuses, before anything listens, a source image that cannot be opened for reading
+    /// and writing or is not a positive number of LBAs, and a target file that holds data
+    /// or cannot be created (an `nbd://` target is reached only when the run starts).
+    pub fn check_files(&self) -> Result<()> {
+        self.open_source()?;
+        if self.target.starts_with("nbd://") {
+            return Ok(());
+        }
+        let path = std::path::Path::new(&self.target);
+        ensure!(
+            !path.metadata().is_ok_and(|m| m.len() > 0),
+            "--target {} exists and is not empty: lmsnoop will not overwrite it",
+            self.target
+        );
+        OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .with_context(|| format!("--target {}: cannot be created", self.target))?;
+        Ok(())
+    }
+
+    fn open_source(&self) -> Result<(File, u64)> {
+        let source = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&self.source)
+            .with_context(|| format!("--source {}: cannot be opened", self.source.display()))?;
+        let size = source.metadata()?.len();
+        ensure!(
+            size > 0 && size % self.lba_bytes == 0,
+            "--source {} is {size} bytes: not a positive multiple of the {}-byte LBA (--lba-size)",
+            self.source.display(),
+            self.lba_bytes
+        );
+        Ok((source, size))
     }
 }
 
@@ -217,18 +256,7 @@ pub fn serve(cfg: &ServeConfig, stop: Option<Arc<AtomicBool>>) -> Result<ServeRe
         Some(s) => s,
         None => stop_flag()?,
     };
-    let source = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&cfg.source)
-        .with_context(|| format!("opening source {}", cfg.source.display()))?;
-    let size = source.metadata()?.len();
-    ensure!(
-        size > 0 && size % cfg.lba_bytes == 0,
-        "source {} is {size} bytes: not a positive multiple of the {}-byte LBA",
-        cfg.source.display(),
-        cfg.lba_bytes
-    );
+    let (source, size) = cfg.open_source()?;
     let (target, fresh) = target::Target::open(&cfg.target, size)?;
     let listener =
         TcpListener::bind(cfg.listen).with_context(|| format!("listening on {}", cfg.listen))?;
