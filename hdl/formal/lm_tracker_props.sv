@@ -122,6 +122,9 @@
 //                spec's bits of g.
 //  status_busy   a STATUS read returns the BUSY of the cycle it was accepted in, so the
 //                firmware's polling sees the idle cycles the checks above are made in.
+//  status_state  a STATUS read accepted while BUSY == 0 returns the spec's TRACKING and
+//                LATCHED_METHOD: what the firmware's state-loss check (TRACKING low under
+//                a session) and its re-attach after a restart (the latched method) read.
 //  conservative  the RTL's active-buffer bit of g goes 1 -> 0 (a RAM write while that RAM
 //                is the active one) only while a clear-method copy read covering g, or a
 //                STOP, accepted since the block was last idle, is in flight.
@@ -530,13 +533,16 @@ module lm_tracker_formal (
 
     // A STATUS read returns the BUSY of the cycle it was accepted in; a read of another
     // register its value in that cycle (`ar_value`).
-    reg ar_busy = 0, ar_pend = 0, ar_status = 0;
+    reg ar_busy = 0, ar_pend = 0, ar_status = 0, ar_tracking = 0;
+    reg [1:0] ar_method = 0;
     reg [31:0] ar_value = 0;
     always @(posedge clock) begin
         if (reset) ar_pend <= 1'b0;
         else if (ar_hs) begin
             ar_pend <= 1'b1;
             ar_busy <= p_busy;
+            ar_tracking <= s_tracking;
+            ar_method <= s_method;
             ar_status <= s_axil_araddr == `LM_A_STATUS;
             case (s_axil_araddr)
                 `LM_A_ERR: ar_value <= p_err;
@@ -639,6 +645,9 @@ module lm_tracker_formal (
             end
             if (r_hs & ar_pend & ar_status)
                 status_busy: assert(s_axil_rdata[`LM_BUSY_BIT] == ar_busy);
+            if (r_hs & ar_pend & ar_status & !ar_busy)
+                status_state: assert((s_axil_rdata[`LM_TRACKING_BIT] == ar_tracking)
+                    & (s_axil_rdata[`LM_LATCHED_METHOD_LSB +: 2] == ar_method));
             if (r_hs & ar_pend & !ar_status) read_data: assert(s_axil_rdata == ar_value);
             if (was_up) begin
                 err_sticky: assert((err_q & ~p_err & ~err_w1c) == 32'd0);
@@ -701,6 +710,7 @@ module lm_tracker_formal (
     // guard: cover_irq_cleared irq_sticky
     // guard: cover_irq_line irq_line
     // guard: cover_read_flags read_data
+    // guard: cover_status_tracking status_state
     // guard: cover_counted writes_seen copy_reads_seen
     // guard: cover_swap_residue swap_clean
     always @* begin
@@ -719,6 +729,8 @@ module lm_tracker_formal (
             cover_irq_cleared: `LM_COVER(was_up & ((irq_q & irq_w1c & ~p_irq_status) != 32'd0));
             cover_irq_line: `LM_COVER(irq);
             cover_read_flags: `LM_COVER(r_hs & ar_pend & !ar_status & (ar_value != 32'd0));
+            cover_status_tracking: `LM_COVER(r_hs & ar_pend & ar_status & !ar_busy & ar_tracking
+                & (ar_method != 2'd0));
             cover_counted: `LM_COVER(idle_chk & (s_wseen >= 32'd2) & (s_cseen >= 32'd1));
         end
     end

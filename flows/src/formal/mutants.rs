@@ -78,6 +78,24 @@ pub const MUTANTS: &[Mutant] = &[
         to: "csr_read$rd_status = status ^ (32'h1 << k_f_busy);",
     },
     Mutant {
+        name: "tracking-reads-loaded",
+        effect: "STATUS.TRACKING is wired to the LOAD-done flag instead of the tracking flag, \
+                 so a stopped block with a BMP loaded reads as tracking (and one started \
+                 without a LOAD as stopped): the firmware's state-loss check is blinded",
+        caught_by: "status_state",
+        from: "status = (((tracking$q) & 32'hffffffff) << k_f_tracking)",
+        to: "status = (((loaded$q) & 32'hffffffff) << k_f_tracking)",
+    },
+    Mutant {
+        name: "latched-method-reads-config",
+        effect: "STATUS.LATCHED_METHOD shows CONFIG.METHOD as the host last wrote it, not the \
+                 method START latched, so a firmware re-attaching after a restart trusts a \
+                 CONFIG rewritten since",
+        caught_by: "status_state",
+        from: "(((method$q) & 32'hffffffff) << k_f_latched_method)",
+        to: "(((params$cfg) & 32'h3) << k_f_latched_method)",
+    },
+    Mutant {
         name: "mark-drops-last",
         effect: "MARK_DIRTY stops one granule short of MARK_END, so the last granule of a \
                  failed copy is never copied again",

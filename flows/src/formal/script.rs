@@ -58,6 +58,11 @@ pub fn defs() -> String {
     );
     def("LM_OPCODE_LSB", regs::OPCODE.lsb.to_string());
     def("LM_BUSY_BIT", regs::BUSY.lsb.to_string());
+    def("LM_TRACKING_BIT", regs::TRACKING.lsb.to_string());
+    def(
+        "LM_LATCHED_METHOD_LSB",
+        regs::LATCHED_METHOD.lsb.to_string(),
+    );
     def("LM_SHIFT_LSB", regs::GRANULE_SHIFT.lsb.to_string());
     def("LM_METHOD_LSB", regs::METHOD.lsb.to_string());
     for c in regs::OPCODES {
