@@ -96,11 +96,7 @@ impl ServeConfig {
             return Ok(());
         }
         let path = std::path::Path::new(&self.target);
-        ensure!(
-            !path.metadata().is_ok_and(|m| m.len() > 0),
-            "--target {} exists and is not empty: lmsnoop will not overwrite it",
-            self.target
-        );
+        target::refuse_data(path).context("--target")?;
         OpenOptions::new()
             .write(true)
             .create(true)

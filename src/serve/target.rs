@@ -7,6 +7,17 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Mutex;
 
+/// Refuses a target file that holds data: `serve` never overwrites one.
+pub fn refuse_data(path: &Path) -> Result<()> {
+    if path.metadata().is_ok_and(|m| m.len() > 0) {
+        bail!(
+            "target {} exists and is not empty: lmsnoop will not overwrite it",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
 pub enum Target {
     File(File),
     /// One connection, one request at a time.
@@ -30,9 +41,7 @@ impl Target {
             return Ok((Target::Nbd(Mutex::new(client)), false));
         }
         let path = Path::new(spec);
-        if path.metadata().is_ok_and(|m| m.len() > 0) {
-            bail!("target {spec} exists and is not empty: lmsnoop will not overwrite it");
-        }
+        refuse_data(path)?;
         let file = OpenOptions::new()
             .read(true)
             .write(true)
