@@ -660,18 +660,9 @@ impl std::fmt::Display for BadInput {
     }
 }
 
-/// Fails, as bad input naming `flag`, when `path` cannot be written: checked before a run,
-/// so that a long run's results are not lost to a typo at the end. (A file it creates
-/// stays empty if the run fails.)
+/// [`report::writable`], as bad input.
 fn writable(flag: &str, path: &std::path::Path) -> Result<()> {
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-        .map(drop)
-        .with_context(|| format!("{flag} {}: cannot be written", path.display()))
-        .context(BadInput)
+    report::writable(flag, path).context(BadInput)
 }
 
 fn cost(started: Instant) -> Cost {

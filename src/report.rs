@@ -1,11 +1,26 @@
-//! Human tables and JSON objects for migration runs.
+//! Human tables and JSON objects for migration runs, and the check that their files can
+//! be written.
 
 use crate::faults::FailureCounts;
 use crate::metrics::{CdqFigures, PassMetrics, RunReport};
+use anyhow::{Context, Result};
 use lmsnoop_regs::Method;
 use lmsnoop_regs::{flag_names, ERR_FLAGS};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
+
+/// Fails, naming `flag`, when the file a run will write at `path` cannot be written:
+/// checked before the run, so that its results are not lost to a typo at the end. Opens
+/// without truncating; a file it creates stays empty if the run then fails.
+pub fn writable(flag: &str, path: &std::path::Path) -> Result<()> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map(drop)
+        .with_context(|| format!("{flag} {}: cannot be written", path.display()))
+}
 
 /// Peak resident memory of this process (Linux VmHWM), if the kernel tells.
 pub fn peak_rss_bytes() -> Option<u64> {

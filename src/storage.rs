@@ -285,9 +285,10 @@ impl Watched {
         out
     }
 
+    // These three run once per user write or copy: without watched granules (the usual
+    // run) they return before calling anything.
+
     /// A write of `stamp` to the source.
-    // Each of these runs once per user write or copy: without watched granules (the
-    // usual run) they return before calling anything.
     #[inline]
     pub fn write_source(&mut self, slba: u64, end: u64, stamp: u32) {
         if !self.granules.is_empty() {

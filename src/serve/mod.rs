@@ -97,13 +97,7 @@ impl ServeConfig {
         }
         let path = std::path::Path::new(&self.target);
         target::refuse_data(path).context("--target")?;
-        OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .with_context(|| format!("--target {}: cannot be created", self.target))?;
-        Ok(())
+        crate::report::writable("--target", path)
     }
 
     fn open_source(&self) -> Result<(File, u64)> {
