@@ -41,6 +41,10 @@
 //   shift, ns_lbas, ns_granules: the latched geometry, checked by inv_geometry;
 //   err, irq_status: the ERR and IRQ_STATUS flags (the err_irq unit's outputs);
 //   writes_lo, copies_lo: WRITES_SEEN and COPY_READS_SEEN, bits [31:0];
+//   set_lo, skipped_lo, cleared_lo: BITS_SET, BITS_SKIPPED and BITS_CLEARED, bits [31:0];
+//   s2_kind, s2_cnt1, s2_w, skip: the kind of S2's operation (the enum in declaration
+//              order: Uw 0, Mark 1, Crb 2, Crc 3, ...), whether it counts against RAM1
+//              (else RAM0), its word, and the bits of it a user write skipped;
 //   wr_*:      the CSR slave's write port to the registers (a full write this cycle, its
 //              address and data); the control model cuts it (see `wr` below).
 // probe: p_we0 = dut.ram0$write_enable
@@ -85,6 +89,13 @@
 // probe: p_irq_status = dut.err_irq$irq_status
 // probe: p_wlo = dut.stats$writes_lo
 // probe: p_clo = dut.stats$copies_lo
+// probe: p_slo = dut.stats$set_lo
+// probe: p_klo = dut.stats$skipped_lo
+// probe: p_xlo = dut.stats$cleared_lo
+// probe: p_s2_kind = dut.s2_kind$q
+// probe: p_s2_cnt1 = dut.s2_cnt1$q
+// probe: p_s2_w = dut.s2_w$q
+// probe: p_skip = dut.skip
 // probe: p_wr_en = dut.axil$wr_en cut
 // probe: p_wr_addr = dut.axil$wr_addr cut
 // probe: p_wr_data = dut.axil$wr_data cut
@@ -146,6 +157,15 @@
 //                on) are exactly those accepted while tracking since the last START (bits
 //                [31:0]; the counters' wrap at 48 bits and the HI latch are proven on the
 //                unit, hdl/formal/units/stat_counters.sv).
+//  bits_set     a RAM write that sets g's bit in the active buffer (a user write, a mark,
+//                a fold) has raised BITS_SET three cycles later, when S3 has counted it
+//                and S4 added the count;
+//  bits_cleared  a copy read's RAM write that clears g's bit in the buffer it drains
+//                (bitmap: passive; clear: active) has raised BITS_CLEARED by then;
+//  bits_skipped  a user write that skips g in S2 has raised BITS_SKIPPED by then. (The
+//                counts' exact values are sums over every granule: the unit proves the
+//                counters, hdl/formal/units/stat_counters.sv, and the popcount alone;
+//                these check that the block feeds them each event of g.)
 //  inv_*         helper invariants (a read in flight carries the BUSY of its sampling cycle)
 //                that k-induction needs, and that every BUSY == 0 cycle is a checkpoint;
 //                checked like the others.
@@ -228,7 +248,11 @@ module lm_tracker_formal (
     (* keep *) wire [31:0]   p_a_g0, p_x_glraw;
     (* keep *) wire          p_a_empty, p_x_oob, p_x_wrap;
     (* keep *) wire [5:0]    p_shift;
-    (* keep *) wire [31:0]   p_err, p_irq_status, p_wlo, p_clo;
+    (* keep *) wire [31:0]   p_err, p_irq_status, p_wlo, p_clo, p_slo, p_klo, p_xlo;
+    (* keep *) wire [2:0]    p_s2_kind;
+    (* keep *) wire          p_s2_cnt1;
+    (* keep *) wire [31:0]   p_s2_w;
+    (* keep *) wire [63:0]   p_skip;
     (* keep *) wire          p_wr_en;
     (* keep *) wire [11:0]   p_wr_addr;
     (* keep *) wire [31:0]   p_wr_data;
@@ -520,6 +544,30 @@ module lm_tracker_formal (
     wire act_is0 = p_sel ? (rk1 & !rb1) : (rk0 & !rb0);
     wire pas_is1 = p_sel ? (rk0 & rb0) : (rk1 & rb1);
 
+    // ---- the counts of g's events: BITS_SET, BITS_CLEARED, BITS_SKIPPED -------------------
+    // S2 writes the RAMs in cycle t, S3 counts the word's bits in t+1, S4 adds the counts
+    // in t+2: the counters show them in t+3. A START zeroes the counters only after the
+    // pipeline has drained, so never within those three cycles.
+    localparam [2:0] KIND_UW = 3'd0, KIND_CRB = 3'd2, KIND_CRC = 3'd3;
+    wire g_set = (p_we0 & (p_wa0 == g_word) & p_wd0[g_bit] & rk0 & !rb0 & !p_sel)
+        | (p_we1 & (p_wa1 == g_word) & p_wd1[g_bit] & rk1 & !rb1 & p_sel);
+    wire g_cleared = p_s2_valid & ((p_s2_kind == KIND_CRB) | (p_s2_kind == KIND_CRC))
+        & (p_s2_cnt1 ? (p_we1 & (p_wa1 == g_word) & !p_wd1[g_bit] & rk1 & rb1)
+                     : (p_we0 & (p_wa0 == g_word) & !p_wd0[g_bit] & rk0 & rb0));
+    wire g_skipped = p_s2_valid & (p_s2_kind == KIND_UW) & (p_s2_w == g32 >> 6)
+        & p_skip[g_bit];
+    reg [2:0]  set_d = 0, clr_d = 0, skp_d = 0;
+    // The counters as they were three cycles ago.
+    reg [95:0] slo_d = 0, xlo_d = 0, klo_d = 0;
+    always @(posedge clock) begin
+        set_d <= {set_d[1:0], g_set & !reset};
+        clr_d <= {clr_d[1:0], g_cleared & !reset};
+        skp_d <= {skp_d[1:0], g_skipped & !reset};
+        slo_d <= {slo_d[63:0], p_slo};
+        xlo_d <= {xlo_d[63:0], p_xlo};
+        klo_d <= {klo_d[63:0], p_klo};
+    end
+
     // ---- checkpoints: every cycle the bitmaps are settled ---------------------------------
     // hardware.md: BUSY == 0 means every accepted operation has updated the bitmaps, so in
     // any cycle with BUSY == 0 (not only those a STATUS read samples) the RAM bits of g must
@@ -678,6 +726,9 @@ module lm_tracker_formal (
                 inv_read_busy: assert(s_axil_rdata[`LM_BUSY_BIT] == ar_busy);
             conservative: assert(!(drop0 | drop1) | perm);
             if (flipped) swap_clean: assert(act_is0);
+            if (set_d[2]) bits_set: assert(p_slo != slo_d[95:64]);
+            if (clr_d[2]) bits_cleared: assert(p_xlo != xlo_d[95:64]);
+            if (skp_d[2]) bits_skipped: assert(p_klo != klo_d[95:64]);
         end
     end
 
@@ -713,6 +764,9 @@ module lm_tracker_formal (
     // guard: cover_status_tracking status_state
     // guard: cover_counted writes_seen copy_reads_seen
     // guard: cover_swap_residue swap_clean
+    // guard: cover_bits_set bits_set
+    // guard: cover_bits_cleared bits_cleared
+    // guard: cover_bits_skipped bits_skipped
     always @* begin
         if (!init) begin
             cover_skip_cursor: `LM_COVER(ev_skip & is_cursor);
@@ -723,6 +777,9 @@ module lm_tracker_formal (
             cover_clear_dropped: `LM_COVER((drop0 | drop1) & is_clear);
             cover_swap_active_set: `LM_COVER(flipped & act1_q);
             cover_swap_residue: `LM_COVER(flipped & swap_residue);
+            cover_bits_set: `LM_COVER(set_d[2]);
+            cover_bits_cleared: `LM_COVER(clr_d[2]);
+            cover_bits_skipped: `LM_COVER(skp_d[2]);
             // A raised error cleared by the host, an interrupt cause likewise, the line
             // high, a read of nonzero flags, and counts of both kinds checked.
             cover_err_cleared: `LM_COVER(was_up & ((err_q & err_w1c & ~p_err) != 32'd0));

@@ -182,6 +182,31 @@ pub const MUTANTS: &[Mutant] = &[
         from: "stats$copy_seen = p3_fire & p3_cr$q;",
         to: "stats$copy_seen = p3_fire & p3_cr$q & ~op_oob;",
     },
+    Mutant {
+        name: "bits-set-misses-marks",
+        effect: "BITS_SET leaves out the bits MARK_DIRTY and cursor gaps set",
+        caught_by: "bits_set",
+        from: "stats$set_en = s4_valid$q & ((s4_kind$q == Kind$Uw) | (s4_kind$q == Kind$Mark) \
+               | (s4_kind$q == Kind$Fold));",
+        to: "stats$set_en = s4_valid$q & ((s4_kind$q == Kind$Uw) | (s4_kind$q == Kind$Fold));",
+    },
+    Mutant {
+        name: "bits-cleared-bitmap-only",
+        effect: "BITS_CLEARED counts the bitmap method's drained bits only, not the bits a \
+                 clear-method copy read clears",
+        caught_by: "bits_cleared",
+        from:
+            "stats$cleared_en = s4_valid$q & ((s4_kind$q == Kind$Crb) | (s4_kind$q == Kind$Crc));",
+        to: "stats$cleared_en = s4_valid$q & (s4_kind$q == Kind$Crb);",
+    },
+    Mutant {
+        name: "bits-skipped-on-marks",
+        effect: "BITS_SKIPPED takes its count with MARK operations (which skip nothing) \
+                 instead of user writes, so it never moves",
+        caught_by: "bits_skipped",
+        from: "stats$skipped_en = s4_valid$q & (s4_kind$q == Kind$Uw);",
+        to: "stats$skipped_en = s4_valid$q & (s4_kind$q == Kind$Mark);",
+    },
 ];
 
 /// The mutant called `name`, or an error listing the known ones.
