@@ -543,17 +543,20 @@ module lm_tracker_formal (
     wire act_is1 = p_sel ? (rk1 & rb1) : (rk0 & rb0);
     wire act_is0 = p_sel ? (rk1 & !rb1) : (rk0 & !rb0);
     wire pas_is1 = p_sel ? (rk0 & rb0) : (rk1 & rb1);
+    // This cycle's write turns g's known bit of RAM0 / RAM1 from 0 to 1, or from 1 to 0.
+    wire rise0 = p_we0 & (p_wa0 == g_word) & p_wd0[g_bit] & rk0 & !rb0;
+    wire rise1 = p_we1 & (p_wa1 == g_word) & p_wd1[g_bit] & rk1 & !rb1;
+    wire fall0 = p_we0 & (p_wa0 == g_word) & !p_wd0[g_bit] & rk0 & rb0;
+    wire fall1 = p_we1 & (p_wa1 == g_word) & !p_wd1[g_bit] & rk1 & rb1;
 
     // ---- the counts of g's events: BITS_SET, BITS_CLEARED, BITS_SKIPPED -------------------
     // S2 writes the RAMs in cycle t, S3 counts the word's bits in t+1, S4 adds the counts
     // in t+2: the counters show them in t+3. A START zeroes the counters only after the
     // pipeline has drained, so never within those three cycles.
     localparam [2:0] KIND_UW = 3'd0, KIND_CRB = 3'd2, KIND_CRC = 3'd3;
-    wire g_set = (p_we0 & (p_wa0 == g_word) & p_wd0[g_bit] & rk0 & !rb0 & !p_sel)
-        | (p_we1 & (p_wa1 == g_word) & p_wd1[g_bit] & rk1 & !rb1 & p_sel);
+    wire g_set = p_sel ? rise1 : rise0;
     wire g_cleared = p_s2_valid & ((p_s2_kind == KIND_CRB) | (p_s2_kind == KIND_CRC))
-        & (p_s2_cnt1 ? (p_we1 & (p_wa1 == g_word) & !p_wd1[g_bit] & rk1 & rb1)
-                     : (p_we0 & (p_wa0 == g_word) & !p_wd0[g_bit] & rk0 & rb0));
+        & (p_s2_cnt1 ? fall1 : fall0);
     wire g_skipped = p_s2_valid & (p_s2_kind == KIND_UW) & (p_s2_w == g32 >> 6)
         & p_skip[g_bit];
     reg [2:0]  set_d = 0, clr_d = 0, skp_d = 0;
@@ -620,8 +623,8 @@ module lm_tracker_formal (
     reg perm = 0;
     wire perm_ev = ev_clear_cr | (valid_cmd & (opcode == `LM_OP_STOP));
     always @(posedge clock) perm <= perm_ev | (perm & p_busy);
-    wire drop0 = p_we0 & (p_wa0 == g_word) & !p_wd0[g_bit] & rk0 & rb0 & !p_sel;
-    wire drop1 = p_we1 & (p_wa1 == g_word) & !p_wd1[g_bit] & rk1 & rb1 & p_sel;
+    wire drop0 = fall0 & !p_sel;
+    wire drop1 = fall1 & p_sel;
 
     // ---- swap: sel flips --------------------------------------------------------------------
     reg sel_q = 0, act1_q = 0;
