@@ -10,11 +10,15 @@
 // `lm_formal_defs.svh` is written by `lmsnoop formal` from hdl/src/regs.rs (addresses,
 // fields, opcodes, method codes) and the build parameters (DUT name, RAM address width).
 //
-// Two models are checked (assume-guarantee on the decode): the decode model is this file
-// with the whole block and proves decode_ok; the control model (LM_CUT_DECODE) cuts the
-// block's decode nets and proves every other property for any decode values the spec
-// allows, so the solvers never meet the 64-bit LBA arithmetic there. It also cuts the
-// CSR slave's write port, proven alone, so that registers may be written in every cycle.
+// Three models are checked (assume-guarantee on the decode and on the passive count): the
+// decode model is this file with the whole block and proves decode_ok; the control model
+// (LM_CUT_DECODE) cuts the block's decode nets and proves every other property for any
+// decode values the spec allows, so the solvers never meet the 64-bit LBA arithmetic
+// there. It also cuts the CSR slave's write port, proven alone, so that registers may be
+// written in every cycle. The lemma model (LM_LEMMA) is the control model with the flag
+// "passive count nonzero" (`lemma` probes) cut as well and constrained by passive_zero,
+// which the control model checks: swap_clean is checked there, free of the popcount
+// arithmetic behind the flag (see passive_zero).
 //
 // ---- Internal DUT names this wrapper relies on: this list is the ONLY place ------------
 // Yosys 0.23 does not resolve hierarchical references, so each probe is a wire of this
@@ -46,7 +50,12 @@
 //              order: Uw 0, Mark 1, Crb 2, Crc 3, ...), whether it counts against RAM1
 //              (else RAM0), its word, and the bits of it a user write skipped;
 //   wr_*:      the CSR slave's write port to the registers (a full write this cycle, its
-//              address and data); the control model cuts it (see `wr` below).
+//              address and data); the control model cuts it (see `wr` below);
+//   pas_nz, cx_swap, sd_settled: the registered "passive buffer's live count is nonzero"
+//              that a SWAP reads to decide whether the passive buffer needs its residue
+//              pass, the executing command is a SWAP (it reads the flag in Exec), and
+//              SwapDrain's "pipeline drained two cycles" (it reads the flag again then);
+//              the lemma model cuts pas_nz (`lemma`).
 // probe: p_we0 = dut.ram0$write_enable
 // probe: p_wa0 = dut.ram0$write_address
 // probe: p_wd0 = dut.ram0$write_data
@@ -99,6 +108,9 @@
 // probe: p_wr_en = dut.axil$wr_en cut
 // probe: p_wr_addr = dut.axil$wr_addr cut
 // probe: p_wr_data = dut.axil$wr_data cut
+// probe: p_pas_nz = dut.pas_nz$q lemma
+// probe: p_cx_swap = dut.cx_swap$q
+// probe: p_sd_settled = dut.sd_settled$q
 // ------------------------------------------------------------------------------------------
 //
 // Environment (assumptions; everything else is a free input every cycle):
@@ -166,6 +178,13 @@
 //                counts' exact values are sums over every granule: the unit proves the
 //                counters, hdl/formal/units/stat_counters.sv, and the popcount alone;
 //                these check that the block feeds them each event of g.)
+//  passive_zero  when a SWAP reads the passive count's zero flag (in Exec, where zero
+//                flips at once, and in SwapDrain once drained), a flag that says zero finds
+//                g's passive bit clear. The block keeps the live popcounts by adding each
+//                word's changed bits, so this is where a counting slip would let a swap
+//                leave residue bits in the new active buffer. It is the lemma the lemma
+//                model assumes, so the depth it is checked to bounds how far swap_clean's
+//                result there holds for the block unconditionally.
 //  inv_*         helper invariants (a read in flight carries the BUSY of its sampling cycle)
 //                that k-induction needs, and that every BUSY == 0 cycle is a checkpoint;
 //                checked like the others.
@@ -256,6 +275,7 @@ module lm_tracker_formal (
     (* keep *) wire          p_wr_en;
     (* keep *) wire [11:0]   p_wr_addr;
     (* keep *) wire [31:0]   p_wr_data;
+    (* keep *) wire          p_pas_nz, p_cx_swap, p_sd_settled;
 
     // ---- the symbolic granule -------------------------------------------------------------
     (* anyconst *) reg [GW-1:0] g;
@@ -641,6 +661,20 @@ module lm_tracker_formal (
         else if (valid_cmd & (opcode == `LM_OP_SWAP)) swap_residue <= pas_is1;
     end
 
+    // ---- the passive count's zero flag: passive_zero, and the lemma model's assumption ----
+    localparam [3:0] CMD_EXEC = 4'd1, CMD_SWAP_DRAIN = 4'd4;
+    wire pz_read = ((p_cstate == CMD_EXEC) & p_cx_swap)
+        | ((p_cstate == CMD_SWAP_DRAIN) & p_sd_settled);
+    wire pz_ok = !(pz_read & !p_pas_nz & pas_is1);
+`ifdef LM_LEMMA
+    // Assumed exactly where the control model asserts it (every cycle after the first):
+    // every trace of the block that passive_zero holds on is a trace of this model.
+    always @* if (!init) assume(pz_ok);
+`endif
+    // g's bit was set in the buffer that is passive now (since it last became passive).
+    reg pz_had = 0;
+    always @(posedge clock) pz_had <= !reset & ((pz_had & !flipped) | pas_is1);
+
     // ---- the accept pipeline ----------------------------------------------------------------
     // The block decodes a snoop over three stages (P1..P3, advancing together on p_go) and
     // acts on it when P3 hands it to the range walker (p3_fire). This mirror carries the
@@ -729,6 +763,7 @@ module lm_tracker_formal (
                 inv_read_busy: assert(s_axil_rdata[`LM_BUSY_BIT] == ar_busy);
             conservative: assert(!(drop0 | drop1) | perm);
             if (flipped) swap_clean: assert(act_is0);
+            passive_zero: assert(pz_ok);
             if (set_d[2]) bits_set: assert(p_slo != slo_d[95:64]);
             if (clr_d[2]) bits_cleared: assert(p_xlo != xlo_d[95:64]);
             if (skp_d[2]) bits_skipped: assert(p_klo != klo_d[95:64]);
@@ -767,6 +802,12 @@ module lm_tracker_formal (
     // guard: cover_status_tracking status_state
     // guard: cover_counted writes_seen copy_reads_seen
     // guard: cover_swap_residue swap_clean
+    // guard: cover_passive_drained swap_clean
+    // guard: cover_passive_zero_read passive_zero
+    // The residue swap's search starts at step 25, where it is reached: ruling out the
+    // steps before it takes the popcount arithmetic (over 9 minutes for step 24, against
+    // half a minute from 25; see `cover_starts` in flows/src/formal/mod.rs).
+    // cover-from: cover_swap_residue 25
     // guard: cover_bits_set bits_set
     // guard: cover_bits_cleared bits_cleared
     // guard: cover_bits_skipped bits_skipped
@@ -780,6 +821,10 @@ module lm_tracker_formal (
             cover_clear_dropped: `LM_COVER((drop0 | drop1) & is_clear);
             cover_swap_active_set: `LM_COVER(flipped & act1_q);
             cover_swap_residue: `LM_COVER(flipped & swap_residue);
+            // A SWAP reads the passive count as zero while tracking; and does so after
+            // g's bit was in that buffer (drained since: the flip must find it clean).
+            cover_passive_zero_read: `LM_COVER(pz_read & !p_pas_nz & s_tracking);
+            cover_passive_drained: `LM_COVER(pz_read & !p_pas_nz & pz_had & !pas_is1);
             cover_bits_set: `LM_COVER(set_d[2]);
             cover_bits_cleared: `LM_COVER(clr_d[2]);
             cover_bits_skipped: `LM_COVER(skp_d[2]);

@@ -1,5 +1,5 @@
 //! The `// probe:` lines of a formal wrapper (the block's in `hdl/formal/`, the units' in
-//! `hdl/formal/units/`): `// probe: <wire> = dut.<net> [cut]` drives a wrapper wire from a
+//! `hdl/formal/units/`): `// probe: <wire> = dut.<net> [cut|lemma]` drives a wrapper wire from a
 //! net inside the block under check. Yosys 0.23 resolves no hierarchical references, so
 //! after `flatten` each probe is connected by name; one parser and one connect recipe
 //! serve every wrapper, so the block's and the units' checks cannot drift apart.
@@ -17,6 +17,9 @@ pub struct Probe {
     /// The block's formal control model replaces the net by a free value (the decode,
     /// the CSR writes); the units ignore it.
     pub cut: bool,
+    /// Only the block's lemma model replaces the net by a free value (a flag the wrapper
+    /// constrains by a lemma proven on the control model); the units ignore it.
+    pub lemma: bool,
 }
 
 impl Probe {
@@ -44,18 +47,20 @@ pub fn probes(wrapper: &str) -> Result<Vec<Probe>> {
         };
         let mut words = net.split_whitespace();
         let (wire, net) = (wire.trim(), words.next().unwrap_or(""));
-        let cut = match words.next() {
-            None => false,
-            Some("cut") if words.next().is_none() => true,
-            Some(_) => bail!("probe `{line}`: only `cut` may follow the net"),
+        let (cut, lemma) = match (words.next(), words.next()) {
+            (None, _) => (false, false),
+            (Some("cut"), None) => (true, false),
+            (Some("lemma"), None) => (false, true),
+            _ => bail!("probe `{line}`: only `cut` or `lemma` may follow the net"),
         };
         if !net.starts_with(&format!("{DUT_INSTANCE}.")) || wire.is_empty() {
-            bail!("probe `{line}`: expected `// probe: <wire> = {DUT_INSTANCE}.<net> [cut]`");
+            bail!("probe `{line}`: expected `// probe: <wire> = {DUT_INSTANCE}.<net> [cut|lemma]`");
         }
         out.push(Probe {
             wire: wire.to_string(),
             net: net.to_string(),
             cut,
+            lemma,
         });
     }
     Ok(out)
@@ -67,7 +72,10 @@ mod tests {
 
     #[test]
     fn probe_lines_parse_and_bad_ones_fail() {
-        let p = probes("x\n// probe: p_a = dut.a$q\n  // probe: p_b=dut.b cut\n").unwrap();
+        let p = probes(
+            "x\n// probe: p_a = dut.a$q\n  // probe: p_b=dut.b cut\n// probe: p_c = dut.c lemma",
+        )
+        .unwrap();
         assert_eq!(
             p,
             vec![
@@ -75,11 +83,19 @@ mod tests {
                     wire: "p_a".into(),
                     net: "dut.a$q".into(),
                     cut: false,
+                    lemma: false,
                 },
                 Probe {
                     wire: "p_b".into(),
                     net: "dut.b".into(),
                     cut: true,
+                    lemma: false,
+                },
+                Probe {
+                    wire: "p_c".into(),
+                    net: "dut.c".into(),
+                    cut: false,
+                    lemma: true,
                 },
             ]
         );
@@ -96,5 +112,6 @@ mod tests {
         assert!(probes("// probe: = dut.a").is_err());
         assert!(probes("// probe: p_a = dut.a keep").is_err());
         assert!(probes("// probe: p_a = dut.a cut cut").is_err());
+        assert!(probes("// probe: p_a = dut.a cut lemma").is_err());
     }
 }

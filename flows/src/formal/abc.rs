@@ -134,17 +134,25 @@ fn run_abc(dir: &WorkDir, script: &str, log: &str) -> Result<String> {
 }
 
 /// Bounded model check of `property`'s AIGER file in `dir` over `depth` frames, for at
-/// most `seconds` (0: no limit); a counterexample is written to [`witness_file`].
+/// most `seconds` (0: no limit), asserting it from frame `from` on (0 for a check; a cover
+/// search may start later, see [`super::cover_starts`]); a counterexample is written to
+/// [`witness_file`].
 ///
 /// The SAT solver is Satoko (`-s`): on `no_lost_active`, the hardest property, it reaches
 /// depth 20 about 2.5 times sooner than the default solver, and on `conservative` depth 22
 /// as soon (the two measured).
-pub fn bmc(dir: &WorkDir, property: &str, depth: u32, seconds: u32) -> Result<(Bmc, f64)> {
+pub fn bmc(
+    dir: &WorkDir,
+    property: &str,
+    from: u32,
+    depth: u32,
+    seconds: u32,
+) -> Result<(Bmc, f64)> {
     let started = Instant::now();
     let aig = aiger_file(property);
     let script = |merge| {
         format!(
-            "{}; bmc3 -s -F {depth} -T {seconds}; print_status; write_cex -a {}",
+            "{}; bmc3 -s -S {from} -F {depth} -T {seconds}; print_status; write_cex -a {}",
             prepare(&aig, merge),
             witness_file(property)
         )

@@ -107,14 +107,19 @@ pub fn labels(wrapper: &str, kind: &str) -> Vec<String> {
         .collect()
 }
 
-/// The property the decode model checks; every other assertion goes to the control model
-/// ([`script::Model`]).
+/// The property the decode model checks; the lemma model checks [`LEMMA_PROPERTIES`];
+/// every other assertion goes to the control model ([`script::Model`]).
 pub const DECODE_PROPERTY: &str = "decode_ok";
+
+/// The properties checked on the lemma model, under the lemma the control model checks.
+pub const LEMMA_PROPERTIES: [&str; 1] = ["swap_clean"];
 
 /// The model an assertion is checked on.
 pub fn model_of(property: &str) -> Model {
     if property == DECODE_PROPERTY {
         Model::Decode
+    } else if LEMMA_PROPERTIES.contains(&property) {
+        Model::Lemma
     } else {
         Model::Control
     }
@@ -190,11 +195,28 @@ pub fn guards(wrapper: &str) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
+/// The wrapper's `// cover-from: COVER STEP` lines: a cover whose search starts at that
+/// step. Finding a trace to a cover needs one satisfiable step; showing that no earlier
+/// step reaches it is the solver's unsatisfiable work, which a cover does not need and
+/// which can cost far more (the residue swap: the steps before it need the live popcounts'
+/// arithmetic). The step a cover is then reached in is the first from STEP, an upper bound
+/// of the shortest trace's, and the properties it guards must be checked past it.
+pub fn cover_starts(wrapper: &str) -> Vec<(String, u32)> {
+    wrapper
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("// cover-from:"))
+        .filter_map(|rest| {
+            let mut words = rest.split_whitespace();
+            Some((words.next()?.to_string(), words.next()?.parse().ok()?))
+        })
+        .collect()
+}
+
 /// Bounded check of `property` with ABC; a counterexample is replayed by yosys-smtbmc,
 /// which names the failing assertions and writes the VCD.
 fn check_bounded(dir: &WorkDir, property: &str, opts: &Options) -> Result<Check> {
     let (depth, progress) = (opts.depth_of(property), opts.progress);
-    let (outcome, seconds) = abc::bmc(dir, property, depth, opts.bmc_seconds)?;
+    let (outcome, seconds) = abc::bmc(dir, property, 0, depth, opts.bmc_seconds)?;
     if progress {
         eprintln!("  formal bmc: {property}: {outcome:?} to depth {depth} ({seconds:.1} s)");
     }
@@ -273,7 +295,7 @@ pub fn run(opts: &Options) -> Result<Report> {
     };
     let mut dir = WorkDir::new(opts.keep.as_deref(), &label)?;
     let jobs = opts.jobs.max(1);
-    let models = [Model::Control, Model::Decode];
+    let models = [Model::Control, Model::Decode, Model::Lemma];
     let mut subs = Vec::new();
     for model in models {
         let keep: Vec<String> = properties
@@ -397,8 +419,10 @@ fn covers(
     let sub = WorkDir::new(Some(&dir.path), Model::Covers.name())?;
     build(&sub, Model::Covers, None, names, true)?;
     let started = Instant::now();
+    let starts = cover_starts(WRAPPER);
     let found = pool::try_run_all(names, jobs, |c| {
-        let (outcome, seconds) = abc::bmc(&sub, c, depth, 0)?;
+        let from = starts.iter().find(|(n, _)| n == c).map_or(0, |&(_, s)| s);
+        let (outcome, seconds) = abc::bmc(&sub, c, from, depth, 0)?;
         if progress {
             eprintln!("  formal cover: {c}: {outcome:?} ({seconds:.1} s)");
         }
@@ -779,5 +803,30 @@ mod tests {
                 assert!(asserts.contains(p), "{c} guards unknown property {p}");
             }
         }
+    }
+
+    #[test]
+    fn cover_starts_name_wrapper_covers() {
+        let covers = labels(WRAPPER, COVER);
+        let starts = cover_starts(WRAPPER);
+        assert!(!starts.is_empty());
+        for (c, step) in &starts {
+            assert!(covers.contains(c), "cover-from of unknown cover {c}");
+            assert!(*step > 0, "{c}");
+        }
+        assert_eq!(
+            cover_starts("// cover-from: cover_x 7\n// cover-from: bad\n// cover-from: y z\n"),
+            vec![("cover_x".to_string(), 7)]
+        );
+    }
+
+    #[test]
+    fn swap_clean_runs_on_the_lemma_model() {
+        assert_eq!(model_of("swap_clean"), Model::Lemma);
+        assert_eq!(model_of("passive_zero"), Model::Control);
+        assert_eq!(model_of(DECODE_PROPERTY), Model::Decode);
+        // The lemma model's assumption is the control model's passive_zero.
+        assert!(labels(WRAPPER, "assert").contains(&"passive_zero".to_string()));
+        assert!(WRAPPER.contains("`ifdef LM_LEMMA"));
     }
 }

@@ -62,6 +62,16 @@ pub const MUTANTS: &[Mutant] = &[
         to: "if (1'b1) begin\n                            cstate$d = Cmd$Flip;",
     },
     Mutant {
+        name: "passive-flag-reads-active",
+        effect: "the flag SWAP reads as \"passive buffer not empty\" is taken from the active \
+                 buffer's live count, so a SWAP whose passive buffer still holds the last \
+                 pass's bits while the active one is empty flips at once, and those bits \
+                 reach the new active buffer",
+        caught_by: "passive_zero",
+        from: "pas_nz$d = cnt_passive != 32'h0;",
+        to: "pas_nz$d = cnt_active != 32'h0;",
+    },
+    Mutant {
         name: "oob-off-by-one",
         effect: "the range check compares the last LBA with NS_LBAS by > instead of >=, so a \
                  write whose last LBA is the first past the namespace is taken as in range",

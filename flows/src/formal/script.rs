@@ -104,6 +104,13 @@ pub enum Model {
     /// The control model with each cover turned into an assertion that it is never
     /// reached (LM_COVERS_AS_ASSERTS), for ABC's BMC to search.
     Covers,
+    /// The control model with the `lemma` probes cut too (LM_LEMMA): the flag SWAP reads
+    /// to skip the passive buffer's residue pass becomes a free value, constrained only by
+    /// the lemma the control model checks (`passive_zero`). The solvers then never meet
+    /// the live popcounts behind it, whose arithmetic makes every step past the first
+    /// possible residue swap cost minutes: the residue swap comes within the depth CI
+    /// checks `swap_clean` to.
+    Lemma,
 }
 
 impl Model {
@@ -112,6 +119,7 @@ impl Model {
             Model::Decode => "decode",
             Model::Control => "control",
             Model::Covers => "covers",
+            Model::Lemma => "lemma",
         }
     }
 }
@@ -146,6 +154,7 @@ pub fn yosys_script(probes: &[Probe], model: Model, properties: &[String], aiger
         Model::Decode => "",
         Model::Control => " -DLM_CUT_DECODE",
         Model::Covers => " -DLM_CUT_DECODE -DLM_COVERS_AS_ASSERTS",
+        Model::Lemma => " -DLM_CUT_DECODE -DLM_LEMMA",
     };
     let mut s = format!(
         "read_verilog -sv {DUT_FILE}\n\
@@ -158,7 +167,7 @@ pub fn yosys_script(probes: &[Probe], model: Model, properties: &[String], aiger
         for cmd in p.connect() {
             let _ = writeln!(s, "{cmd}");
         }
-        if cut && p.cut {
+        if (cut && p.cut) || (model == Model::Lemma && p.lemma) {
             let _ = writeln!(s, "cutpoint w:{}", p.net);
         }
     }
