@@ -26,8 +26,8 @@ use std::path::PathBuf;
 /// and `cover_skip_held`, step 19, are within the common depth); `cover_bits_skipped` is
 /// reached in step 21; `cover_passive_drained` in 24 and `cover_swap_residue` in 25 guard
 /// `swap_clean`, checked on the lemma model, where 26 steps take seconds. `passive_zero`,
-/// the lemma, goes as deep as its arithmetic allows in CI's budget (23: 35 s; 25 ran over
-/// 28 minutes): on the block, `swap_clean` holds unconditionally to that depth.
+/// the lemma, goes as deep as its arithmetic allows in CI's budget (23: 35 s; 24 ran over
+/// 15 minutes): on the block, `swap_clean` holds unconditionally to that depth.
 const DEEPER: [(&str, u32); 4] = [
     ("safety_active", 21),
     ("bits_skipped", 22),
