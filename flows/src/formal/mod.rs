@@ -185,14 +185,23 @@ impl Options {
 /// non-vacuous. A property checked to a depth at or below the step its cover is reached
 /// in never sees that case, so such a run does not pass ([`Report::check`]).
 pub fn guards(wrapper: &str) -> Vec<(String, Vec<String>)> {
-    wrapper
-        .lines()
-        .filter_map(|l| l.trim_start().strip_prefix("// guard:"))
-        .filter_map(|rest| {
-            let mut words = rest.split_whitespace().map(str::to_string);
-            Some((words.next()?, words.collect()))
+    directives(wrapper, "guard")
+        .filter_map(|mut words| {
+            let cover = words.next()?.to_string();
+            Some((cover, words.map(str::to_string).collect()))
         })
         .collect()
+}
+
+/// The words after `// NAME:` of each such line of the wrapper.
+fn directives<'a>(
+    wrapper: &'a str,
+    name: &'a str,
+) -> impl Iterator<Item = std::str::SplitWhitespace<'a>> + 'a {
+    wrapper.lines().filter_map(move |l| {
+        let rest = l.trim_start().strip_prefix("// ")?.strip_prefix(name)?;
+        Some(rest.strip_prefix(':')?.split_whitespace())
+    })
 }
 
 /// The wrapper's `// cover-from: COVER STEP` lines: a cover whose search starts at that
@@ -202,13 +211,8 @@ pub fn guards(wrapper: &str) -> Vec<(String, Vec<String>)> {
 /// arithmetic). The step a cover is then reached in is the first from STEP, an upper bound
 /// of the shortest trace's, and the properties it guards must be checked past it.
 pub fn cover_starts(wrapper: &str) -> Vec<(String, u32)> {
-    wrapper
-        .lines()
-        .filter_map(|l| l.trim_start().strip_prefix("// cover-from:"))
-        .filter_map(|rest| {
-            let mut words = rest.split_whitespace();
-            Some((words.next()?.to_string(), words.next()?.parse().ok()?))
-        })
+    directives(wrapper, "cover-from")
+        .filter_map(|mut words| Some((words.next()?.to_string(), words.next()?.parse().ok()?)))
         .collect()
 }
 
