@@ -68,8 +68,8 @@ enum Command {
     /// Synthesise the block with Yosys (and nextpnr on iCE40): area, logic depth, Fmax
     /// (needs the hw feature).
     Synth(SynthArgs),
-    /// Check the block's safety properties: BMC and covers (yosys-smtbmc, z3), PDR (ABC)
-    /// (needs the hw feature).
+    /// Check the block's safety properties: BMC, covers and PDR (ABC), traces (Yosys sim),
+    /// k-induction on request (yosys-smtbmc, z3) (needs the hw feature).
     Formal(FormalArgs),
 }
 

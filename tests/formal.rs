@@ -1,4 +1,5 @@
-//! `lmsnoop formal` as CI runs it: the built binary driving Yosys, ABC, yosys-smtbmc and z3.
+//! `lmsnoop formal` as CI runs it: the built binary driving Yosys and ABC (and yosys-smtbmc
+//! with z3 for k-induction).
 //!
 //! The block must pass the bounded check of its three models, PDR must prove the read-path
 //! properties and refute nothing, every cover must be reached, and strictly below the depth
@@ -296,19 +297,18 @@ fn check_mutant(name: &str, caught_by: &str) {
     let _ = std::fs::remove_dir_all(&keep);
 }
 
-/// The last step of a yosys-smtbmc VCD. It writes the step number as `smt_step` and closes
-/// the trace with one more time mark, numbered one past the last step.
+/// The last step of a trace Yosys `sim` replayed: it writes cycle N at time 10 N (and the
+/// cycle's second half, clock low, at 10 N + 5) and closes the trace with one more time
+/// mark, at 10 (last + 1).
 fn last_step(vcd: &str) -> u64 {
-    let id = vcd
-        .lines()
-        .find(|l| l.starts_with("$var") && l.contains(" smt_step "))
-        .and_then(|l| l.split_whitespace().nth(3))
-        .expect("smt_step in the trace");
     vcd.lines()
-        .filter_map(|l| l.strip_suffix(id).and_then(|v| v.trim().strip_prefix('b')))
-        .filter_map(|bits| u64::from_str_radix(bits, 2).ok())
+        .filter_map(|l| {
+            l.strip_prefix('#')
+                .and_then(|t| t.trim().parse::<u64>().ok())
+        })
         .max()
-        .expect("smt_step values")
+        .expect("time marks in the trace")
+        / 10
         - 1
 }
 
@@ -382,7 +382,6 @@ fn a_mutant_the_depth_does_not_reach_is_not_a_pass() {
 fn a_missing_solver_gives_the_install_hint() {
     let path = ToolPath::new("formal");
     path.link("yosys", "yosys");
-    path.link("yosys-smtbmc", "yosys");
     let out = path.lmsnoop(&["formal", "--depth", "2"]);
     assert!(!out.status.success());
     let err = text(&out.stderr);
@@ -390,8 +389,17 @@ fn a_missing_solver_gives_the_install_hint() {
         err.contains("yosys-abc not found") && err.contains("apt-get install yosys"),
         "{err}"
     );
+    // yosys-smtbmc and z3 run only k-induction, and are required only for it.
     path.link("yosys-abc", "yosys");
-    let out = path.lmsnoop(&["formal", "--depth", "2"]);
+    let out = path.lmsnoop(&["formal", "--depth", "2", "--induction", "2"]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("yosys-smtbmc not found") && err.contains("apt-get install yosys"),
+        "{err}"
+    );
+    path.link("yosys-smtbmc", "yosys");
+    let out = path.lmsnoop(&["formal", "--depth", "2", "--induction", "2"]);
     assert!(!out.status.success());
     let err = text(&out.stderr);
     assert!(

@@ -1,4 +1,4 @@
-//! Running the external hardware tools (Yosys, nextpnr, yosys-smtbmc, z3, yosys-abc): the
+//! Running the external hardware tools (Yosys, nextpnr, yosys-abc, yosys-smtbmc, z3): the
 //! install hint when one is missing, version probes, and the work directory a flow runs in.
 
 use anyhow::{bail, Context, Result};

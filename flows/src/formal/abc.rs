@@ -9,8 +9,8 @@
 //! unless someone writes invariants tying every pipeline register to the shadow; PDR finds
 //! such invariants itself where they are small and says "undecided" at its time limit
 //! where they are not. A counterexample from either is
-//! a real trace from reset: ABC writes it as an AIGER witness, which yosys-smtbmc replays
-//! on the SMT2 model to name the assertion and write the VCD.
+//! a real trace from reset: ABC writes it as an AIGER witness, which Yosys `sim` replays
+//! on the netlist to name the assertion and write the VCD ([`super::witness`]).
 
 use super::script::aiger_file;
 use crate::tools::WorkDir;

@@ -7,8 +7,8 @@
 //! ([`FORMAL_ADDR_BITS`]) into a decode model and a control model ([`script::Model`]).
 //! ABC ([`abc`]) runs the bounded model check, the cover search (so a pass is not vacuous)
 //! and a PDR proof attempt, each on one property's cone and side by side on the cores
-//! ([`pool`]); yosys-smtbmc with z3 replays counterexamples into VCD traces and, on
-//! request, runs k-induction per property. [`mutants`] are broken
+//! ([`pool`]); Yosys `sim` replays their counterexamples into VCD traces ([`witness`]), and
+//! on request yosys-smtbmc with z3 runs k-induction per property. [`mutants`] are broken
 //! variants the check must reject with a counterexample trace.
 
 pub mod abc;
@@ -16,6 +16,7 @@ pub mod mutants;
 pub mod pool;
 pub mod script;
 pub mod smtbmc;
+pub mod witness;
 
 use crate::tools::{tool_version, WorkDir};
 use abc::{Bmc, Outcome, Proof};
@@ -24,7 +25,7 @@ use lmsnoop_hdl::tracker::{verilog_of, LmTracker, FORMAL_ADDR_BITS};
 use mutants::Mutant;
 use script::Model;
 use serde_json::{json, Value};
-use smtbmc::{Mode, Verdict};
+use smtbmc::Verdict;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -151,7 +152,7 @@ fn build(
 #[derive(Debug, Clone, PartialEq)]
 pub enum Bounded {
     Holds,
-    /// Fails: yosys-smtbmc's replay of ABC's counterexample (assertions, step, VCD).
+    /// Fails: the replay of ABC's counterexample (assertions, step, VCD).
     Fails(Verdict),
     /// The time limit came first: no failure in steps 0..frames-1.
     Incomplete {
@@ -216,8 +217,8 @@ pub fn cover_starts(wrapper: &str) -> Vec<(String, u32)> {
         .collect()
 }
 
-/// Bounded check of `property` with ABC; a counterexample is replayed by yosys-smtbmc,
-/// which names the failing assertions and writes the VCD.
+/// Bounded check of `property` with ABC; a counterexample is replayed ([`witness`]), which
+/// names the failing assertions and writes the VCD.
 fn check_bounded(dir: &WorkDir, property: &str, opts: &Options) -> Result<Check> {
     let (depth, progress) = (opts.depth_of(property), opts.progress);
     let (outcome, seconds) = abc::bmc(dir, property, 0, depth, opts.bmc_seconds)?;
@@ -228,16 +229,7 @@ fn check_bounded(dir: &WorkDir, property: &str, opts: &Options) -> Result<Check>
         Bmc::Holds => Bounded::Holds,
         Bmc::Incomplete { frames } => Bounded::Incomplete { frames },
         Bmc::Fails { frame } => {
-            let replay = Mode::Replay(property.to_string());
-            let mut v = smtbmc::run(dir, script::MODEL_FILE, replay, progress)?;
-            if v.passed || v.failed.is_empty() {
-                bail!(
-                    "ABC's counterexample to {property} (frame {frame}) did not replay on the \
-                     SMT2 model in {}",
-                    dir.path.display()
-                );
-            }
-            v.step = Some(frame);
+            let mut v = witness::replay(dir, property, frame)?;
             v.seconds += seconds;
             Bounded::Fails(v)
         }
@@ -289,10 +281,12 @@ pub fn run(opts: &Options) -> Result<Report> {
             m.caught_by
         );
     }
-    let yosys = tool_version("yosys", "-V")?;
-    tool_version("yosys-smtbmc", "-h")?;
+    let mut tools = tool_version("yosys", "-V")?;
     tool_version("yosys-abc", "-h")?;
-    let z3 = tool_version("z3", "--version")?;
+    if opts.induction.is_some() {
+        tool_version("yosys-smtbmc", "-h")?;
+        tools = format!("{tools}; {}", tool_version("z3", "--version")?);
+    }
     let label = match opts.mutant {
         Some(m) => format!("formal-{}", m.name),
         None => "formal".to_string(),
@@ -384,7 +378,7 @@ pub fn run(opts: &Options) -> Result<Report> {
                 .cloned()
                 .collect();
             build(&sub, model_of(p), None, &keep, false)?;
-            let v = smtbmc::run(&sub, script::MODEL_FILE, Mode::Induction(k), opts.progress)?;
+            let v = smtbmc::induction(&sub, script::MODEL_FILE, k, opts.progress)?;
             induction.push((p.clone(), k, v));
         }
     }
@@ -393,7 +387,7 @@ pub fn run(opts: &Options) -> Result<Report> {
         guards: guards(WRAPPER),
         granules: LmTracker::<FORMAL_ADDR_BITS>::CAPACITY,
         mutant: opts.mutant,
-        tools: format!("{yosys}; {z3}"),
+        tools,
         jobs,
         properties,
         bounded,
@@ -411,8 +405,8 @@ pub fn run(opts: &Options) -> Result<Report> {
 }
 
 /// Searches each cover with ABC's BMC on the covers model: a cover is reached in the
-/// step of the "counterexample" to its negation, which yosys-smtbmc replays into the
-/// cover's trace (`bmc-<cover>.vcd`), so a reached cover can be looked at, not only counted.
+/// step of the "counterexample" to its negation, which is replayed into the cover's trace
+/// (`bmc-<cover>.vcd`, [`witness`]), so a reached cover can be looked at, not only counted.
 fn covers(
     dir: &WorkDir,
     names: &[String],
@@ -431,17 +425,7 @@ fn covers(
             eprintln!("  formal cover: {c}: {outcome:?} ({seconds:.1} s)");
         }
         let trace = match outcome {
-            Bmc::Fails { .. } => {
-                let replay = Mode::Replay(c.to_string());
-                let v = smtbmc::run(&sub, script::MODEL_FILE, replay, false)?;
-                if v.passed {
-                    bail!(
-                        "ABC's trace to {c} did not replay on the SMT2 model in {}",
-                        sub.path.display()
-                    );
-                }
-                v.vcd
-            }
+            Bmc::Fails { frame } => witness::replay(&sub, c, frame)?.vcd,
             _ => None,
         };
         Ok((outcome, trace))

@@ -16,6 +16,9 @@ pub const WRAPPER_FILE: &str = "lm_tracker_props.sv";
 pub const DUT_FILE: &str = "lm_tracker_formal.v";
 pub const DEFS_FILE: &str = "lm_formal_defs.svh";
 pub const MODEL_FILE: &str = "lm_tracker_formal.smt2";
+/// The bit-blasted netlist the AIGER files are written from, kept for replaying ABC's
+/// counterexamples on it ([`super::witness`]).
+pub const NETLIST_FILE: &str = "netlist.il";
 
 /// `lm_formal_defs.svh`: addresses, fields and codes from `regs`, so that the wrapper never
 /// restates the register map.
@@ -139,15 +142,18 @@ pub fn aiger_map(property: &str) -> String {
 
 /// The Yosys script of one model: read, flatten, drive the probes (and cut the decode and
 /// the CSR writes, but for [`Model::Decode`]), keep the assertions in `properties`, then write
-/// - the SMT2 model yosys-smtbmc checks ([`MODEL_FILE`]), on which it replays ABC's
-///   counterexamples (and cover traces) into a VCD and runs k-induction,
+/// - the SMT2 model yosys-smtbmc runs k-induction on ([`MODEL_FILE`]),
 /// - with `aiger`, one bit-blasted AIGER file with its map per assertion ([`aiger_file`],
-///   [`aiger_map`]).
+///   [`aiger_map`]), and the bit-blasted netlist they come from ([`NETLIST_FILE`]), on
+///   which ABC's counterexamples and cover traces are replayed.
 ///
 /// The small RAMs become flip-flops (`memory_map`): z3 then meets plain bit-vectors
 /// instead of arrays, and the AIGER writer needs it. Assumptions become AIGER
 /// constraints, covers are dropped there, and flip-flops without a reset value (the
 /// block's registers before reset, the RAM words, the symbolic granule) start at any value.
+/// Every free net (a cut point's or the wrapper's `$anyseq`, an undriven net) becomes a
+/// named input of the netlist, so the AIGER map names every input a witness fixes: the
+/// writer leaves an `$anyseq` unnamed, and a replay would see it as x.
 pub fn yosys_script(probes: &[Probe], model: Model, properties: &[String], aiger: bool) -> String {
     let cut = model != Model::Decode;
     let define = match model {
@@ -203,14 +209,17 @@ pub fn yosys_script(probes: &[Probe], model: Model, properties: &[String], aiger
         s,
         "chformal -assume -early\n\
          chformal -cover -remove\n\
-         setundef -undriven -anyseq\n\
+         setundef -undriven -expose\n\
+         expose -input t:$anyseq %co:+[Y] t:$anyseq %d\n\
+         delete t:$anyseq\n\
          opt -keepdc -fast\n\
          techmap\n\
          opt -fast -nodffe -nosdff\n\
          dffunmap\n\
          abc -g AND -fast\n\
          opt_clean\n\
-         design -save bitblasted\n"
+         design -save bitblasted\n\
+         write_rtlil {NETLIST_FILE}\n"
     );
     for p in properties {
         let _ = write!(

@@ -1,4 +1,4 @@
-//! Running yosys-smtbmc with z3 and reading its verdict.
+//! Running yosys-smtbmc with z3 (k-induction) and reading its verdict.
 //!
 //! `--unroll` matters: without it z3 meets the model's state functions as uninterpreted
 //! functions and spends minutes on step 0; unrolled, each step is plain bit-vector logic.
@@ -8,27 +8,6 @@ use anyhow::{bail, Context, Result};
 use std::io::{BufRead, BufReader, Write as _};
 use std::process::{Command, Stdio};
 use std::time::Instant;
-
-/// What a run checks.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// k-induction with this k: the induction step only; with a passing BMC of at least
-    /// that depth as its base case, a pass proves the assertions for every depth.
-    Induction(u32),
-    /// Replay ABC's counterexample to this assertion (its AIGER witness) on the SMT2
-    /// model: names the failing assertions and writes the VCD.
-    Replay(String),
-}
-
-impl Mode {
-    /// The stem of the run's log and VCD.
-    pub fn name(&self) -> String {
-        match self {
-            Mode::Induction(_) => "induction".to_string(),
-            Mode::Replay(p) => format!("bmc-{p}"),
-        }
-    }
-}
 
 /// The verdict of one run.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,25 +105,24 @@ fn tail(text: &str, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
-/// Runs yosys-smtbmc on the model in `dir`, streaming its step lines to stderr when
-/// `progress` is set, and keeps the log as `<mode>.log`.
-pub fn run(dir: &WorkDir, model: &str, mode: Mode, progress: bool) -> Result<Verdict> {
-    let vcd = format!("{}.vcd", mode.name());
-    let mut args: Vec<String> = vec!["--unroll".into(), "-s".into(), "z3".into()];
-    match &mode {
-        Mode::Induction(k) => args.extend(["-i".into(), "-t".into(), k.to_string()]),
-        Mode::Replay(p) => args.extend([
-            "--aig".into(),
-            format!(
-                "{}:{}",
-                super::script::aiger_map(p),
-                super::abc::witness_file(p)
-            ),
-            "--aig-noheader".into(),
-        ]),
-    }
-    args.extend(["--dump-vcd".into(), vcd]);
-    args.extend(["--noprogress".into(), model.to_string()]);
+/// Runs k-induction with this `k` on the model in `dir` (the induction step only: with a
+/// passing BMC of at least that depth as its base case, a pass proves the assertions for
+/// every depth), streaming its step lines to stderr when `progress` is set, and keeps the
+/// log as `induction.log`.
+pub fn induction(dir: &WorkDir, model: &str, k: u32, progress: bool) -> Result<Verdict> {
+    const NAME: &str = "induction";
+    let args: Vec<String> = vec![
+        "--unroll".into(),
+        "-s".into(),
+        "z3".into(),
+        "-i".into(),
+        "-t".into(),
+        k.to_string(),
+        "--dump-vcd".into(),
+        format!("{NAME}.vcd"),
+        "--noprogress".into(),
+        model.to_string(),
+    ];
     let started = Instant::now();
     let mut child = spawn(
         "yosys-smtbmc",
@@ -163,8 +141,7 @@ pub fn run(dir: &WorkDir, model: &str, mode: Mode, progress: bool) -> Result<Ver
             let mut err = std::io::stderr().lock();
             let _ = writeln!(
                 err,
-                "  formal {}: {}",
-                mode.name(),
+                "  formal {NAME}: {}",
                 line.trim_start_matches("##").trim()
             );
         }
@@ -175,7 +152,7 @@ pub fn run(dir: &WorkDir, model: &str, mode: Mode, progress: bool) -> Result<Ver
         .wait_with_output()
         .context("waiting for yosys-smtbmc")?;
     log.push_str(&String::from_utf8_lossy(&out.stderr));
-    dir.write(&format!("{}.log", mode.name()), &log)?;
+    dir.write(&format!("{NAME}.log"), &log)?;
     if log.contains("No such file or directory: 'z3'") || log.contains("FileNotFoundError") {
         bail!("{}", install_hint("z3"));
     }
