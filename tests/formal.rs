@@ -381,29 +381,22 @@ fn a_mutant_the_depth_does_not_reach_is_not_a_pass() {
 #[test]
 fn a_missing_solver_gives_the_install_hint() {
     let path = ToolPath::new("formal");
+    let fails_with_hint = |args: &[&str], tool: &str, package: &str| {
+        let out = path.lmsnoop(args);
+        assert!(!out.status.success(), "ran without {tool}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!("{tool} not found"))
+                && err.contains(&format!("apt-get install {package}")),
+            "{err}"
+        );
+    };
     path.link("yosys", "yosys");
-    let out = path.lmsnoop(&["formal", "--depth", "2"]);
-    assert!(!out.status.success());
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("yosys-abc not found") && err.contains("apt-get install yosys"),
-        "{err}"
-    );
+    fails_with_hint(&["formal", "--depth", "2"], "yosys-abc", "yosys");
     // yosys-smtbmc and z3 run only k-induction, and are required only for it.
     path.link("yosys-abc", "yosys");
-    let out = path.lmsnoop(&["formal", "--depth", "2", "--induction", "2"]);
-    assert!(!out.status.success());
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("yosys-smtbmc not found") && err.contains("apt-get install yosys"),
-        "{err}"
-    );
+    let induction = ["formal", "--depth", "2", "--induction", "2"];
+    fails_with_hint(&induction, "yosys-smtbmc", "yosys");
     path.link("yosys-smtbmc", "yosys");
-    let out = path.lmsnoop(&["formal", "--depth", "2", "--induction", "2"]);
-    assert!(!out.status.success());
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("z3 not found") && err.contains("apt-get install z3"),
-        "{err}"
-    );
+    fails_with_hint(&induction, "z3", "z3");
 }
