@@ -2,7 +2,7 @@
 //!
 //! ABC's witness (`write_cex -a`) fixes every input of every frame, so a replay is plain
 //! simulation: Yosys `sim` reads it with the AIGER file's map, reports each assertion that
-//! fails in each cycle and writes the VCD, in about a second. (yosys-smtbmc and z3 replayed
+//! fails in each cycle and writes the VCD, in 2 to 3 s. (yosys-smtbmc and z3 replayed
 //! it before, re-solving the whole unrolled SMT2 model: 2 to 4 minutes for a 25-step trace.)
 //! The netlist simulated is the one the AIGER file was written from: the model's
 //! bit-blasted netlist ([`super::script::NETLIST_FILE`]) with the other assertions removed by
