@@ -142,10 +142,10 @@ pub fn aiger_map(property: &str) -> String {
 
 /// The Yosys script of one model: read, flatten, drive the probes (and cut the decode and
 /// the CSR writes, but for [`Model::Decode`]), keep the assertions in `properties`, then write
-/// - the SMT2 model yosys-smtbmc runs k-induction on ([`MODEL_FILE`]),
 /// - with `aiger`, one bit-blasted AIGER file with its map per assertion ([`aiger_file`],
 ///   [`aiger_map`]), and the bit-blasted netlist they come from ([`NETLIST_FILE`]), on
-///   which ABC's counterexamples and cover traces are replayed.
+///   which ABC's counterexamples and cover traces are replayed;
+/// - without, the SMT2 model yosys-smtbmc runs k-induction on ([`MODEL_FILE`]).
 ///
 /// The small RAMs become flip-flops (`memory_map`): z3 then meets plain bit-vectors
 /// instead of arrays, and the AIGER writer needs it. Assumptions become AIGER
@@ -194,15 +194,13 @@ pub fn yosys_script(probes: &[Probe], model: Model, properties: &[String], aiger
          opt -fast\n\
          async2sync\n"
     );
-    let _ = write!(
-        s,
-        "design -save prepared\n\
-         dffunmap\n\
-         stat\n\
-         write_smt2 -wires {MODEL_FILE}\n\
-         design -load prepared\n"
-    );
     if !aiger {
+        let _ = write!(
+            s,
+            "dffunmap\n\
+             stat\n\
+             write_smt2 -wires {MODEL_FILE}\n"
+        );
         return s;
     }
     let _ = write!(

@@ -16,7 +16,7 @@ use anyhow::{bail, Context, Result};
 use std::time::Instant;
 
 /// The VCD of a replayed trace.
-pub fn vcd_file(property: &str) -> String {
+fn vcd_file(property: &str) -> String {
     format!("bmc-{property}.vcd")
 }
 
